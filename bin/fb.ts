@@ -1,0 +1,28 @@
+/**
+ * The `fb` command line. Each subcommand lives in bin/commands/ as one thin file: parse options,
+ * call domain code, print.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerPlatformCommands } from './commands/platform';
+
+export function buildProgram(): Command {
+  const program = new Command('fb')
+    .description('faas-benchmarker: benchmark Function-as-a-Service platforms, locally or in the cloud')
+    .version('0.1.0')
+    .showHelpAfterError('(run fb --help for usage)');
+  registerPlatformCommands(program);
+  return program;
+}
+
+/** Run the CLI: a one-line error and a non-zero exit on failure. */
+export function main(argv: string[]): void {
+  buildProgram()
+    .parseAsync(argv)
+    .catch((error: unknown) => {
+      if (error instanceof CommanderError) process.exit(error.exitCode);
+      console.error(`fb: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    });
+}
+
+if (require.main === module) main(process.argv);

@@ -1,0 +1,203 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { InvalidDeploymentError } from './deployments';
+import { FunctionUnavailableError, TooManyRequestsError } from './function-pool';
+import { InstanceStartError } from './instance';
+import { FunctionExistsError, FunctionNotFoundError, type LocalPlatform } from './platform';
+
+/** Largest request body the gateway accepts, in bytes (AWS Lambda's synchronous limit). */
+const MAX_BODY_BYTES = 6 * 1024 * 1024;
+/** Longest a function may take to answer (the longest valid lab-function work plus margin). */
+const UPSTREAM_TIMEOUT_MS = 16 * 60 * 1000;
+const HOP_BY_HOP = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+
+class BadRequestError extends Error {
+  override name = 'BadRequestError';
+}
+
+class PayloadTooLargeError extends Error {
+  override name = 'PayloadTooLargeError';
+}
+
+/**
+ * The OpenFaaS gateway API over the local platform:
+ * `GET|POST|PUT|DELETE /system/functions`, `GET /system/function/{name}`,
+ * `POST /system/scale-function/{name}`, `ANY /function/{name}[/path]`, `GET /healthz`,
+ * `GET /system/info`, and the read-only ground truth `GET /system/instances`, `GET /system/events`.
+ */
+export function createGateway(platform: LocalPlatform): Server {
+  const server = createServer((req, res) => {
+    route(platform, req, res).catch((error: unknown) => sendError(res, error));
+  });
+  server.keepAliveTimeout = 65_000;
+  server.requestTimeout = UPSTREAM_TIMEOUT_MS + 60_000;
+  return server;
+}
+
+async function route(platform: LocalPlatform, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://gateway');
+  const path = url.pathname;
+  const method = req.method ?? 'GET';
+
+  const invoke = /^\/function\/([^/]+)(\/.*)?$/.exec(path);
+  if (invoke) return invokeFunction(platform, decodeURIComponent(invoke[1] as string), `${invoke[2] ?? '/'}${url.search}`, req, res);
+
+  if (path === '/healthz' && method === 'GET') return sendText(res, 200, 'OK');
+  if (path === '/system/info' && method === 'GET') return sendJson(res, 200, info(platform));
+  if (path === '/system/functions') {
+    switch (method) {
+      case 'GET':
+        return sendJson(res, 200, platform.list());
+      case 'POST':
+        return sendJson(res, 202, platform.deploy(await readJson(req)));
+      case 'PUT':
+        return sendJson(res, 202, await platform.update(await readJson(req)));
+      case 'DELETE': {
+        const body = (await readJson(req)) as { functionName?: unknown };
+        if (typeof body?.functionName !== 'string') throw new BadRequestError('body must be {"functionName": "<name>"}');
+        await platform.remove(body.functionName);
+        return sendJson(res, 202, { removed: body.functionName });
+      }
+    }
+  }
+  const functionStatus = /^\/system\/function\/([^/]+)$/.exec(path);
+  if (functionStatus && method === 'GET') return sendJson(res, 200, platform.status(decodeURIComponent(functionStatus[1] as string)));
+  const scale = /^\/system\/scale-function\/([^/]+)$/.exec(path);
+  if (scale && method === 'POST') {
+    const body = (await readJson(req)) as { replicas?: unknown };
+    const replicas = body?.replicas;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0 || replicas > platform.settings.maxInstances) {
+      throw new BadRequestError(`replicas must be an integer from 0 to ${platform.settings.maxInstances}`);
+    }
+    await platform.scale(decodeURIComponent(scale[1] as string), replicas);
+    return sendJson(res, 202, { replicas });
+  }
+  if (path === '/system/instances' && method === 'GET') return sendJson(res, 200, platform.instances(url.searchParams.get('function') ?? undefined));
+  if (path === '/system/events' && method === 'GET') {
+    const since = Number(url.searchParams.get('since') ?? 0);
+    if (!Number.isInteger(since) || since < 0) throw new BadRequestError('since must be a non-negative integer');
+    return sendJson(res, 200, platform.events.since(since));
+  }
+  sendJson(res, 404, { error: { type: 'NotFound', message: `no route for ${method} ${path}` } });
+}
+
+/** Proxy one invocation to an instance with room, starting one (a cold start) if the rules allow. */
+async function invokeFunction(platform: LocalPlatform, name: string, upstreamPath: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = performance.now();
+  const pool = platform.pool(name);
+  const body = await readBody(req);
+  pool.invocationCount += 1;
+  const lease = await pool.acquire();
+  try {
+    await lease.instance.ready;
+    const answer = await lease.instance.connection.request({
+      path: upstreamPath,
+      method: (req.method ?? 'POST') as 'POST',
+      headers: forwardHeaders(req),
+      body: body.length ? body : undefined,
+      headersTimeout: UPSTREAM_TIMEOUT_MS,
+      bodyTimeout: UPSTREAM_TIMEOUT_MS,
+    });
+    const answerBody = Buffer.from(await answer.body.arrayBuffer());
+    res.writeHead(answer.statusCode, {
+      'content-type': String(answer.headers['content-type'] ?? 'application/octet-stream'),
+      'content-length': answerBody.length,
+      'x-duration-seconds': ((performance.now() - started) / 1000).toFixed(6),
+      'x-fb-instance-id': lease.instance.id,
+    });
+    res.end(answerBody);
+  } catch (error) {
+    if (error instanceof InstanceStartError) throw error;
+    throw new UpstreamError(`instance ${lease.instance.id} of ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    lease.release();
+  }
+}
+
+class UpstreamError extends Error {
+  override name = 'UpstreamError';
+}
+
+function forwardHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value === undefined || HOP_BY_HOP.has(key)) continue;
+    headers[key] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+function info(platform: LocalPlatform) {
+  const { settings } = platform;
+  return {
+    provider: { provider: 'faas-benchmarker-local', orchestration: 'local-processes', version: { release: '0.1.0' } },
+    version: { release: '0.1.0' },
+    arch: process.arch,
+    settings: {
+      profile: settings.profile,
+      idleTimeoutMs: settings.idleTimeoutMs,
+      maxLifetimeMs: settings.maxLifetimeMs,
+      maxInstances: settings.maxInstances,
+      concurrencyPerInstance: settings.concurrencyPerInstance,
+      scaleOutIntervalMs: settings.scaleOutIntervalMs,
+      initDelayMs: settings.initDelayMs,
+      whenBusy: settings.whenBusy,
+      memoryMb: settings.memoryMb,
+    },
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new PayloadTooLargeError(`request body larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = (await readBody(req)).toString('utf8');
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BadRequestError('request body is not valid JSON');
+  }
+}
+
+const STATUS_BY_ERROR: [new (...args: never[]) => Error, number][] = [
+  [BadRequestError, 400],
+  [InvalidDeploymentError, 400],
+  [FunctionNotFoundError, 404],
+  [FunctionExistsError, 409],
+  [PayloadTooLargeError, 413],
+  [TooManyRequestsError, 429],
+  [InstanceStartError, 502],
+  [UpstreamError, 502],
+  [FunctionUnavailableError, 503],
+];
+
+function sendError(res: ServerResponse, error: unknown): void {
+  const status = STATUS_BY_ERROR.find(([type]) => error instanceof type)?.[1] ?? 500;
+  const type = error instanceof Error ? error.name : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, status, { error: { type, message } });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

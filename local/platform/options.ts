@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+/**
+ * The local platform's knobs. Each is ground truth for an experiment: an idle-gap search must
+ * find `idleTimeoutMs`, a lifetime experiment `maxLifetimeMs`, a concurrency sweep
+ * `maxInstances` and `concurrencyPerInstance`.
+ */
+export const PROFILE_NAMES = ['lambda', 'azure', 'openfaas'] as const;
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+
+/** How a profile scales, before any explicit option overrides it. */
+export interface ProfileDefaults {
+  /** Requests one instance serves at once. */
+  concurrencyPerInstance: number;
+  /** Least time between two scale-outs of one function (0 = no limit). */
+  scaleOutIntervalMs: number;
+  /**
+   * What happens to a request when no instance has room and none may be added: wait for room
+   * (Azure, OpenFaaS), or be answered 429 at once (Lambda's TooManyRequestsException).
+   */
+  whenBusy: 'queue' | 'throttle';
+  /** Memory each instance reports as configured, in MB (the platform's usual default). */
+  memoryMb: number;
+}
+
+export const PROFILES: Record<ProfileName, ProfileDefaults> = {
+  // One request per execution environment; a new environment at once for each concurrent call.
+  lambda: { concurrencyPerInstance: 1, scaleOutIntervalMs: 0, whenBusy: 'throttle', memoryMb: 128 },
+  // Many requests per host instance; the scale controller adds instances gradually.
+  azure: { concurrencyPerInstance: 100, scaleOutIntervalMs: 10_000, whenBusy: 'queue', memoryMb: 1536 },
+  // Replicas that each take many requests, scaled by the autoscaler, down to zero when idle.
+  openfaas: { concurrencyPerInstance: 100, scaleOutIntervalMs: 10_000, whenBusy: 'queue', memoryMb: 128 },
+};
+
+export const platformOptionsSchema = z
+  .object({
+    /** Port of the gateway; 0 picks a free one. @default 8080 */
+    port: z.number().int().min(0).max(65535).default(8080),
+    /** Address the gateway listens on; loopback only by default. @default '127.0.0.1' */
+    host: z.string().default('127.0.0.1'),
+    profile: z.enum(PROFILE_NAMES).default('lambda'),
+    /** An instance idle this long is evicted (not before). @default 10 minutes */
+    idleTimeoutMs: z.number().min(0).default(10 * 60_000),
+    /** An instance this old takes no new requests and is retired. @default 2 hours */
+    maxLifetimeMs: z.number().positive().default(2 * 3_600_000),
+    /** Most live instances per function. @default 1000 */
+    maxInstances: z.number().int().positive().default(1000),
+    /** @default the profile's */
+    concurrencyPerInstance: z.number().int().positive().optional(),
+    /** @default the profile's */
+    scaleOutIntervalMs: z.number().min(0).optional(),
+    /** Extra delay before a new instance listens, on top of the real process start. @default 0 */
+    initDelayMs: z.number().min(0).default(0),
+    /** How long a queued request waits for room before it is answered 429. @default 60 s */
+    queueTimeoutMs: z.number().positive().default(60_000),
+    /** How long a new instance may take to start listening before it counts as failed. @default 30 s */
+    startTimeoutMs: z.number().positive().default(30_000),
+    /** Deploy function1–3 and monolith at start. @default true */
+    deployLabFunctions: z.boolean().default(true),
+    /** Forward instances' stdout/stderr to this process's stderr. @default false */
+    logInstanceOutput: z.boolean().default(false),
+    /** Where the OpenFaaS bundles of the lab functions are. @default `<repo>/dist/functions` */
+    bundleDir: z.string().optional(),
+  })
+  .strict();
+
+export type PlatformOptionsInput = z.input<typeof platformOptionsSchema>;
+
+/** Options with every default applied, profile defaults included. */
+export interface PlatformSettings extends Omit<z.output<typeof platformOptionsSchema>, 'concurrencyPerInstance' | 'scaleOutIntervalMs'> {
+  concurrencyPerInstance: number;
+  scaleOutIntervalMs: number;
+  whenBusy: ProfileDefaults['whenBusy'];
+  memoryMb: number;
+}
+
+export class InvalidPlatformOptionsError extends Error {
+  override name = 'InvalidPlatformOptionsError';
+}
+
+export function resolvePlatformSettings(input: PlatformOptionsInput = {}): PlatformSettings {
+  const parsed = platformOptionsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidPlatformOptionsError(`${issue?.path.join('.') || 'options'}: ${issue?.message ?? 'invalid'}`);
+  }
+  const options = parsed.data;
+  const profile = PROFILES[options.profile];
+  return {
+    ...options,
+    concurrencyPerInstance: options.concurrencyPerInstance ?? profile.concurrencyPerInstance,
+    scaleOutIntervalMs: options.scaleOutIntervalMs ?? profile.scaleOutIntervalMs,
+    whenBusy: profile.whenBusy,
+    memoryMb: profile.memoryMb,
+  };
+}
