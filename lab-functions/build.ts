@@ -2,15 +2,15 @@
  * Bundles every lab function for every platform with esbuild: one self-contained artifact per
  * function per platform under `dist/functions/<platform>/<function>/`.
  *
- * - aws-lambda: `index.js` exporting `handler` (CommonJS, Node 20+).
+ * - aws-lambda: `index.js` exporting `handler` (CommonJS, Node 20+; the runtime's AWS SDK v3).
  * - azure-functions: a function-app folder: `index.js` registering the HTTP trigger with the v4
  *   programming model, `package.json` whose `main` points at it, and `host.json`.
  * - openfaas: `index.js`, the HTTP server the of-watchdog (and the local platform) starts.
  *
  * Run with `npm run build:functions`; prints the size of each artifact.
  */
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 export const LAB_FUNCTION_NAMES = ['function1', 'function2', 'function3', 'monolith'] as const;
@@ -75,7 +75,7 @@ export async function buildFunctions(options: BuildOptions = {}): Promise<BuiltA
 
 async function buildOne(platform: Platform, functionName: LabFunctionName, outDir: string, minify: boolean): Promise<BuiltArtifact> {
   const file = bundlePath(platform, functionName, outDir);
-  await build({
+  const result = await build({
     stdin: { contents: entrySource(platform, functionName), resolveDir: LAB_FUNCTIONS_DIR, loader: 'ts', sourcefile: `${platform}-${functionName}.ts` },
     bundle: true,
     platform: 'node',
@@ -84,24 +84,48 @@ async function buildOne(platform: Platform, functionName: LabFunctionName, outDi
     minify,
     legalComments: 'none',
     outfile: file,
-    // Provided by the Azure Functions host at run time, never installed in the app.
-    external: ['@azure/functions-core'],
+    external: externalModules(platform),
     logLevel: 'warning',
+    write: false,
   });
+  const contents = result.outputFiles[0]?.contents;
+  if (!contents) throw new Error(`esbuild produced no output for ${platform}/${functionName}`);
+  writeAtomically(file, contents);
   if (platform === 'azure-functions') writeAzureAppFiles(join(outDir, platform, functionName), functionName);
-  return { platform, functionName, file, bytes: statSync(file).size };
+  return { platform, functionName, file, bytes: contents.byteLength };
+}
+
+/**
+ * Modules the platform provides at run time. `@azure/functions-core` comes from the Functions
+ * host and is never installed in an app. The AWS SDK v3 ships in every Node.js Lambda runtime,
+ * so, as CDK's NodejsFunction does by default, the Lambda bundles leave it out.
+ */
+function externalModules(platform: Platform): string[] {
+  if (platform === 'azure-functions') return ['@azure/functions-core'];
+  if (platform === 'aws-lambda') return ['@aws-sdk/*'];
+  return [];
+}
+
+/**
+ * Write through a temporary file and a rename, so a process starting from the bundle (a local
+ * platform instance) never reads a half-written file while another build runs.
+ */
+function writeAtomically(file: string, contents: Uint8Array): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, file);
 }
 
 function writeAzureAppFiles(appDir: string, functionName: string): void {
-  mkdirSync(appDir, { recursive: true });
   const packageJson = { name: `fb-${functionName}`, version: '1.0.0', private: true, main: 'index.js' };
-  writeFileSync(join(appDir, 'package.json'), `${JSON.stringify(packageJson, null, 2)}\n`);
+  writeAtomically(join(appDir, 'package.json'), Buffer.from(`${JSON.stringify(packageJson, null, 2)}\n`));
   const hostJson = {
     version: '2.0',
     extensionBundle: { id: 'Microsoft.Azure.Functions.ExtensionBundle', version: '[4.*, 5.0.0)' },
     logging: { logLevel: { default: 'Information' } },
   };
-  writeFileSync(join(appDir, 'host.json'), `${JSON.stringify(hostJson, null, 2)}\n`);
+  writeAtomically(join(appDir, 'host.json'), Buffer.from(`${JSON.stringify(hostJson, null, 2)}\n`));
 }
 
 function formatKiB(bytes: number): string {

@@ -54,6 +54,7 @@ import type { LabResponse } from '../../core/records';
 import { createLabFunction } from '../../core/run';
 import { parseAnswer, parseJsonBody } from '../shared/body';
 import { deployedFunctionName, functionNameConfigFromEnv } from '../shared/function-names';
+import { responseLogFields } from '../shared/log-fields';
 import { memoryMbFromEnv } from '../shared/memory';
 
 /** The parts of an API Gateway HTTP API (payload format 2.0) event this adapter reads. */
@@ -151,7 +152,7 @@ export function createLambdaHandler(definition: LabFunctionDefinition, options: 
         response = { statusCode: 500, body: { error: toErrorInfo(error) } };
       }
     }
-    logger.info('lab invocation', { function: definition.name, trigger, status: response.statusCode, ...describe(response) });
+    logger.info('lab invocation', { function: definition.name, trigger, status: response.statusCode, ...responseLogFields(response) });
     return { statusCode: response.statusCode, headers: { ...JSON_HEADERS }, body: JSON.stringify(response.body) };
   };
 
@@ -168,14 +169,6 @@ export function isApiGatewayV2Event(event: unknown): event is ApiGatewayV2Event 
 function decodeBody(event: ApiGatewayV2Event): string | undefined {
   if (event.body === undefined || event.body === null) return undefined;
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-}
-
-/** The log fields of a response: the root identifier, or the 400's error type. Never the records. */
-function describe(response: LabResponse): Record<string, unknown> {
-  const body = response.body as { root_identifier?: unknown; error?: { type?: unknown } };
-  if (typeof body.root_identifier === 'string') return { identifier: body.root_identifier };
-  if (body.error) return { error_type: body.error.type };
-  return {};
 }
 
 /** One synchronous Invoke, resolved with the callee's status and body (see the file comment). */

@@ -13,7 +13,7 @@
  *
  * Nested calls: an HTTPS POST of the payload (JSON) to the callee's function app, with its function
  * key in the `x-functions-key` header — never `?code=` in the URL, never the key in a payload —
- * through undici with one keep-alive Agent per handler. The callee's status and parsed body are
+ * through one keep-alive agent per handler. The callee's status and parsed body are
  * passed to the core whatever the status; a callee name missing from the configuration resolves
  * with 404 `UnknownFunctionError`; a network failure rejects (the core records it). Any occurrence
  * of a configured key in a callee's answer is redacted before the answer is used.
@@ -33,7 +33,6 @@
  * does not throw, so importing an entry in a test or a script is safe.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { Agent, type Dispatcher, request } from 'undici';
 import * as z from 'zod/mini';
 import type { LabFunctionDefinition } from '../../core/definition';
 import { InvalidInputError, toErrorInfo } from '../../core/errors';
@@ -41,14 +40,16 @@ import type { LabInput } from '../../core/input';
 import type { NestedInvoker, NestedResponse } from '../../core/nested';
 import type { LabResponse } from '../../core/records';
 import { createLabFunction } from '../../core/run';
-import { parseAnswer, parseJsonBody } from '../shared/body';
+import { parseJsonBody } from '../shared/body';
+import { responseLogFields } from '../shared/log-fields';
 import { memoryMbFromEnv } from '../shared/memory';
+import { createKeepAliveAgents, type KeepAliveAgents, postJson } from '../shared/post-json';
 
 export interface AzureHandlerOptions {
   /** The environment to read configuration from. @default process.env */
   env?: NodeJS.ProcessEnv;
-  /** Dispatcher for nested calls. @default a keep-alive undici Agent created for this handler */
-  dispatcher?: Dispatcher;
+  /** Agents for nested calls. @default keep-alive agents created for this handler */
+  agents?: KeepAliveAgents;
 }
 
 export type AzureHttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
@@ -72,7 +73,7 @@ export function createAzureHandler(definition: LabFunctionDefinition, options: A
   const platformInstanceId = env.WEBSITE_INSTANCE_ID || undefined;
   const region = env.REGION_NAME || 'unknown';
   const memoryMb = positiveNumber(env.FB_MEMORY_MB) ?? positiveNumber(env.WEBSITE_MEMORY_LIMIT_MB) ?? memoryMbFromEnv(env);
-  const dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
+  const agents = options.agents ?? createKeepAliveAgents();
   const labFunction = createLabFunction(definition);
 
   const invokeNested: NestedInvoker = async (functionName, payload) => {
@@ -83,7 +84,7 @@ export function createAzureHandler(definition: LabFunctionDefinition, options: A
         body: { error: { type: 'UnknownFunctionError', message: `no function app configured for ${functionName}` } },
       };
     }
-    return postToFunctionApp(dispatcher, target, payload, keys);
+    return postToFunctionApp(agents, target, payload, keys);
   };
 
   return async (httpRequest, context) => {
@@ -102,7 +103,7 @@ export function createAzureHandler(definition: LabFunctionDefinition, options: A
         response = { statusCode: 500, body: { error: info } };
       }
     }
-    context.log(JSON.stringify({ message: 'lab invocation', function: definition.name, status: response.statusCode, ...describe(response) }));
+    context.log(JSON.stringify({ message: 'lab invocation', function: definition.name, status: response.statusCode, ...responseLogFields(response) }));
     return { status: response.statusCode, jsonBody: response.body, headers: { 'content-type': 'application/json' } };
   };
 }
@@ -161,15 +162,17 @@ function isAllowedUrl(text: string): boolean {
   return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 }
 
+/** Longest a nested call may take: Azure's front end cuts HTTP requests at 230 s anyway. */
+const NESTED_TIMEOUT_MS = 240_000;
+
 /** One nested call: POST the payload with the key in a header; resolve with whatever answered. */
-async function postToFunctionApp(dispatcher: Dispatcher, target: AzureFunctionTarget, payload: LabInput, keys: string[]): Promise<NestedResponse> {
-  let answer: Dispatcher.ResponseData;
+async function postToFunctionApp(agents: KeepAliveAgents, target: AzureFunctionTarget, payload: LabInput, keys: string[]): Promise<NestedResponse> {
+  let answer: NestedResponse;
   try {
-    answer = await request(target.url, {
-      method: 'POST',
-      dispatcher,
-      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-functions-key': target.key },
-      body: JSON.stringify(payload),
+    answer = await postJson(target.url, payload, {
+      agents,
+      timeoutMs: NESTED_TIMEOUT_MS,
+      headers: { accept: 'application/json', 'x-functions-key': target.key },
     });
   } catch (error) {
     // No answer: reject, and the core records the failure. Its message names host and port only,
@@ -177,8 +180,16 @@ async function postToFunctionApp(dispatcher: Dispatcher, target: AzureFunctionTa
     if (error instanceof Error && keys.some((key) => error.message.includes(key))) error.message = redact(error.message, keys);
     throw error;
   }
-  const text = redact(await answer.body.text(), keys);
-  return { statusCode: answer.statusCode, body: parseAnswer(text) };
+  return { statusCode: answer.statusCode, body: redactValue(answer.body, keys) };
+}
+
+/** A parsed answer with every occurrence of a key replaced (through its JSON text). */
+function redactValue(value: unknown, keys: string[]): unknown {
+  if (value === undefined) return value;
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  if (!keys.some((key) => key && text.includes(key))) return value;
+  const redacted = redact(text, keys);
+  return typeof value === 'string' ? redacted : JSON.parse(redacted);
 }
 
 function redact(text: string, keys: string[]): string {
@@ -194,12 +205,4 @@ function redactInfo(info: { type: string; message: string }, keys: string[]): { 
 function positiveNumber(value: string | undefined): number | undefined {
   const number = Number(value);
   return value !== undefined && value !== '' && Number.isFinite(number) && number > 0 ? number : undefined;
-}
-
-/** The log fields of a response: the root identifier, or the error type. Never the records. */
-function describe(response: LabResponse): Record<string, unknown> {
-  const body = response.body as { root_identifier?: unknown; error?: { type?: unknown } };
-  if (typeof body.root_identifier === 'string') return { identifier: body.root_identifier };
-  if (body.error) return { error_type: body.error.type };
-  return {};
 }

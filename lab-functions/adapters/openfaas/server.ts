@@ -7,20 +7,19 @@
  * Identity: the pod hostname (`HOSTNAME`, or `FB_INSTANCE_ID` on the local platform) plus the
  * module-init UUID. Memory: `FB_MEMORY_MB`, else the pod's cgroup limit. Nested calls go back
  * through the gateway (`FB_GATEWAY_URL`, default the in-cluster `http://gateway.openfaas:8080`)
- * as `POST /function/<name>`, over one keep-alive connection pool (node:http, not undici, to keep
- * function1's bundle small: its size against the monolith's is what the large-function
- * experiments compare).
+ * as `POST /function/<name>`, over one keep-alive connection pool.
  */
-import { Agent, createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import type { LabFunctionDefinition } from '../../core/definition';
 import { InvalidInputError, toErrorInfo } from '../../core/errors';
 import type { LabInput } from '../../core/input';
 import type { NestedInvoker } from '../../core/nested';
 import { createLabFunction, type LabContext, type LabFunction } from '../../core/run';
-import { parseAnswer, parseJsonBody } from '../shared/body';
+import { parseJsonBody } from '../shared/body';
 import { deployedFunctionName, type FunctionNameConfig, functionNameConfigFromEnv } from '../shared/function-names';
 import { memoryMbFromEnv } from '../shared/memory';
+import { createKeepAliveAgents, destroyAgents, type KeepAliveAgents, postJson } from '../shared/post-json';
 
 /** Largest request body accepted, in bytes (OpenFaaS's default max is larger; ours is ample). */
 const MAX_BODY_BYTES = 6 * 1024 * 1024;
@@ -56,13 +55,13 @@ export function openFaasConfigFromEnv(env: NodeJS.ProcessEnv): OpenFaasConfig {
 /** The HTTP server for one lab function; not yet listening. */
 export function createOpenFaasServer(definition: LabFunctionDefinition, config: OpenFaasConfig): Server {
   const labFunction = createLabFunction(definition);
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const agents = createKeepAliveAgents();
   const context: LabContext = {
     platform: config.platform,
     region: config.region,
     memoryMb: config.memoryMb,
     platformInstanceId: config.platformInstanceId,
-    invokeNested: gatewayInvoker(config, agent),
+    invokeNested: gatewayInvoker(config, agents),
   };
   const server = createServer((req, res) => {
     serve(labFunction, context, req, res).catch((error: unknown) => {
@@ -70,7 +69,7 @@ export function createOpenFaasServer(definition: LabFunctionDefinition, config: 
       res.destroy(error instanceof Error ? error : undefined);
     });
   });
-  server.on('close', () => agent.destroy());
+  server.on('close', () => destroyAgents(agents));
   return server;
 }
 
@@ -114,21 +113,10 @@ function sendJson(res: ServerResponse, statusCode: number, body: unknown): void 
   res.end(text);
 }
 
-function gatewayInvoker(config: OpenFaasConfig, agent: Agent): NestedInvoker {
-  return (functionName: string, payload: LabInput) =>
-    new Promise((resolve, reject) => {
-      const name = deployedFunctionName(config.names, functionName);
-      const text = JSON.stringify(payload);
-      const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) };
-      if (config.gatewayAuthorization) headers.authorization = config.gatewayAuthorization;
-      const call = request(`${config.gatewayUrl}/function/${encodeURIComponent(name)}`, { method: 'POST', headers, agent, timeout: NESTED_TIMEOUT_MS }, (answer) => {
-        const chunks: Buffer[] = [];
-        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-        answer.on('error', reject);
-        answer.on('end', () => resolve({ statusCode: answer.statusCode ?? 0, body: parseAnswer(Buffer.concat(chunks).toString('utf8')) }));
-      });
-      call.on('timeout', () => call.destroy(new Error(`no answer from ${name} within ${NESTED_TIMEOUT_MS} ms`)));
-      call.on('error', reject);
-      call.end(text);
-    });
+function gatewayInvoker(config: OpenFaasConfig, agents: KeepAliveAgents): NestedInvoker {
+  return (functionName: string, payload: LabInput) => {
+    const name = deployedFunctionName(config.names, functionName);
+    const headers: Record<string, string> = config.gatewayAuthorization ? { authorization: config.gatewayAuthorization } : {};
+    return postJson(`${config.gatewayUrl}/function/${encodeURIComponent(name)}`, payload, { headers, agents, timeoutMs: NESTED_TIMEOUT_MS });
+  };
 }

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { formatDurationMs, InvalidDurationError, parseDurationMs } from './duration';
+import { InvalidPlatformOptionsError, PROFILES, resolvePlatformSettings } from './options';
+
+describe('Function: parseDurationMs', () => {
+  it.each([
+    ['10m', 600_000],
+    ['2h', 7_200_000],
+    ['10s', 10_000],
+    ['0s', 0],
+    ['1.5s', 1500],
+    ['250ms', 250],
+    ['42', 42],
+    [90, 90],
+  ] as const)('reads %s as %d ms', (text, ms) => {
+    expect(parseDurationMs(text)).toBe(ms);
+  });
+
+  it.each(['', 'ten minutes', '5x', '-1s', '1d', 'm10'])('refuses %j', (text) => {
+    expect(() => parseDurationMs(text)).toThrow(InvalidDurationError);
+  });
+
+  it('formats durations compactly for logs', () => {
+    expect([250, 1500, 600_000, 7_200_000].map(formatDurationMs)).toEqual(['250ms', '1.5s', '10m', '2h']);
+  });
+});
+
+describe('Function: resolvePlatformSettings', () => {
+  it('takes the defaults of the issue and the Lambda-like profile', () => {
+    expect(resolvePlatformSettings()).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      profile: 'lambda',
+      idleTimeoutMs: 600_000,
+      maxLifetimeMs: 7_200_000,
+      maxInstances: 1000,
+      concurrencyPerInstance: 1,
+      scaleOutIntervalMs: 0,
+      whenBusy: 'throttle',
+      initDelayMs: 0,
+    });
+  });
+
+  it('applies a profile and lets explicit options override it', () => {
+    expect(resolvePlatformSettings({ profile: 'azure' })).toMatchObject({ ...PROFILES.azure, profile: 'azure' });
+    expect(resolvePlatformSettings({ profile: 'azure', concurrencyPerInstance: 4, scaleOutIntervalMs: 0 })).toMatchObject({
+      concurrencyPerInstance: 4,
+      scaleOutIntervalMs: 0,
+      whenBusy: 'queue',
+    });
+  });
+
+  it.each([
+    [{ maxInstances: 0 }, 'maxInstances'],
+    [{ profile: 'gcp' }, 'profile'],
+    [{ idleTimeoutMs: -1 }, 'idleTimeoutMs'],
+    [{ port: 70_000 }, 'port'],
+    [{ idleTimout: 5 }, 'idleTimout'],
+  ])('refuses %j naming %s', (options, field) => {
+    expect(() => resolvePlatformSettings(options as never)).toThrow(InvalidPlatformOptionsError);
+    expect(() => resolvePlatformSettings(options as never)).toThrow(field);
+  });
+});
