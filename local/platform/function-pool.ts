@@ -169,7 +169,9 @@ export class FunctionPool {
   }
 
   private afterRelease(instance: LocalInstance): void {
-    if (instance.state === 'draining' && instance.inFlight === 0) {
+    if (!this.instances.has(instance)) {
+      // Already evicted (it crashed or never started): nothing to time out or retire.
+    } else if (instance.state === 'draining' && instance.inFlight === 0) {
       void this.evict(instance, (instance.stopReason as EvictionReason) ?? 'max-lifetime');
     } else if (instance.inFlight === 0) {
       this.armIdleTimer(instance, this.settings.idleTimeoutMs);

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { PayloadTooLargeError, readRequestBody } from '../../lab-functions/adapters/shared/read-body';
 import { InvalidDeploymentError } from './deployments';
 import { FunctionUnavailableError, TooManyRequestsError } from './function-pool';
 import { InstanceStartError } from './instance';
@@ -13,10 +14,6 @@ const HOP_BY_HOP = new Set(['host', 'connection', 'keep-alive', 'transfer-encodi
 
 class BadRequestError extends Error {
   override name = 'BadRequestError';
-}
-
-class PayloadTooLargeError extends Error {
-  override name = 'PayloadTooLargeError';
 }
 
 /**
@@ -85,7 +82,7 @@ async function route(platform: LocalPlatform, req: IncomingMessage, res: ServerR
 async function invokeFunction(platform: LocalPlatform, name: string, upstreamPath: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = performance.now();
   const pool = platform.pool(name);
-  const body = await readBody(req);
+  const body = await readRequestBody(req, MAX_BODY_BYTES);
   pool.invocationCount += 1;
   const lease = await pool.acquire();
   try {
@@ -147,19 +144,8 @@ function info(platform: LocalPlatform) {
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new PayloadTooLargeError(`request body larger than ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const text = (await readBody(req)).toString('utf8');
+  const text = (await readRequestBody(req, MAX_BODY_BYTES)).toString('utf8');
   if (!text.trim()) return undefined;
   try {
     return JSON.parse(text);

@@ -6,14 +6,14 @@ import type { FunctionStatus } from './platform';
 
 describe('Local platform: instance life cycle (Lambda-like profile)', () => {
   it('is cold only on an instance’s first call, keeps it while calls come faster than the idle timeout, and starts a new one after', async () => {
-    const idleTimeoutMs = 1500;
+    const idleTimeoutMs = 3000;
     const platform = await startTestPlatform({ idleTimeoutMs });
     const warm: InvocationRecord[] = [];
     for (let i = 0; i < 5; i++) {
       const result = await invoke(platform, 'function1');
       expect(result.status).toBe(200);
       warm.push(rootRecord(result));
-      await sleepMs(idleTimeoutMs / 5);
+      await sleepMs(idleTimeoutMs / 10);
     }
     expect(warm.map((record) => record.cold)).toEqual([true, false, false, false, false]);
     expect(new Set(warm.map((record) => record.instance_identifier)).size).toBe(1);
@@ -45,7 +45,7 @@ describe('Local platform: instance life cycle (Lambda-like profile)', () => {
     expect(records.filter((record) => record.cold)).toHaveLength(instances.size);
     for (const record of records) {
       // A retired instance takes no new request: each started within its lifetime (plus spawn slack).
-      expect(record.execution_start - record.instance_started_at).toBeLessThan(maxLifetimeMs + 500);
+      expect(record.execution_start - record.instance_started_at).toBeLessThan(maxLifetimeMs + 1000);
     }
     const reasons = (await eventsOf(platform)).filter((event) => event.type === 'instance-evicted').map((event) => event.reason);
     expect(reasons.length).toBeGreaterThanOrEqual(1);
@@ -139,9 +139,9 @@ describe('Local platform: nested calls and the monolith', () => {
     expect([f1.level, f2.level, f3.level]).toEqual([0, 1, 2]);
     expect(new Set(records.map((record) => record.instance_identifier)).size).toBe(3);
     expect(f3.sleep).toBe(0.05);
-    // Each call's window on the caller's clock contains the callee's execution (1 ms slack for
-    // separate processes' clocks), and lies inside the caller's own execution.
-    const slackMs = 1;
+    // Each call's window on the caller's clock contains the callee's execution (a few ms of slack
+    // for separate processes' clocks), and lies inside the caller's own execution.
+    const slackMs = 3;
     for (const [caller, callee] of [
       [f1, f2],
       [f2, f3],

@@ -19,6 +19,7 @@ import { createLabFunction, type LabContext, type LabFunction } from '../../core
 import { parseJsonBody } from '../shared/body';
 import { deployedFunctionName, type FunctionNameConfig, functionNameConfigFromEnv } from '../shared/function-names';
 import { memoryMbFromEnv } from '../shared/memory';
+import { PayloadTooLargeError, readRequestBody } from '../shared/read-body';
 import { createKeepAliveAgents, destroyAgents, type KeepAliveAgents, postJson } from '../shared/post-json';
 
 /** Largest request body accepted, in bytes (OpenFaaS's default max is larger; ours is ample). */
@@ -80,7 +81,7 @@ async function serve(labFunction: LabFunction, context: LabContext, req: Incomin
   }
   let body: unknown;
   try {
-    body = req.method === 'GET' ? {} : parseJsonBody(await readBody(req));
+    body = req.method === 'GET' ? {} : parseJsonBody((await readRequestBody(req, MAX_BODY_BYTES)).toString('utf8'));
   } catch (error) {
     if (error instanceof InvalidInputError) {
       sendJson(res, error instanceof PayloadTooLargeError ? 413 : 400, { error: toErrorInfo(error) });
@@ -90,21 +91,6 @@ async function serve(labFunction: LabFunction, context: LabContext, req: Incomin
   }
   const response = await labFunction.handle(body, context);
   sendJson(res, response.statusCode, response.body);
-}
-
-class PayloadTooLargeError extends InvalidInputError {
-  override name = 'PayloadTooLargeError';
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new PayloadTooLargeError(`request body larger than ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function sendJson(res: ServerResponse, statusCode: number, body: unknown): void {
