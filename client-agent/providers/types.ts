@@ -1,0 +1,37 @@
+import type { InvocationStatus } from '../../lib/results/types';
+
+/**
+ * A FaaS platform as the client sees it: how to address one invocation over HTTP, and what its
+ * answers mean. Providers only describe; the invoker sends (over pre-opened keep-alive
+ * connections) and times.
+ */
+export interface Provider {
+  /** `local`, `openfaas`, `aws-lambda`, `azure-functions`. */
+  readonly platform: string;
+  /** The HTTP request for one invocation of `functionName` with a JSON `body`. */
+  requestFor(functionName: string): ProviderRequest;
+  /** What an answer means: ok with records, throttled, or an error with the platform's reason. */
+  classify(httpStatus: number, bodyText: string): Classified;
+  /**
+   * Headers and paths that must never be logged (API keys, function keys): the invoker redacts
+   * these values from anything it stores or prints.
+   */
+  readonly secrets: readonly string[];
+}
+
+export interface ProviderRequest {
+  /** `http://127.0.0.1:8080`: one connection pool per origin. */
+  origin: string;
+  /** Path and query, e.g. `/function/function1`. */
+  path: string;
+  method: 'POST';
+  headers: Record<string, string>;
+}
+
+export interface Classified {
+  status: InvocationStatus;
+  /** The parsed record map when the answer carried one (also for a 500 with an error record). */
+  body?: unknown;
+  errorType?: string;
+  errorMessage?: string;
+}

@@ -1,0 +1,28 @@
+import type { ExperimentRow, FunctionSummary, InvocationRow, NewRun, RunRow, RunStatus } from './types';
+
+/**
+ * The results store: one interface over embedded PGlite (the default), a PostgreSQL server
+ * (`pg`) and, later, Aurora through the RDS Data API. The schema and its migrations are the same
+ * for all.
+ */
+export interface ResultsStore {
+  /** Apply every migration not yet applied. Idempotent. */
+  migrate(): Promise<void>;
+  createRun(run: NewRun): Promise<RunRow>;
+  /** Move a run to a new status, appending to its history; final statuses set `ended_at`. */
+  setRunStatus(runId: string, status: RunStatus, reason?: string): Promise<void>;
+  /** Bulk insert (COPY). */
+  insertInvocations(rows: readonly InvocationRow[]): Promise<void>;
+  /** Bulk insert (COPY). */
+  insertExperimentRows(rows: readonly ExperimentRow[]): Promise<void>;
+  /** Newest first; `running` keeps only runs not yet completed or failed. */
+  listRuns(options?: { running?: boolean; limit?: number }): Promise<RunRow[]>;
+  /** A run by full id, or by a unique prefix of at least 6 characters. */
+  getRun(idOrPrefix: string): Promise<RunRow | undefined>;
+  summarize(runId: string): Promise<FunctionSummary[]>;
+  /** Experiment rows grouped by table name, each list in seq order. */
+  experimentRows(runId: string): Promise<Record<string, Record<string, unknown>[]>>;
+  /** Every invocation row of a run in seq order (for tests and exports). */
+  invocations(runId: string): Promise<InvocationRow[]>;
+  close(): Promise<void>;
+}
