@@ -3,9 +3,13 @@
  * its targets, measured side by side in one run on whatever machine runs them. Loopback only,
  * bounded in count and time.
  */
+import { run as invoker } from './invoker';
 import { run as localPlatform } from './local-platform';
+import { run as store } from './store';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
+  invoker,
+  store,
   'local-platform': localPlatform,
 };
 

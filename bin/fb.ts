@@ -3,13 +3,17 @@
  * call domain code, print.
  */
 import { Command, CommanderError } from 'commander';
+import { registerExperimentCommands } from './commands/experiments';
 import { registerPlatformCommands } from './commands/platform';
+import { registerRunCommands } from './commands/runs';
 
 export function buildProgram(): Command {
   const program = new Command('fb')
     .description('faas-benchmarker: benchmark Function-as-a-Service platforms, locally or in the cloud')
     .version('0.1.0')
     .showHelpAfterError('(run fb --help for usage)');
+  registerExperimentCommands(program);
+  registerRunCommands(program);
   registerPlatformCommands(program);
   return program;
 }

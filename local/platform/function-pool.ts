@@ -136,6 +136,7 @@ export class FunctionPool {
   private pickInstance(): LocalInstance | undefined {
     let best: LocalInstance | undefined;
     for (const instance of this.instances) {
+      if (this.evictIfIdleTooLong(instance)) continue;
       if (instance.state !== 'ready' && instance.state !== 'starting') continue;
       if (instance.inFlight >= this.settings.concurrencyPerInstance) continue;
       if (!best || instance.inFlight > best.inFlight || (instance.inFlight === best.inFlight && instance.lastActiveAtMs > best.lastActiveAtMs)) {
@@ -220,6 +221,19 @@ export class FunctionPool {
     instance.drain('max-lifetime');
     if (instance.inFlight === 0) void this.evict(instance, 'max-lifetime');
     this.serveWaiters();
+  }
+
+  /**
+   * Evict an instance whose idle time has reached the timeout even if its timer has not fired yet
+   * (a busy event loop delays timers): a request arriving after the timeout never finds it warm,
+   * so the idle timeout is exact with respect to request arrival.
+   */
+  private evictIfIdleTooLong(instance: LocalInstance): boolean {
+    if (instance.state !== 'ready' || instance.inFlight > 0 || this.liveCount <= this.deployment.minReplicas) return false;
+    const idleMs = performance.now() - instance.lastActiveAtMs;
+    if (idleMs < this.settings.idleTimeoutMs) return false;
+    void this.evict(instance, 'idle-timeout', undefined, idleMs);
+    return true;
   }
 
   private armIdleTimer(instance: LocalInstance, delayMs: number): void {

@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EXPERIMENTS_DIR } from '../../client-agent/experiment/registry';
+
+const FB = join(__dirname, '..', 'fb.js');
+const cwd = mkdtempSync(join(tmpdir(), 'fb-cli-'));
+afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+/** Run `fb …` in a scratch working directory (its own .fb/ store); resolves with exit code and output. */
+function fb(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [FB, ...args], { cwd, env: { ...process.env, FB_DATABASE_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('CLI: fb run, fb runs, fb show', () => {
+  it('runs an experiment on the embedded default, stores it, lists it and shows it as JSON', async () => {
+    const run = await fb(['run', 'linear-invocation', '--quick', '--param', 'callsPerFunction=3', '--param', 'functions=["function1","function2"]']);
+    expect(run.stderr).toMatch(/run [0-9a-f-]{36}: linear-invocation on local \(quick\)/);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/linear-invocation: completed/);
+    expect(run.stdout).toMatch(/function1\s+3\s+0\s+0\s+0\s+1/);
+    expect(existsSync(join(cwd, '.fb', 'pglite'))).toBe(true);
+
+    const runs = await fb(['runs', '--json']);
+    expect(runs.code).toBe(0);
+    const listed = JSON.parse(runs.stdout) as { id: string; experiment: string; status: string }[];
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ experiment: 'linear-invocation', status: 'completed' });
+
+    const runId = listed[0]?.id ?? '';
+    const show = await fb(['show', runId.slice(0, 8), '--json']);
+    expect(show.code).toBe(0);
+    const shown = JSON.parse(show.stdout);
+    expect(shown.run).toMatchObject({ id: runId, experiment: 'linear-invocation', platform: 'local', status: 'completed', params: { callsPerFunction: 3, functions: ['function1', 'function2'] } });
+    expect(shown.run.status_history.map((change: { status: string }) => change.status)).toEqual(['starting', 'running', 'completed']);
+    expect(shown.summary).toMatchObject({ invocations: 6, errors: 0, cold: 2 });
+    expect(shown.summary.latency_p50_ms).toBeGreaterThan(0);
+    expect(shown.summary.functions.map((f: { function_name: string }) => f.function_name)).toEqual(['function1', 'function2']);
+    expect(shown.rows).toEqual({});
+  }, 120_000);
+
+  it('answers bad input with a one-line error and a non-zero exit, writing no run', async () => {
+    const cases: [string[], string][] = [
+      [['run', 'no-such-experiment'], 'unknown experiment "no-such-experiment"'],
+      [['run', 'linear-invocation', '--param', 'calls=3'], 'has no parameter calls'],
+      [['run', 'linear-invocation', '--param', 'callsPerFunction=-1'], 'parameter callsPerFunction'],
+      [['run', 'linear-invocation', '--platform-option', 'idle-timeout=soon'], 'idle-timeout'],
+      [['run', 'linear-invocation', '--gateway-url', 'http://127.0.0.1:1'], 'is unreachable'],
+      [['show', 'ffffffff'], 'no run ffffffff'],
+    ];
+    const before = JSON.parse((await fb(['runs', '--json'])).stdout) as unknown[];
+    const results = await Promise.all(cases.map(([args]) => fb(args)));
+    for (const [index, result] of results.entries()) {
+      const [args, message] = cases[index] as [string[], string];
+      expect({ args, code: result.code, lines: result.stderr.trim().split('\n').length }).toEqual({ args, code: 1, lines: 1 });
+      expect(result.stderr).toContain(message);
+    }
+    const after = JSON.parse((await fb(['runs', '--json'])).stdout) as unknown[];
+    expect(after).toHaveLength(before.length);
+  }, 120_000);
+});
+
+describe('CLI: fb create-experiment', () => {
+  it('writes a template that runs with no other edit', async () => {
+    const name = `zz-template-${process.pid}`;
+    const file = join(EXPERIMENTS_DIR, `${name}.ts`);
+    try {
+      const created = await fb(['create-experiment', name]);
+      expect(created.code).toBe(0);
+      expect(existsSync(file)).toBe(true);
+      const list = await fb(['list', '--json']);
+      expect((JSON.parse(list.stdout) as { name: string }[]).map((e) => e.name)).toContain(name);
+      const run = await fb(['run', name, '--quick']);
+      expect(run.stderr).toContain(`${name} on local (quick)`);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`${name}: completed`);
+      const again = await fb(['create-experiment', name]);
+      expect(again.code).not.toBe(0);
+      expect(again.stderr).toContain('already exists');
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }, 120_000);
+});

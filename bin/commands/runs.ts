@@ -1,0 +1,138 @@
+import type { Command } from 'commander';
+import type { ResultsStore } from '../../lib/results/store';
+import type { FunctionSummary, InvocationRow, RunRow } from '../../lib/results/types';
+import { formatElapsed, formatTable } from '../../lib/report/table';
+import { percentileCont } from '../../lib/stats/summary';
+import { withStore } from './store';
+
+export class RunNotFoundError extends Error {
+  override name = 'RunNotFoundError';
+}
+
+/** `fb runs`, `fb show`. */
+export function registerRunCommands(program: Command): void {
+  program
+    .command('runs')
+    .description('list stored runs, newest first')
+    .option('--running', 'only runs that have not completed or failed')
+    .option('--limit <n>', 'at most this many', (value) => Number.parseInt(value, 10), 50)
+    .option('--json', 'print JSON')
+    .action(async (options: { running?: boolean; limit: number; json?: boolean }) => {
+      const runs = await withStore((store) => store.listRuns({ running: options.running, limit: options.limit }));
+      if (options.json) {
+        console.log(JSON.stringify(runs, null, 2));
+        return;
+      }
+      if (!runs.length) {
+        console.log(options.running ? 'no running runs' : 'no runs yet: try  npx fb run coldstart-identifier --quick');
+        return;
+      }
+      console.log(
+        formatTable(
+          ['run', 'experiment', 'platform', 'status', 'started', 'duration', 'invocations'],
+          runs.map((run) => [run.id.slice(0, 8), run.experiment, run.platform, run.status, run.started_at.replace('T', ' ').slice(0, 19), duration(run), run.invocation_count]),
+        ),
+      );
+    });
+
+  program
+    .command('show')
+    .description('show one run: its parameters, status history, per-function summary and experiment rows')
+    .argument('<run-id>', 'a run id, or a unique prefix of at least 6 characters')
+    .option('--json', 'print JSON: { run, summary, rows }')
+    .action(async (runId: string, options: { json?: boolean }) => {
+      const shown = await withStore((store) => loadRun(store, runId));
+      if (options.json) console.log(JSON.stringify(shown, null, 2));
+      else printRun(shown);
+    });
+}
+
+export interface ShownRun {
+  run: Pick<RunRow, 'id' | 'experiment' | 'platform' | 'client_platform' | 'status' | 'status_history' | 'reason' | 'started_at' | 'ended_at' | 'params' | 'manifest' | 'invocation_count'>;
+  summary: RunTotals & { functions: FunctionSummary[] };
+  rows: Record<string, Record<string, unknown>[]>;
+}
+
+export interface RunTotals {
+  invocations: number;
+  errors: number;
+  throttled: number;
+  timeouts: number;
+  cold: number;
+  latency_p50_ms: number | null;
+  latency_p90_ms: number | null;
+  latency_p99_ms: number | null;
+}
+
+export async function loadRun(store: ResultsStore, runId: string): Promise<ShownRun> {
+  const run = await store.getRun(runId);
+  if (!run) throw new RunNotFoundError(`no run ${runId}; see fb runs`);
+  const [functions, rows, invocations] = await Promise.all([store.summarize(run.id), store.experimentRows(run.id), store.invocations(run.id)]);
+  const { id, experiment, platform, client_platform, status, status_history, reason, started_at, ended_at, params, manifest, invocation_count } = run;
+  return {
+    run: { id, experiment, platform, client_platform, status, status_history, reason, started_at, ended_at, params, manifest, invocation_count },
+    summary: { ...totals(invocations), functions },
+    rows,
+  };
+}
+
+/** Totals over every invocation of a run; latency as in the per-function summary (ok rows only). */
+export function totals(invocations: readonly InvocationRow[]): RunTotals {
+  const latencies: number[] = [];
+  for (const row of invocations) {
+    if (row.status !== 'ok') continue;
+    const latency = row.client_end !== null && row.client_send !== null ? row.client_end - row.client_send : row.invocation_end !== null && row.invocation_start !== null ? row.invocation_end - row.invocation_start : null;
+    if (latency !== null) latencies.push(latency);
+  }
+  const percentile = (p: number) => (latencies.length ? percentileCont(latencies, p) : null);
+  return {
+    invocations: invocations.length,
+    errors: invocations.filter((row) => row.status === 'error').length,
+    throttled: invocations.filter((row) => row.status === 'throttled').length,
+    timeouts: invocations.filter((row) => row.status === 'timeout').length,
+    cold: invocations.filter((row) => row.cold === true).length,
+    latency_p50_ms: percentile(0.5),
+    latency_p90_ms: percentile(0.9),
+    latency_p99_ms: percentile(0.99),
+  };
+}
+
+/** The per-function table `fb run` ends with. */
+export function printSummary(summary: readonly FunctionSummary[]): void {
+  if (!summary.length) {
+    console.log('no invocations');
+    return;
+  }
+  console.log(
+    formatTable(
+      ['function', 'invocations', 'errors', 'throttled', 'timeouts', 'cold', 'p50 ms', 'p90 ms', 'p99 ms'],
+      summary.map((s) => [s.function_name, s.invocations, s.errors, s.throttled, s.timeouts, s.cold, s.latency_p50_ms, s.latency_p90_ms, s.latency_p99_ms]),
+    ),
+  );
+}
+
+function printRun({ run, summary, rows }: ShownRun): void {
+  console.log(`run ${run.id}`);
+  console.log(`experiment ${run.experiment} on ${run.platform} (client ${run.client_platform}): ${run.status}${run.reason ? ` — ${run.reason}` : ''}`);
+  console.log(`started ${run.started_at}${run.ended_at ? `, ended ${run.ended_at} (${duration(run)})` : ''}`);
+  console.log(`status: ${run.status_history.map((change) => `${change.status} ${change.at.slice(11, 19)}`).join(' → ')}`);
+  console.log(`params: ${JSON.stringify(run.params)}`);
+  console.log(`\n${summary.invocations} invocations, ${summary.errors} errors, ${summary.throttled} throttled, ${summary.timeouts} timeouts, ${summary.cold} cold`);
+  printSummary(summary.functions);
+  for (const [table, tableRows] of Object.entries(rows)) {
+    console.log(`\n${table} (${tableRows.length} rows)`);
+    const columns = [...new Set(tableRows.flatMap((row) => Object.keys(row)))].filter((column) => !/identifier$/.test(column));
+    console.log(formatTable(columns, tableRows.map((row) => columns.map((column) => cellOf(row[column])))));
+  }
+}
+
+function cellOf(value: unknown): string | number | boolean | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') return value;
+  return JSON.stringify(value);
+}
+
+function duration(run: Pick<RunRow, 'started_at' | 'ended_at'>): string {
+  const end = run.ended_at ? Date.parse(run.ended_at) : Date.now();
+  return formatElapsed(end - Date.parse(run.started_at));
+}

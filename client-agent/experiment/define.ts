@@ -1,0 +1,70 @@
+import type { z } from 'zod';
+import type { Benchmarker } from '../benchmarker/benchmarker';
+
+/** Local-platform settings an experiment's quick profile expects (same names as `--platform-option`). */
+export interface QuickPlatformSettings {
+  profile?: 'lambda' | 'azure' | 'openfaas';
+  idleTimeoutMs?: number;
+  maxLifetimeMs?: number;
+  maxInstances?: number;
+  concurrencyPerInstance?: number;
+  scaleOutIntervalMs?: number;
+  initDelayMs?: number;
+}
+
+/** How `--quick` runs an experiment: in minutes on the local platform instead of hours in a cloud. */
+export interface QuickProfile<Params> {
+  /** Parameter overrides, applied before `--param`. */
+  params?: Partial<Params>;
+  /** Experiment time × timeScale = real time (e.g. 0.01: a 300 s idle gap sleeps 3 s). */
+  timeScale: number;
+  /** Local-platform settings the quick run expects, applied before `--platform-option`. */
+  platform?: QuickPlatformSettings;
+  /** Roughly how long the quick run takes on the local platform, for `fb list` (e.g. '1m'). */
+  expectedDuration: string;
+}
+
+/** An experiment module's default export. */
+export interface Experiment<Schema extends z.ZodObject = z.ZodObject> {
+  /** kebab-case, unique; what `fb run <name>` takes. */
+  name: string;
+  /** What question it answers; the first sentence is what `fb list` shows. */
+  description: string;
+  /** The lab functions it calls. */
+  functions: readonly string[];
+  /** Its parameters, each with a default. */
+  params: Schema;
+  quick: QuickProfile<z.input<Schema>>;
+  run(bench: Benchmarker, params: z.output<Schema>): Promise<void>;
+}
+
+export class InvalidExperimentError extends Error {
+  override name = 'InvalidExperimentError';
+}
+
+/**
+ * Declare an experiment. Checks the declaration once, at load: a bad name or a quick profile that
+ * does not fit the parameters fails when the module loads, not hours into a run.
+ *
+ * @example
+ * export default defineExperiment({
+ *   name: 'hello', description: 'Calls function1 ten times.', functions: ['function1'],
+ *   params: z.object({ calls: z.number().int().positive().default(10) }),
+ *   quick: { timeScale: 0.01, expectedDuration: '5s' },
+ *   async run(bench, { calls }) { for (let i = 0; i < calls; i++) await bench.invoke('function1'); },
+ * });
+ */
+export function defineExperiment<Schema extends z.ZodObject>(experiment: Experiment<Schema>): Experiment<Schema> {
+  if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(experiment.name)) {
+    throw new InvalidExperimentError(`experiment name "${experiment.name}" must be kebab-case (e.g. coldstart-identifier)`);
+  }
+  if (!experiment.description.trim()) throw new InvalidExperimentError(`experiment ${experiment.name} needs a description`);
+  if (!(experiment.quick.timeScale > 0 && experiment.quick.timeScale <= 1)) {
+    throw new InvalidExperimentError(`experiment ${experiment.name}: quick.timeScale must be in (0, 1]`);
+  }
+  const defaults = experiment.params.safeParse({});
+  if (!defaults.success) throw new InvalidExperimentError(`experiment ${experiment.name}: every parameter needs a default (${defaults.error.issues[0]?.message})`);
+  const quick = experiment.params.safeParse(experiment.quick.params ?? {});
+  if (!quick.success) throw new InvalidExperimentError(`experiment ${experiment.name}: quick.params do not fit params (${quick.error.issues[0]?.message})`);
+  return experiment;
+}

@@ -1,0 +1,83 @@
+/**
+ * Ground truth: experiments run end to end on the local platform (real instances, real HTTP, the
+ * real results store) must recover the platform's configured behaviour.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openResultsStore } from '../../lib/results/open-store';
+import type { ResultsStore } from '../../lib/results/store';
+import { findExperiment } from '../experiment/registry';
+import { runExperiment } from './run-experiment';
+
+let dataDir: string;
+let store: ResultsStore;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'fb-ground-truth-'));
+  store = await openResultsStore({ dataDir });
+});
+
+afterAll(async () => {
+  await store?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('Ground truth on the local platform', () => {
+  it('coldstart-identifier --quick finds the idle timeout within the final search granularity', async () => {
+    const experiment = await findExperiment('coldstart-identifier');
+    const idleTimeoutMs = 1230;
+    const { run } = await runExperiment({ experiment, quick: true, store, platformOptions: { idleTimeoutMs } });
+    expect(run.status).toBe('completed');
+    const rows = (await store.experimentRows(run.id)).coldstart ?? [];
+    const final = rows.find((row) => row.final === true);
+    expect(final).toBeDefined();
+    const timeScale = experiment.quick.timeScale;
+    const foundMs = (final?.gap_s as number) * 1000 * timeScale;
+    const granularityMs = (final?.granularity_s as number) * 1000 * timeScale;
+    expect(foundMs).toBeGreaterThanOrEqual(idleTimeoutMs);
+    expect(foundMs).toBeLessThan(idleTimeoutMs + granularityMs);
+    // Every probe is stored, and the verified ones all landed on new instances.
+    expect(rows.filter((row) => row.phase === 'verify' && row.gap_s === final?.gap_s && row.new_instance === true).length).toBeGreaterThanOrEqual(5);
+  }, 120_000);
+
+  it('concurrency-benchmarking sees N instances for N concurrent calls on the Lambda-like profile, and stores 429s', async () => {
+    const experiment = await findExperiment('concurrency-benchmarking');
+    const { run, summary } = await runExperiment({
+      experiment,
+      quick: true,
+      store,
+      paramOverrides: { concurrency: [4, 8], repetitions: 1, gapsS: [10] },
+      platformOptions: { profile: 'lambda', maxInstances: 6 },
+    });
+    expect(run.status).toBe('completed');
+    const batches = (await store.experimentRows(run.id)).cc_bench ?? [];
+    expect(batches.map((row) => [row.concurrency, row.ok, row.throttled, row.distinct_instances])).toEqual([
+      [4, 4, 0, 4],
+      [8, 6, 2, 6],
+    ]);
+    const invocations = await store.invocations(run.id);
+    expect(invocations).toHaveLength(12);
+    expect(invocations.filter((row) => row.status === 'throttled').map((row) => [row.http_status, row.error_type])).toEqual([
+      [429, 'TooManyRequestsError'],
+      [429, 'TooManyRequestsError'],
+    ]);
+    expect(summary.find((s) => s.function_name === 'function3')).toMatchObject({ invocations: 12, throttled: 2, errors: 0, cold: 6 });
+  }, 120_000);
+
+  it('linear-invocation stores every invocation, with exactly one cold start per instance', async () => {
+    const experiment = await findExperiment('linear-invocation');
+    const callsPerFunction = 12;
+    const { run } = await runExperiment({ experiment, quick: true, store, paramOverrides: { callsPerFunction } });
+    expect(run.status).toBe('completed');
+    const invocations = await store.invocations(run.id);
+    expect(invocations).toHaveLength(4 * callsPerFunction);
+    expect(invocations.every((row) => row.status === 'ok')).toBe(true);
+    expect(invocations.map((row) => row.seq)).toEqual(invocations.map((_, index) => index));
+    const coldPerInstance = new Map<string, number>();
+    for (const row of invocations) coldPerInstance.set(row.instance_identifier as string, (coldPerInstance.get(row.instance_identifier as string) ?? 0) + (row.cold ? 1 : 0));
+    expect([...coldPerInstance.values()].every((count) => count === 1)).toBe(true);
+    expect(run.status_history.map((change) => change.status)).toEqual(['starting', 'running', 'completed']);
+  }, 120_000);
+});
