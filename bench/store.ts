@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
+import { createRandom } from '../lab-functions/core/random';
 import { encodeCopyText } from '../lib/results/copy-encoder';
 import { openResultsStore } from '../lib/results/open-store';
 import { INVOCATION_COPY_COLUMNS, type SqlResultsStore } from '../lib/results/sql-store';
@@ -31,17 +32,6 @@ const TARGET_RATIO = 1.5;
 
 const execFileAsync = promisify(execFile);
 
-/** Deterministic PRNG (mulberry32), so every pass generates the same rows. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const ERROR_MESSAGES = [
   'HTTP 502: upstream "gateway" said: bad gateway, retry later',
@@ -55,7 +45,8 @@ const ERROR_MESSAGES = [
  * aws-lambda, a third of them with one nested call, 2% cold, ~1.7% failures of each kind.
  */
 function* generateChunks(runId: string, total: number, chunk: number): Generator<InvocationRow[]> {
-  const next = random(20_240_611);
+  // Seeded, so every pass generates the same rows.
+  const next = createRandom(20_240_611);
   const t0 = 1_717_000_000_000.125;
   let seq = 0;
   let batch = 0;

@@ -53,16 +53,8 @@ export interface ShownRun {
   rows: Record<string, Record<string, unknown>[]>;
 }
 
-export interface RunTotals {
-  invocations: number;
-  errors: number;
-  throttled: number;
-  timeouts: number;
-  cold: number;
-  latency_p50_ms: number | null;
-  latency_p90_ms: number | null;
-  latency_p99_ms: number | null;
-}
+/** The per-function figures, over the whole run. */
+export type RunTotals = Omit<FunctionSummary, 'function_name'>;
 
 export async function loadRun(store: ResultsStore, runId: string): Promise<ShownRun> {
   const run = await store.getRun(runId);

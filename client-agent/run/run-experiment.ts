@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ResultsStore } from '../../lib/results/store';
 import type { FunctionSummary, RunRow } from '../../lib/results/types';
-import { type PlatformOptionsInput, type PlatformSettings, resolvePlatformSettings } from '../../local/platform/options';
+import { type PlatformOptionsInput, type PlatformSettings, resolvePlatformSettings, scalingSettings } from '../../local/platform/options';
 import { type RunningPlatform, startLocalPlatform } from '../../local/platform/start';
 import { Benchmarker, type BenchmarkerProgress } from '../benchmarker/benchmarker';
 import { RowSink } from '../benchmarker/row-sink';
@@ -132,16 +132,6 @@ function manifest(
     time_scale: details.timeScale,
     experiment_sha256: experimentDigest,
     gateway: details.gatewayUrl ?? 'local platform',
-    platform_settings: settings
-      ? {
-          profile: settings.profile,
-          idleTimeoutMs: settings.idleTimeoutMs,
-          maxLifetimeMs: settings.maxLifetimeMs,
-          maxInstances: settings.maxInstances,
-          concurrencyPerInstance: settings.concurrencyPerInstance,
-          scaleOutIntervalMs: settings.scaleOutIntervalMs,
-          initDelayMs: settings.initDelayMs,
-        }
-      : null,
+    platform_settings: settings ? scalingSettings(settings) : null,
   };
 }

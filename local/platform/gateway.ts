@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { performance } from 'node:perf_hooks';
 import { PayloadTooLargeError, readRequestBody } from '../../lab-functions/adapters/shared/read-body';
 import { InvalidDeploymentError } from './deployments';
+import { scalingSettings } from './options';
 import { FunctionUnavailableError, TooManyRequestsError } from './function-pool';
 import { InstanceStartError } from './instance';
 import { FunctionExistsError, FunctionNotFoundError, type LocalPlatform } from './platform';
@@ -130,17 +131,7 @@ function info(platform: LocalPlatform) {
     provider: { provider: 'faas-benchmarker-local', orchestration: 'local-processes', version: { release: '0.1.0' } },
     version: { release: '0.1.0' },
     arch: process.arch,
-    settings: {
-      profile: settings.profile,
-      idleTimeoutMs: settings.idleTimeoutMs,
-      maxLifetimeMs: settings.maxLifetimeMs,
-      maxInstances: settings.maxInstances,
-      concurrencyPerInstance: settings.concurrencyPerInstance,
-      scaleOutIntervalMs: settings.scaleOutIntervalMs,
-      initDelayMs: settings.initDelayMs,
-      whenBusy: settings.whenBusy,
-      memoryMb: settings.memoryMb,
-    },
+    settings: scalingSettings(settings),
   };
 }
 

@@ -94,3 +94,18 @@ export function resolvePlatformSettings(input: PlatformOptionsInput = {}): Platf
     memoryMb: profile.memoryMb,
   };
 }
+
+/** The settings that decide how instances come and go: what a run's manifest and `/system/info` report. */
+export function scalingSettings(settings: PlatformSettings) {
+  return {
+    profile: settings.profile,
+    idleTimeoutMs: settings.idleTimeoutMs,
+    maxLifetimeMs: settings.maxLifetimeMs,
+    maxInstances: settings.maxInstances,
+    concurrencyPerInstance: settings.concurrencyPerInstance,
+    scaleOutIntervalMs: settings.scaleOutIntervalMs,
+    initDelayMs: settings.initDelayMs,
+    whenBusy: settings.whenBusy,
+    memoryMb: settings.memoryMb,
+  };
+}
