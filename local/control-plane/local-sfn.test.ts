@@ -1,0 +1,168 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadDefinition, type LocalTaskHandler, MissingSubstitutionError, runLocalExecution, taskStates } from './local-sfn';
+import { TaskError, TokenBroker } from './token-broker';
+
+const DEFINITION = join(__dirname, '..', '..', 'state-machines', 'run-experiment.asl.json');
+const FUNCTIONS = ['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'StartAgent', 'CollectResults', 'Teardown', 'FinishRun', 'ReleaseLock'];
+const SUBSTITUTIONS = Object.fromEntries(FUNCTIONS.map((name) => [`${name}FunctionArn`, `arn:aws:lambda:eu-west-1:123456789012:function:fb-${name}`]));
+
+type Call = { state: string; input: Record<string, unknown> };
+
+/**
+ * Stub step handlers that record their calls; `overrides` replaces any of them. Each branch
+ * (platform) reports `ready` on its second readiness check, so the Wait + Choice loop runs once.
+ */
+function scenario(overrides: Partial<Record<string, LocalTaskHandler>> = {}, agent?: (payload: Record<string, unknown>, broker: TokenBroker) => void) {
+  const calls: Call[] = [];
+  const broker = new TokenBroker();
+  const checks = new Map<string, number>();
+  const record = (state: string, result: (input: Record<string, unknown>) => unknown): LocalTaskHandler => async (input) => {
+    calls.push({ state, input: input as Record<string, unknown> });
+    return result(input as Record<string, unknown>);
+  };
+  const platformOf = (input: Record<string, unknown>) => (input.run as { platform: string }).platform;
+  const handlers: Record<string, LocalTaskHandler> = {
+    ValidateInput: record('ValidateInput', (input) => ({ experiment: input.experiment, platforms: input.platforms, params: {}, quick: true })),
+    AcquireLock: record('AcquireLock', (input) => ({ runs: (input.platforms as string[]).map((platform) => ({ runId: `run-${platform}`, platform })) })),
+    ProvisionFunctions: record('ProvisionFunctions', () => ({ ready: false })),
+    CheckFunctionsReady: record('CheckFunctionsReady', (input) => {
+      const platform = platformOf(input);
+      const count = (checks.get(platform) ?? 0) + 1;
+      checks.set(platform, count);
+      return { ready: count >= 2, gatewayUrl: 'http://127.0.0.1:1' };
+    }),
+    ProvisionClient: record('ProvisionClient', () => ({ kind: 'local' })),
+    CollectResults: record('CollectResults', () => ({ imported: 42 })),
+    Teardown: record('Teardown', () => ({ removed: true })),
+    FinishRun: record('FinishRun', (input) => ({ runId: (input.run as { runId: string }).runId, status: input.error ? 'failed' : 'completed' })),
+    ReleaseLock: record('ReleaseLock', (input) => ({ failed: (input.outcomes as { status: string }[]).filter((outcome) => outcome.status === 'failed').length })),
+  };
+  for (const [state, override] of Object.entries(overrides)) if (override) handlers[state] = record(state, override as (input: Record<string, unknown>) => unknown);
+  const runAgent = (payload: Record<string, unknown> & { taskToken: string }) => {
+    calls.push({ state: 'RunAgent', input: payload });
+    if (agent) agent(payload, broker);
+    else setTimeout(() => broker.sendTaskSuccess(payload.taskToken, { records: 10 }), 5);
+  };
+  const run = (input: Record<string, unknown> = { experiment: 'coldstart-identifier', platforms: ['local', 'openfaas'] }) =>
+    runLocalExecution({
+      definitionFile: DEFINITION,
+      substitutions: SUBSTITUTIONS,
+      handlers,
+      callbackHandlers: { RunAgent: runAgent as never },
+      broker,
+      input: input as never,
+      executionId: 'arn:aws:states:eu-west-1:123456789012:execution:RunExperiment:test-1',
+      waitTimeOverridesMs: { WaitForFunctions: 1 },
+      retryIntervalOverridesMs: { CollectResults: 0, ProvisionFunctions: 0, Teardown: 0 },
+      heartbeatMs: { RunAgent: 300 },
+    });
+  const statesOf = (platform: string) => calls.filter((call) => !call.input.run || (call.input.run as { platform: string }).platform === platform).map((call) => call.state);
+  return { calls, broker, run, statesOf };
+}
+
+const BRANCH = ['ProvisionFunctions', 'CheckFunctionsReady', 'CheckFunctionsReady', 'ProvisionClient', 'RunAgent', 'CollectResults', 'Teardown', 'FinishRun'];
+
+describe('RunExperiment on the local interpreter', () => {
+  it('maps every Task and substitutes every placeholder', () => {
+    const definition = loadDefinition(DEFINITION, SUBSTITUTIONS);
+    expect(taskStates(definition).map((task) => task.name).sort()).toEqual(['AcquireLock', 'CheckFunctionsReady', 'CollectResults', 'FinishRun', 'ProvisionClient', 'ProvisionFunctions', 'ReleaseLock', 'RunAgent', 'Teardown', 'ValidateInput'].sort());
+    expect(() => loadDefinition(DEFINITION, {})).toThrow(MissingSubstitutionError);
+  });
+
+  it('happy path: each platform provisions, waits until ready, runs the agent, collects and tears down', async () => {
+    const { run, statesOf, calls, broker } = scenario();
+    const result = await run();
+    expect(result).toMatchObject({ status: 'SUCCEEDED' });
+    expect(statesOf('local')).toEqual(['ValidateInput', 'AcquireLock', ...BRANCH, 'ReleaseLock']);
+    expect(statesOf('openfaas')).toEqual(['ValidateInput', 'AcquireLock', ...BRANCH, 'ReleaseLock']);
+    const agentCall = calls.find((call) => call.state === 'RunAgent');
+    expect(agentCall?.input).toMatchObject({ experiment: 'coldstart-identifier', quick: true, taskToken: expect.any(String), functions: { ready: true } });
+    expect(calls.find((call) => call.state === 'AcquireLock')?.input.executionId).toBe('arn:aws:states:eu-west-1:123456789012:execution:RunExperiment:test-1');
+    expect(broker.size).toBe(0);
+  });
+
+  it('provisioning fails: the branch still tears down and the run ends failed with the reason', async () => {
+    const { run, statesOf, calls } = scenario({
+      ProvisionFunctions: async (input) => {
+        if ((input as { run: { platform: string } }).run.platform === 'openfaas') throw new TaskError('ProvisionFailedError', 'gateway refused the deployment');
+        return { ready: false };
+      },
+    });
+    const result = await run();
+    expect(result).toEqual({ status: 'FAILED', error: 'RunFailed', cause: expect.stringContaining('runs row') });
+    expect(statesOf('openfaas').filter((state) => !['ValidateInput', 'AcquireLock', 'ReleaseLock'].includes(state))).toEqual(['ProvisionFunctions', 'Teardown', 'FinishRun']);
+    const finish = calls.find((call) => call.state === 'FinishRun' && (call.input.run as { platform: string }).platform === 'openfaas');
+    expect(finish?.input.error).toEqual({ Error: 'ProvisionFailedError', Cause: 'gateway refused the deployment' });
+    expect(statesOf('local')).toContain('CollectResults');
+  });
+
+  it('functions that never become ready end the branch through Teardown', async () => {
+    const { run, statesOf, calls } = scenario({ CheckFunctionsReady: async () => ({ ready: false, failed: true, reason: 'image pull failed' }) });
+    const result = await run({ experiment: 'e', platforms: ['local'] });
+    expect(result.status).toBe('FAILED');
+    expect(statesOf('local')).toEqual(['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'Teardown', 'FinishRun', 'ReleaseLock']);
+    expect(calls.find((call) => call.state === 'Teardown')?.input.error).toEqual({ Error: 'ProvisioningFailed', Cause: 'image pull failed' });
+  });
+
+  it('the agent fails: its reason reaches Teardown and FinishRun', async () => {
+    const { run, calls, statesOf } = scenario({}, (payload, broker) => setTimeout(() => broker.sendTaskFailure(payload.taskToken as string, 'AgentFailedError', 'experiment threw ProbeFailedError'), 5));
+    const result = await run({ experiment: 'e', platforms: ['local'] });
+    expect(result.status).toBe('FAILED');
+    expect(statesOf('local')).not.toContain('CollectResults');
+    expect(calls.find((call) => call.state === 'FinishRun')?.input.error).toEqual({ Error: 'AgentFailedError', Cause: 'experiment threw ProbeFailedError' });
+  });
+
+  it('the agent stops sending heartbeats: the Task times out and the branch tears down', async () => {
+    const { run, calls, broker } = scenario({}, (payload, tokenBroker) => {
+      // Two heartbeats, then silence.
+      setTimeout(() => tokenBroker.sendTaskHeartbeat(payload.taskToken as string), 100);
+      setTimeout(() => tokenBroker.sendTaskHeartbeat(payload.taskToken as string), 200);
+    });
+    const started = Date.now();
+    const result = await run({ experiment: 'e', platforms: ['local'] });
+    expect(result.status).toBe('FAILED');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+    expect(calls.find((call) => call.state === 'Teardown')?.input.error).toMatchObject({ Error: 'States.HeartbeatTimeout' });
+    expect(broker.size).toBe(0);
+    // A late answer with the dead token is refused, as Step Functions refuses it.
+    const agentToken = calls.find((call) => call.state === 'RunAgent')?.input.taskToken as string;
+    expect(() => broker.sendTaskSuccess(agentToken, {})).toThrow(TaskError);
+  });
+
+  it('an import that fails once is retried and the run completes', async () => {
+    let attempts = 0;
+    const { run, calls } = scenario({
+      CollectResults: async () => {
+        attempts += 1;
+        if (attempts === 1) throw new TaskError('ImportTransientError', 'connection reset');
+        return { imported: 7 };
+      },
+    });
+    const result = await run({ experiment: 'e', platforms: ['local'] });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(attempts).toBe(2);
+    expect(calls.find((call) => call.state === 'FinishRun')?.input.error).toBeUndefined();
+  });
+
+  it('a second run of the same experiment and platform is refused before anything is provisioned', async () => {
+    const { run, calls } = scenario({
+      AcquireLock: async () => {
+        throw new TaskError('ExperimentAlreadyRunning', 'coldstart-identifier on local is running as run-1');
+      },
+    });
+    const result = await run();
+    expect(result).toMatchObject({ status: 'FAILED', error: 'ExperimentAlreadyRunning' });
+    expect(calls.map((call) => call.state)).toEqual(['ValidateInput', 'AcquireLock']);
+  });
+
+  it('invalid input fails at once', async () => {
+    const { run, calls } = scenario({
+      ValidateInput: async () => {
+        throw new TaskError('UnknownExperimentError', 'unknown experiment "nope"');
+      },
+    });
+    expect(await run({ experiment: 'nope', platforms: ['local'] })).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
+    expect(calls.map((call) => call.state)).toEqual(['ValidateInput']);
+  });
+});

@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { installPromiseWithResolvers } from './promise-polyfill';
+import type { TokenBroker } from './token-broker';
+
+/**
+ * Runs the control plane's state-machine files locally with aws-local-stepfunctions: the same
+ * ASL as in AWS, with each Task's work done by a local handler. It does what CloudFormation and
+ * Step Functions do around an execution: substitutes `${Name}` placeholders, supplies the context
+ * object, brokers task tokens (with heartbeat enforcement) and reports the outcome.
+ */
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** A local Task handler: the state's processed input in, the raw result out (or a named error thrown). */
+export type LocalTaskHandler = (input: Json) => Promise<unknown> | unknown;
+
+/** A `.waitForTaskToken` Task: called with the Payload including the issued token; the broker completes it. */
+export type LocalCallbackHandler = (payload: Json & { taskToken: string }) => Promise<void> | void;
+
+export interface LocalExecutionOptions {
+  /** Path of the `.asl.json` file. */
+  definitionFile: string;
+  /** `${Name}` → value; every placeholder in the file must be given one. */
+  substitutions: Record<string, string>;
+  /** Handlers by state name; every Task needs one (an unmapped Task would call real AWS). */
+  handlers: Record<string, LocalTaskHandler>;
+  /** Handlers of `.waitForTaskToken` Tasks, by state name. */
+  callbackHandlers?: Record<string, LocalCallbackHandler>;
+  broker: TokenBroker;
+  input: Json;
+  executionId: string;
+  /** Wait states shortened to these ms (by state name), e.g. for tests and quick runs. */
+  waitTimeOverridesMs?: Record<string, number>;
+  /** Retry back-off replaced by these ms (by state name). */
+  retryIntervalOverridesMs?: Record<string, number>;
+  /** Heartbeat timeout for callback Tasks, ms (the interpreter ignores HeartbeatSeconds). */
+  heartbeatMs?: Record<string, number>;
+}
+
+export type LocalExecutionResult = { status: 'SUCCEEDED'; output: unknown } | { status: 'FAILED'; error: string; cause: string };
+
+export class MissingSubstitutionError extends Error {
+  override name = 'MissingSubstitutionError';
+}
+
+export class UnmappedTaskError extends Error {
+  override name = 'UnmappedTaskError';
+}
+
+/** Read an ASL file and substitute its `${Name}` placeholders, refusing any left unsubstituted. */
+export function loadDefinition(file: string, substitutions: Record<string, string>): StateMachineDefinition {
+  const text = readFileSync(file, 'utf8').replace(/\$\{([A-Za-z0-9_]+)\}/g, (placeholder, name: string) => {
+    const value = substitutions[name];
+    if (value === undefined) throw new MissingSubstitutionError(`${file}: no substitution for ${placeholder}`);
+    return value;
+  });
+  return JSON.parse(text) as StateMachineDefinition;
+}
+
+/** Every Task state's name and Resource, nested ones (Map, Parallel) included. */
+export function taskStates(definition: StateMachineDefinition): { name: string; resource: string }[] {
+  const found: { name: string; resource: string }[] = [];
+  const walk = (states: Record<string, unknown>) => {
+    for (const [name, raw] of Object.entries(states)) {
+      const state = raw as { Type?: string; Resource?: string; ItemProcessor?: { States: Record<string, unknown> }; Iterator?: { States: Record<string, unknown> }; Branches?: { States: Record<string, unknown> }[] };
+      if (state.Type === 'Task') found.push({ name, resource: state.Resource ?? '' });
+      if (state.ItemProcessor) walk(state.ItemProcessor.States);
+      if (state.Iterator) walk(state.Iterator.States);
+      for (const branch of state.Branches ?? []) walk(branch.States);
+    }
+  };
+  walk((definition as unknown as { States: Record<string, unknown> }).States);
+  return found;
+}
+
+export async function runLocalExecution(options: LocalExecutionOptions): Promise<LocalExecutionResult> {
+  installPromiseWithResolvers();
+  const definition = loadDefinition(options.definitionFile, options.substitutions);
+  const taskResourceLocalHandlers: Record<string, (input: Json) => Promise<Json>> = {};
+  for (const task of taskStates(definition)) {
+    const callback = options.callbackHandlers?.[task.name];
+    const handler = options.handlers[task.name];
+    if (task.resource.endsWith('.waitForTaskToken')) {
+      if (!callback) throw new UnmappedTaskError(`callback Task ${task.name} has no local handler`);
+      taskResourceLocalHandlers[task.name] = async (input) => {
+        const { token, result } = options.broker.issue({ heartbeatMs: options.heartbeatMs?.[task.name] });
+        const payload = ((input as { Payload?: Json }).Payload ?? input) as { [key: string]: Json };
+        await callback({ ...payload, taskToken: token } as Json & { taskToken: string });
+        return (await result) as Json;
+      };
+    } else {
+      if (!handler) throw new UnmappedTaskError(`Task ${task.name} has no local handler`);
+      taskResourceLocalHandlers[task.name] = async (input) => ((await handler(input)) ?? null) as Json;
+    }
+  }
+  const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
+  const execution = machine.run(options.input, {
+    overrides: {
+      taskResourceLocalHandlers,
+      waitTimeOverrides: options.waitTimeOverridesMs,
+      retryIntervalOverrides: options.retryIntervalOverridesMs,
+    },
+    context: {
+      Execution: { Id: options.executionId, Name: options.executionId.split(':').pop() ?? options.executionId, StartTime: new Date().toISOString(), Input: options.input },
+      // The interpreter does not fill $$.Task.Token; each callback Task gets a real token from the broker instead.
+      Task: { Token: 'issued-by-local-broker' },
+    } as never,
+  });
+  try {
+    return { status: 'SUCCEEDED', output: await execution.result };
+  } catch (error) {
+    if (error instanceof ExecutionError) {
+      const caught = (error as ExecutionError & { getCause?: () => { name: string; message: string } }).getCause?.();
+      const cause = (error as { cause?: { name?: string; message?: string } }).cause;
+      return { status: 'FAILED', error: caught?.name ?? cause?.name ?? error.name, cause: caught?.message ?? cause?.message ?? error.message };
+    }
+    throw error;
+  }
+}
