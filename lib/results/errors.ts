@@ -33,6 +33,21 @@ export class RunNotFoundError extends ResultsStoreError {
   }
 }
 
+/**
+ * Another run of the same experiment on the same platform is still active. The name is the one
+ * the RunExperiment state machine's AcquireLock Catch matches.
+ */
+export class ExperimentAlreadyRunningError extends ResultsStoreError {
+  override name = 'ExperimentAlreadyRunning';
+  constructor(
+    readonly experiment: string,
+    readonly platform: string,
+    readonly activeRunId: string,
+  ) {
+    super(`${experiment} on ${platform} is already running as run ${activeRunId}`);
+  }
+}
+
 /** A run-id prefix matches more than one run. */
 export class AmbiguousRunPrefixError extends ResultsStoreError {
   override name = 'AmbiguousRunPrefixError';

@@ -19,6 +19,7 @@
  */
 import { type CopyColumn, type CopyColumnType, DEFAULT_ROWS_PER_CHUNK, encodeCopyChunks } from './copy-encoder';
 import {
+  ExperimentAlreadyRunningError,
   AMBIGUOUS_CANDIDATES_SHOWN,
   AmbiguousRunPrefixError,
   InvalidRunStatusError,
@@ -26,7 +27,7 @@ import {
   RunNotFoundError,
 } from './errors';
 import { type AppliedMigration, appliedMigrations, runMigrations } from './migrate';
-import type { SqlExecutor } from './sql-executor';
+import type { SqlExecutor, SqlQueryable } from './sql-executor';
 import type { ResultsStore } from './store';
 import {
   type ExperimentRow,
@@ -134,11 +135,11 @@ export class SqlResultsStore implements ResultsStore {
     return appliedMigrations(this.executor);
   }
 
-  async createRun(run: NewRun): Promise<RunRow> {
+  async createRun(run: NewRun, options: { exclusive?: boolean } = {}): Promise<RunRow> {
     const at = this.now().toISOString();
     const history: StatusChange[] = [{ status: 'starting', at }];
-    try {
-      const { rows } = await this.executor.query<RawRun>(
+    const insert = (db: SqlQueryable) =>
+      db.query<RawRun>(
         `insert into runs (id, experiment, platform, client_platform, status, status_history, started_at, params, manifest, execution_id)
          values ($1, $2, $3, $4, 'starting', $5::text::jsonb, $6::text::timestamptz, $7::text::jsonb, $8::text::jsonb, $9)
          returning ${RUN_COLUMNS}`,
@@ -154,7 +155,19 @@ export class SqlResultsStore implements ResultsStore {
           run.execution_id ?? null,
         ],
       );
-      return toRunRow(single(rows));
+    try {
+      if (!options.exclusive) return toRunRow(single((await insert(this.executor)).rows));
+      return await this.executor.transaction(async (tx) => {
+        // Serializes every exclusive create of this experiment and platform until commit.
+        await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`${run.experiment}/${run.platform}`]);
+        const { rows: active } = await tx.query<{ id: string }>(
+          `select id from runs where experiment = $1 and platform = $2 and status not in (${FINAL_STATUS_LIST}) order by started_at limit 1`,
+          [run.experiment, run.platform],
+        );
+        const existing = active[0];
+        if (existing) throw new ExperimentAlreadyRunningError(run.experiment, run.platform, existing.id);
+        return toRunRow(single((await insert(tx)).rows));
+      });
     } catch (error) {
       throw mapDatabaseError(error, { table: 'runs' });
     }
@@ -212,6 +225,30 @@ export class SqlResultsStore implements ResultsStore {
       );
     } catch (error) {
       throw mapDatabaseError(error, { table: 'experiment_rows', runIds: [...new Set(rows.map((row) => row.run_id))] });
+    }
+  }
+
+  async importRunResults(runId: string, invocations: readonly InvocationRow[], experimentRows: readonly ExperimentRow[]): Promise<void> {
+    const foreign = [...invocations, ...experimentRows].find((row) => row.run_id !== runId);
+    if (foreign) throw new RangeError(`importRunResults(${runId}) got a row of run ${foreign.run_id}`);
+    try {
+      await this.executor.transaction(async (tx) => {
+        const { rows } = await tx.query<{ id: string }>('select id from runs where id = $1 for update', [runId]);
+        if (rows.length === 0) throw new RunNotFoundError(runId);
+        await tx.query('delete from invocations where run_id = $1', [runId]);
+        await tx.query('delete from experiment_rows where run_id = $1', [runId]);
+        if (invocations.length) {
+          const columns = INVOCATION_COPY_COLUMNS.map((column) => column.name);
+          await tx.copyFrom('invocations', columns, encodeCopyChunks(invocations, INVOCATION_COPY_COLUMNS, this.copyChunkRows));
+        }
+        if (experimentRows.length) {
+          const columns = EXPERIMENT_ROW_COPY_COLUMNS.map((column) => column.name);
+          await tx.copyFrom('experiment_rows', columns, encodeCopyChunks(experimentRows, EXPERIMENT_ROW_COPY_COLUMNS, this.copyChunkRows));
+        }
+        await tx.query('update runs set invocation_count = $2 where id = $1', [runId, invocations.length]);
+      });
+    } catch (error) {
+      throw mapDatabaseError(error, { table: 'invocations', runIds: [runId] });
     }
   }
 

@@ -28,6 +28,7 @@ function memoryStore(closed: { value: boolean }): ResultsStore {
     },
     insertInvocations: unsupported,
     insertExperimentRows: unsupported,
+    importRunResults: unsupported,
     listRuns: async () => [...runs],
     getRun: async (id: string) => runs.find((run) => run.id === id),
     summarize: async () => [],

@@ -27,6 +27,7 @@ const METHODS = [
   'setRunStatus',
   'insertInvocations',
   'insertExperimentRows',
+  'importRunResults',
   'listRuns',
   'getRun',
   'summarize',

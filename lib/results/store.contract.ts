@@ -420,6 +420,35 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
       });
     });
 
+    describe('exclusive runs and result imports', () => {
+      it('createRun with exclusive refuses a second active run of the same experiment and platform', async () => {
+        const experiment = `exclusive-${randomUUID()}`;
+        const first = newRunId('excl');
+        await store.createRun(newRun(first, { experiment }), { exclusive: true });
+        // Concurrent attempts: exactly none may pass while the first is active.
+        const attempts = await Promise.allSettled([1, 2, 3].map(() => store.createRun(newRun(newRunId('excl'), { experiment }), { exclusive: true })));
+        expect(attempts.map((attempt) => attempt.status)).toEqual(['rejected', 'rejected', 'rejected']);
+        expect((attempts[0] as PromiseRejectedResult).reason).toMatchObject({ name: 'ExperimentAlreadyRunning', activeRunId: first });
+        // Another platform, or the same once the first has ended, is fine.
+        await store.createRun(newRun(newRunId('excl'), { experiment, platform: 'openfaas' }), { exclusive: true });
+        await store.setRunStatus(first, 'failed', 'test');
+        await expect(store.createRun(newRun(newRunId('excl'), { experiment }), { exclusive: true })).resolves.toMatchObject({ status: 'starting' });
+      });
+
+      it('importRunResults replaces a run\'s rows, so importing twice stores them once', async () => {
+        const runId = newRunId('import');
+        await store.createRun(newRun(runId));
+        const invocations = [invocationRow(runId, 0), invocationRow(runId, 1), invocationRow(runId, 2)];
+        const rows: ExperimentRow[] = [{ run_id: runId, table_name: 'probe', seq: 0, data: { gap_s: 300 } }];
+        await store.importRunResults(runId, invocations, rows);
+        await store.importRunResults(runId, invocations, rows);
+        expect((await store.invocations(runId)).map((row) => row.seq)).toEqual([0, 1, 2]);
+        expect(await store.experimentRows(runId)).toEqual({ probe: [{ gap_s: 300 }] });
+        expect((await store.getRun(runId))?.invocation_count).toBe(3);
+        await expect(store.importRunResults(newRunId('missing'), [], [])).rejects.toThrow(RunNotFoundError);
+      });
+    });
+
     describe('summarize', () => {
       it('counts per function and takes latency percentiles (percentile_cont) over ok rows', async () => {
         const run = await createRun('summary');

@@ -8,13 +8,23 @@ import type { ExperimentRow, FunctionSummary, InvocationRow, NewRun, RunRow, Run
 export interface ResultsStore {
   /** Apply every migration not yet applied. Idempotent. */
   migrate(): Promise<void>;
-  createRun(run: NewRun): Promise<RunRow>;
+  /**
+   * Create a run in status `starting`. With `exclusive`, refuse (ExperimentAlreadyRunning) while
+   * another run of the same experiment on the same platform has not completed or failed; the
+   * check and the insert are one atomic step, so two concurrent callers cannot both pass.
+   */
+  createRun(run: NewRun, options?: { exclusive?: boolean }): Promise<RunRow>;
   /** Move a run to a new status, appending to its history; final statuses set `ended_at`. */
   setRunStatus(runId: string, status: RunStatus, reason?: string): Promise<void>;
   /** Bulk insert (COPY). */
   insertInvocations(rows: readonly InvocationRow[]): Promise<void>;
   /** Bulk insert (COPY). */
   insertExperimentRows(rows: readonly ExperimentRow[]): Promise<void>;
+  /**
+   * Replace a run's invocations and experiment rows with these, in one transaction (COPY): the
+   * import of a finished agent's results file. Importing the same results twice stores them once.
+   */
+  importRunResults(runId: string, invocations: readonly InvocationRow[], experimentRows: readonly ExperimentRow[]): Promise<void>;
   /** Newest first; `running` keeps only runs not yet completed or failed. */
   listRuns(options?: { running?: boolean; limit?: number }): Promise<RunRow[]>;
   /** A run by full id, or by a unique prefix of at least 6 characters. */
