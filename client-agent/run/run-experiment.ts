@@ -6,12 +6,11 @@ import type { ResultsStore } from '../../lib/results/store';
 import type { FunctionSummary, RunRow } from '../../lib/results/types';
 import { type PlatformOptionsInput, type PlatformSettings, resolvePlatformSettings, scalingSettings } from '../../local/platform/options';
 import { type RunningPlatform, startLocalPlatform } from '../../local/platform/start';
-import { Benchmarker, type BenchmarkerProgress } from '../benchmarker/benchmarker';
-import { RowSink } from '../benchmarker/row-sink';
+import type { BenchmarkerProgress } from '../benchmarker/benchmarker';
 import type { Experiment } from '../experiment/define';
 import { EXPERIMENTS_DIR } from '../experiment/registry';
-import { Invoker } from '../invoker';
-import { createProvider } from '../providers';
+import { failAbandonedLocalRuns } from '../../lib/control-plane/abandoned-runs';
+import { runAgentExperiment } from './agent-run';
 import { checkGateway } from './gateway-check';
 import { resolveParams } from './params';
 
@@ -61,41 +60,42 @@ export async function runExperiment(options: RunExperimentOptions): Promise<RunO
     platform = await startLocalPlatform({ ...platformInput, build: true });
     gatewayUrl = platform.url;
   }
-  const invoker = new Invoker(createProvider({ platform: options.gatewayUrl ? 'openfaas' : 'local', gatewayUrl }));
   try {
-    const run = await store.createRun({
-      id: randomUUID(),
-      experiment: experiment.name,
-      platform: options.gatewayUrl ? 'openfaas' : 'local',
-      client_platform: 'local',
-      params,
-      manifest: manifest(experiment, { quick: options.quick, timeScale, settings, gatewayUrl: options.gatewayUrl }),
-    });
+    await failAbandonedLocalRuns(store, experiment.name, options.gatewayUrl ? 'openfaas' : 'local');
+    const run = await store.createRun(
+      {
+        id: randomUUID(),
+        experiment: experiment.name,
+        platform: options.gatewayUrl ? 'openfaas' : 'local',
+        client_platform: 'local',
+        params,
+        manifest: manifest(experiment, { quick: options.quick, timeScale, settings, gatewayUrl: options.gatewayUrl }),
+      },
+      { exclusive: true },
+    );
     options.onStart?.(run);
     await store.setRunStatus(run.id, 'running');
-    const sink = new RowSink(store);
-    const bench = new Benchmarker({
-      runId: run.id,
-      invoker,
-      sink,
-      timeScale,
-      onLog: options.onLog,
-      onProgress: options.onProgress,
-      signal: options.signal,
-    });
     try {
-      await experiment.run(bench, params as never);
-      await sink.flush();
+      await runAgentExperiment({
+        experiment,
+        params,
+        timeScale,
+        runId: run.id,
+        gatewayUrl,
+        platform: options.gatewayUrl ? 'openfaas' : 'local',
+        writer: store,
+        onLog: options.onLog,
+        onProgress: options.onProgress,
+        signal: options.signal,
+      });
       await store.setRunStatus(run.id, 'completed');
     } catch (error) {
       const reason = `${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
-      await sink.flush().catch((flushError: unknown) => options.onLog?.(`could not store the last rows: ${String(flushError)}`));
       await store.setRunStatus(run.id, 'failed', reason);
       throw new RunFailedError(run.id, reason, { cause: error });
     }
     return { run: (await store.getRun(run.id)) as RunRow, summary: await store.summarize(run.id) };
   } finally {
-    await invoker.close();
     await platform?.stop();
   }
 }
@@ -128,6 +128,7 @@ function manifest(
     fb_version: '0.1.0',
     node: process.version,
     host: hostname(),
+    pid: process.pid,
     quick: details.quick,
     time_scale: details.timeScale,
     experiment_sha256: experimentDigest,

@@ -1,0 +1,52 @@
+import { appendFile, readFile } from 'node:fs/promises';
+import type { ExperimentRow, InvocationRow } from '../../lib/results/types';
+import type { RowWriter } from '../benchmarker/row-sink';
+
+/**
+ * The agent's raw results: one JSON line per row (`{"i": InvocationRow}` or `{"e": ExperimentRow}`),
+ * appended as the run goes, so a crash keeps everything written so far. The control plane's
+ * CollectResults step imports the file into the results store (AWS: uploaded to S3 first).
+ */
+export class ResultsFileWriter implements RowWriter {
+  constructor(readonly path: string) {}
+
+  async insertInvocations(rows: readonly InvocationRow[]): Promise<void> {
+    await appendFile(this.path, rows.map((row) => `${JSON.stringify({ i: row })}\n`).join(''));
+  }
+
+  async insertExperimentRows(rows: readonly ExperimentRow[]): Promise<void> {
+    await appendFile(this.path, rows.map((row) => `${JSON.stringify({ e: row })}\n`).join(''));
+  }
+}
+
+export class ResultsFileError extends Error {
+  override name = 'ResultsFileError';
+}
+
+/** Read a results file back; a torn last line (the agent died mid-write) is skipped, any other bad line refused. */
+export async function readResultsFile(path: string): Promise<{ invocations: InvocationRow[]; experimentRows: ExperimentRow[] }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { invocations: [], experimentRows: [] };
+    throw error;
+  }
+  const lines = text.split('\n');
+  const invocations: InvocationRow[] = [];
+  const experimentRows: ExperimentRow[] = [];
+  for (const [index, line] of lines.entries()) {
+    if (!line) continue;
+    let parsed: { i?: InvocationRow; e?: ExperimentRow };
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      if (index === lines.length - 1) continue;
+      throw new ResultsFileError(`${path}:${index + 1}: not a JSON line`);
+    }
+    if (parsed.i) invocations.push(parsed.i);
+    else if (parsed.e) experimentRows.push(parsed.e);
+    else throw new ResultsFileError(`${path}:${index + 1}: neither an invocation nor an experiment row`);
+  }
+  return { invocations, experimentRows };
+}

@@ -1,0 +1,51 @@
+import type { Experiment } from '../experiment/define';
+import { Benchmarker, type BenchmarkerProgress } from '../benchmarker/benchmarker';
+import { RowSink, type RowWriter } from '../benchmarker/row-sink';
+import { Invoker } from '../invoker';
+import { createProvider } from '../providers';
+
+export interface AgentRunOptions {
+  experiment: Experiment;
+  /** Resolved parameters. */
+  params: Record<string, unknown>;
+  timeScale: number;
+  runId: string;
+  /** The OpenFaaS-compatible gateway the functions are behind. */
+  gatewayUrl: string;
+  platform: 'local' | 'openfaas';
+  /** Where rows go: the results store directly, or the agent's results file. */
+  writer: RowWriter;
+  onLog?: (message: string) => void;
+  onProgress?: (progress: Readonly<BenchmarkerProgress>) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * The client side of a run: invoke the functions as the experiment says and hand every row to
+ * `writer` as it comes. What both paths share — `fb run` writing straight to the store, and the
+ * agent the control plane starts, writing its results file.
+ */
+export async function runAgentExperiment(options: AgentRunOptions): Promise<{ invocations: number; experimentRows: number }> {
+  const invoker = new Invoker(createProvider({ platform: options.platform, gatewayUrl: options.gatewayUrl }));
+  const sink = new RowSink(options.writer);
+  try {
+    const bench = new Benchmarker({
+      runId: options.runId,
+      invoker,
+      sink,
+      timeScale: options.timeScale,
+      onLog: options.onLog,
+      onProgress: options.onProgress,
+      signal: options.signal,
+    });
+    try {
+      await options.experiment.run(bench, options.params as never);
+    } finally {
+      // Whatever happened, what was collected is kept.
+      await sink.flush();
+    }
+    return { ...sink.written };
+  } finally {
+    await invoker.close();
+  }
+}
