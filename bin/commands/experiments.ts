@@ -1,9 +1,16 @@
+import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { BenchmarkerProgress } from '../../client-agent/benchmarker/benchmarker';
 import { findExperiment, loadExperiments } from '../../client-agent/experiment/registry';
 import { parseKeyValues } from '../../client-agent/run/params';
 import { RunFailedError, runExperiment } from '../../client-agent/run/run-experiment';
 import { createExperimentFile } from '../../client-agent/experiment/create';
+import type { Experiment } from '../../client-agent/experiment/define';
+import { validateRunInput } from '../../lib/control-plane/run-input';
+import type { ResultsStore } from '../../lib/results/store';
+import type { FunctionSummary, RunRow } from '../../lib/results/types';
+import { runLocalControlPlane } from '../../local/control-plane/run-local';
+import { resolvePlatformSettings } from '../../local/platform/options';
 import { formatTable } from '../../lib/report/table';
 import { platformOptionsFromPairs } from './platform-options';
 import { ProgressLine } from './progress';
@@ -42,7 +49,11 @@ export function registerExperimentCommands(program: Command): void {
       const experiments = await Promise.all(names.map((name) => findExperiment(name)));
       const paramOverrides = parseKeyValues(options.param, '--param');
       const platformOptions = platformOptionsFromPairs(options.platformOption);
-      const gatewayUrl = options.gatewayUrl ?? (options.platform === 'openfaas' ? process.env.FB_GATEWAY_URL : undefined);
+      for (const experiment of experiments) {
+        await validateRunInput({ experiment: experiment.name, platforms: ['local'], params: paramOverrides, quick: Boolean(options.quick), platformOptions });
+        if (!gatewayUrlOf(options)) resolvePlatformSettings({ ...(options.quick ? experiment.quick.platform : {}), ...platformOptions, port: 0 });
+      }
+      const gatewayUrl = gatewayUrlOf(options);
       if (options.platform === 'openfaas' && !gatewayUrl) throw new Error('--platform openfaas needs --gateway-url or FB_GATEWAY_URL');
       if (gatewayUrl && Object.keys(platformOptions).length) throw new Error('--platform-option applies only to the local platform, not to --gateway-url');
       const controller = new AbortController();
@@ -54,34 +65,13 @@ export function registerExperimentCommands(program: Command): void {
       try {
         await withStore(async (store) => {
           for (const experiment of experiments) {
-            const progress = new ProgressLine(experiment.name);
-            try {
-              const outcome = await runExperiment({
-                experiment,
-                quick: Boolean(options.quick),
-                paramOverrides,
-                platformOptions,
-                gatewayUrl,
-                store,
-                signal: controller.signal,
-                onStart: (run) => progress.log(`run ${run.id}: ${experiment.name} on ${run.platform}${options.quick ? ' (quick)' : ''}`),
-                onLog: (message) => progress.log(`  ${message}`),
-                onProgress: (p: Readonly<BenchmarkerProgress>) => progress.update(p),
-              });
-              progress.stop();
-              outcomes.push({ run: outcome.run, summary: outcome.summary });
-              if (!options.json) {
-                console.log(`\n${experiment.name}: ${outcome.run.status} (run ${outcome.run.id})`);
-                printSummary(outcome.summary);
-              }
-            } catch (error) {
-              progress.stop();
-              if (!(error instanceof RunFailedError)) throw error;
-              failed += 1;
-              console.error(`fb: ${error.message}`);
-              outcomes.push({ run: await store.getRun(error.runId), summary: await store.summarize(error.runId) });
-              if (controller.signal.aborted) break;
-            }
+            if (controller.signal.aborted) break;
+            const outcome = gatewayUrl
+              ? await runDirect(store, experiment, { quick: Boolean(options.quick), paramOverrides, gatewayUrl, signal: controller.signal })
+              : await runThroughControlPlane(store, experiment.name, { quick: Boolean(options.quick), paramOverrides, platformOptions, signal: controller.signal });
+            outcomes.push(...outcome.results);
+            failed += outcome.failed;
+            if (!options.json) for (const result of outcome.results) printOutcome(result);
           }
         });
       } finally {
@@ -101,6 +91,74 @@ export function registerExperimentCommands(program: Command): void {
       console.log(`wrote ${file}`);
       console.log(`run it:  npx fb run ${name} --quick`);
     });
+}
+
+function gatewayUrlOf(options: RunCommandOptions): string | undefined {
+  return options.gatewayUrl ?? (options.platform === 'openfaas' ? process.env.FB_GATEWAY_URL : undefined);
+}
+
+interface RunResult {
+  run: RunRow | undefined;
+  summary: FunctionSummary[];
+}
+
+/** The embedded default: one RunExperiment execution of the state machine on the local interpreter. */
+async function runThroughControlPlane(
+  store: ResultsStore,
+  experiment: string,
+  options: { quick: boolean; paramOverrides: Record<string, unknown>; platformOptions: Record<string, unknown>; signal: AbortSignal },
+): Promise<{ results: RunResult[]; failed: number }> {
+  console.error(`${experiment}: starting a RunExperiment execution on the local control plane${options.quick ? ' (quick)' : ''}`);
+  const { execution, runs } = await runLocalControlPlane({
+    input: { experiment, platforms: ['local'], params: options.paramOverrides, quick: options.quick, platformOptions: options.platformOptions },
+    store,
+    workDir: join(process.cwd(), '.fb', 'runs'),
+    onAgentOutput: (runId, line) => console.error(`  [${runId.slice(0, 8)}] ${line}`),
+    signal: options.signal,
+  });
+  const results: RunResult[] = [];
+  for (const run of runs) results.push({ run, summary: await store.summarize(run.id) });
+  if (execution.status === 'FAILED') {
+    const reasons = runs.map((run) => `run ${run.id} ${run.status}${run.reason ? `: ${run.reason}` : ''}`).join('; ');
+    console.error(`fb: ${experiment} failed: ${execution.error}${reasons ? ` (${reasons})` : `: ${execution.cause}`}`);
+    return { results, failed: 1 };
+  }
+  return { results, failed: 0 };
+}
+
+/** An existing OpenFaaS-compatible gateway: nothing to provision, so the client runs in this process. */
+async function runDirect(
+  store: ResultsStore,
+  experiment: Experiment,
+  options: { quick: boolean; paramOverrides: Record<string, unknown>; gatewayUrl: string; signal: AbortSignal },
+): Promise<{ results: RunResult[]; failed: number }> {
+  const progress = new ProgressLine(experiment.name);
+  try {
+    const outcome = await runExperiment({
+      experiment,
+      quick: options.quick,
+      paramOverrides: options.paramOverrides,
+      gatewayUrl: options.gatewayUrl,
+      store,
+      signal: options.signal,
+      onStart: (run) => progress.log(`run ${run.id}: ${experiment.name} on ${run.platform}${options.quick ? ' (quick)' : ''}`),
+      onLog: (message) => progress.log(`  ${message}`),
+      onProgress: (p: Readonly<BenchmarkerProgress>) => progress.update(p),
+    });
+    return { results: [{ run: outcome.run, summary: outcome.summary }], failed: 0 };
+  } catch (error) {
+    if (!(error instanceof RunFailedError)) throw error;
+    console.error(`fb: ${error.message}`);
+    return { results: [{ run: await store.getRun(error.runId), summary: await store.summarize(error.runId) }], failed: 1 };
+  } finally {
+    progress.stop();
+  }
+}
+
+function printOutcome(result: RunResult): void {
+  if (!result.run) return;
+  console.log(`\n${result.run.experiment}: ${result.run.status} (run ${result.run.id})`);
+  printSummary(result.summary);
 }
 
 interface RunCommandOptions {

@@ -28,7 +28,7 @@ function fb(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number
 describe('CLI: fb run, fb runs, fb show', () => {
   it('runs an experiment on the embedded default, stores it, lists it and shows it as JSON', async () => {
     const run = await fb(['run', 'linear-invocation', '--quick', '--param', 'callsPerFunction=3', '--param', 'functions=["function1","function2"]']);
-    expect(run.stderr).toMatch(/run [0-9a-f-]{36}: linear-invocation on local \(quick\)/);
+    expect(run.stderr).toContain('linear-invocation: starting a RunExperiment execution on the local control plane (quick)');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/linear-invocation: completed/);
     expect(run.stdout).toMatch(/function1\s+3\s+0\s+0\s+0\s+1/);
@@ -45,7 +45,7 @@ describe('CLI: fb run, fb runs, fb show', () => {
     expect(show.code).toBe(0);
     const shown = JSON.parse(show.stdout);
     expect(shown.run).toMatchObject({ id: runId, experiment: 'linear-invocation', platform: 'local', status: 'completed', params: { callsPerFunction: 3, functions: ['function1', 'function2'] } });
-    expect(shown.run.status_history.map((change: { status: string }) => change.status)).toEqual(['starting', 'running', 'completed']);
+    expect(shown.run.status_history.map((change: { status: string }) => change.status)).toEqual(['starting', 'provisioning', 'running', 'collecting', 'destroying', 'completed']);
     expect(shown.summary).toMatchObject({ invocations: 6, errors: 0, cold: 2 });
     expect(shown.summary.latency_p50_ms).toBeGreaterThan(0);
     expect(shown.summary.functions.map((f: { function_name: string }) => f.function_name)).toEqual(['function1', 'function2']);
@@ -84,7 +84,7 @@ describe('CLI: fb create-experiment', () => {
       const list = await fb(['list', '--json']);
       expect((JSON.parse(list.stdout) as { name: string }[]).map((e) => e.name)).toContain(name);
       const run = await fb(['run', name, '--quick']);
-      expect(run.stderr).toContain(`${name} on local (quick)`);
+      expect(run.stderr).toContain(`${name}: starting a RunExperiment execution on the local control plane (quick)`);
       expect(run.code).toBe(0);
       expect(run.stdout).toContain(`${name}: completed`);
       const again = await fb(['create-experiment', name]);

@@ -23,7 +23,7 @@ function scenario(overrides: Partial<Record<string, LocalTaskHandler>> = {}, age
   };
   const platformOf = (input: Record<string, unknown>) => (input.run as { platform: string }).platform;
   const handlers: Record<string, LocalTaskHandler> = {
-    ValidateInput: record('ValidateInput', (input) => ({ experiment: input.experiment, platforms: input.platforms, params: {}, quick: true })),
+    ValidateInput: record('ValidateInput', (input) => ({ experiment: input.experiment, platforms: input.platforms, params: {}, quick: true, platformOptions: {} })),
     AcquireLock: record('AcquireLock', (input) => ({ runs: (input.platforms as string[]).map((platform) => ({ runId: `run-${platform}`, platform })) })),
     ProvisionFunctions: record('ProvisionFunctions', () => ({ ready: false })),
     CheckFunctionsReady: record('CheckFunctionsReady', (input) => {

@@ -1,0 +1,88 @@
+/**
+ * The client agent: the program on the client VM (or, locally, a child process). It reads its
+ * plan, runs the experiment against the functions, appends every row to its results file, sends a
+ * heartbeat while it works, and finally reports success (with where the results are) or failure
+ * (with the reason) to the control plane's callback endpoint. It never touches the results store
+ * and never sees AWS credentials or the Step Functions task token: only a per-run callback secret.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { findExperiment } from './experiment/registry';
+import { ResultsFileWriter } from './results-file/results-file';
+import { runAgentExperiment } from './run/agent-run';
+import { CallbackClient } from './callback-client';
+
+const planSchema = z.object({
+  runId: z.string().min(1),
+  experiment: z.string().min(1),
+  params: z.record(z.string(), z.unknown()),
+  quick: z.boolean(),
+  platform: z.enum(['local', 'openfaas']),
+  gatewayUrl: z.string().url(),
+  resultsLocation: z.string().min(1),
+  callback: z.object({ url: z.string().url(), runId: z.string().min(1), secret: z.string().min(1) }),
+  heartbeatIntervalMs: z.number().int().positive(),
+});
+
+export type AgentPlan = z.infer<typeof planSchema>;
+
+export async function runAgent(plan: AgentPlan, signal?: AbortSignal): Promise<void> {
+  const callback = new CallbackClient(plan.callback);
+  let latest = '';
+  const started = Date.now();
+  const progress = setInterval(() => {
+    if (latest) console.log(`progress after ${Math.round((Date.now() - started) / 1000)}s: ${latest}`);
+  }, 10_000);
+  const heartbeat = setInterval(() => {
+    callback.heartbeat().catch((error: unknown) => console.error(`heartbeat failed: ${(error as Error).message}`));
+  }, plan.heartbeatIntervalMs);
+  try {
+    const experiment = await findExperiment(plan.experiment);
+    const written = await runAgentExperiment({
+      experiment,
+      params: plan.params,
+      timeScale: plan.quick ? experiment.quick.timeScale : 1,
+      runId: plan.runId,
+      gatewayUrl: plan.gatewayUrl,
+      platform: plan.platform,
+      writer: new ResultsFileWriter(plan.resultsLocation),
+      onLog: (message) => console.log(message),
+      onProgress: (p) => {
+        latest = `${p.requests} requests, ${p.invocationRows} records, ${p.cold} cold, ${p.errors} errors, ${p.throttled} throttled, ${p.timeouts} timeouts, ${p.experimentRows} rows`;
+      },
+      signal,
+    });
+    clearInterval(heartbeat);
+    clearInterval(progress);
+    await callback.success({ resultsLocation: plan.resultsLocation, invocations: written.invocations, experimentRows: written.experimentRows });
+  } catch (error) {
+    clearInterval(heartbeat);
+    clearInterval(progress);
+    const name = error instanceof Error ? error.name : 'Error';
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`${name}: ${message}`);
+    await callback.failure('AgentFailedError', `${name}: ${message}`);
+    throw error;
+  }
+}
+
+/** Process entry: `agent <plan.json>`; exit 0 on success, 1 on failure (already reported). */
+export function main(argv: string[]): void {
+  const planFile = argv[0];
+  if (!planFile) {
+    console.error('usage: agent <plan.json>');
+    process.exit(2);
+  }
+  const parsed = planSchema.safeParse(JSON.parse(readFileSync(planFile, 'utf8')));
+  if (!parsed.success) {
+    console.error(`agent: invalid plan ${planFile}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    process.exit(2);
+  }
+  const controller = new AbortController();
+  process.once('SIGTERM', () => controller.abort());
+  process.once('SIGINT', () => controller.abort());
+  runAgent(parsed.data, controller.signal).then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+}

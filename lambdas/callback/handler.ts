@@ -1,0 +1,96 @@
+/**
+ * The callback Lambda: behind an API Gateway HTTP API route `POST /callback` (payload format
+ * 2.0), it turns a client agent's report into SendTaskSuccess / SendTaskFailure /
+ * SendTaskHeartbeat for the run's RunAgent task. The agent holds only its run's callback secret,
+ * never AWS credentials or the task token. Request, answers and status codes are those of
+ * lib/callback/handle-callback.ts; this file only adapts the event (zod-checked envelope,
+ * base64 body, `authorization` header) and the response (`{statusCode, headers, body}`).
+ *
+ * `createCallbackHandler` takes everything injected (registry, completer, logger, clock) and reads
+ * no environment. The exported `handler` is built once at module load from the environment, read
+ * in {@link callbackConfigFromEnv} only:
+ * - `STATE_MACHINE_REGION` — the region of the state machine (SendTask* calls); falls back to
+ *   `AWS_REGION`, and module load fails naming the variable if neither is set.
+ * - `POWERTOOLS_*` / `AWS_LAMBDA_LOG_LEVEL` — read by the powertools logger itself.
+ *
+ * The deployed `handler` has no persistent callback registry yet (a DynamoDB or results-database
+ * one is to come): until then it answers every callback 503 `CallbackRegistryUnavailableError`.
+ */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { z } from 'zod';
+import { CallbackConfigurationError, CallbackRegistryUnavailableError } from '../../lib/callback/errors';
+import { type CallbackHttpResponse, handleCallback } from '../../lib/callback/handle-callback';
+import type { CallbackRegistry } from '../../lib/callback/registry';
+import { SfnTaskCompleter, type TaskCompleter } from '../../lib/callback/task-completer';
+
+/** The parts of an HTTP API (payload format 2.0) event the handler reads. */
+const httpApiEventSchema = z.looseObject({
+  version: z.literal('2.0'),
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().optional(),
+});
+export type CallbackHttpApiEvent = z.infer<typeof httpApiEventSchema>;
+
+/** What API Gateway turns into the HTTP response. */
+export interface CallbackLambdaResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface CallbackHandlerOptions {
+  registry: CallbackRegistry;
+  completer: TaskCompleter;
+  /** @default a powertools Logger with service name `faas-benchmarker-callback` */
+  logger?: Logger;
+  /** The clock callback expiry is checked against. @default () => new Date() */
+  now?: () => Date;
+}
+
+/** Build the handler; call once per execution environment. */
+export function createCallbackHandler(options: CallbackHandlerOptions) {
+  const logger = options.logger ?? new Logger({ serviceName: 'faas-benchmarker-callback' });
+  const handling = { registry: options.registry, completer: options.completer, logger, now: options.now ?? (() => new Date()) };
+
+  const callback = async (event: unknown): Promise<CallbackLambdaResponse> => {
+    const parsed = httpApiEventSchema.safeParse(event);
+    if (!parsed.success) {
+      logger.warn('callback refused', { status: 400, errorType: 'CallbackRequestInvalidError', message: 'not an HTTP API 2.0 event' });
+      return toLambdaResponse({ statusCode: 400, body: { error: { type: 'CallbackRequestInvalidError', message: 'not an HTTP API (payload 2.0) event' } } });
+    }
+    const { body, headers, isBase64Encoded } = parsed.data;
+    const text = body !== undefined && isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+    return toLambdaResponse(await handleCallback({ body: text, authorization: headers?.authorization }, handling));
+  };
+
+  return middy<unknown, CallbackLambdaResponse>(callback).use(injectLambdaContext(logger));
+}
+
+function toLambdaResponse(response: CallbackHttpResponse): CallbackLambdaResponse {
+  return { statusCode: response.statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(response.body) };
+}
+
+/** Everything this Lambda takes from its environment, read and checked in one place. */
+export function callbackConfigFromEnv(env: NodeJS.ProcessEnv): { stateMachineRegion: string } {
+  const stateMachineRegion = env.STATE_MACHINE_REGION || env.AWS_REGION;
+  if (!stateMachineRegion) throw new CallbackConfigurationError('STATE_MACHINE_REGION');
+  return { stateMachineRegion };
+}
+
+/** Stands in until a persistent registry exists: every lookup fails with 503. */
+const noPersistentRegistry: CallbackRegistry = {
+  register: () => Promise.reject(new CallbackRegistryUnavailableError('no persistent callback registry is configured')),
+  find: () => Promise.reject(new CallbackRegistryUnavailableError('no persistent callback registry is configured')),
+  markUsed: () => Promise.reject(new CallbackRegistryUnavailableError('no persistent callback registry is configured')),
+  release: () => Promise.reject(new CallbackRegistryUnavailableError('no persistent callback registry is configured')),
+};
+
+const config = callbackConfigFromEnv(process.env);
+export const handler = createCallbackHandler({
+  registry: noPersistentRegistry,
+  completer: new SfnTaskCompleter(new SFNClient({ region: config.stateMachineRegion })),
+});

@@ -1,0 +1,218 @@
+/**
+ * The agent's callback, handled without any HTTP or Lambda specifics: one request in (the raw body
+ * text and the `Authorization` header), one `{statusCode, body}` out. The local callback server
+ * and the callback Lambda are thin shells around {@link handleCallback}.
+ *
+ * Contract (`POST /callback`, JSON body):
+ * - `{ runId, kind: 'success', output }` — the run's result; `output` (any JSON) becomes the
+ *   RunAgent task's output (`$.agent`), at most 256 KiB of JSON.
+ * - `{ runId, kind: 'failure', error, cause? }` — the agent's verdict that the run failed;
+ *   `error` (the error name the state machine sees) is cut to 256 characters, `cause` to 32,768.
+ * - `{ runId, kind: 'heartbeat' }` — still working; any number of times.
+ * The secret goes in `Authorization: Bearer <secret>` (preferred: bodies end up in more places
+ * than headers) or as `secret` in the body; if both are given they must be the same. Unknown keys
+ * are refused.
+ *
+ * Answers: 200 `{ok: true, runId, kind}`; otherwise `{error: {type, message}}` with the status of
+ * the error class in ./errors: 400 invalid request, 401 wrong secret, 404 unknown run, 409 the
+ * outcome was already reported (success/failure are single-use), 410 expired or the task is no
+ * longer waiting, 413 output too large, 502 Step Functions unreachable (retry), 503 registry
+ * unavailable (retry), 500 anything else. The checks run in the order run, secret, used, expiry,
+ * so only the secret's holder learns whether the run already reported or expired. (Run ids are not
+ * secret, and a secret has 256 bits, so telling "unknown run" from "wrong secret" helps debugging
+ * and not an attacker.)
+ *
+ * Single use: success/failure first claim the run atomically (`registry.markUsed`), then call the
+ * task completer; a replay finds the claim and is refused without calling it. If the call fails
+ * without Step Functions saying the task is gone, the claim is released so the agent may retry.
+ *
+ * Logging: one line per request (info when accepted, warn for a 4xx refusal, error for 5xx) with
+ * run id, kind, status and error type. Neither the secret nor the task token is ever logged: they
+ * are not put in log attributes, and every logged string is scrubbed of both in case a foreign
+ * error message echoes one.
+ */
+import { z } from 'zod';
+import {
+  CallbackAlreadyCompletedError,
+  CallbackError,
+  CallbackExpiredError,
+  CallbackRegistryUnavailableError,
+  CallbackRequestInvalidError,
+  CallbackRunUnknownError,
+  CallbackSecretMismatchError,
+  TaskCompleterUnavailableError,
+} from './errors';
+import type { CallbackEntry, CallbackRegistry } from './registry';
+import { callbackSecretMatches } from './secrets';
+import { serializeTaskOutput, type TaskCompleter, toTaskCompleterError } from './task-completer';
+
+const runId = z.string().min(1).max(200);
+const secret = z.string().min(1).max(512);
+
+/** The JSON body of a callback request. */
+export const callbackBodySchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('success'), runId, secret: secret.optional(), output: z.json() }),
+  z.strictObject({ kind: z.literal('failure'), runId, secret: secret.optional(), error: z.string().min(1), cause: z.string().optional() }),
+  z.strictObject({ kind: z.literal('heartbeat'), runId, secret: secret.optional() }),
+]);
+export type CallbackBody = z.infer<typeof callbackBodySchema>;
+export type CallbackKind = CallbackBody['kind'];
+
+/** A validated callback: the body with the secret resolved from the body or the header. */
+export type CallbackCall = WithSecret<CallbackBody>;
+type WithSecret<Body> = Body extends unknown ? Omit<Body, 'secret'> & { secret: string } : never;
+
+/** What an HTTP shell passes in. */
+export interface CallbackHttpRequest {
+  /** The body text (already base64-decoded); undefined when there is none. */
+  body: string | undefined;
+  /** The `Authorization` header, if any. */
+  authorization: string | undefined;
+}
+
+export type CallbackAnswer = { ok: true; runId: string; kind: CallbackKind } | { error: { type: string; message: string } };
+
+export interface CallbackHttpResponse {
+  statusCode: number;
+  body: CallbackAnswer;
+}
+
+/** The logging this module needs; a powertools `Logger` fits. */
+export interface CallbackLogger {
+  info(message: string, attributes: Record<string, unknown>): void;
+  warn(message: string, attributes: Record<string, unknown>): void;
+  error(message: string, attributes: Record<string, unknown>): void;
+}
+
+export interface HandleCallbackOptions {
+  registry: CallbackRegistry;
+  completer: TaskCompleter;
+  logger: CallbackLogger;
+  /** The clock expiry is checked against. */
+  now: () => Date;
+}
+
+/** Handle one callback request; never throws (unexpected errors are answered with 500). */
+export async function handleCallback(request: CallbackHttpRequest, options: HandleCallbackOptions): Promise<CallbackHttpResponse> {
+  const secrets: string[] = [];
+  let logged: { runId?: string; kind?: string } = {};
+  try {
+    const call = parseCallbackRequest(request);
+    secrets.push(call.secret);
+    logged = { runId: call.runId, kind: call.kind };
+    await processCallback(call, options, secrets);
+    options.logger.info('callback accepted', { ...scrubAll(logged, secrets), status: 200 });
+    return { statusCode: 200, body: { ok: true, runId: call.runId, kind: call.kind } };
+  } catch (error) {
+    const known = error instanceof CallbackError ? error : undefined;
+    const statusCode = known?.statusCode ?? 500;
+    const type = known?.name ?? 'CallbackInternalError';
+    const message = scrub(known ? known.message : 'internal error', secrets);
+    const attributes = { ...scrubAll(logged, secrets), status: statusCode, errorType: type, message };
+    if (statusCode < 500) {
+      options.logger.warn('callback refused', attributes);
+    } else {
+      const detail = known ? known.cause : error;
+      options.logger.error('callback failed', detail === undefined ? attributes : { ...attributes, cause: scrub(describe(detail), secrets) });
+    }
+    return { statusCode, body: { error: { type, message } } };
+  }
+}
+
+/** Validate the body and find the secret (header or body); {@link CallbackRequestInvalidError} if unusable. */
+export function parseCallbackRequest(request: CallbackHttpRequest): CallbackCall {
+  if (request.body === undefined || request.body.trim() === '') throw new CallbackRequestInvalidError('empty body: send a JSON object');
+  let json: unknown;
+  try {
+    json = JSON.parse(request.body);
+  } catch {
+    throw new CallbackRequestInvalidError('body is not valid JSON');
+  }
+  const parsed = callbackBodySchema.safeParse(json);
+  if (!parsed.success) throw new CallbackRequestInvalidError(`invalid callback: ${z.prettifyError(parsed.error).replaceAll('\n', ' ')}`);
+  const { secret: bodySecret, ...rest } = parsed.data;
+  const headerSecret = bearerToken(request.authorization);
+  if (headerSecret !== undefined && bodySecret !== undefined && headerSecret !== bodySecret) {
+    throw new CallbackRequestInvalidError('the secret in the Authorization header and the one in the body differ');
+  }
+  const resolved = headerSecret ?? bodySecret;
+  if (resolved === undefined) throw new CallbackRequestInvalidError('no secret: send Authorization: Bearer <secret>');
+  return { ...rest, secret: resolved };
+}
+
+async function processCallback(call: CallbackCall, options: HandleCallbackOptions, secrets: string[]): Promise<void> {
+  const { registry, completer } = options;
+  const entry = await fromRegistry(() => registry.find(call.runId));
+  if (!entry) throw new CallbackRunUnknownError(call.runId);
+  secrets.push(entry.taskToken);
+  if (!callbackSecretMatches(call.secret, entry.secretHash)) throw new CallbackSecretMismatchError(call.runId);
+  if (entry.used) throw new CallbackAlreadyCompletedError(call.runId);
+  if (options.now().getTime() >= entry.expiresAt.getTime()) throw new CallbackExpiredError(call.runId, entry.expiresAt);
+
+  if (call.kind === 'heartbeat') {
+    await complete(() => completer.heartbeat(entry.taskToken));
+    return;
+  }
+  if (call.kind === 'success') serializeTaskOutput(call.output); // refuse an oversized output before claiming
+  if (!(await fromRegistry(() => registry.markUsed(call.runId)))) throw new CallbackAlreadyCompletedError(call.runId);
+  try {
+    if (call.kind === 'success') await complete(() => completer.success(entry.taskToken, call.output));
+    else await complete(() => completer.failure(entry.taskToken, call.error, call.cause ?? ''));
+  } catch (error) {
+    if (error instanceof TaskCompleterUnavailableError) await releaseClaim(entry, options, secrets);
+    throw error;
+  }
+}
+
+/** Give the run's claim back so the agent's retry is not refused as a replay. */
+async function releaseClaim(entry: CallbackEntry, options: HandleCallbackOptions, secrets: string[]): Promise<void> {
+  try {
+    await options.registry.release(entry.runId);
+  } catch (error) {
+    options.logger.error('callback claim not released; a retry will be refused as a replay', {
+      runId: scrub(entry.runId, secrets),
+      cause: scrub(describe(error), secrets),
+    });
+  }
+}
+
+async function complete(call: () => Promise<void>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    throw toTaskCompleterError(error);
+  }
+}
+
+async function fromRegistry<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof CallbackError) throw error;
+    throw new CallbackRegistryUnavailableError('the callback registry failed; retry later', { cause: error });
+  }
+}
+
+/** The credentials of `Authorization: Bearer <token>`, or undefined without such a header. */
+function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const match = /^\s*Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) throw new CallbackRequestInvalidError('the Authorization header must be "Bearer <secret>"');
+  return match[1];
+}
+
+/** `text` with every occurrence of each secret replaced. */
+function scrub(text: string, secrets: readonly string[]): string {
+  let result = text;
+  for (const value of secrets) if (value) result = result.replaceAll(value, '[redacted]');
+  return result;
+}
+
+function scrubAll(fields: { runId?: string; kind?: string }, secrets: readonly string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, scrub(String(value), secrets)]));
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

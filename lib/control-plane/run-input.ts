@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { findExperiment } from '../../client-agent/experiment/registry';
+import { resolveParams } from '../../client-agent/run/params';
+
+/** Platforms the control plane can run on today. */
+export const SUPPORTED_PLATFORMS = ['local'] as const;
+
+export class InvalidRunInputError extends Error {
+  override name = 'InvalidRunInputError';
+}
+
+/** The RunExperiment execution's input (what `fb run`, the console or a schedule sends). */
+export const runInputSchema = z
+  .object({
+    experiment: z.string().min(1),
+    platforms: z.array(z.string().min(1)).min(1),
+    params: z.record(z.string(), z.unknown()).default({}),
+    quick: z.boolean().default(false),
+    /** Local-platform settings (`--platform-option`), applied over the quick profile's. */
+    platformOptions: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export type RunInput = z.input<typeof runInputSchema>;
+
+export interface ValidatedRunInput {
+  experiment: string;
+  platforms: string[];
+  /** Parameters after defaults, the quick profile and the caller's overrides. */
+  params: Record<string, unknown>;
+  quick: boolean;
+  platformOptions: Record<string, unknown>;
+}
+
+/** ValidateInput: a named error for an unknown experiment, platform or parameter; never a crash. */
+export async function validateRunInput(input: unknown): Promise<ValidatedRunInput> {
+  const parsed = runInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidRunInputError(`${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'invalid'}`);
+  }
+  const { experiment: name, platforms, params, quick, platformOptions } = parsed.data;
+  const unsupported = platforms.filter((platform) => !(SUPPORTED_PLATFORMS as readonly string[]).includes(platform));
+  if (unsupported.length) throw new InvalidRunInputError(`platform ${unsupported.join(', ')} is not supported yet; supported: ${SUPPORTED_PLATFORMS.join(', ')}`);
+  if (new Set(platforms).size !== platforms.length) throw new InvalidRunInputError('platforms must not repeat');
+  const experiment = await findExperiment(name);
+  return { experiment: name, platforms, params: resolveParams(experiment, { quick, overrides: params }), quick, platformOptions };
+}

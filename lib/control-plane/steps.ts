@@ -1,0 +1,219 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { readResultsFile } from '../../client-agent/results-file/results-file';
+import type { ResultsStore } from '../results/store';
+import { failAbandonedLocalRuns } from './abandoned-runs';
+import { type ValidatedRunInput, validateRunInput } from './run-input';
+
+/** One platform's run inside the Map: its row id and platform. */
+export interface BranchRun {
+  runId: string;
+  platform: string;
+}
+
+/** What every branch state receives (the Map's ItemSelector, plus earlier results). */
+export interface BranchInput {
+  run: BranchRun;
+  experiment: string;
+  params: Record<string, unknown>;
+  quick: boolean;
+  platformOptions: Record<string, unknown>;
+  functions?: Record<string, unknown>;
+  client?: Record<string, unknown>;
+  agent?: AgentOutcome;
+  error?: { Error: string; Cause?: string };
+}
+
+/** Deploys the lab functions of a run on one platform (AWS: a per-run stack; local: the local platform). */
+export interface FunctionProvisioner {
+  provision(input: BranchInput): Promise<Record<string, unknown>>;
+  /** `ready` once the functions answer; `failed` with a reason when they never will. */
+  check(input: BranchInput): Promise<{ ready: boolean; failed?: boolean; reason?: string } & Record<string, unknown>>;
+  teardown(input: BranchInput): Promise<void>;
+}
+
+/** Provisions the client and starts the agent on it (AWS: an Azure VM + Run Command; local: a child process). */
+export interface ClientDriver {
+  provision(input: BranchInput): Promise<Record<string, unknown>>;
+  startAgent(plan: AgentPlan): Promise<void>;
+  teardown(input: BranchInput): Promise<void>;
+}
+
+/** Hands out the per-run callback secret for a task token (the agent never sees the token). */
+export interface CallbackIssuer {
+  issue(runId: string, taskToken: string): Promise<{ url: string; secret: string }>;
+}
+
+/** Everything the agent needs to run its part, sent to it by RunAgent. */
+export interface AgentPlan {
+  runId: string;
+  experiment: string;
+  params: Record<string, unknown>;
+  quick: boolean;
+  platform: 'local' | 'openfaas';
+  gatewayUrl: string;
+  /** Where the agent writes its raw results (a local path; AWS: a presigned S3 PUT). */
+  resultsLocation: string;
+  callback: { url: string; runId: string; secret: string };
+  heartbeatIntervalMs: number;
+}
+
+/** What the agent reports with its success callback. */
+export interface AgentOutcome {
+  resultsLocation: string;
+  invocations: number;
+  experimentRows: number;
+}
+
+export interface StepDependencies {
+  store: ResultsStore;
+  provisioners: Record<string, FunctionProvisioner>;
+  clients: Record<string, ClientDriver>;
+  callbacks: CallbackIssuer;
+  /** Where a run's results go. */
+  resultsLocation(runId: string): string;
+  heartbeatIntervalMs: number;
+}
+
+export class UnknownPlatformError extends Error {
+  override name = 'UnknownPlatformError';
+}
+
+/**
+ * The work of every Task of RunExperiment, platform-specific parts behind the provisioner and
+ * client interfaces, so the same steps run in AWS Lambda and locally. Each writes the run's status
+ * transition (starting → provisioning → running → collecting → destroying → completed|failed).
+ */
+export function createSteps(deps: StepDependencies) {
+  const provisioner = (platform: string) => {
+    const found = deps.provisioners[platform];
+    if (!found) throw new UnknownPlatformError(`no function provisioner for platform ${platform}`);
+    return found;
+  };
+  const client = (platform: string) => {
+    const found = deps.clients[platform];
+    if (!found) throw new UnknownPlatformError(`no client driver for platform ${platform}`);
+    return found;
+  };
+
+  return {
+    ValidateInput: (input: unknown): Promise<ValidatedRunInput> => validateRunInput(input),
+
+    /** One `runs` row per platform, exclusively; on a conflict the rows already made are failed again. */
+    async AcquireLock(input: ValidatedRunInput & { executionId: string }): Promise<{ runs: BranchRun[] }> {
+      const runs: BranchRun[] = [];
+      try {
+        for (const platform of input.platforms) {
+          await failAbandonedLocalRuns(deps.store, input.experiment, platform);
+          const run = await deps.store.createRun(
+            {
+              id: randomUUID(),
+              experiment: input.experiment,
+              platform,
+              client_platform: platform === 'local' ? 'local' : 'opposite-cloud',
+              params: input.params,
+              manifest: { fb_version: '0.1.0', node: process.version, host: hostname(), pid: process.pid, quick: input.quick, platform_options: input.platformOptions },
+              execution_id: input.executionId,
+            },
+            { exclusive: true },
+          );
+          runs.push({ runId: run.id, platform });
+        }
+      } catch (error) {
+        for (const run of runs) await deps.store.setRunStatus(run.runId, 'failed', `lock not acquired for every platform: ${(error as Error).message}`);
+        throw error;
+      }
+      return { runs };
+    },
+
+    async ProvisionFunctions(input: BranchInput): Promise<Record<string, unknown>> {
+      await deps.store.setRunStatus(input.run.runId, 'provisioning');
+      return provisioner(input.run.platform).provision(input);
+    },
+
+    CheckFunctionsReady: (input: BranchInput) => provisioner(input.run.platform).check(input),
+
+    ProvisionClient: (input: BranchInput) => client(input.run.platform).provision(input),
+
+    /** RunAgent's Lambda: start the agent with its plan; its callback completes the Task. */
+    async StartAgent(input: BranchInput & { taskToken: string }): Promise<void> {
+      await deps.store.setRunStatus(input.run.runId, 'running');
+      const callback = await deps.callbacks.issue(input.run.runId, input.taskToken);
+      const gatewayUrl = input.functions?.gatewayUrl;
+      if (typeof gatewayUrl !== 'string') throw new UnknownPlatformError(`run ${input.run.runId}: provisioning reported no gateway URL`);
+      await client(input.run.platform).startAgent({
+        runId: input.run.runId,
+        experiment: input.experiment,
+        params: input.params,
+        quick: input.quick,
+        platform: input.run.platform === 'local' ? 'local' : 'openfaas',
+        gatewayUrl,
+        resultsLocation: deps.resultsLocation(input.run.runId),
+        callback: { url: callback.url, runId: input.run.runId, secret: callback.secret },
+        heartbeatIntervalMs: deps.heartbeatIntervalMs,
+      });
+    },
+
+    /** Import the agent's results file; importing twice stores the rows once. */
+    async CollectResults(input: { run: BranchRun; agent: AgentOutcome }): Promise<{ invocations: number; experimentRows: number }> {
+      await deps.store.setRunStatus(input.run.runId, 'collecting');
+      const { invocations, experimentRows } = await readResultsFile(input.agent.resultsLocation);
+      await deps.store.importRunResults(input.run.runId, invocations, experimentRows);
+      return { invocations: invocations.length, experimentRows: experimentRows.length };
+    },
+
+    /** Delete everything the branch made; each part is tried even if another fails. */
+    async Teardown(input: BranchInput): Promise<{ removed: string[] }> {
+      await deps.store.setRunStatus(input.run.runId, 'destroying');
+      const failures: string[] = [];
+      for (const [what, step] of [
+        ['client', () => client(input.run.platform).teardown(input)],
+        ['functions', () => provisioner(input.run.platform).teardown(input)],
+      ] as const) {
+        try {
+          await step();
+        } catch (error) {
+          failures.push(`${what}: ${(error as Error).message}`);
+        }
+      }
+      if (failures.length) throw new TeardownIncompleteError(failures.join('; '));
+      return { removed: ['client', 'functions'] };
+    },
+
+    async FinishRun(input: BranchInput & { teardownError?: { Error: string; Cause?: string } }): Promise<{ runId: string; platform: string; status: 'completed' | 'failed'; reason?: string }> {
+      const failure = input.error ?? input.teardownError;
+      if (!failure) {
+        await deps.store.setRunStatus(input.run.runId, 'completed');
+        return { runId: input.run.runId, platform: input.run.platform, status: 'completed' };
+      }
+      const reason = describeFailure(failure);
+      await deps.store.setRunStatus(input.run.runId, 'failed', reason);
+      return { runId: input.run.runId, platform: input.run.platform, status: 'failed', reason };
+    },
+
+    ReleaseLock: async (input: { outcomes: { status: string }[] }): Promise<{ failed: number }> => ({
+      failed: input.outcomes.filter((outcome) => outcome.status !== 'completed').length,
+    }),
+  };
+}
+
+export type Steps = ReturnType<typeof createSteps>;
+
+export class TeardownIncompleteError extends Error {
+  override name = 'TeardownIncompleteError';
+}
+
+/**
+ * `Error: Cause` of a caught error. A Lambda's Cause is a JSON string (`{"errorType",
+ * "errorMessage",…}`); its message is what a person wants to read.
+ */
+export function describeFailure(error: { Error: string; Cause?: string }): string {
+  let cause = error.Cause ?? '';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') cause = parsed.errorMessage;
+  } catch {
+    // A plain-text cause.
+  }
+  return cause ? `${error.Error}: ${cause}` : error.Error;
+}

@@ -1,0 +1,58 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { AgentPlan, BranchInput, ClientDriver } from '../../lib/control-plane/steps';
+
+/** The agent's entry, run with the same Node as this process. */
+const AGENT_ENTRY = join(__dirname, '..', '..', 'bin', 'agent.js');
+
+/**
+ * ProvisionClient and RunAgent for platform `local`: the client is this machine, and the agent is
+ * a child process given its plan in a file (as SSM or Run Command would hand it a file). Teardown
+ * kills an agent that is still running; its output goes to `onOutput` line by line.
+ */
+export class LocalAgentDriver implements ClientDriver {
+  private readonly agents = new Map<string, ChildProcess>();
+
+  constructor(private readonly options: { planDir: string; onOutput?: (runId: string, line: string) => void }) {}
+
+  async provision(): Promise<Record<string, unknown>> {
+    return { kind: 'local-process' };
+  }
+
+  async startAgent(plan: AgentPlan): Promise<void> {
+    const planFile = join(this.options.planDir, `${plan.runId}.plan.json`);
+    mkdirSync(dirname(planFile), { recursive: true });
+    mkdirSync(dirname(plan.resultsLocation), { recursive: true });
+    // The plan holds the callback secret: readable by this user only.
+    writeFileSync(planFile, JSON.stringify(plan), { mode: 0o600 });
+    const child = spawn(process.execPath, [AGENT_ENTRY, planFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+    this.agents.set(plan.runId, child);
+    for (const stream of [child.stdout, child.stderr]) {
+      let pending = '';
+      stream?.setEncoding('utf8');
+      stream?.on('data', (chunk: string) => {
+        pending += chunk;
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) if (line) this.options.onOutput?.(plan.runId, line);
+      });
+    }
+    child.once('exit', () => this.agents.delete(plan.runId));
+  }
+
+  async teardown(input: BranchInput): Promise<void> {
+    const child = this.agents.get(input.run.runId);
+    if (!child || child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await once(child, 'exit');
+    clearTimeout(timer);
+  }
+
+  /** Pids of agents still running (for tests and shutdown). */
+  runningPids(): number[] {
+    return [...this.agents.values()].map((child) => child.pid).filter((pid): pid is number => pid !== undefined);
+  }
+}

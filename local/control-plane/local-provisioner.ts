@@ -1,0 +1,44 @@
+import { findExperiment } from '../../client-agent/experiment/registry';
+import type { BranchInput, FunctionProvisioner } from '../../lib/control-plane/steps';
+import type { PlatformOptionsInput } from '../platform/options';
+import { type RunningPlatform, startLocalPlatform } from '../platform/start';
+
+/**
+ * ProvisionFunctions for platform `local`: a local FaaS platform per run, with the experiment's
+ * quick settings (when quick) under the run's `--platform-option`s, the four lab functions
+ * deployed. Ready as soon as it listens; torn down by stopping it (no instance survives).
+ */
+export class LocalFunctionProvisioner implements FunctionProvisioner {
+  private readonly platforms = new Map<string, RunningPlatform>();
+
+  async provision(input: BranchInput): Promise<Record<string, unknown>> {
+    const experiment = await findExperiment(input.experiment);
+    const options: PlatformOptionsInput = { ...(input.quick ? experiment.quick.platform : {}), ...(input.platformOptions as Partial<PlatformOptionsInput>), port: 0 };
+    const platform = await startLocalPlatform({ ...options, build: true });
+    this.platforms.set(input.run.runId, platform);
+    return { gatewayUrl: platform.url, ready: false };
+  }
+
+  async check(input: BranchInput): Promise<{ ready: boolean; failed?: boolean; reason?: string; gatewayUrl?: string }> {
+    const platform = this.platforms.get(input.run.runId);
+    if (!platform) return { ready: false, failed: true, reason: `no local platform for run ${input.run.runId}` };
+    const healthy = await fetch(`${platform.url}/healthz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    return healthy ? { ready: true, gatewayUrl: platform.url } : { ready: false, gatewayUrl: platform.url };
+  }
+
+  async teardown(input: BranchInput): Promise<void> {
+    const platform = this.platforms.get(input.run.runId);
+    this.platforms.delete(input.run.runId);
+    await platform?.stop();
+  }
+
+  /** Stop everything still running (at shutdown). */
+  async stopAll(): Promise<void> {
+    const platforms = [...this.platforms.values()];
+    this.platforms.clear();
+    await Promise.all(platforms.map((platform) => platform.stop()));
+  }
+}

@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openResultsStore } from '../../lib/results/open-store';
+import type { ResultsStore } from '../../lib/results/store';
+import { isAlive } from '../../test-support/platform';
+import { runLocalControlPlane } from './run-local';
+
+let workDir: string;
+let store: ResultsStore;
+
+beforeAll(async () => {
+  workDir = mkdtempSync(join(tmpdir(), 'fb-control-plane-'));
+  store = await openResultsStore({ dataDir: join(workDir, 'pglite') });
+});
+
+afterAll(async () => {
+  await store?.close();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+/** This process's children that are agents or function instances (the ones a run may leave behind). */
+function runChildren(): number[] {
+  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+  return execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+    .filter((match): match is RegExpExecArray => match !== null && Number(match[2]) === process.pid && /agent\.js|dist\/functions/.test(match[3] ?? ''))
+    .map((match) => Number(match[1]));
+}
+
+describe('RunExperiment through the local state machine', () => {
+  it('runs linear-invocation end to end with every status transition, imports the results, and leaves no process', async () => {
+    const lines: string[] = [];
+    const { execution, runs } = await runLocalControlPlane({
+      input: { experiment: 'linear-invocation', platforms: ['local'], params: { callsPerFunction: 3 }, quick: true },
+      store,
+      workDir,
+      onAgentOutput: (_runId, line) => lines.push(line),
+      readinessPollMs: 20,
+    });
+    expect(execution).toMatchObject({ status: 'SUCCEEDED' });
+    expect(runs).toHaveLength(1);
+    const run = runs[0];
+    expect(run?.status_history.map((change) => change.status)).toEqual(['starting', 'provisioning', 'running', 'collecting', 'destroying', 'completed']);
+    expect(run?.execution_id).toMatch(/^arn:aws:states:local:/);
+    const invocations = await store.invocations(run?.id as string);
+    expect(invocations).toHaveLength(12);
+    expect(run?.invocation_count).toBe(12);
+    expect(lines.some((line) => line.includes('function1: 3 calls'))).toBe(true);
+    expect(runChildren().filter(isAlive)).toEqual([]);
+  }, 120_000);
+
+  it('a failing agent still tears down, and the run ends failed with the agent’s reason', async () => {
+    const { execution, runs } = await runLocalControlPlane({
+      input: { experiment: 'coldstart-identifier', platforms: ['local'], params: { maxGapS: 1, baselineCalls: 2 }, quick: true },
+      store,
+      workDir,
+      readinessPollMs: 20,
+    });
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'RunFailed' });
+    const run = runs[0];
+    expect(run?.status).toBe('failed');
+    expect(run?.reason).toMatch(/AgentFailedError: SearchLimitError: idle gap 300 s exceeds maxGapS 1 s/);
+    expect(run?.status_history.map((change) => change.status)).toEqual(['starting', 'provisioning', 'running', 'destroying', 'failed']);
+  }, 120_000);
+
+  it('refuses a second concurrent run of the same experiment on the same platform', async () => {
+    const input = { experiment: 'linear-invocation', platforms: ['local'], params: { callsPerFunction: 2 }, quick: true };
+    const [first, second] = await Promise.all([
+      runLocalControlPlane({ input, store, workDir, readinessPollMs: 20 }),
+      new Promise((resolve) => setTimeout(resolve, 50)).then(() => runLocalControlPlane({ input, store, workDir, readinessPollMs: 20 })),
+    ]);
+    const outcomes = [first.execution, second.execution];
+    expect(outcomes.filter((execution) => execution.status === 'SUCCEEDED')).toHaveLength(1);
+    expect(outcomes.find((execution) => execution.status === 'FAILED')).toMatchObject({ error: 'ExperimentAlreadyRunning' });
+  }, 120_000);
+
+  it('an unknown experiment fails validation before anything is written', async () => {
+    const before = (await store.listRuns()).length;
+    const { execution, runs } = await runLocalControlPlane({ input: { experiment: 'no-such', platforms: ['local'] }, store, workDir });
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
+    expect(runs).toEqual([]);
+    expect((await store.listRuns()).length).toBe(before);
+  }, 60_000);
+});

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InMemoryCallbackRegistry, registerCallback } from '../../lib/callback/registry';
+import { startLocalCallbackServer } from '../../lib/callback/local-callback-server';
+import type { RunInput } from '../../lib/control-plane/run-input';
+import { createSteps, type Steps } from '../../lib/control-plane/steps';
+import type { ResultsStore } from '../../lib/results/store';
+import type { RunRow } from '../../lib/results/types';
+import { LocalAgentDriver } from './local-agent-driver';
+import { LocalFunctionProvisioner } from './local-provisioner';
+import { type LocalExecutionResult, type LocalTaskHandler, runLocalExecution } from './local-sfn';
+import { TokenBroker } from './token-broker';
+
+/** The RunExperiment state machine, as deployed. */
+export const RUN_EXPERIMENT_ASL = join(__dirname, '..', '..', 'state-machines', 'run-experiment.asl.json');
+
+/** The Lambda-backed states of RunExperiment and the `${…FunctionArn}` each Resource names. */
+const LAMBDA_STATES = ['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CollectResults', 'Teardown', 'FinishRun', 'ReleaseLock'] as const;
+
+export interface LocalRunOptions {
+  input: RunInput;
+  store: ResultsStore;
+  /** Where agents' plans and results files go (e.g. `.fb/runs`). */
+  workDir: string;
+  /** Each line an agent prints. */
+  onAgentOutput?: (runId: string, line: string) => void;
+  /** Stops the run: the agent's task fails, and the branch tears down as after any failure. */
+  signal?: AbortSignal;
+  /** Shorter waits for tests. */
+  readinessPollMs?: number;
+  heartbeatTimeoutMs?: number;
+}
+
+export interface LocalRunOutcome {
+  execution: LocalExecutionResult;
+  /** The runs the execution made (one per platform), as stored. */
+  runs: RunRow[];
+}
+
+/**
+ * One RunExperiment execution on this machine: the same ASL as in AWS, run by the local
+ * interpreter; each Lambda Task is the same step code with local provisioners (a local FaaS
+ * platform per run), RunAgent spawns the client agent as a child process that reports back
+ * through a loopback callback endpoint to a local task-token broker, and results land in the
+ * local results store.
+ */
+export async function runLocalControlPlane(options: LocalRunOptions): Promise<LocalRunOutcome> {
+  const definition = JSON.parse(readFileSync(RUN_EXPERIMENT_ASL, 'utf8'));
+  const runAgentState = definition.States.RunPlatforms.ItemProcessor.States.RunAgent as { TimeoutSeconds: number; HeartbeatSeconds: number };
+  const heartbeatMs = options.heartbeatTimeoutMs ?? runAgentState.HeartbeatSeconds * 1000;
+  const broker = new TokenBroker();
+  const registry = new InMemoryCallbackRegistry();
+  const callbackServer = await startLocalCallbackServer({ registry, broker });
+  const provisioner = new LocalFunctionProvisioner();
+  const driver = new LocalAgentDriver({ planDir: options.workDir, onOutput: options.onAgentOutput });
+  const steps: Steps = createSteps({
+    store: options.store,
+    provisioners: { local: provisioner },
+    clients: { local: driver },
+    callbacks: {
+      issue: async (runId, taskToken) => {
+        const { secret } = await registerCallback(registry, { runId, taskToken, expiresAt: new Date(Date.now() + runAgentState.TimeoutSeconds * 1000) });
+        return { url: callbackServer.url, secret };
+      },
+    },
+    resultsLocation: (runId) => join(options.workDir, `${runId}.results.ndjson`),
+    heartbeatIntervalMs: Math.max(50, Math.min(60_000, Math.floor(heartbeatMs / 3))),
+  });
+  const handlers: Record<string, LocalTaskHandler> = {};
+  for (const state of LAMBDA_STATES) handlers[state] = (input) => (steps[state] as (input: unknown) => Promise<unknown>)(input);
+  const executionId = `arn:aws:states:local:000000000000:execution:RunExperiment:${randomUUID()}`;
+  const onAbort = () => broker.failAll('RunAborted', 'the run was interrupted');
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const execution = await runLocalExecution({
+      definitionFile: RUN_EXPERIMENT_ASL,
+      substitutions: Object.fromEntries([...LAMBDA_STATES, 'StartAgent'].map((state) => [`${state}FunctionArn`, `arn:aws:lambda:local:000000000000:function:fb-${state}`])),
+      handlers,
+      callbackHandlers: { RunAgent: (payload) => steps.StartAgent(payload as never) },
+      broker,
+      input: options.input as never,
+      executionId,
+      waitTimeOverridesMs: { WaitForFunctions: options.readinessPollMs ?? 200 },
+      heartbeatMs: { RunAgent: heartbeatMs },
+    });
+    const runs = (await options.store.listRuns({ limit: 1000 })).filter((run) => run.execution_id === executionId);
+    return { execution, runs };
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    broker.failAll('RunAborted', 'the local control plane stopped');
+    await callbackServer.close();
+    await provisioner.stopAll();
+  }
+}
