@@ -31,7 +31,7 @@ export interface SqlQueryable {
 
 export interface SqlExecutor extends SqlQueryable {
   /** Which driver, for messages and for tests. */
-  readonly kind: 'pglite' | 'pg';
+  readonly kind: 'pglite' | 'pg' | 'data-api';
   /** Where the database is, safe to print (no password). */
   readonly location: string;
   /** Run `fn` in a transaction: committed if it resolves, rolled back if it throws. */
