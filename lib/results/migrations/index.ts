@@ -4,6 +4,7 @@
  * here with the next version number; never change or renumber one that has shipped.
  */
 import { sql as initial } from './001-initial';
+import { sql as callbacks } from './002-callbacks';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', sql: initial }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', sql: initial },
+  { version: 2, name: 'callbacks', sql: callbacks },
+];
