@@ -1,0 +1,68 @@
+import { SqlCallbackRegistry } from '../../lib/callback/sql-registry';
+import type { StepDependencies } from '../../lib/control-plane/steps';
+import { DataApiExecutor } from '../../lib/results/data-api-executor';
+import { SqlResultsStore } from '../../lib/results/sql-store';
+import { registerCallback } from '../../lib/callback/registry';
+
+export class MissingEnvironmentError extends Error {
+  override name = 'MissingEnvironmentError';
+}
+
+/** The control plane's Lambda environment, read once at module load (the edge), named on failure. */
+export interface ControlPlaneEnvironment {
+  region: string;
+  resultsClusterArn: string;
+  resultsSecretArn: string;
+  resultsDatabase: string;
+  resultsBucket: string;
+  callbackUrl: string;
+  /** The RunAgent Task's TimeoutSeconds, for the callback's expiry. */
+  agentTimeoutSeconds: number;
+}
+
+export function controlPlaneEnvironment(env: NodeJS.ProcessEnv): ControlPlaneEnvironment {
+  const required = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new MissingEnvironmentError(`environment variable ${name} is not set`);
+    return value;
+  };
+  return {
+    region: required('AWS_REGION'),
+    resultsClusterArn: required('RESULTS_CLUSTER_ARN'),
+    resultsSecretArn: required('RESULTS_SECRET_ARN'),
+    resultsDatabase: required('RESULTS_DATABASE'),
+    resultsBucket: required('RESULTS_BUCKET'),
+    callbackUrl: required('CALLBACK_URL'),
+    agentTimeoutSeconds: Number(env.AGENT_TIMEOUT_SECONDS ?? 90_000),
+  };
+}
+
+/**
+ * The step dependencies in AWS: the results store and callback registry through the Data API
+ * (Aurora may be resuming from zero: keep trying for a minute). Cloud function provisioners and
+ * client drivers (CloudFormation per-run stacks, Azure ARM, SSM / Azure Run Command) are still to
+ * come: until then a run on a cloud platform fails at ValidateInput with a named error.
+ */
+export function stepDependenciesFromEnvironment(environment: ControlPlaneEnvironment): StepDependencies {
+  const executor = new DataApiExecutor({
+    region: environment.region,
+    resourceArn: environment.resultsClusterArn,
+    secretArn: environment.resultsSecretArn,
+    database: environment.resultsDatabase,
+    resumeTimeoutMs: 60_000,
+  });
+  const registry = new SqlCallbackRegistry(executor);
+  return {
+    store: new SqlResultsStore(executor),
+    provisioners: {},
+    clients: {},
+    callbacks: {
+      issue: async (runId, taskToken) => {
+        const { secret } = await registerCallback(registry, { runId, taskToken, expiresAt: new Date(Date.now() + environment.agentTimeoutSeconds * 1000) });
+        return { url: environment.callbackUrl, secret };
+      },
+    },
+    resultsLocation: (runId) => `s3://${environment.resultsBucket}/raw/${runId}.ndjson`,
+    heartbeatIntervalMs: 60_000,
+  };
+}

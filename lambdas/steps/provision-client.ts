@@ -1,0 +1,4 @@
+/** The ProvisionClient Task of RunExperiment (state-machines/run-experiment.asl.json). */
+import { handlersFromEnvironment } from './from-environment';
+
+export const handler = handlersFromEnvironment().ProvisionClient;

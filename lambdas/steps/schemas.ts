@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** What each step Lambda accepts: the state's input after its Parameters/ItemSelector. */
+const branchRun = z.object({ runId: z.string().min(1), platform: z.string().min(1) });
+const stateError = z.object({ Error: z.string(), Cause: z.string().optional() });
+
+export const validateInputSchema = z.unknown();
+
+export const acquireLockSchema = z.object({
+  experiment: z.string().min(1),
+  platforms: z.array(z.string().min(1)).min(1),
+  params: z.record(z.string(), z.unknown()),
+  quick: z.boolean(),
+  platformOptions: z.record(z.string(), z.unknown()).default({}),
+  executionId: z.string().min(1),
+});
+
+export const branchSchema = z.looseObject({
+  run: branchRun,
+  experiment: z.string().min(1),
+  params: z.record(z.string(), z.unknown()),
+  quick: z.boolean(),
+  platformOptions: z.record(z.string(), z.unknown()).default({}),
+  functions: z.record(z.string(), z.unknown()).optional(),
+  client: z.record(z.string(), z.unknown()).optional(),
+  error: stateError.optional(),
+  teardownError: stateError.optional(),
+});
+
+export const startAgentSchema = branchSchema.extend({ taskToken: z.string().min(1) });
+
+export const collectResultsSchema = z.object({
+  run: branchRun,
+  agent: z.object({ resultsLocation: z.string().min(1), invocations: z.number().int().min(0), experimentRows: z.number().int().min(0) }),
+});
+
+export const releaseLockSchema = z.object({ lock: z.unknown(), outcomes: z.array(z.looseObject({ status: z.string() })) });
