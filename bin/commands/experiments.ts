@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { BenchmarkerProgress } from '../../client-agent/benchmarker/benchmarker';
 import { findExperiment, loadExperiments } from '../../client-agent/experiment/registry';
-import { parseKeyValues } from '../../client-agent/run/params';
+import { parseKeyValues, resolveParams } from '../../client-agent/run/params';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { deployedStateMachineArn, followExecution, regionOf, startCloudExecution } from '../../lib/control-plane/cloud-execution';
 import { RunFailedError, runExperiment } from '../../client-agent/run/run-experiment';
 import { createExperimentFile } from '../../client-agent/experiment/create';
 import type { Experiment } from '../../client-agent/experiment/define';
@@ -17,7 +19,8 @@ import { ProgressLine } from './progress';
 import { printSummary } from './runs';
 import { withStore } from './store';
 
-const PLATFORMS = ['local', 'openfaas'] as const;
+const PLATFORMS = ['local', 'openfaas', 'aws-lambda', 'azure-functions'] as const;
+const CLOUD_PLATFORMS: readonly string[] = ['aws-lambda', 'azure-functions'];
 
 /** `fb list`, `fb run`, `fb create-experiment`. */
 export function registerExperimentCommands(program: Command): void {
@@ -47,6 +50,10 @@ export function registerExperimentCommands(program: Command): void {
     .action(async (names: string[], options: RunCommandOptions) => {
       // Everything is checked before the first run starts: a typo fails at once, writing nothing.
       const experiments = await Promise.all(names.map((name) => findExperiment(name)));
+      if (CLOUD_PLATFORMS.includes(options.platform)) {
+        await runInCloud(experiments, options);
+        return;
+      }
       const paramOverrides = parseKeyValues(options.param, '--param');
       const platformOptions = platformOptionsFromPairs(options.platformOption);
       for (const experiment of experiments) {
@@ -91,6 +98,33 @@ export function registerExperimentCommands(program: Command): void {
       console.log(`wrote ${file}`);
       console.log(`run it:  npx fb run ${name} --quick`);
     });
+}
+
+/**
+ * A cloud platform: one StartExecution of the deployed RunExperiment state machine per experiment,
+ * followed until it ends. The results stay in the deployment's results database.
+ */
+async function runInCloud(experiments: Experiment[], options: RunCommandOptions): Promise<void> {
+  if (options.platformOption.length || options.gatewayUrl) throw new Error('--platform-option and --gateway-url apply only to local runs');
+  const stateMachineArn = deployedStateMachineArn(process.env, options.platform);
+  const paramOverrides = parseKeyValues(options.param, '--param');
+  const client = new SFNClient({ region: regionOf(stateMachineArn) });
+  let failed = 0;
+  for (const experiment of experiments) {
+    resolveParams(experiment, { quick: Boolean(options.quick), overrides: paramOverrides });
+    const input = { experiment: experiment.name, platforms: [options.platform], params: paramOverrides, quick: Boolean(options.quick) };
+    const executionArn = await startCloudExecution(client, stateMachineArn, input);
+    console.error(`${experiment.name}: execution ${executionArn}`);
+    const outcome = await followExecution(client, executionArn, { onStatus: (status) => console.error(`  ${new Date().toISOString().slice(11, 19)} ${status}`) });
+    if (outcome.status !== 'SUCCEEDED') {
+      failed += 1;
+      console.error(`fb: ${experiment.name} ${outcome.status.toLowerCase()}: ${outcome.error ?? ''}${outcome.cause ? ` — ${outcome.cause}` : ''}`);
+    } else {
+      console.log(`${experiment.name}: completed (results in the deployment's results database)`);
+    }
+  }
+  client.destroy();
+  if (failed) process.exitCode = 1;
 }
 
 function gatewayUrlOf(options: RunCommandOptions): string | undefined {

@@ -12,7 +12,7 @@ afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 /** Run `fb …` in a scratch working directory (its own .fb/ store); resolves with exit code and output. */
 function fb(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [FB, ...args], { cwd, env: { ...process.env, FB_DATABASE_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [FB, ...args], { cwd, env: { ...process.env, FB_DATABASE_URL: '', FB_STATE_MACHINE_ARN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -60,6 +60,7 @@ describe('CLI: fb run, fb runs, fb show', () => {
       [['run', 'linear-invocation', '--platform-option', 'idle-timeout=soon'], 'idle-timeout'],
       [['run', 'linear-invocation', '--gateway-url', 'http://127.0.0.1:1'], 'is unreachable'],
       [['show', 'ffffffff'], 'no run ffffffff'],
+      [['run', 'linear-invocation', '--platform', 'aws-lambda'], 'no deployment configured for aws-lambda'],
     ];
     const before = JSON.parse((await fb(['runs', '--json'])).stdout) as unknown[];
     const results = await Promise.all(cases.map(([args]) => fb(args)));
