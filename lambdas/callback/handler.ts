@@ -13,15 +13,18 @@
  *   `AWS_REGION`, and module load fails naming the variable if neither is set.
  * - `POWERTOOLS_*` / `AWS_LAMBDA_LOG_LEVEL` — read by the powertools logger itself.
  *
- * The deployed `handler` has no persistent callback registry yet (a DynamoDB or results-database
- * one is to come): until then it answers every callback 503 `CallbackRegistryUnavailableError`.
+ * The deployed `handler` keeps its registry in the results database (`callbacks`, through the
+ * Data API: RESULTS_CLUSTER_ARN, RESULTS_SECRET_ARN, RESULTS_DATABASE), shared with StartAgent,
+ * which registers each run's secret hash and task token.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { z } from 'zod';
-import { CallbackConfigurationError, CallbackRegistryUnavailableError } from '../../lib/callback/errors';
+import { CallbackConfigurationError } from '../../lib/callback/errors';
+import { SqlCallbackRegistry } from '../../lib/callback/sql-registry';
+import { DataApiExecutor } from '../../lib/results/data-api-executor';
 import { type CallbackHttpResponse, handleCallback } from '../../lib/callback/handle-callback';
 import type { CallbackRegistry } from '../../lib/callback/registry';
 import { SfnTaskCompleter, type TaskCompleter } from '../../lib/callback/task-completer';
@@ -75,22 +78,26 @@ function toLambdaResponse(response: CallbackHttpResponse): CallbackLambdaRespons
 }
 
 /** Everything this Lambda takes from its environment, read and checked in one place. */
-export function callbackConfigFromEnv(env: NodeJS.ProcessEnv): { stateMachineRegion: string } {
+export function callbackConfigFromEnv(env: NodeJS.ProcessEnv): { stateMachineRegion: string; results: { resourceArn: string; secretArn: string; database: string } } {
   const stateMachineRegion = env.STATE_MACHINE_REGION || env.AWS_REGION;
   if (!stateMachineRegion) throw new CallbackConfigurationError('STATE_MACHINE_REGION');
-  return { stateMachineRegion };
+  const required = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new CallbackConfigurationError(name);
+    return value;
+  };
+  return {
+    stateMachineRegion,
+    results: { resourceArn: required('RESULTS_CLUSTER_ARN'), secretArn: required('RESULTS_SECRET_ARN'), database: required('RESULTS_DATABASE') },
+  };
 }
 
-/** Stands in until a persistent registry exists: every lookup fails with 503. */
-const noPersistentRegistry: CallbackRegistry = {
-  register: () => Promise.reject(new CallbackRegistryUnavailableError('no persistent callback registry is configured')),
-  find: () => Promise.reject(new CallbackRegistryUnavailableError('no persistent callback registry is configured')),
-  markUsed: () => Promise.reject(new CallbackRegistryUnavailableError('no persistent callback registry is configured')),
-  release: () => Promise.reject(new CallbackRegistryUnavailableError('no persistent callback registry is configured')),
-};
-
 const config = callbackConfigFromEnv(process.env);
+/** The registry every control-plane Lambda shares: the `callbacks` table, through the Data API. */
+const registry = new SqlCallbackRegistry(
+  new DataApiExecutor({ region: config.stateMachineRegion, ...config.results, resumeTimeoutMs: 20_000 }),
+);
 export const handler = createCallbackHandler({
-  registry: noPersistentRegistry,
+  registry,
   completer: new SfnTaskCompleter(new SFNClient({ region: config.stateMachineRegion })),
 });
