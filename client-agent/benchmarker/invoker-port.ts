@@ -1,7 +1,7 @@
 import type { Classified } from '../providers/types';
 
 /**
- * What the Benchmarker needs of an invoker (client-agent/invoker implements it over undici; tests
+ * What the Benchmarker needs of an invoker (client-agent/invoker implements it over undici and raw keep-alive sockets; tests
  * may pass a fake). Kept here so the Benchmarker depends on a shape, not on HTTP.
  */
 export interface TimedAnswer {

@@ -1,41 +1,51 @@
 /**
- * The timed HTTP invoker the Benchmarker drives: one undici `Pool` per origin (keep-alive, one
- * request at a time per connection — undici's `pipelining: 1`; its `pipelining: 0` would turn
- * keep-alive off), requests sent with `pool.dispatch` and a small handler object, no streams,
- * no global fetch (toolchain notes §6: fetch costs ~10× client overhead).
+ * The timed HTTP invoker the Benchmarker drives. Two ways to the same origin:
+ * - single invocations (`invoke`, and retries of any attempt) go through one undici `Pool` per
+ *   origin (keep-alive, one request at a time per connection — undici's `pipelining: 1`; its
+ *   `pipelining: 0` would turn keep-alive off), sent with `pool.dispatch` and a small handler
+ *   object, no streams, no global fetch (toolchain notes §6: fetch costs ~10× client overhead);
+ * - batches (`invokeConcurrently`) go out over raw keep-alive sockets opened by `warm()`
+ *   (raw-pool.ts, answers read by http1-parser.ts): the request is serialized once into one Buffer
+ *   and written to n idle sockets in one synchronous loop. Through undici each request of a batch
+ *   paid for its own request object, validation and handler plumbing, so a 256-request release
+ *   took about twice the time of 256 bare `socket.write` calls; the raw path is that floor plus a
+ *   few object allocations per request.
  *
  * Timestamps (epoch ms, sub-ms: `performance.timeOrigin + performance.now()`), final attempt only:
- * - `sendAt`: the handler's `onRequestSent`, which undici calls right after its synchronous
- *   `socket.write` of headers and body (one corked writev) returned, i.e. when the request was
- *   handed to the socket. It comes after connect/TLS, so a handshake is never inside a
- *   measurement, even on a connection that was not warmed;
- * - `firstByteAt`: `onHeaders` (status line and headers parsed);
- * - `endAt`: `onComplete` (body fully read).
+ * - `sendAt`: when the whole request had been handed to the socket — raw path: right after its
+ *   `socket.write` returned; undici: its `onRequestSent`, called right after its synchronous
+ *   `socket.write` of headers and body (one corked writev) returned. Both come after connect/TLS,
+ *   so a handshake is never inside a measurement;
+ * - `firstByteAt`: the status line and headers parsed (undici's `onHeaders`; the raw parser's
+ *   header block complete);
+ * - `endAt`: the body fully read.
  *
  * Retries: only when no response byte came and the failure is a connection-level one where
- * resending is safe (`ECONNRESET`/`EPIPE`/undici's `other side closed` on a reused keep-alive
- * socket, `ECONNREFUSED`), up to `connectionRetries` more attempts. Throttles, HTTP errors and
- * timeouts are results, never retried. One deadline (`timeoutMs`) covers all attempts; past it the
- * answer is `{status:'timeout', errorType:'ClientTimeout'}` and the request is aborted.
+ * resending is safe (`ECONNRESET`/`EPIPE`/`other side closed` on a reused keep-alive socket,
+ * `ECONNREFUSED`), up to `connectionRetries` more attempts, always through undici (a raw attempt's
+ * retry connects anew there, outside the timing). Throttles, HTTP errors and timeouts are results,
+ * never retried. One deadline (`timeoutMs`) covers all attempts; past it the answer is
+ * `{status:'timeout', errorType:'ClientTimeout'}` and the request is aborted (a raw connection is
+ * destroyed).
  *
- * Warm-up: unless n idle connections are open already, `warm(fn, n)` sends n lightweight requests
- * at once to the function's origin — `GET /healthz` on an OpenFaaS-API gateway (local, openfaas),
- * `OPTIONS <function path>` without credentials elsewhere (answered by API Gateway / the Functions
- * front end without running the function). All n are in flight together, so the pool gives each
- * its own connection and keeps them open (keep-alive). warm() returns once those connections are
- * reusable again (undici frees a connection one event-loop turn after its answer). A following
- * `invokeConcurrently(n)` hands all n requests to n idle connections in one synchronous dispatch
- * loop. (undici has no public "pre-connect"; a custom connector handing out pre-opened sockets
- * would still connect asynchronously, after the loop; real requests also prove the connections
- * work, and `sendAt` never includes a handshake anyway.)
+ * Warm-up: `warm(fn, n)` makes sure n idle raw connections to the function's origin are open.
+ * Each missing one is connected (TLS handshake included) and sent one lightweight request —
+ * `GET /healthz` on an OpenFaaS-API gateway (local, openfaas), `OPTIONS <function path>` without
+ * credentials elsewhere (answered by API Gateway / the Functions front end without running the
+ * function) — whose answer proves the connection works. Connections already idle are kept and not
+ * re-sent anything (the Benchmarker warms before every batch), so warm() then costs one event-loop
+ * turn, in which a FIN, RST or stray bytes already pending on an idle socket are processed and that
+ * socket dropped.
  *
- * Release: undici ≥ 7.28 writes a request on a reused keep-alive socket only after one check phase
- * (`setImmediate`, its idle-socket validation against stale sockets, GHSA-35p6-xmwp-9g52). So the
- * n writes of a batch all happen back to back in the check phase right after the dispatch loop,
- * with no I/O processed in between; the spread of their `sendAt`s is n socket writes.
+ * Release: `invokeConcurrently` waits one check phase (`setImmediate`) before writing — the same
+ * idle-socket validation undici ≥ 7.28 does before reusing a keep-alive socket (GHSA-35p6-xmwp-9g52)
+ * — then writes the batch to idle raw connections back to back, no I/O processed in between; the
+ * spread of their `sendAt`s is n socket writes. Requests beyond the idle raw connections (no warm(),
+ * or n above `connectionsPerOrigin`) go through undici, whose pool connects them or queues them.
  *
- * Connections per origin are capped by `connectionsPerOrigin`; requests beyond it wait in the
- * pool for a free connection (that wait is before `sendAt`, so outside the timing).
+ * Connections per origin are capped by `connectionsPerOrigin`, for the raw pool and the undici pool
+ * each; requests beyond it wait in the undici pool for a free connection (that wait is before
+ * `sendAt`, so outside the timing).
  *
  * Secrets: every provider secret is redacted from any body text and error message kept.
  */
@@ -43,6 +53,7 @@ import { performance } from 'node:perf_hooks';
 import { type Dispatcher, Pool } from 'undici';
 import { redact } from '../providers/shared';
 import type { Classified, Provider, ProviderRequest } from '../providers/types';
+import { type RawConnection, type RawExchange, RawPool } from './raw-pool';
 
 export interface TimedAnswer {
   /** Tries made; retries are never inside the timing. */
@@ -98,10 +109,18 @@ class ClientTimeoutError extends Error {
 /** Everything needed to send one function's requests, computed once per function name. */
 interface Target {
   pool: Pool;
+  raw: RawPool;
   request: ProviderRequest;
   /** `dispatch` options without the body. */
   path: string;
   headers: string[];
+  /**
+   * The raw request's head up to (not including) its `content-length` line, or null when the
+   * provider's headers cannot go out verbatim (then batches go through undici, which validates them).
+   */
+  rawHead: string | null;
+  /** The whole warm-up request for a new raw connection (null, like `rawHead`, for a path not valid to send). */
+  warmUp: Buffer | null;
 }
 
 /** What a call needs of its invoker (kept small so the per-request objects stay cheap). */
@@ -118,6 +137,7 @@ export class Invoker {
   readonly #connections: number;
   readonly #keepAliveTimeoutMs: number;
   readonly #pools = new Map<string, Pool>();
+  readonly #rawPools = new Map<string, RawPool>();
   readonly #targets = new Map<string, Target>();
   #closed = false;
 
@@ -135,22 +155,27 @@ export class Invoker {
   }
 
   /**
-   * Make sure at least `connections` keep-alive connections to the function's origin are open and
-   * fresh: that many lightweight requests at once (see the file comment). Resolves when all have
-   * been answered; rejects with {@link WarmUpError} if some could not even connect.
+   * Make sure at least `connections` idle raw keep-alive connections to the function's origin are
+   * open: each missing one is connected and sent one lightweight request (see the file comment).
+   * Resolves when all have been answered; rejects with {@link WarmUpError} if some could not even
+   * connect (after one retry each).
    */
   async warm(functionName: string, connections: number): Promise<void> {
     const target = this.#target(functionName);
     const n = Math.min(Math.max(0, Math.floor(connections)), this.#connections);
     if (n === 0) return;
-    const warmUp = warmRequestFor(this.#provider, target.request);
+    // One event-loop turn: a close or stray bytes already pending on an idle socket drop it now.
+    await new Promise((resolve) => setImmediate(resolve));
+    const { raw, warmUp } = target;
+    // Nothing to prepare when this function's batches go through undici (see `rawHead`).
+    if (warmUp === null || target.rawHead === null) return;
     let errors: Error[] = [];
-    // Nothing to send when n idle connections are open already (the Benchmarker warms before
-    // every batch). A second round only if a stale connection was dropped under a warm-up request
-    // and its retry went to a connection another warm-up request had already freed.
-    for (let round = 0; !(await freeConnections(target.pool, n)) && round < 2; round++) {
+    // A second round only if some warm-up answer closed its connection (`connection: close`).
+    for (let round = 0; round < 3 && !this.#closed; round++) {
+      const missing = Math.min(n - raw.idleCount(), this.#connections - raw.total);
+      if (missing <= 0) break;
       const results: Promise<Error | undefined>[] = [];
-      for (let i = 0; i < n; i++) results.push(warmOnce(target.pool, warmUp, 2));
+      for (let i = 0; i < missing; i++) results.push(warmOnce(raw, warmUp, this.#context.timeoutMs, 2));
       errors = (await Promise.all(results)).filter((error): error is Error => error !== undefined);
       if (errors.length) break;
     }
@@ -174,10 +199,10 @@ export class Invoker {
   }
 
   /**
-   * `n` invocations released together: every request is handed to its connection in one
-   * synchronous loop before any answer is awaited (call {@link warm} with `n` first so each finds
-   * an open connection); undici then writes them back to back in the next check phase. Answers
-   * come back in request order.
+   * `n` invocations released together: in the next check phase, the request (serialized once) is
+   * written to n idle raw connections in one synchronous loop, before any answer is read (call
+   * {@link warm} with `n` first so each finds one; those beyond go through undici). Answers come
+   * back in request order.
    */
   invokeConcurrently(functionName: string, n: number, payload: unknown): Promise<TimedAnswer[]> {
     if (!Number.isInteger(n) || n < 1) return Promise.reject(new RangeError(`invokeConcurrently needs a positive integer count, got ${n}`));
@@ -189,24 +214,41 @@ export class Invoker {
     } catch (error) {
       return Promise.reject(error);
     }
-    const calls: Promise<TimedAnswer>[] = new Array(n);
-    for (let i = 0; i < n; i++) calls[i] = new Promise<TimedAnswer>((resolve) => new Call(this.#context, target, body, resolve).start());
-    return Promise.all(calls);
+    const calls: Call[] = new Array(n);
+    const answers: Promise<TimedAnswer>[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      answers[i] = new Promise<TimedAnswer>((resolve) => {
+        calls[i] = new Call(this.#context, target, body, resolve);
+      });
+    }
+    setImmediate(() => releaseBatch(calls, target, body, this.#closed));
+    return Promise.all(answers);
   }
 
   /** Close every connection. Requests still in flight end as errors (`InvokerClosedError`). */
   async close(): Promise<void> {
     this.#closed = true;
     const pools = [...this.#pools.values()];
+    for (const raw of this.#rawPools.values()) raw.destroy(new InvokerClosedError('invoker closed'));
     this.#pools.clear();
+    this.#rawPools.clear();
     this.#targets.clear();
     await Promise.all(pools.map((pool) => pool.destroy(new InvokerClosedError('invoker closed'))));
   }
 
-  /** Open connections per origin (for diagnostics and tests). */
+  /**
+   * Open connections per origin (for diagnostics and tests): undici's and the raw pool's together
+   * (`connected`, `running`: requests in flight); `size` counts requests queued or in flight in undici.
+   */
   stats(): Record<string, { connected: number; running: number; size: number }> {
     const result: Record<string, { connected: number; running: number; size: number }> = {};
     for (const [origin, pool] of this.#pools) result[origin] = { connected: pool.stats.connected, running: pool.stats.running, size: pool.stats.size };
+    for (const [origin, raw] of this.#rawPools) {
+      const entry = result[origin] ?? { connected: 0, running: 0, size: 0 };
+      result[origin] = entry;
+      entry.connected += raw.size;
+      entry.running += raw.busy;
+    }
     return result;
   }
 
@@ -218,9 +260,29 @@ export class Invoker {
     const headers: string[] = [];
     for (const [key, value] of Object.entries(request.headers)) headers.push(key.toLowerCase(), value);
     if (!headers.some((value, i) => i % 2 === 0 && value === 'content-type')) headers.push('content-type', 'application/json');
-    target = { pool: this.#pool(request.origin), request, path: request.path, headers };
+    const url = new URL(request.origin);
+    const warmUp = warmRequestFor(this.#provider, request);
+    const warmHead = rawRequestHead(warmUp.method, warmUp.path, url.host, ['accept', '*/*']);
+    target = {
+      pool: this.#pool(request.origin),
+      raw: this.#rawPool(request.origin),
+      request,
+      path: request.path,
+      headers,
+      rawHead: rawRequestHead('POST', request.path, url.host, headers),
+      warmUp: warmHead === null ? null : Buffer.from(`${warmHead}\r\n`, 'latin1'),
+    };
     this.#targets.set(functionName, target);
     return target;
+  }
+
+  #rawPool(origin: string): RawPool {
+    let raw = this.#rawPools.get(origin);
+    if (!raw) {
+      raw = new RawPool(origin, { keepAliveTimeoutMs: this.#keepAliveTimeoutMs, keepAliveMaxTimeoutMs: 10 * 60_000, connectTimeoutMs: 30_000 });
+      this.#rawPools.set(origin, raw);
+    }
+    return raw;
   }
 
   #pool(origin: string): Pool {
@@ -242,23 +304,73 @@ export class Invoker {
   }
 }
 
-/**
- * Whether `pool` has `n` idle connections, once the ones that just answered are reusable: undici
- * lets a keep-alive connection take its next request only one event-loop turn after an answer
- * (setImmediate), and a batch dispatched before that would find them busy and open new ones.
- */
-async function freeConnections(pool: Pool, n: number): Promise<boolean> {
-  for (let turn = 0; turn < 20; turn++) {
-    const { free, connected } = pool.stats;
-    if (free >= n) return true;
-    if (connected <= free) return false;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return pool.stats.free >= n;
-}
-
 function encode(payload: unknown): Buffer {
   return Buffer.from(JSON.stringify(payload ?? {}) ?? '{}', 'utf8');
+}
+
+/** Header names the raw path sets itself, or that change framing: a provider header among them sends its batches through undici. */
+const RESERVED_HEADERS = new Set(['host', 'content-length', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', 'proxy-connection']);
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const PATH = /^\/[\x21-\x7e]*$/;
+
+/**
+ * `METHOD path HTTP/1.1`, `host`, `connection: keep-alive` and `headers` (flat name/value pairs),
+ * each line ending in CRLF, without the blank line; null if a header or the path is not valid to
+ * send verbatim or is one of {@link RESERVED_HEADERS}.
+ */
+function rawRequestHead(method: string, path: string, host: string, headers: readonly string[]): string | null {
+  if (!PATH.test(path)) return null;
+  let head = `${method} ${path} HTTP/1.1\r\nhost: ${host}\r\nconnection: keep-alive\r\n`;
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    const name = headers[i] as string;
+    const value = headers[i + 1] as string;
+    if (!TOKEN.test(name) || !FIELD_VALUE.test(value) || RESERVED_HEADERS.has(name.toLowerCase())) return null;
+    head += `${name}: ${value}\r\n`;
+  }
+  return head;
+}
+
+/** The whole request: head, `content-length`, blank line, body — one Buffer, written as is to every socket of a batch. */
+function rawRequest(head: string, body: Buffer): Buffer {
+  const headText = `${head}content-length: ${body.length}\r\n\r\n`;
+  const headLength = Buffer.byteLength(headText, 'latin1');
+  const request = Buffer.allocUnsafe(headLength + body.length);
+  request.write(headText, 0, 'latin1');
+  body.copy(request, headLength);
+  return request;
+}
+
+/**
+ * The release of a batch (in the check phase after `invokeConcurrently`): the request serialized
+ * once, then one synchronous loop writing it to idle raw connections, each `sendAt` taken right
+ * after its `socket.write` returned; calls left without an idle connection go through undici; then
+ * every call's deadline timer.
+ */
+function releaseBatch(calls: Call[], target: Target, body: Buffer, closed: boolean): void {
+  const n = calls.length;
+  if (closed) {
+    for (let i = 0; i < n; i++) (calls[i] as Call).abandon(new InvokerClosedError('invoker closed'));
+    return;
+  }
+  let i = 0;
+  if (target.rawHead !== null) {
+    const request = rawRequest(target.rawHead, body);
+    const raw = target.raw;
+    const now = performance.now();
+    for (; i < n; i++) {
+      const connection = raw.take(now);
+      if (connection === undefined) break;
+      const call = calls[i] as Call;
+      const attempt = new RawAttempt(call, connection);
+      call.attempts = 1;
+      call.current = attempt;
+      connection.send(request, attempt);
+      attempt.sendAt = TIME_ORIGIN + performance.now();
+    }
+  }
+  for (let j = i; j < n; j++) (calls[j] as Call).dispatch();
+  for (let j = 0; j < n; j++) (calls[j] as Call).arm();
 }
 
 /**
@@ -267,7 +379,7 @@ function encode(payload: unknown): Buffer {
  */
 class Call {
   attempts = 0;
-  current: Attempt | undefined;
+  current: Attempt | RawAttempt | undefined;
   done = false;
   timer: NodeJS.Timeout | undefined;
 
@@ -280,6 +392,11 @@ class Call {
 
   start(): void {
     this.dispatch();
+    this.arm();
+  }
+
+  /** Start the deadline (once the first attempt is under way). */
+  arm(): void {
     if (!this.done) this.timer = setTimeout(onCallTimeout, this.context.timeoutMs, this);
   }
 
@@ -292,7 +409,7 @@ class Call {
     this.target.pool.dispatch({ path: this.target.path, method: 'POST', headers: this.target.headers, body: this.body }, attempt);
   }
 
-  complete(attempt: Attempt, endAt: number): void {
+  complete(attempt: Attempt | RawAttempt, endAt: number): void {
     if (this.done || attempt !== this.current) return;
     const { chunks } = attempt;
     let bodyText = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : chunks.length === 0 ? '' : Buffer.concat(chunks).toString('utf8');
@@ -314,9 +431,10 @@ class Call {
     this.finish({ attempts: this.attempts, httpStatus: attempt.httpStatus, sendAt: attempt.sendAt, firstByteAt: attempt.firstByteAt, endAt, bodyText, classified });
   }
 
-  fail(attempt: Attempt, error: Error): void {
+  /** `responded`: some of the answer had arrived (then resending is not safe). */
+  fail(attempt: Attempt | RawAttempt, error: Error, responded = attempt.httpStatus !== null): void {
     if (this.done || attempt !== this.current) return;
-    if (attempt.httpStatus === null && this.attempts < this.context.maxAttempts && isRetryable(error)) {
+    if (!responded && this.attempts < this.context.maxAttempts && isRetryable(error)) {
       this.dispatch();
       return;
     }
@@ -325,6 +443,20 @@ class Call {
       httpStatus: attempt.httpStatus,
       sendAt: attempt.sendAt,
       firstByteAt: attempt.firstByteAt,
+      endAt: null,
+      bodyText: null,
+      classified: { status: 'error', errorType: errorTypeOf(error), errorMessage: redact(describe(error), this.context.secrets) },
+    });
+  }
+
+  /** End without any attempt (the invoker closed before the batch was released). */
+  abandon(error: Error): void {
+    if (this.done) return;
+    this.finish({
+      attempts: this.attempts,
+      httpStatus: null,
+      sendAt: null,
+      firstByteAt: null,
       endAt: null,
       bodyText: null,
       classified: { status: 'error', errorType: errorTypeOf(error), errorMessage: redact(describe(error), this.context.secrets) },
@@ -409,6 +541,44 @@ class Attempt implements Dispatcher.DispatchHandler {
   }
 }
 
+/**
+ * One attempt over a raw connection (the first of a batch call): timestamps and body chunks, like
+ * {@link Attempt}. `sendAt` is set by the release loop right after the write.
+ */
+class RawAttempt implements RawExchange {
+  sendAt: number | null = null;
+  firstByteAt: number | null = null;
+  httpStatus: number | null = null;
+  chunks: Buffer[] = [];
+
+  constructor(
+    readonly call: Call,
+    readonly connection: RawConnection,
+  ) {}
+
+  /** The deadline passed (or the call was settled): drop the connection, the answer is not wanted. */
+  abort(error?: Error): void {
+    if (this.connection.exchange === this) this.connection.fail(error ?? new ClientTimeoutError('aborted'));
+  }
+
+  onHeaders(status: number): void {
+    this.firstByteAt = TIME_ORIGIN + performance.now();
+    this.httpStatus = status;
+  }
+
+  onBody(chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+
+  onComplete(): void {
+    this.call.complete(this, TIME_ORIGIN + performance.now());
+  }
+
+  onError(error: Error, responded: boolean): void {
+    this.call.fail(this, error, responded);
+  }
+}
+
 function isRetryable(error: Error): boolean {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' && RETRYABLE_CODES.has(code);
@@ -446,18 +616,10 @@ export function warmRequestFor(provider: Provider, request: ProviderRequest): Wa
   return { origin: request.origin, path: request.path, method: 'OPTIONS' };
 }
 
-/** One warm-up request; resolves with the connection error if it got no answer even after `tries`. */
-function warmOnce(pool: Pool, request: WarmRequest, tries: number): Promise<Error | undefined> {
-  return new Promise((resolve) => {
-    const handler: Dispatcher.DispatchHandler = {
-      // undici treats a handler without onRequestStart as a legacy one.
-      onRequestStart: () => undefined,
-      onResponseEnd: () => resolve(undefined),
-      onResponseError: (_controller, error) => {
-        if (tries > 1 && isRetryable(error)) warmOnce(pool, request, tries - 1).then(resolve);
-        else resolve(error);
-      },
-    };
-    pool.dispatch({ path: request.path, method: request.method, headers: ['accept', '*/*'] }, handler);
-  });
+/** One new warmed raw connection; resolves with the error if it got no answer even after `tries`. */
+function warmOnce(raw: RawPool, warmUp: Buffer, timeoutMs: number, tries: number): Promise<Error | undefined> {
+  return raw.open(warmUp, timeoutMs).then(
+    () => undefined,
+    (error: Error) => (tries > 1 && isRetryable(error) ? warmOnce(raw, warmUp, timeoutMs, tries - 1) : error),
+  );
 }
