@@ -52,23 +52,12 @@
 import { performance } from 'node:perf_hooks';
 import { type Dispatcher, Pool } from 'undici';
 import { redact } from '../providers/shared';
+import type { TimedAnswer } from '../benchmarker/invoker-port';
 import type { Classified, Provider, ProviderRequest } from '../providers/types';
 import { type RawConnection, type RawExchange, RawPool } from './raw-pool';
 
-export interface TimedAnswer {
-  /** Tries made; retries are never inside the timing. */
-  attempts: number;
-  httpStatus: number | null;
-  /** Epoch ms (sub-ms) when the request was written to the socket, on the final attempt. */
-  sendAt: number | null;
-  /** Response headers received. */
-  firstByteAt: number | null;
-  /** Body fully read. */
-  endAt: number | null;
-  bodyText: string | null;
-  /** `provider.classify(...)`, or for client-side failures `{status:'timeout'|'error', errorType, errorMessage}`. */
-  classified: Classified;
-}
+/** The contract the Benchmarker consumes; defined once, beside its port. */
+export type { TimedAnswer } from '../benchmarker/invoker-port';
 
 export interface InvokerOptions {
   /** Longest an invocation may take, all attempts included. @default 16 min */

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { ResultsStore } from '../results/store';
+import { isProcessAlive } from '../process/is-alive';
 
 /**
  * Runs of this machine whose process is gone (killed outright, the machine restarted) would hold
@@ -11,18 +12,9 @@ export async function failAbandonedLocalRuns(store: ResultsStore, experiment: st
   for (const run of await store.listRuns({ running: true })) {
     if (run.experiment !== experiment || run.platform !== platform) continue;
     const { host, pid } = run.manifest as { host?: unknown; pid?: unknown };
-    if (host !== hostname() || typeof pid !== 'number' || isAlive(pid)) continue;
+    if (host !== hostname() || typeof pid !== 'number' || isProcessAlive(pid)) continue;
     await store.setRunStatus(run.id, 'failed', `abandoned: process ${pid} on ${host} is gone`);
     failed.push(run.id);
   }
   return failed;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

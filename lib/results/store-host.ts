@@ -19,6 +19,7 @@ import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import type { ResultsStore } from './store';
+import { isProcessAlive } from '../process/is-alive';
 
 /** The ResultsStore methods a client may call on the host. */
 const METHODS = [
@@ -66,14 +67,14 @@ export async function openSharedStore(options: SharedStoreOptions): Promise<Resu
     const hosted = await tryHost(lockPath, options);
     if (hosted) return hosted;
     const lock = readLock(lockPath);
-    if (lock && !isAlive(lock.pid)) {
+    if (lock && !isProcessAlive(lock.pid)) {
       rmSync(lockPath, { force: true }); // a host that died without cleaning up
       continue;
     }
     if (lock && lock.port > 0) {
       const client = await connectClient(lock);
       if (client) return client;
-      if (!isAlive(lock.pid)) continue;
+      if (!isProcessAlive(lock.pid)) continue;
     }
     if (Date.now() > deadline) throw new StoreHostUnavailableError(`another fb process (pid ${lock?.pid ?? '?'}) holds ${options.dataDir} but does not answer; if it is stuck, stop it or remove ${lockPath}`);
     await sleep(200);
@@ -203,14 +204,5 @@ function readLock(lockPath: string): LockContents | undefined {
     return JSON.parse(readFileSync(lockPath, 'utf8')) as LockContents;
   } catch {
     return undefined; // gone, or being written
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
