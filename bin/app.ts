@@ -4,11 +4,14 @@
  * AwsSolutions checks (v3: a validation plugin, so any unacknowledged finding fails synth) and
  * synthesizes.
  *
- * Stacks so far: the stateful `ResultsStack` (Aurora Serverless v2 + Data API, results bucket).
- * The control-plane stack (state machine, step Lambdas) arrives with its own issue and is granted
- * access through the results stack's public properties. Idle cost of what is deployed so far (see
- * the ResultsStack header): about $1.40 a month (KMS key, RDS-managed secret) plus storage, with the
- * default minimum of 0 ACU; a minimum of 0.5 ACU adds the writer's capacity around the clock.
+ * Stacks: the stateful `ResultsStack` (Aurora Serverless v2 + Data API, results bucket), then the
+ * stateless `ControlPlaneStack` (RunExperiment state machine, step Lambdas, callback API, schema
+ * migrations, the schedules of lib/config/schedules.ts), granted access through the results
+ * stack's public properties. Idle cost (see both stack headers): about $1.40 a month (KMS key,
+ * RDS-managed secret) plus storage and logs, with the default minimum of 0 ACU; a minimum of
+ * 0.5 ACU adds the writer's capacity around the clock. Everything in the control plane bills per use.
+ *
+ * `cdk synth` bundles the control-plane Lambdas with the local esbuild (no Docker).
  *
  * Every stage setting can be overridden with context, e.g.
  * `npx cdk synth -c stageName=prod -c account=111122223333 -c region=eu-central-1 -c auroraMaxAcu=8`.
@@ -18,7 +21,9 @@
  */
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadSchedules, SCHEDULES } from '../lib/config/schedules';
 import { loadStageConfig, STAGE_CONFIG_KEYS, type StageConfigInput } from '../lib/config/stage';
+import { ControlPlaneStack, controlPlaneStackProps } from '../lib/stacks/control-plane-stack';
 import { ResultsStack, resultsStackProps } from '../lib/stacks/results-stack';
 
 const app = new App();
@@ -33,7 +38,10 @@ const config = loadStageConfig({
 Tags.of(app).add('project', 'faas-benchmarker');
 Tags.of(app).add('stage', config.stageName);
 
-new ResultsStack(app, `FaasBenchmarker-${config.stageName}-Results`, resultsStackProps(config));
+const schedules = loadSchedules(SCHEDULES);
+
+const results = new ResultsStack(app, `FaasBenchmarker-${config.stageName}-Results`, resultsStackProps(config));
+new ControlPlaneStack(app, `FaasBenchmarker-${config.stageName}-ControlPlane`, controlPlaneStackProps(config, results, schedules));
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

@@ -20,12 +20,25 @@ export interface ControlPlaneEnvironment {
   agentTimeoutSeconds: number;
 }
 
-export function controlPlaneEnvironment(env: NodeJS.ProcessEnv): ControlPlaneEnvironment {
-  const required = (name: string): string => {
-    const value = env[name];
-    if (!value) throw new MissingEnvironmentError(`environment variable ${name} is not set`);
-    return value;
+/** A variable that must be set, or a MissingEnvironmentError naming it. */
+export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new MissingEnvironmentError(`environment variable ${name} is not set`);
+  return value;
+}
+
+/** Where the results database is, for a Data API client. */
+export function resultsDatabaseEnvironment(env: NodeJS.ProcessEnv): { region: string; resourceArn: string; secretArn: string; database: string } {
+  return {
+    region: requireEnv(env, 'AWS_REGION'),
+    resourceArn: requireEnv(env, 'RESULTS_CLUSTER_ARN'),
+    secretArn: requireEnv(env, 'RESULTS_SECRET_ARN'),
+    database: requireEnv(env, 'RESULTS_DATABASE'),
   };
+}
+
+export function controlPlaneEnvironment(env: NodeJS.ProcessEnv): ControlPlaneEnvironment {
+  const required = (name: string): string => requireEnv(env, name);
   return {
     region: required('AWS_REGION'),
     resultsClusterArn: required('RESULTS_CLUSTER_ARN'),

@@ -1,0 +1,477 @@
+/**
+ * Tests of the ControlPlaneStack, on one app (results stack + control plane with two sample
+ * schedules) synthesized once with bundling skipped: every ASL placeholder substituted with its own
+ * function's ARN, the state machine logging ALL with execution data and traced, each role holding
+ * only what its code uses (no `Resource: "*"` beyond the AWS-required X-Ray and log-delivery
+ * actions), the callback API, schedules, the migrations custom resource, and cdk-nag AwsSolutions
+ * with every acknowledgement specific, reasoned and on the construct that has the finding.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnElement } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadSchedules } from '../config/schedules';
+import { loadStageConfig } from '../config/stage';
+import { MIGRATIONS } from '../results/migrations';
+import {
+  aslPlaceholders,
+  aslStates,
+  ControlPlaneStack,
+  controlPlaneStackProps,
+  migrationsHash,
+  RUN_EXPERIMENT_ASL_FILE,
+  STEP_FUNCTIONS,
+  type StepFunctionName,
+} from './control-plane-stack';
+import { ResultsStack, resultsStackProps } from './results-stack';
+
+const CONFIG = loadStageConfig({ account: '123456789012', region: 'eu-west-1', stageName: 'test' });
+/** Bundling is skipped (no esbuild run per test); `npx cdk synth` bundles for real. */
+const TEST_APP_PROPS = { context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false };
+const SCHEDULES = loadSchedules([
+  {
+    name: 'nightly-coldstart',
+    experiment: 'coldstart-identifier',
+    platforms: ['local'],
+    quick: true,
+    expression: 'cron(0 3 * * ? *)',
+    timezone: 'Europe/Copenhagen',
+    enabled: true,
+  },
+  {
+    name: 'weekly-concurrency',
+    description: 'Concurrency sweep once a week',
+    experiment: 'concurrency-benchmarking',
+    platforms: ['local'],
+    params: { concurrency: [2, 4] },
+    expression: 'rate(7 days)',
+    enabled: false,
+  },
+]);
+const ASL_TEXT = readFileSync(RUN_EXPERIMENT_ASL_FILE, 'utf8');
+const STEP_NAMES = Object.keys(STEP_FUNCTIONS) as StepFunctionName[];
+/** The only actions allowed on `Resource: "*"`: none of them supports resource-level permissions. */
+const STAR_ONLY_ACTIONS = [
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+];
+const DATA_API_ACTIONS = ['rds-data:BatchExecuteStatement', 'rds-data:BeginTransaction', 'rds-data:CommitTransaction', 'rds-data:ExecuteStatement', 'rds-data:RollbackTransaction'];
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+interface Acknowledgement {
+  path: string;
+  isStackOrApp: boolean;
+  id: string;
+  reason: string;
+}
+
+/** Every acknowledgement recorded with `Validations.of(x).acknowledge` in the tree, with where it was made. */
+function acknowledgements(root: IConstruct): Acknowledgement[] {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          path: construct.node.path,
+          isStackOrApp: Stack.isStack(construct) || construct === root,
+          id: id.replace(/^annotation::/i, ''),
+          reason,
+        })),
+      ),
+  );
+}
+
+/** The findings of a failed synth, one line each, from the validation report CDK writes next to the assembly. */
+function findingsReport(outdir: string, error: unknown): string {
+  const reportFile = join(outdir, 'validation-report.json');
+  if (!existsSync(reportFile)) return String(error);
+  const report = JSON.parse(readFileSync(reportFile, 'utf8')) as {
+    pluginReports: { violations: { ruleName: string; description: string; violatingConstructs?: { constructPath?: string }[] }[] }[];
+  };
+  return report.pluginReports
+    .flatMap((plugin) => plugin.violations)
+    .map((v) => `${v.ruleName} at ${(v.violatingConstructs ?? []).map((c) => c.constructPath).join(', ')}: ${v.description}`)
+    .join('\n');
+}
+
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+// One app, one synth, shared by every assertion below.
+const app = new App(TEST_APP_PROPS);
+const results = new ResultsStack(app, 'Results', resultsStackProps(CONFIG));
+const stack = new ControlPlaneStack(app, 'ControlPlane', controlPlaneStackProps(CONFIG, results, SCHEDULES));
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+let synthFailure: string | undefined;
+let template: Template;
+
+const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const stepFunctionId = (name: StepFunctionName) => logicalId(stack.steps[name].function);
+const stateMachineId = () => logicalId(stack.stateMachine);
+
+/** Statements of the inline policies, by the path of the construct whose role they belong to (e.g. `StartAgent`). */
+function policiesByOwner(): Map<string, Statement[]> {
+  const byLogicalId = new Map<string, Statement[]>();
+  for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+    byLogicalId.set(id, policy.Properties.PolicyDocument.Statement as Statement[]);
+  }
+  const owners = new Map<string, Statement[]>();
+  for (const construct of stack.node.findAll()) {
+    const child = construct.node.defaultChild;
+    if (!child || construct.node.id !== 'DefaultPolicy') continue;
+    const statements = byLogicalId.get(stack.getLogicalId(child as CfnElement));
+    const owner = construct.node.path.replace(/^ControlPlane\//, '').replace(/\/(Role|ServiceRole)\/DefaultPolicy$/, '').replace(/\/DefaultPolicy$/, '');
+    if (statements) owners.set(owner, statements);
+  }
+  return owners;
+}
+
+function actionsOf(statements: Statement[]): string[] {
+  return statements.flatMap((statement) => asArray(statement.Action));
+}
+
+beforeAll(() => {
+  try {
+    app.synth();
+  } catch (error) {
+    synthFailure = findingsReport(app.outdir, error);
+  }
+  // The template is written before the validation plugins run, so it is there even when nag fails.
+  template = Template.fromJSON(JSON.parse(readFileSync(join(app.outdir, stack.templateFile), 'utf8')));
+});
+
+describe('Stack: ControlPlaneStack — state machine', () => {
+  it('inlines the ASL and substitutes exactly its placeholders, each with its own step function ARN', () => {
+    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(machine).toBeDefined();
+    const properties = machine?.Properties as { DefinitionString: unknown; DefinitionSubstitutions: Record<string, unknown>; DefinitionS3Location?: unknown };
+    expect(properties.DefinitionS3Location).toBeUndefined();
+    // The definition is a string, or a Fn::Join of strings and tokens: its literal parts hold the placeholders.
+    const definitionParts =
+      typeof properties.DefinitionString === 'string'
+        ? [properties.DefinitionString]
+        : ((properties.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].filter((part) => typeof part === 'string') as string[]);
+    const definition = definitionParts.join('');
+    expect(JSON.parse(definition)).toEqual(JSON.parse(ASL_TEXT));
+
+    const inAsl = [...ASL_TEXT.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((match) => match[1]);
+    const inDefinition = [...definition.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((match) => match[1]);
+    expect(new Set(inDefinition)).toEqual(new Set(inAsl));
+    expect(new Set(Object.keys(properties.DefinitionSubstitutions))).toEqual(new Set(inAsl));
+    expect(inAsl.length).toBeGreaterThanOrEqual(10);
+    for (const name of STEP_NAMES) {
+      expect(properties.DefinitionSubstitutions[`${name}FunctionArn`], name).toEqual({ 'Fn::GetAtt': [stepFunctionId(name), 'Arn'] });
+    }
+    // RunAgent reaches StartAgent through lambda:invoke.waitForTaskToken's FunctionName.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an ASL placeholder, not a template literal
+    expect(definition).toContain('"FunctionName": "${StartAgentFunctionArn}"');
+  });
+
+  it('is a Standard workflow that logs ALL events with execution data to its own log group, traced', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: 'faas-benchmarker-test-RunExperiment',
+      StateMachineType: 'STANDARD',
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: true,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RunExperimentLogs'), 'Arn'] } } }],
+      },
+      TracingConfiguration: { Enabled: true },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/aws/vendedlogs/states/faas-benchmarker-test-RunExperiment',
+      RetentionInDays: CONFIG.logRetentionDays,
+    });
+  });
+
+  it('may invoke exactly the ten step functions, unqualified, and nothing else', () => {
+    const statements = policiesByOwner().get('RunExperiment') ?? [];
+    const invoke = statements.filter((statement) => asArray(statement.Action).includes('lambda:InvokeFunction'));
+    const resources = invoke.flatMap((statement) => asArray(statement.Resource));
+    const expected = STEP_NAMES.flatMap((name) => [
+      { 'Fn::GetAtt': [stepFunctionId(name), 'Arn'] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [stepFunctionId(name), 'Arn'] }, ':$LATEST']] },
+    ]);
+    expect(resources).toHaveLength(expected.length);
+    expect(resources).toEqual(expect.arrayContaining(expected));
+    expect(JSON.stringify(resources)).not.toContain(':*');
+  });
+
+  it('is created after the schema migrations have run', () => {
+    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(machine?.DependsOn).toContain(logicalId(stack.migrations));
+  });
+});
+
+describe('Stack: ControlPlaneStack — step functions', () => {
+  it.each(STEP_NAMES)('%s runs Node.js 24 on arm64, traced, logging to its own log group, within its Task timeout', (name) => {
+    const task = aslStates(JSON.parse(ASL_TEXT)).get(name);
+    const expectedTimeout = name === 'StartAgent' ? 120 : Math.min(task?.TimeoutSeconds ?? Number.NaN, 900);
+    const fn = template.findResources('AWS::Lambda::Function')[stepFunctionId(name)];
+    expect(fn?.Properties).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      Timeout: expectedTimeout,
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: logicalId(stack.steps[name].logGroup) } },
+      Handler: 'index.handler',
+    });
+    const logGroup = template.findResources('AWS::Logs::LogGroup')[logicalId(stack.steps[name].logGroup)];
+    expect(logGroup?.Properties.RetentionInDays).toBe(CONFIG.logRetentionDays);
+  });
+
+  it('gives every step the environment lambdas/shared/environment.ts reads, CALLBACK_URL being the API route', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    for (const name of STEP_NAMES) {
+      const variables = functions[stepFunctionId(name)]?.Properties.Environment.Variables as Record<string, unknown>;
+      expect(Object.keys(variables).sort(), name).toEqual(
+        ['AGENT_TIMEOUT_SECONDS', 'CALLBACK_URL', 'NODE_OPTIONS', 'RESULTS_BUCKET', 'RESULTS_CLUSTER_ARN', 'RESULTS_DATABASE', 'RESULTS_SECRET_ARN'].sort(),
+      );
+      expect(variables.AGENT_TIMEOUT_SECONDS).toBe(String(aslStates(JSON.parse(ASL_TEXT)).get('RunAgent')?.TimeoutSeconds));
+      expect(variables.RESULTS_DATABASE).toBe('faas_benchmarker');
+      expect(variables.CALLBACK_URL).toEqual({
+        'Fn::Join': ['', ['https://', { Ref: logicalId(stack.callbackApi) }, '.execute-api.eu-west-1.', { Ref: 'AWS::URLSuffix' }, '/callback']],
+      });
+    }
+  });
+});
+
+describe('Stack: ControlPlaneStack — IAM', () => {
+  it('uses Resource "*" only for actions that support no resource-level permissions', () => {
+    for (const [owner, statements] of policiesByOwner()) {
+      for (const statement of statements) {
+        expect(statement.Effect).toBe('Allow');
+        for (const action of asArray(statement.Action)) expect(action, `${owner}: wildcard action`).not.toContain('*');
+        if (asArray(statement.Resource).includes('*')) {
+          expect(STAR_ONLY_ACTIONS, `${owner}: ${JSON.stringify(statement.Action)} on "*"`).toEqual(expect.arrayContaining(asArray(statement.Action)));
+        }
+      }
+    }
+    // No policy lives outside the roles walked above.
+    expect(policiesByOwner().size).toBe(Object.keys(template.findResources('AWS::IAM::Policy')).length);
+  });
+
+  it('grants the Data API to exactly the functions that use the results store', () => {
+    const withDataApi = [...policiesByOwner()]
+      .filter(([, statements]) => actionsOf(statements).includes('rds-data:ExecuteStatement'))
+      .map(([owner]) => owner)
+      .sort();
+    const storeSteps = STEP_NAMES.filter((name) => STEP_FUNCTIONS[name].resultsStore);
+    expect(withDataApi).toEqual([...storeSteps, 'Callback', 'MigrateSchema'].sort());
+    expect(storeSteps).not.toContain('ValidateInput');
+    for (const owner of withDataApi) {
+      const statements = policiesByOwner().get(owner) ?? [];
+      expect(actionsOf(statements)).toEqual(expect.arrayContaining([...DATA_API_ACTIONS, 'secretsmanager:GetSecretValue']));
+    }
+  });
+
+  it('leaves ValidateInput, CheckFunctionsReady, ProvisionClient and ReleaseLock with logs and X-Ray only', () => {
+    for (const name of ['ValidateInput', 'CheckFunctionsReady', 'ProvisionClient', 'ReleaseLock'] as const) {
+      expect(actionsOf(policiesByOwner().get(name) ?? []).sort(), name).toEqual(
+        ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),
+      );
+    }
+  });
+
+  it('lets only CollectResults read raw result files: s3:GetObject under raw/ and kms:Decrypt on the data key', () => {
+    const owners = [...policiesByOwner()].filter(([, statements]) => actionsOf(statements).some((action) => action.startsWith('s3:')));
+    expect(owners.map(([owner]) => owner)).toEqual(['CollectResults']);
+    const statements = owners[0]?.[1] ?? [];
+    const s3 = statements.filter((statement) => asArray(statement.Action).some((action) => action.startsWith('s3:')));
+    expect(s3).toEqual([
+      expect.objectContaining({
+        Action: 's3:GetObject',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::ImportValue': expect.stringMatching(/^Results:ExportsOutputFnGetAttResultsBucket\w+Arn/) }, '/raw/*']] },
+      }),
+    ]);
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Action: 'kms:Decrypt', Resource: { 'Fn::ImportValue': expect.stringMatching(/^Results:ExportsOutputFnGetAttDataKey\w+Arn/) } }),
+    );
+    // StartAgent does not presign uploads yet, so it may not put objects.
+    expect(actionsOf(policiesByOwner().get('StartAgent') ?? [])).not.toContain('s3:PutObject');
+  });
+
+  it('lets the callback Lambda SendTask* on this state machine only, and no one else', () => {
+    const sendTask = ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'];
+    const granted = [...policiesByOwner()].flatMap(([owner, statements]) =>
+      statements.filter((statement) => asArray(statement.Action).some((action) => action.startsWith('states:SendTask'))).map((statement) => ({ owner, statement })),
+    );
+    expect(granted).toHaveLength(1);
+    expect(granted[0]?.owner).toBe('Callback');
+    expect(asArray(granted[0]?.statement.Action).sort()).toEqual([...sendTask].sort());
+    expect(granted[0]?.statement.Resource).toEqual({ Ref: stateMachineId() });
+  });
+
+  it('gives every function its own role with no managed policy', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('Stack: ControlPlaneStack — callback API', () => {
+  it('routes POST /callback to the callback Lambda (payload 2.0), throttled, with JSON access logs', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /callback', AuthorizationType: 'NONE' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: { 'Fn::GetAtt': [logicalId(stack.callback.function), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^CallbackApiAccessLogs'), 'Arn'] }, Format: Match.stringLikeRegexp('\\$context\\.requestId') },
+    });
+    const format = JSON.parse(Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0]?.Properties.AccessLogSettings.Format);
+    expect(JSON.stringify(format)).not.toMatch(/header|authorization|body/i);
+  });
+
+  it('gives the callback Lambda the state machine region and the results database', () => {
+    const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.callback.function)];
+    expect(Object.keys(fn?.Properties.Environment.Variables).sort()).toEqual(
+      ['NODE_OPTIONS', 'RESULTS_CLUSTER_ARN', 'RESULTS_DATABASE', 'RESULTS_SECRET_ARN', 'STATE_MACHINE_REGION'].sort(),
+    );
+    expect(fn?.Properties.Environment.Variables.STATE_MACHINE_REGION).toBe('eu-west-1');
+    expect(fn?.Properties.Timeout).toBeLessThan(30);
+  });
+});
+
+describe('Stack: ControlPlaneStack — schedules', () => {
+  it('makes one schedule per entry that starts RunExperiment with the entry as run input', () => {
+    const schedules = template.findResources('AWS::Scheduler::Schedule');
+    expect(Object.keys(schedules)).toHaveLength(2);
+    const byName = Object.fromEntries(Object.values(schedules).map((schedule) => [schedule.Properties.Name, schedule.Properties]));
+    expect(byName['test-nightly-coldstart']).toMatchObject({
+      GroupName: 'faas-benchmarker-test',
+      ScheduleExpression: 'cron(0 3 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Copenhagen',
+      State: 'ENABLED',
+      Target: { Arn: { Ref: stateMachineId() }, RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 } },
+    });
+    expect(JSON.parse(byName['test-nightly-coldstart']?.Target.Input)).toEqual({
+      experiment: 'coldstart-identifier',
+      platforms: ['local'],
+      params: {},
+      quick: true,
+    });
+    expect(byName['test-weekly-concurrency']).toMatchObject({
+      ScheduleExpression: 'rate(7 days)',
+      State: 'DISABLED',
+      Description: 'Concurrency sweep once a week',
+      Target: { Arn: { Ref: stateMachineId() } },
+    });
+    // Without a configured zone, CDK writes UTC explicitly.
+    expect(byName['test-weekly-concurrency']?.ScheduleExpressionTimezone).toBe('Etc/UTC');
+    expect(JSON.parse(byName['test-weekly-concurrency']?.Target.Input)).toEqual({
+      experiment: 'concurrency-benchmarking',
+      platforms: ['local'],
+      params: { concurrency: [2, 4] },
+      quick: false,
+    });
+  });
+
+  it("lets the schedules' role start executions of this state machine only", () => {
+    const statements = [...policiesByOwner()].filter(([owner]) => owner.startsWith('SchedulerRoleForTarget')).flatMap(([, s]) => s);
+    expect(statements).toEqual([expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: stateMachineId() } })]);
+  });
+
+  it('makes no schedule (and no schedule group) when none is configured', () => {
+    const bare = new App(TEST_APP_PROPS);
+    const bareResults = new ResultsStack(bare, 'Results', resultsStackProps(CONFIG));
+    const bareStack = new ControlPlaneStack(bare, 'ControlPlane', controlPlaneStackProps(CONFIG, bareResults, []));
+    const bareTemplate = Template.fromStack(bareStack);
+    bareTemplate.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    bareTemplate.resourceCountIs('AWS::Scheduler::ScheduleGroup', 0);
+  });
+});
+
+describe('Stack: ControlPlaneStack — schema migrations', () => {
+  it('runs the migrations through a custom resource carrying the hash of the migration list', () => {
+    template.resourceCountIs('Custom::ResultsSchemaMigrations', 1);
+    template.hasResourceProperties('Custom::ResultsSchemaMigrations', {
+      ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MigrationsProviderframeworkonEvent'), 'Arn'] },
+      MigrationsHash: migrationsHash(MIGRATIONS),
+      LatestVersion: String(MIGRATIONS.at(-1)?.version),
+      Database: 'faas_benchmarker',
+    });
+    expect(migrationsHash(MIGRATIONS)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('changes the hash, and so re-runs the resource, when a migration is added or edited', () => {
+    const added = [...MIGRATIONS, { version: 999, name: 'added', sql: 'select 1;' }];
+    const edited = MIGRATIONS.map((migration, index) => (index === 0 ? { ...migration, sql: `${migration.sql}\n-- edited` } : migration));
+    expect(migrationsHash(added)).not.toBe(migrationsHash(MIGRATIONS));
+    expect(migrationsHash(edited)).not.toBe(migrationsHash(MIGRATIONS));
+    expect(migrationsHash([...MIGRATIONS])).toBe(migrationsHash(MIGRATIONS));
+  });
+
+  it('runs lambdas/migrate with the Data API target and a timeout long enough for a paused writer', () => {
+    const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.node.findChild('MigrateSchema').node.findChild('Function'))];
+    expect(fn?.Properties.Timeout).toBe(600);
+    expect(Object.keys(fn?.Properties.Environment.Variables).sort()).toEqual(['NODE_OPTIONS', 'RESULTS_CLUSTER_ARN', 'RESULTS_DATABASE', 'RESULTS_SECRET_ARN']);
+  });
+});
+
+describe('Functions: ASL helpers', () => {
+  it('lists the placeholders of a definition once each, sorted', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: ASL placeholders, not template literals
+    expect(aslPlaceholders('{"a":"${B}","b":"${A}","c":"${B}","d":"$.x"}')).toEqual(['A', 'B']);
+    expect(aslPlaceholders(ASL_TEXT)).toEqual(STEP_NAMES.map((name) => `${name}FunctionArn`).sort());
+  });
+
+  it('finds states inside Map item processors', () => {
+    const states = aslStates(JSON.parse(ASL_TEXT));
+    expect(states.get('RunAgent')?.TimeoutSeconds).toBe(90000);
+    expect([...states.keys()]).toEqual(expect.arrayContaining(['ValidateInput', 'RunPlatforms', 'ProvisionFunctions', 'FinishRun', 'ReleaseLock']));
+  });
+});
+
+describe('cdk-nag AwsSolutions on the control-plane stack', () => {
+  it('synthesizes with no unacknowledged finding', () => {
+    expect(synthFailure, `cdk-nag findings:\n${synthFailure}`).toBeUndefined();
+  });
+
+  it('acknowledges only specific findings, on the construct that has them, each with a reason', () => {
+    const nag = acknowledgements(stack).filter((ack) => ack.id.startsWith('AwsSolutions-'));
+    for (const ack of nag) {
+      expect(ack.isStackOrApp, `${ack.id} acknowledged on ${ack.path}`).toBe(false);
+      expect(ack.reason.length, `reason of ${ack.id} on ${ack.path}`).toBeGreaterThan(40);
+      if (/^AwsSolutions-IAM[45]/.test(ack.id)) expect(ack.id, 'IAM4/IAM5 acknowledged per finding').toMatch(/\[.+\]$/);
+    }
+    const xray = ['Callback', ...STEP_NAMES, 'MigrateSchema'].map((owner) => ({ path: `ControlPlane/${owner}/Role/DefaultPolicy`, id: 'AwsSolutions-IAM5[Resource::*]' }));
+    expect(nag.map(({ path, id }) => ({ path, id }))).toEqual(
+      expect.arrayContaining([
+        ...xray,
+        { path: 'ControlPlane/CallbackApi/POST--callback', id: 'AwsSolutions-APIG4' },
+        {
+          path: 'ControlPlane/CollectResults/Role/DefaultPolicy',
+          id: expect.stringMatching(/^AwsSolutions-IAM5\[Resource::Results:ExportsOutputFnGetAttResultsBucket\w+Arn\w+\/raw\/\*\]$/),
+        },
+        { path: 'ControlPlane/MigrationsProviderRole/DefaultPolicy', id: `AwsSolutions-IAM5[Resource::<${logicalId(stack.node.findChild('MigrateSchema').node.findChild('Function'))}.Arn>:*]` },
+        { path: 'ControlPlane/RunExperiment/Role/DefaultPolicy', id: 'AwsSolutions-IAM5[Resource::*]' },
+      ]),
+    );
+    expect(nag).toHaveLength(xray.length + 4);
+  });
+});
