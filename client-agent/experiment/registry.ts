@@ -16,6 +16,7 @@ export class UnknownExperimentError extends Error {
  * under tsx/cjs), else with a dynamic import (vitest transforms those).
  */
 export async function loadExperiments(dir = EXPERIMENTS_DIR): Promise<Experiment[]> {
+  if (bundled && dir === EXPERIMENTS_DIR) return [...bundled];
   if (!existsSync(dir)) return [];
   const experiments: Experiment[] = [];
   for (const file of readdirSync(dir).sort()) {
@@ -40,6 +41,16 @@ function requireHandlesTypeScript(): boolean {
 function unwrapDefault(value: Experiment | { default?: Experiment } | undefined): Experiment | undefined {
   if (value && typeof (value as Experiment).run === 'function') return value as Experiment;
   return (value as { default?: Experiment } | undefined)?.default;
+}
+
+let bundled: readonly Experiment[] | undefined;
+
+/**
+ * Use this fixed list instead of reading `experiments/` from disk: for bundles (the step Lambdas),
+ * which carry their experiments as static imports (lambdas/shared/experiment-catalog.ts).
+ */
+export function useBundledExperiments(experiments: readonly Experiment[]): void {
+  bundled = experiments;
 }
 
 export async function findExperiment(name: string, dir = EXPERIMENTS_DIR): Promise<Experiment> {
