@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AgentPlan, BranchInput, ClientDriver } from '../../lib/control-plane/steps';
 
@@ -22,7 +22,7 @@ export class LocalAgentDriver implements ClientDriver {
   }
 
   async startAgent(plan: AgentPlan): Promise<void> {
-    const planFile = join(this.options.planDir, `${plan.runId}.plan.json`);
+    const planFile = this.planFile(plan.runId);
     mkdirSync(dirname(planFile), { recursive: true });
     mkdirSync(dirname(plan.resultsLocation), { recursive: true });
     // The plan holds the callback secret: readable by this user only.
@@ -43,12 +43,18 @@ export class LocalAgentDriver implements ClientDriver {
   }
 
   async teardown(input: BranchInput): Promise<void> {
+    // The plan holds the run's callback secret; it is no use once the run is over.
+    rmSync(this.planFile(input.run.runId), { force: true });
     const child = this.agents.get(input.run.runId);
     if (!child || child.exitCode !== null) return;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
     await once(child, 'exit');
     clearTimeout(timer);
+  }
+
+  private planFile(runId: string): string {
+    return join(this.options.planDir, `${runId}.plan.json`);
   }
 
   /** Pids of agents still running (for tests and shutdown). */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,9 @@ describe('RunExperiment through the local state machine', () => {
     expect(run?.invocation_count).toBe(12);
     expect(lines.some((line) => line.includes('function1: 3 calls'))).toBe(true);
     expect(runChildren().filter(isAlive)).toEqual([]);
+    // The results file stays (raw data); the plan with the callback secret does not.
+    expect(existsSync(join(workDir, `${run?.id}.results.ndjson`))).toBe(true);
+    expect(existsSync(join(workDir, `${run?.id}.plan.json`))).toBe(false);
   }, 120_000);
 
   it('a failing agent still tears down, and the run ends failed with the agent’s reason', async () => {
