@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import type { BenchmarkerProgress } from '../../client-agent/benchmarker/benchmarker';
+import type { Experiment } from '../../client-agent/experiment/define';
 import { findExperiment, loadExperiments } from '../../client-agent/experiment/registry';
 import { parseKeyValues, resolveParams } from '../../client-agent/run/params';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { deployedStateMachineArn, followExecution, regionOf, startCloudExecution } from '../../lib/control-plane/cloud-execution';
-import { RunFailedError, runExperiment } from '../../client-agent/run/run-experiment';
+import { checkGatewayReachable } from '../../client-agent/run/gateway-check';
+import type { OpenFaasProvisionerOptions } from '../../lib/control-plane/provisioners/openfaas';
 import { createExperimentFile } from '../../client-agent/experiment/create';
-import type { Experiment } from '../../client-agent/experiment/define';
 import { validateRunInput } from '../../lib/control-plane/run-input';
 import type { ResultsStore } from '../../lib/results/store';
 import type { FunctionSummary, RunRow } from '../../lib/results/types';
@@ -15,7 +15,6 @@ import { runLocalControlPlane } from '../../local/control-plane/run-local';
 import { resolvePlatformSettings } from '../../local/platform/options';
 import { formatTable } from '../../lib/report/table';
 import { platformOptionsFromPairs } from './platform-options';
-import { ProgressLine } from './progress';
 import { printSummary } from './runs';
 import { withStore } from './store';
 
@@ -45,7 +44,7 @@ export function registerExperimentCommands(program: Command): void {
     .option('--quick', "the experiment's quick profile: scaled-down parameters and sleeps, minutes on the local platform")
     .option('--param <key=value>', 'set an experiment parameter (repeatable; values are JSON where they parse)', collect, [])
     .option('--platform-option <key=value>', 'local platform setting: idle-timeout, max-lifetime, max-instances, profile, concurrency-per-instance, scale-out-interval, init-delay (repeatable)', collect, [])
-    .option('--gateway-url <url>', 'an OpenFaaS-compatible gateway already running (default for --platform openfaas: FB_GATEWAY_URL)')
+    .option('--gateway-url <url>', 'with --platform openfaas: the gateway to deploy the run\'s functions to (default FB_GATEWAY_URL)')
     .option('--json', 'print the outcome as JSON')
     .action(async (names: string[], options: RunCommandOptions) => {
       // Everything is checked before the first run starts: a typo fails at once, writing nothing.
@@ -56,13 +55,14 @@ export function registerExperimentCommands(program: Command): void {
       }
       const paramOverrides = parseKeyValues(options.param, '--param');
       const platformOptions = platformOptionsFromPairs(options.platformOption);
+      const openfaas = options.platform === 'openfaas' ? openFaasGateway(options) : undefined;
+      if (!openfaas && options.gatewayUrl) throw new Error('--gateway-url goes with --platform openfaas');
+      if (openfaas && Object.keys(platformOptions).length) throw new Error('--platform-option applies only to the local platform');
       for (const experiment of experiments) {
-        await validateRunInput({ experiment: experiment.name, platforms: ['local'], params: paramOverrides, quick: Boolean(options.quick), platformOptions });
-        if (!gatewayUrlOf(options)) resolvePlatformSettings({ ...(options.quick ? experiment.quick.platform : {}), ...platformOptions, port: 0 });
+        await validateRunInput({ experiment: experiment.name, platforms: [options.platform], params: paramOverrides, quick: Boolean(options.quick), platformOptions });
+        if (!openfaas) resolvePlatformSettings({ ...(options.quick ? experiment.quick.platform : {}), ...platformOptions, port: 0 });
       }
-      const gatewayUrl = gatewayUrlOf(options);
-      if (options.platform === 'openfaas' && !gatewayUrl) throw new Error('--platform openfaas needs --gateway-url or FB_GATEWAY_URL');
-      if (gatewayUrl && Object.keys(platformOptions).length) throw new Error('--platform-option applies only to the local platform, not to --gateway-url');
+      if (openfaas) await checkGatewayReachable(openfaas.gatewayUrl);
       const controller = new AbortController();
       const onSignal = () => controller.abort();
       process.once('SIGINT', onSignal);
@@ -73,9 +73,14 @@ export function registerExperimentCommands(program: Command): void {
         await withStore(async (store) => {
           for (const experiment of experiments) {
             if (controller.signal.aborted) break;
-            const outcome = gatewayUrl
-              ? await runDirect(store, experiment, { quick: Boolean(options.quick), paramOverrides, gatewayUrl, signal: controller.signal })
-              : await runThroughControlPlane(store, experiment.name, { quick: Boolean(options.quick), paramOverrides, platformOptions, signal: controller.signal });
+            const outcome = await runThroughControlPlane(store, experiment.name, {
+              platform: options.platform,
+              quick: Boolean(options.quick),
+              paramOverrides,
+              platformOptions,
+              openfaas,
+              signal: controller.signal,
+            });
             outcomes.push(...outcome.results);
             failed += outcome.failed;
             if (!options.json) for (const result of outcome.results) printOutcome(result);
@@ -127,8 +132,13 @@ async function runInCloud(experiments: Experiment[], options: RunCommandOptions)
   if (failed) process.exitCode = 1;
 }
 
-function gatewayUrlOf(options: RunCommandOptions): string | undefined {
-  return options.gatewayUrl ?? (options.platform === 'openfaas' ? process.env.FB_GATEWAY_URL : undefined);
+/** The OpenFaaS gateway a run deploys to: `--gateway-url` or FB_GATEWAY_URL, basic auth from FB_GATEWAY_USER/PASSWORD. */
+function openFaasGateway(options: RunCommandOptions): OpenFaasProvisionerOptions {
+  const gatewayUrl = options.gatewayUrl ?? process.env.FB_GATEWAY_URL;
+  if (!gatewayUrl) throw new Error('--platform openfaas needs --gateway-url or FB_GATEWAY_URL');
+  const user = process.env.FB_GATEWAY_USER;
+  const password = process.env.FB_GATEWAY_PASSWORD;
+  return { gatewayUrl, ...(user && password ? { basicAuth: { user, password } } : {}) };
 }
 
 interface RunResult {
@@ -140,11 +150,19 @@ interface RunResult {
 async function runThroughControlPlane(
   store: ResultsStore,
   experiment: string,
-  options: { quick: boolean; paramOverrides: Record<string, unknown>; platformOptions: Record<string, unknown>; signal: AbortSignal },
+  options: {
+    platform: string;
+    quick: boolean;
+    paramOverrides: Record<string, unknown>;
+    platformOptions: Record<string, unknown>;
+    openfaas: OpenFaasProvisionerOptions | undefined;
+    signal: AbortSignal;
+  },
 ): Promise<{ results: RunResult[]; failed: number }> {
   console.error(`${experiment}: starting a RunExperiment execution on the local control plane${options.quick ? ' (quick)' : ''}`);
   const { execution, runs } = await runLocalControlPlane({
-    input: { experiment, platforms: ['local'], params: options.paramOverrides, quick: options.quick, platformOptions: options.platformOptions },
+    input: { experiment, platforms: [options.platform], params: options.paramOverrides, quick: options.quick, platformOptions: options.platformOptions },
+    openfaas: options.openfaas,
     store,
     workDir: join(process.cwd(), '.fb', 'runs'),
     onAgentOutput: (runId, line) => console.error(`  [${runId.slice(0, 8)}] ${line}`),
@@ -158,35 +176,6 @@ async function runThroughControlPlane(
     return { results, failed: 1 };
   }
   return { results, failed: 0 };
-}
-
-/** An existing OpenFaaS-compatible gateway: nothing to provision, so the client runs in this process. */
-async function runDirect(
-  store: ResultsStore,
-  experiment: Experiment,
-  options: { quick: boolean; paramOverrides: Record<string, unknown>; gatewayUrl: string; signal: AbortSignal },
-): Promise<{ results: RunResult[]; failed: number }> {
-  const progress = new ProgressLine(experiment.name);
-  try {
-    const outcome = await runExperiment({
-      experiment,
-      quick: options.quick,
-      paramOverrides: options.paramOverrides,
-      gatewayUrl: options.gatewayUrl,
-      store,
-      signal: options.signal,
-      onStart: (run) => progress.log(`run ${run.id}: ${experiment.name} on ${run.platform}${options.quick ? ' (quick)' : ''}`),
-      onLog: (message) => progress.log(`  ${message}`),
-      onProgress: (p: Readonly<BenchmarkerProgress>) => progress.update(p),
-    });
-    return { results: [{ run: outcome.run, summary: outcome.summary }], failed: 0 };
-  } catch (error) {
-    if (!(error instanceof RunFailedError)) throw error;
-    console.error(`fb: ${error.message}`);
-    return { results: [{ run: await store.getRun(error.runId), summary: await store.summarize(error.runId) }], failed: 1 };
-  } finally {
-    progress.stop();
-  }
 }
 
 function printOutcome(result: RunResult): void {

@@ -58,7 +58,8 @@ describe('CLI: fb run, fb runs, fb show', () => {
       [['run', 'linear-invocation', '--param', 'calls=3'], 'has no parameter calls'],
       [['run', 'linear-invocation', '--param', 'callsPerFunction=-1'], 'parameter callsPerFunction'],
       [['run', 'linear-invocation', '--platform-option', 'idle-timeout=soon'], 'idle-timeout'],
-      [['run', 'linear-invocation', '--gateway-url', 'http://127.0.0.1:1'], 'is unreachable'],
+      [['run', 'linear-invocation', '--platform', 'openfaas', '--gateway-url', 'http://127.0.0.1:1'], 'is unreachable'],
+      [['run', 'linear-invocation', '--gateway-url', 'http://127.0.0.1:1'], '--gateway-url goes with --platform openfaas'],
       [['show', 'ffffffff'], 'no run ffffffff'],
       [['run', 'linear-invocation', '--platform', 'aws-lambda'], 'no deployment configured for aws-lambda'],
     ];

@@ -12,6 +12,8 @@ export interface AgentRunOptions {
   runId: string;
   /** The OpenFaaS-compatible gateway the functions are behind. */
   gatewayUrl: string;
+  /** Prefix of the deployed function names, when the run deployed its own (`fb-1a2b3c4d-`). */
+  functionPrefix?: string;
   platform: 'local' | 'openfaas';
   /** Where rows go: the results store directly, or the agent's results file. */
   writer: RowWriter;
@@ -26,7 +28,7 @@ export interface AgentRunOptions {
  * agent the control plane starts, writing its results file.
  */
 export async function runAgentExperiment(options: AgentRunOptions): Promise<{ invocations: number; experimentRows: number }> {
-  const invoker = new Invoker(createProvider({ platform: options.platform, gatewayUrl: options.gatewayUrl }));
+  const invoker = new Invoker(createProvider({ platform: options.platform, gatewayUrl: options.gatewayUrl, ...(options.functionPrefix ? { functionPrefix: options.functionPrefix } : {}) }));
   const sink = new RowSink(options.writer);
   try {
     const bench = new Benchmarker({

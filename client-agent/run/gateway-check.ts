@@ -23,3 +23,13 @@ export async function checkGateway(gatewayUrl: string, functions: readonly strin
   const missing = functions.filter((name) => !names.includes(name));
   if (missing.length) throw new FunctionsMissingError(`gateway ${gatewayUrl} has no function ${missing.join(', ')}`);
 }
+
+/** Check that a gateway answers at all (GET /healthz) before a run deploys to it. */
+export async function checkGatewayReachable(gatewayUrl: string, timeoutMs = 5000): Promise<void> {
+  try {
+    const response = await fetch(new URL('/healthz', gatewayUrl), { signal: AbortSignal.timeout(timeoutMs) });
+    await response.body?.cancel();
+  } catch (error) {
+    throw new GatewayUnreachableError(`gateway ${gatewayUrl} is unreachable: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`);
+  }
+}

@@ -54,7 +54,7 @@ export function controlPlaneEnvironment(env: NodeJS.ProcessEnv): ControlPlaneEnv
  * The step dependencies in AWS: the results store and callback registry through the Data API
  * (Aurora may be resuming from zero: keep trying for a minute). Cloud function provisioners and
  * client drivers (CloudFormation per-run stacks, Azure ARM, SSM / Azure Run Command) are still to
- * come: until then a run on a cloud platform fails at ValidateInput with a named error.
+ * come: until then a run on a cloud platform fails at ValidateInput with PlatformNotAvailableError.
  */
 export function stepDependenciesFromEnvironment(environment: ControlPlaneEnvironment): StepDependencies {
   const executor = new DataApiExecutor({

@@ -62,7 +62,8 @@ describe('Step Lambdas', () => {
       params: { callsPerFunction: 25, initialIdleS: 0 },
     });
     await expect(invoke('ValidateInput', { experiment: 'nope', platforms: ['local'] })).rejects.toMatchObject({ name: 'UnknownExperimentError' });
-    await expect(invoke('ValidateInput', { experiment: 'linear-invocation', platforms: ['aws-lambda'] })).rejects.toMatchObject({ name: 'InvalidRunInputError' });
+    await expect(invoke('ValidateInput', { experiment: 'linear-invocation', platforms: ['aws-lambda'] })).rejects.toMatchObject({ name: 'PlatformNotAvailableError' });
+    await expect(invoke('ValidateInput', { experiment: 'linear-invocation', platforms: ['gcp'] })).rejects.toMatchObject({ name: 'InvalidRunInputError' });
   });
 
   it('AcquireLock writes one starting run per platform and refuses a second with the name the ASL catches', async () => {

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { findExperiment } from '../../client-agent/experiment/registry';
 import { resolveParams } from '../../client-agent/run/params';
 
-/** Platforms the control plane can run on today. */
-export const SUPPORTED_PLATFORMS = ['local'] as const;
+/** Platform names a run may name; which of them a control plane can serve depends on its provisioners. */
+export const KNOWN_PLATFORMS = ['local', 'openfaas', 'aws-lambda', 'azure-functions'] as const;
 
 export class InvalidRunInputError extends Error {
   override name = 'InvalidRunInputError';
@@ -40,8 +40,8 @@ export async function validateRunInput(input: unknown): Promise<ValidatedRunInpu
     throw new InvalidRunInputError(`${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'invalid'}`);
   }
   const { experiment: name, platforms, params, quick, platformOptions } = parsed.data;
-  const unsupported = platforms.filter((platform) => !(SUPPORTED_PLATFORMS as readonly string[]).includes(platform));
-  if (unsupported.length) throw new InvalidRunInputError(`platform ${unsupported.join(', ')} is not supported yet; supported: ${SUPPORTED_PLATFORMS.join(', ')}`);
+  const unknown = platforms.filter((platform) => !(KNOWN_PLATFORMS as readonly string[]).includes(platform));
+  if (unknown.length) throw new InvalidRunInputError(`unknown platform ${unknown.join(', ')}; known: ${KNOWN_PLATFORMS.join(', ')}`);
   if (new Set(platforms).size !== platforms.length) throw new InvalidRunInputError('platforms must not repeat');
   const experiment = await findExperiment(name);
   return { experiment: name, platforms, params: resolveParams(experiment, { quick, overrides: params }), quick, platformOptions };

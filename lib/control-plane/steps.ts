@@ -52,6 +52,8 @@ export interface AgentPlan {
   quick: boolean;
   platform: 'local' | 'openfaas';
   gatewayUrl: string;
+  /** Prefix of the run's deployed function names (`fb-1a2b3c4d-`), if they have one. */
+  functionPrefix?: string;
   /** Where the agent writes its raw results (a local path; AWS: a presigned S3 PUT). */
   resultsLocation: string;
   callback: { url: string; runId: string; secret: string };
@@ -79,6 +81,10 @@ export class UnknownPlatformError extends Error {
   override name = 'UnknownPlatformError';
 }
 
+export class PlatformNotAvailableError extends Error {
+  override name = 'PlatformNotAvailableError';
+}
+
 /**
  * The work of every Task of RunExperiment, platform-specific parts behind the provisioner and
  * client interfaces, so the same steps run in AWS Lambda and locally. Each writes the run's status
@@ -97,7 +103,16 @@ export function createSteps(deps: StepDependencies) {
   };
 
   return {
-    ValidateInput: (input: unknown): Promise<ValidatedRunInput> => validateRunInput(input),
+    /** Schema, experiment and parameters; then that this control plane can provision every platform named. */
+    async ValidateInput(input: unknown): Promise<ValidatedRunInput> {
+      const validated = await validateRunInput(input);
+      const unavailable = validated.platforms.filter((platform) => !deps.provisioners[platform] || !deps.clients[platform]);
+      if (unavailable.length) {
+        const available = Object.keys(deps.provisioners).filter((platform) => deps.clients[platform]);
+        throw new PlatformNotAvailableError(`this control plane cannot provision ${unavailable.join(', ')} yet; it can: ${available.join(', ') || 'none'}`);
+      }
+      return validated;
+    },
 
     /** One `runs` row per platform, exclusively; on a conflict the rows already made are failed again. */
     async AcquireLock(input: ValidatedRunInput & { executionId: string }): Promise<{ runs: BranchRun[] }> {
@@ -148,6 +163,7 @@ export function createSteps(deps: StepDependencies) {
         quick: input.quick,
         platform: input.run.platform === 'local' ? 'local' : 'openfaas',
         gatewayUrl,
+        functionPrefix: typeof input.functions?.functionPrefix === 'string' ? input.functions.functionPrefix : undefined,
         resultsLocation: deps.resultsLocation(input.run.runId),
         callback: { url: callback.url, runId: input.run.runId, secret: callback.secret },
         heartbeatIntervalMs: deps.heartbeatIntervalMs,

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openResultsStore } from '../../lib/results/open-store';
 import type { ResultsStore } from '../../lib/results/store';
 import { isAlive } from '../../test-support/platform';
+import { OpenFaasProvisioner } from '../../lib/control-plane/provisioners/openfaas';
+import { startLocalPlatform } from '../platform/start';
 import { runLocalControlPlane } from './run-local';
 
 let workDir: string;
@@ -79,6 +81,38 @@ describe('RunExperiment through the local state machine', () => {
     expect(outcomes.filter((execution) => execution.status === 'SUCCEEDED')).toHaveLength(1);
     expect(outcomes.find((execution) => execution.status === 'FAILED')).toMatchObject({ error: 'ExperimentAlreadyRunning' });
   }, 120_000);
+
+  it('deploys per-run functions to an OpenFaaS gateway, runs against them, and removes them', async () => {
+    // The local platform speaks the OpenFaaS gateway API: here it stands in for a gateway in a cluster.
+    const gateway = await startLocalPlatform({ port: 0, deployLabFunctions: false });
+    try {
+      const { execution, runs } = await runLocalControlPlane({
+        input: { experiment: 'linear-invocation', platforms: ['openfaas'], params: { callsPerFunction: 2 }, quick: true },
+        store,
+        workDir,
+        readinessPollMs: 20,
+        openfaas: { gatewayUrl: gateway.url },
+      });
+      expect(execution).toMatchObject({ status: 'SUCCEEDED' });
+      const run = runs[0];
+      expect(run).toMatchObject({ platform: 'openfaas', status: 'completed' });
+      const invocations = await store.invocations(run?.id as string);
+      expect(invocations.map((row) => row.function_name).sort()).toEqual(['function1', 'function1', 'function2', 'function2', 'function3', 'function3', 'monolith', 'monolith']);
+      const events = gateway.platform.events.since(0);
+      const prefix = OpenFaasProvisioner.prefixOf(run?.id as string);
+      expect(events.filter((event) => event.type === 'function-deployed').map((event) => event.function).sort()).toEqual(['function1', 'function2', 'function3', 'monolith'].map((name) => `${prefix}${name}`));
+      expect(events.filter((event) => event.type === 'function-removed')).toHaveLength(4);
+      expect(gateway.platform.list()).toEqual([]);
+    } finally {
+      await gateway.stop();
+    }
+  }, 120_000);
+
+  it('refuses a platform this control plane cannot provision', async () => {
+    const { execution, runs } = await runLocalControlPlane({ input: { experiment: 'linear-invocation', platforms: ['openfaas'] }, store, workDir });
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
+    expect(runs).toEqual([]);
+  }, 60_000);
 
   it('an unknown experiment fails validation before anything is written', async () => {
     const before = (await store.listRuns()).length;

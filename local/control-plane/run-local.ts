@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { InMemoryCallbackRegistry, registerCallback } from '../../lib/callback/registry';
 import { startLocalCallbackServer } from '../../lib/callback/local-callback-server';
 import type { RunInput } from '../../lib/control-plane/run-input';
+import { OpenFaasProvisioner, type OpenFaasProvisionerOptions } from '../../lib/control-plane/provisioners/openfaas';
 import { createSteps, type Steps } from '../../lib/control-plane/steps';
 import type { ResultsStore } from '../../lib/results/store';
 import type { RunRow } from '../../lib/results/types';
@@ -27,6 +28,8 @@ export interface LocalRunOptions {
   onAgentOutput?: (runId: string, line: string) => void;
   /** Stops the run: the agent's task fails, and the branch tears down as after any failure. */
   signal?: AbortSignal;
+  /** An OpenFaaS gateway to deploy to for platform `openfaas` (the functions get per-run names). */
+  openfaas?: OpenFaasProvisionerOptions;
   /** Shorter waits for tests. */
   readinessPollMs?: number;
   heartbeatTimeoutMs?: number;
@@ -56,8 +59,8 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
   const driver = new LocalAgentDriver({ planDir: options.workDir, onOutput: options.onAgentOutput });
   const steps: Steps = createSteps({
     store: options.store,
-    provisioners: { local: provisioner },
-    clients: { local: driver },
+    provisioners: { local: provisioner, ...(options.openfaas ? { openfaas: new OpenFaasProvisioner(options.openfaas) } : {}) },
+    clients: { local: driver, openfaas: driver },
     callbacks: {
       issue: async (runId, taskToken) => {
         const { secret } = await registerCallback(registry, { runId, taskToken, expiresAt: new Date(Date.now() + runAgentState.TimeoutSeconds * 1000) });

@@ -1,0 +1,105 @@
+import { request } from 'undici';
+import type { BranchInput, FunctionProvisioner } from '../steps';
+
+/** The four lab functions every run deploys. */
+const LAB_FUNCTIONS = ['function1', 'function2', 'function3', 'monolith'] as const;
+
+export class ProvisionFailedError extends Error {
+  override name = 'ProvisionFailedError';
+}
+
+/** A gateway error worth retrying (the state machine retries ProvisionTransientError). */
+export class ProvisionTransientError extends Error {
+  override name = 'ProvisionTransientError';
+}
+
+export interface OpenFaasProvisionerOptions {
+  /** The gateway the control plane deploys through, e.g. `https://gateway.example.org`. */
+  gatewayUrl: string;
+  /** Basic auth for the gateway's /system API, if it needs it. */
+  basicAuth?: { user: string; password: string };
+  /** Image of a lab function: `<imagePrefix><function>:<imageTag>`. @default 'faas-benchmarker/' and 'latest' */
+  imagePrefix?: string;
+  imageTag?: string;
+  /** The gateway URL as the functions see it, for nested calls. @default the in-cluster `http://gateway.openfaas:8080`, or gatewayUrl on a loopback gateway */
+  internalGatewayUrl?: string;
+}
+
+/**
+ * ProvisionFunctions for OpenFaaS through the gateway's REST API: the four lab functions deployed
+ * under per-run names (`fb-<run>-function1` …), so concurrent runs never share an instance, each
+ * told its siblings' prefix for nested calls; ready once the gateway lists them all; removed at
+ * teardown. Works against any OpenFaaS gateway, and against the local platform, which speaks the
+ * same API.
+ */
+export class OpenFaasProvisioner implements FunctionProvisioner {
+  private readonly headers: Record<string, string>;
+
+  constructor(private readonly options: OpenFaasProvisionerOptions) {
+    this.headers = { 'content-type': 'application/json' };
+    if (options.basicAuth) this.headers.authorization = `Basic ${Buffer.from(`${options.basicAuth.user}:${options.basicAuth.password}`).toString('base64')}`;
+  }
+
+  /** The per-run name prefix: short, DNS-safe, unique per run. */
+  static prefixOf(runId: string): string {
+    return `fb-${runId.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 8)}-`;
+  }
+
+  async provision(input: BranchInput): Promise<Record<string, unknown>> {
+    const prefix = OpenFaasProvisioner.prefixOf(input.run.runId);
+    const internalGateway = this.options.internalGatewayUrl ?? (isLoopback(this.options.gatewayUrl) ? this.options.gatewayUrl : 'http://gateway.openfaas:8080');
+    for (const name of LAB_FUNCTIONS) {
+      const deployment = {
+        service: `${prefix}${name}`,
+        image: `${this.options.imagePrefix ?? 'faas-benchmarker/'}${name}:${this.options.imageTag ?? 'latest'}`,
+        envVars: { FB_FUNCTION_PREFIX: prefix, FB_GATEWAY_URL: internalGateway },
+        labels: { 'faas-benchmarker/run': input.run.runId, 'com.openfaas.scale.zero': 'true' },
+      };
+      const answer = await this.call('POST', '/system/functions', deployment);
+      if (answer.status === 409) continue; // already there: a retried ProvisionFunctions
+      if (answer.status >= 500) throw new ProvisionTransientError(`gateway answered ${answer.status} deploying ${deployment.service}: ${answer.text.slice(0, 200)}`);
+      if (answer.status >= 300) throw new ProvisionFailedError(`gateway refused ${deployment.service} (${answer.status}): ${answer.text.slice(0, 300)}`);
+    }
+    return { gatewayUrl: this.options.gatewayUrl, functionPrefix: prefix, ready: false };
+  }
+
+  async check(input: BranchInput): Promise<{ ready: boolean; failed?: boolean; reason?: string } & Record<string, unknown>> {
+    const prefix = OpenFaasProvisioner.prefixOf(input.run.runId);
+    const answer = await this.call('GET', '/system/functions');
+    if (answer.status >= 300) return { ready: false, gatewayUrl: this.options.gatewayUrl, functionPrefix: prefix };
+    const listed = new Set((JSON.parse(answer.text) as { name?: string }[]).map((fn) => fn.name));
+    const missing = LAB_FUNCTIONS.filter((name) => !listed.has(`${prefix}${name}`));
+    if (missing.length) return { ready: false, gatewayUrl: this.options.gatewayUrl, functionPrefix: prefix, missing };
+    return { ready: true, gatewayUrl: this.options.gatewayUrl, functionPrefix: prefix };
+  }
+
+  async teardown(input: BranchInput): Promise<void> {
+    const prefix = OpenFaasProvisioner.prefixOf(input.run.runId);
+    const failures: string[] = [];
+    for (const name of LAB_FUNCTIONS) {
+      const answer = await this.call('DELETE', '/system/functions', { functionName: `${prefix}${name}` });
+      if (answer.status >= 300 && answer.status !== 404) failures.push(`${prefix}${name}: ${answer.status}`);
+    }
+    if (failures.length) throw new ProvisionTransientError(`could not remove ${failures.join(', ')}`);
+  }
+
+  private async call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; text: string }> {
+    try {
+      const answer = await request(new URL(path, this.options.gatewayUrl), {
+        method,
+        headers: this.headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headersTimeout: 30_000,
+        bodyTimeout: 30_000,
+      });
+      return { status: answer.statusCode, text: await answer.body.text() };
+    } catch (error) {
+      throw new ProvisionTransientError(`gateway ${this.options.gatewayUrl} unreachable: ${(error as Error).message}`);
+    }
+  }
+}
+
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
+}
