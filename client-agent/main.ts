@@ -5,7 +5,10 @@
  * (with the reason) to the control plane's callback endpoint. It never touches the results store
  * and never sees AWS credentials or the Step Functions task token: only a per-run callback secret.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
 import { z } from 'zod';
 import { findExperiment } from './experiment/registry';
 import { ResultsFileWriter } from './results-file/results-file';
@@ -21,11 +24,33 @@ const planSchema = z.object({
   gatewayUrl: z.string().url(),
   functionPrefix: z.string().optional(),
   resultsLocation: z.string().min(1),
+  resultsUploadUrl: z.string().url().optional(),
   callback: z.object({ url: z.string().url(), runId: z.string().min(1), secret: z.string().min(1) }),
   heartbeatIntervalMs: z.number().int().positive(),
 });
 
 export type AgentPlan = z.infer<typeof planSchema>;
+
+/** Where the agent writes rows: the plan's path, or a local file it uploads when the results go to S3. */
+function localResultsPath(plan: AgentPlan): string {
+  return plan.resultsUploadUrl ? join(tmpdir(), `faas-benchmarker-${plan.runId}.results.ndjson`) : plan.resultsLocation;
+}
+
+/** PUT the results file to its presigned URL (S3), a few times if the network blips. */
+export async function uploadResults(path: string, url: string): Promise<void> {
+  const body = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const answer = await request(url, { method: 'PUT', body, headers: { 'content-type': 'application/x-ndjson' } });
+      await answer.body.dump();
+      if (answer.statusCode >= 200 && answer.statusCode < 300) return;
+      throw new Error(`results upload answered ${answer.statusCode}`);
+    } catch (error) {
+      if (attempt >= 4) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    }
+  }
+}
 
 export async function runAgent(plan: AgentPlan, signal?: AbortSignal): Promise<void> {
   const callback = new CallbackClient(plan.callback);
@@ -47,7 +72,7 @@ export async function runAgent(plan: AgentPlan, signal?: AbortSignal): Promise<v
       gatewayUrl: plan.gatewayUrl,
       functionPrefix: plan.functionPrefix,
       platform: plan.platform,
-      writer: new ResultsFileWriter(plan.resultsLocation),
+      writer: new ResultsFileWriter(localResultsPath(plan)),
       onLog: (message) => console.log(message),
       onProgress: (p) => {
         latest = `${p.requests} requests, ${p.invocationRows} records, ${p.cold} cold, ${p.errors} errors, ${p.throttled} throttled, ${p.timeouts} timeouts, ${p.experimentRows} rows`;
@@ -56,6 +81,7 @@ export async function runAgent(plan: AgentPlan, signal?: AbortSignal): Promise<v
     });
     clearInterval(heartbeat);
     clearInterval(progress);
+    if (plan.resultsUploadUrl) await uploadResults(localResultsPath(plan), plan.resultsUploadUrl);
     await callback.success({ resultsLocation: plan.resultsLocation, invocations: written.invocations, experimentRows: written.experimentRows });
   } catch (error) {
     clearInterval(heartbeat);
@@ -63,6 +89,8 @@ export async function runAgent(plan: AgentPlan, signal?: AbortSignal): Promise<v
     const name = error instanceof Error ? error.name : 'Error';
     const message = error instanceof Error ? error.message : String(error);
     console.error(`${name}: ${message}`);
+    // What was collected before the failure is still worth keeping.
+    if (plan.resultsUploadUrl) await uploadResults(localResultsPath(plan), plan.resultsUploadUrl).catch(() => undefined);
     await callback.failure('AgentFailedError', `${name}: ${message}`);
     throw error;
   }

@@ -23,7 +23,7 @@ export class ResultsFileError extends Error {
   override name = 'ResultsFileError';
 }
 
-/** Read a results file back; a torn last line (the agent died mid-write) is skipped, any other bad line refused. */
+/** Read a results file back; a missing file has no rows. See {@link parseResultsText}. */
 export async function readResultsFile(path: string): Promise<{ invocations: InvocationRow[]; experimentRows: ExperimentRow[] }> {
   let text: string;
   try {
@@ -32,6 +32,11 @@ export async function readResultsFile(path: string): Promise<{ invocations: Invo
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { invocations: [], experimentRows: [] };
     throw error;
   }
+  return parseResultsText(text, path);
+}
+
+/** Parse a results file's text; a torn last line (the agent died mid-write) is skipped, any other bad line refused. */
+export function parseResultsText(text: string, source: string): { invocations: InvocationRow[]; experimentRows: ExperimentRow[] } {
   const lines = text.split('\n');
   const invocations: InvocationRow[] = [];
   const experimentRows: ExperimentRow[] = [];
@@ -42,11 +47,11 @@ export async function readResultsFile(path: string): Promise<{ invocations: Invo
       parsed = JSON.parse(line);
     } catch {
       if (index === lines.length - 1) continue;
-      throw new ResultsFileError(`${path}:${index + 1}: not a JSON line`);
+      throw new ResultsFileError(`${source}:${index + 1}: not a JSON line`);
     }
     if (parsed.i) invocations.push(parsed.i);
     else if (parsed.e) experimentRows.push(parsed.e);
-    else throw new ResultsFileError(`${path}:${index + 1}: neither an invocation nor an experiment row`);
+    else throw new ResultsFileError(`${source}:${index + 1}: neither an invocation nor an experiment row`);
   }
   return { invocations, experimentRows };
 }

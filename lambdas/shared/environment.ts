@@ -1,4 +1,6 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import { SqlCallbackRegistry } from '../../lib/callback/sql-registry';
+import { presignResultsUpload, readResultsFrom } from '../../lib/control-plane/results-transfer';
 import type { StepDependencies } from '../../lib/control-plane/steps';
 import { DataApiExecutor } from '../../lib/results/data-api-executor';
 import { SqlResultsStore } from '../../lib/results/sql-store';
@@ -65,6 +67,7 @@ export function stepDependenciesFromEnvironment(environment: ControlPlaneEnviron
     resumeTimeoutMs: 60_000,
   });
   const registry = new SqlCallbackRegistry(executor);
+  const s3 = new S3Client({ region: environment.region });
   return {
     store: new SqlResultsStore(executor),
     provisioners: {},
@@ -76,6 +79,8 @@ export function stepDependenciesFromEnvironment(environment: ControlPlaneEnviron
       },
     },
     resultsLocation: (runId) => `s3://${environment.resultsBucket}/raw/${runId}.ndjson`,
+    resultsUploadUrl: (location) => presignResultsUpload(s3, location, environment.agentTimeoutSeconds),
+    readResults: (location) => readResultsFrom(location, s3),
     heartbeatIntervalMs: 60_000,
   };
 }

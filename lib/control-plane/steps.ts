@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { readResultsFile } from '../../client-agent/results-file/results-file';
 import type { ResultsStore } from '../results/store';
+import type { ExperimentRow, InvocationRow } from '../results/types';
 import { failAbandonedLocalRuns } from './abandoned-runs';
 import { type ValidatedRunInput, validateRunInput } from './run-input';
 
@@ -54,8 +55,10 @@ export interface AgentPlan {
   gatewayUrl: string;
   /** Prefix of the run's deployed function names (`fb-1a2b3c4d-`), if they have one. */
   functionPrefix?: string;
-  /** Where the agent writes its raw results (a local path; AWS: a presigned S3 PUT). */
+  /** Where the run's raw results end up: a local path the agent writes, or an `s3://` URI. */
   resultsLocation: string;
+  /** For an `s3://` location: a presigned PUT the agent uploads its results file to when done. */
+  resultsUploadUrl?: string;
   callback: { url: string; runId: string; secret: string };
   heartbeatIntervalMs: number;
 }
@@ -74,6 +77,10 @@ export interface StepDependencies {
   callbacks: CallbackIssuer;
   /** Where a run's results go. */
   resultsLocation(runId: string): string;
+  /** A presigned upload URL for that location, where the agent cannot write it directly (S3). */
+  resultsUploadUrl?: (location: string) => Promise<string>;
+  /** Read an agent's results back. @default the local results file */
+  readResults?: (location: string) => Promise<{ invocations: InvocationRow[]; experimentRows: ExperimentRow[] }>;
   heartbeatIntervalMs: number;
 }
 
@@ -156,6 +163,8 @@ export function createSteps(deps: StepDependencies) {
       const callback = await deps.callbacks.issue(input.run.runId, input.taskToken);
       const gatewayUrl = input.functions?.gatewayUrl;
       if (typeof gatewayUrl !== 'string') throw new UnknownPlatformError(`run ${input.run.runId}: provisioning reported no gateway URL`);
+      const resultsLocation = deps.resultsLocation(input.run.runId);
+      const resultsUploadUrl = deps.resultsUploadUrl ? await deps.resultsUploadUrl(resultsLocation) : undefined;
       await client(input.run.platform).startAgent({
         runId: input.run.runId,
         experiment: input.experiment,
@@ -164,7 +173,8 @@ export function createSteps(deps: StepDependencies) {
         platform: input.run.platform === 'local' ? 'local' : 'openfaas',
         gatewayUrl,
         functionPrefix: typeof input.functions?.functionPrefix === 'string' ? input.functions.functionPrefix : undefined,
-        resultsLocation: deps.resultsLocation(input.run.runId),
+        resultsLocation,
+        ...(resultsUploadUrl ? { resultsUploadUrl } : {}),
         callback: { url: callback.url, runId: input.run.runId, secret: callback.secret },
         heartbeatIntervalMs: deps.heartbeatIntervalMs,
       });
@@ -173,7 +183,7 @@ export function createSteps(deps: StepDependencies) {
     /** Import the agent's results file; importing twice stores the rows once. */
     async CollectResults(input: { run: BranchRun; agent: AgentOutcome }): Promise<{ invocations: number; experimentRows: number }> {
       await deps.store.setRunStatus(input.run.runId, 'collecting');
-      const { invocations, experimentRows } = await readResultsFile(input.agent.resultsLocation);
+      const { invocations, experimentRows } = await (deps.readResults ?? readResultsFile)(input.agent.resultsLocation);
       await deps.store.importRunResults(input.run.runId, invocations, experimentRows);
       return { invocations: invocations.length, experimentRows: experimentRows.length };
     },

@@ -292,7 +292,7 @@ describe('Stack: ControlPlaneStack — IAM', () => {
   });
 
   it('lets only CollectResults read raw result files: s3:GetObject under raw/ and kms:Decrypt on the data key', () => {
-    const owners = [...policiesByOwner()].filter(([, statements]) => actionsOf(statements).some((action) => action.startsWith('s3:')));
+    const owners = [...policiesByOwner()].filter(([, statements]) => actionsOf(statements).includes('s3:GetObject'));
     expect(owners.map(([owner]) => owner)).toEqual(['CollectResults']);
     const statements = owners[0]?.[1] ?? [];
     const s3 = statements.filter((statement) => asArray(statement.Action).some((action) => action.startsWith('s3:')));
@@ -305,8 +305,20 @@ describe('Stack: ControlPlaneStack — IAM', () => {
     expect(statements).toContainEqual(
       expect.objectContaining({ Action: 'kms:Decrypt', Resource: { 'Fn::ImportValue': expect.stringMatching(/^Results:ExportsOutputFnGetAttDataKey\w+Arn/) } }),
     );
-    // StartAgent does not presign uploads yet, so it may not put objects.
-    expect(actionsOf(policiesByOwner().get('StartAgent') ?? [])).not.toContain('s3:PutObject');
+  });
+
+  it('lets only StartAgent put raw result files (it presigns the agent\'s upload): s3:PutObject under raw/ and encrypt with the data key', () => {
+    const owners = [...policiesByOwner()].filter(([, statements]) => actionsOf(statements).includes('s3:PutObject'));
+    expect(owners.map(([owner]) => owner)).toEqual(['StartAgent']);
+    const statements = owners[0]?.[1] ?? [];
+    expect(statements.filter((statement) => asArray(statement.Action).some((action) => action.startsWith('s3:')))).toEqual([
+      expect.objectContaining({
+        Action: 's3:PutObject',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::ImportValue': expect.stringMatching(/^Results:ExportsOutputFnGetAttResultsBucket\w+Arn/) }, '/raw/*']] },
+      }),
+    ]);
+    expect(actionsOf(statements)).toEqual(expect.arrayContaining(['kms:GenerateDataKey', 'kms:Encrypt']));
+    expect(actionsOf(statements)).not.toContain('s3:GetObject');
   });
 
   it('lets the callback Lambda SendTask* on this state machine only, and no one else', () => {
@@ -468,10 +480,14 @@ describe('cdk-nag AwsSolutions on the control-plane stack', () => {
           path: 'ControlPlane/CollectResults/Role/DefaultPolicy',
           id: expect.stringMatching(/^AwsSolutions-IAM5\[Resource::Results:ExportsOutputFnGetAttResultsBucket\w+Arn\w+\/raw\/\*\]$/),
         },
+        {
+          path: 'ControlPlane/StartAgent/Role/DefaultPolicy',
+          id: expect.stringMatching(/^AwsSolutions-IAM5\[Resource::Results:ExportsOutputFnGetAttResultsBucket\w+Arn\w+\/raw\/\*\]$/),
+        },
         { path: 'ControlPlane/MigrationsProviderRole/DefaultPolicy', id: `AwsSolutions-IAM5[Resource::<${logicalId(stack.node.findChild('MigrateSchema').node.findChild('Function'))}.Arn>:*]` },
         { path: 'ControlPlane/RunExperiment/Role/DefaultPolicy', id: 'AwsSolutions-IAM5[Resource::*]' },
       ]),
     );
-    expect(nag).toHaveLength(xray.length + 4);
+    expect(nag).toHaveLength(xray.length + 5);
   });
 });

@@ -63,8 +63,8 @@ export interface StepFunctionSpec {
   readonly description: string;
   /** Reads or writes the results database (runs, callbacks) through the Data API. */
   readonly resultsStore: boolean;
-  /** Access to the raw result files (`raw/*` of the results bucket). */
-  readonly rawResults?: 'read';
+  /** Access to the raw result files (`raw/*` of the results bucket): read them, or presign uploads of them. */
+  readonly rawResults?: 'read' | 'write';
   /** The Lambda's timeout when it is not the Task's (RunAgent waits far longer than StartAgent runs). */
   readonly timeoutSec?: number;
   readonly memorySizeMiB?: number;
@@ -77,9 +77,9 @@ export interface StepFunctionSpec {
  * - CheckFunctionsReady, ProvisionClient: only the platform's provisioner / client driver; the
  *   cloud ones (CloudFormation, Azure, SSM) are still to come and will bring their own grants.
  * - ReleaseLock: counts the branches' outcomes; the runs rows are finished by FinishRun.
- * - StartAgent: sets `running` and registers the callback (runs, callbacks). It does not presign
- *   an upload URL yet (`resultsLocation` is an `s3://` URI), so it gets no `s3:PutObject`; when it
- *   presigns, grant `bucket.grantPut(fn, 'raw/*')` here.
+ * - StartAgent: sets `running`, registers the callback (runs, callbacks) and presigns the PUT the
+ *   agent uploads its results file with, so it may put objects under `raw/` (a presigned URL only
+ *   carries its signer's permissions).
  * - CollectResults: reads the raw file (`raw/*`) and imports it.
  * Every step Lambda still gets the full environment, because lambdas/shared/environment.ts reads
  * all of it at module load.
@@ -94,6 +94,7 @@ export const STEP_FUNCTIONS = {
     entry: 'lambdas/steps/start-agent.ts',
     description: 'RunExperiment RunAgent: register the callback and start the client agent',
     resultsStore: true,
+    rawResults: 'write',
     timeoutSec: 120,
   },
   CollectResults: {
@@ -340,7 +341,8 @@ export class ControlPlaneStack extends Stack {
         environment: stepEnvironment,
       });
       if (spec.resultsStore) results.cluster.grantDataApiAccess(fn);
-      if (spec.rawResults === 'read') this.grantReadRawResults(fn, results);
+      if (spec.rawResults === 'read') this.grantRawResults(fn, results, 'read');
+      if (spec.rawResults === 'write') this.grantRawResults(fn, results, 'write');
       steps[name] = fn;
     }
     this.steps = steps;
@@ -458,14 +460,17 @@ export class ControlPlaneStack extends Stack {
   }
 
   /**
-   * `s3:GetObject` on the raw result files and `kms:Decrypt` on the bucket's key — what reading a run's file
-   * takes. Narrower than `bucket.grantRead(fn, 'raw/*')`, which adds `s3:GetObject*`, `s3:GetBucket*` and
-   * `s3:List*` (three more wildcard findings) that nothing here uses.
+   * Read: `s3:GetObject` on the raw result files and `kms:Decrypt` on the bucket's key — what
+   * reading a run's file takes. Write: `s3:PutObject` there and `kms:GenerateDataKey`/`Encrypt`,
+   * what a presigned upload signed by this function needs. Narrower than `bucket.grantRead/Put`,
+   * which add `s3:GetObject*`, `s3:GetBucket*`, `s3:List*`, `s3:Abort*` that nothing here uses.
    */
-  private grantReadRawResults(fn: ControlPlaneFunction, results: ControlPlaneResults): void {
+  private grantRawResults(fn: ControlPlaneFunction, results: ControlPlaneResults, access: 'read' | 'write'): void {
     const rawObjects = `${results.rawResultsPrefix}*`;
-    iam.Grant.addToPrincipal({ grantee: fn, actions: ['s3:GetObject'], resourceArns: [results.bucket.arnForObjects(rawObjects)] });
-    results.bucket.encryptionKey?.grantDecrypt(fn);
+    const action = access === 'read' ? 's3:GetObject' : 's3:PutObject';
+    iam.Grant.addToPrincipal({ grantee: fn, actions: [action], resourceArns: [results.bucket.arnForObjects(rawObjects)] });
+    if (access === 'read') results.bucket.encryptionKey?.grantDecrypt(fn);
+    else results.bucket.encryptionKey?.grant(fn, 'kms:GenerateDataKey', 'kms:Encrypt');
     // cdk-nag names the bucket ARN by its logical id in the same stack and by its export name across stacks.
     // `exportValue` is what CDK itself calls for the cross-stack reference, so this is that same export.
     const bucketStack = Stack.of(results.bucket);
@@ -478,8 +483,11 @@ export class ControlPlaneStack extends Stack {
       Validations.of(policy).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${bucketArn}/${rawObjects}]`,
         reason:
-          'Raw result files are keyed per run (raw/<runId>.ndjson), so reading them needs a wildcard; it is limited to ' +
-          's3:GetObject under the raw/ prefix of the results bucket.',
+          access === 'read'
+            ? 'Raw result files are keyed per run (raw/<runId>.ndjson), so reading them needs a wildcard; it is limited to ' +
+              's3:GetObject under the raw/ prefix of the results bucket.'
+            : 'Each run uploads its raw result file under its own key (raw/<runId>.ndjson) through a URL this function presigns, ' +
+              'so it needs s3:PutObject on a wildcard; it is limited to the raw/ prefix of the results bucket.',
       });
     }
   }
