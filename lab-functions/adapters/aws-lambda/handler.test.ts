@@ -112,6 +112,29 @@ describe('createLambdaHandler', () => {
   beforeEach(() => lambdaMock.reset());
   afterEach(() => vi.restoreAllMocks());
 
+  it('answers an API Gateway REST API proxy event (payload 1.0), as the per-run lab stack sends', async () => {
+    const handler = createLambdaHandler(function1, { env: ENV, logger: silentLogger(), lambdaClient: new LambdaClient({ region: 'eu-west-1' }) });
+    const restEvent = {
+      resource: '/fb-3f2a-function1',
+      path: '/fb-3f2a-function1',
+      httpMethod: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'key-not-logged' },
+      multiValueHeaders: {},
+      queryStringParameters: null,
+      multiValueQueryStringParameters: null,
+      pathParameters: null,
+      stageVariables: null,
+      requestContext: { accountId: '123456789012', apiId: 'abc123', stage: 'prod', httpMethod: 'POST', resourcePath: '/fb-3f2a-function1', requestId: 'r-1', identity: { sourceIp: '198.51.100.7', apiKey: 'key-not-logged' } },
+      body: Buffer.from('{"sleep":0.01}').toString('base64'),
+      isBase64Encoded: true,
+    };
+    const answer = await handler(restEvent as never, lambdaContext());
+    expect(answer.statusCode).toBe(200);
+    expect(rootOf(parseBody(answer))).toMatchObject({ function_name: 'function1', sleep: 0.01, platform: 'aws-lambda' });
+    const bad = await handler({ ...restEvent, body: '{"sleep":-1}', isBase64Encoded: false } as never, lambdaContext());
+    expect(bad.statusCode).toBe(400);
+  });
+
   it('answers an HTTP API v2 event with one record, cold and then warm', async () => {
     const logger = silentLogger();
     const info = vi.spyOn(logger, 'info');

@@ -5,6 +5,8 @@
  * - **API Gateway HTTP API, payload format 2.0** (also what a Lambda Function URL sends): an event
  *   with `version: '2.0'` and `requestContext.http`. The lab input is the JSON in `body`, which may
  *   be base64 (`isBase64Encoded`). An empty body is an empty input.
+ * - **API Gateway REST API proxy, payload format 1.0** (the per-run lab stack's API, which needs an
+ *   API key): an event with `resource`, `httpMethod` and `requestContext`; the body as above.
  * - **Direct invocation** (`aws lambda invoke`, the SDK's Invoke, and nested calls from another lab
  *   function): the event *is* the lab input object.
  *
@@ -130,10 +132,11 @@ export function createLambdaHandler(definition: LabFunctionDefinition, options: 
     invokeLambda(lambdaClient, deployedFunctionName(nameConfig, functionName), payload);
 
   const handler = async (event: unknown, context: LambdaContextLike): Promise<LambdaResponseEnvelope> => {
-    const trigger = isApiGatewayV2Event(event) ? 'http' : 'direct';
+    const http = isApiGatewayV2Event(event) || isApiGatewayRestEvent(event);
+    const trigger = http ? 'http' : 'direct';
     let response: LabResponse;
     try {
-      const body = isApiGatewayV2Event(event) ? parseJsonBody(decodeBody(event)) : event;
+      const body = http ? parseJsonBody(decodeBody(event)) : event;
       const memoryMb = memoryOf(context);
       response = await labFunction.handle(body, {
         platform: 'aws-lambda',
@@ -166,7 +169,27 @@ export function isApiGatewayV2Event(event: unknown): event is ApiGatewayV2Event 
   return candidate.version === '2.0' && typeof candidate.requestContext?.http === 'object' && candidate.requestContext.http !== null;
 }
 
-function decodeBody(event: ApiGatewayV2Event): string | undefined {
+/**
+ * Whether an event is an API Gateway REST API proxy event (payload format 1.0) — what the per-run
+ * lab stack's REST API (with its API key) sends.
+ */
+export function isApiGatewayRestEvent(event: unknown): event is ApiGatewayRestEvent {
+  if (typeof event !== 'object' || event === null) return false;
+  const candidate = event as { httpMethod?: unknown; requestContext?: unknown; resource?: unknown };
+  return typeof candidate.httpMethod === 'string' && typeof candidate.resource === 'string' && typeof candidate.requestContext === 'object' && candidate.requestContext !== null;
+}
+
+/** The parts of an API Gateway REST API proxy event (payload format 1.0) this adapter reads. */
+export interface ApiGatewayRestEvent {
+  resource: string;
+  httpMethod: string;
+  requestContext: Record<string, unknown>;
+  body?: string | null;
+  isBase64Encoded?: boolean;
+  [key: string]: unknown;
+}
+
+function decodeBody(event: ApiGatewayV2Event | ApiGatewayRestEvent): string | undefined {
   if (event.body === undefined || event.body === null) return undefined;
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }
