@@ -16,7 +16,8 @@ export interface StepHandlerOptions<Schema extends z.ZodType> {
   schema: Schema;
   run: (input: z.output<Schema>) => Promise<unknown>;
   logger?: Logger;
-  metrics?: Metrics;
+  /** CloudWatch metrics (EMF); `false` where there is no CloudWatch (the local control plane). */
+  metrics?: Metrics | false;
 }
 
 /**
@@ -27,7 +28,7 @@ export interface StepHandlerOptions<Schema extends z.ZodType> {
  */
 export function createStepHandler<Schema extends z.ZodType>(options: StepHandlerOptions<Schema>) {
   const logger = options.logger ?? new Logger({ serviceName: 'faas-benchmarker-control-plane' });
-  const metrics = options.metrics ?? new Metrics({ namespace: 'FaasBenchmarker', serviceName: 'control-plane' });
+  const metrics = options.metrics === false ? undefined : (options.metrics ?? new Metrics({ namespace: 'FaasBenchmarker', serviceName: 'control-plane' }));
   const handler = async (event: unknown): Promise<unknown> => {
     const parsed = options.schema.safeParse(event);
     if (!parsed.success) {
@@ -38,13 +39,14 @@ export function createStepHandler<Schema extends z.ZodType>(options: StepHandler
     try {
       const result = await options.run(parsed.data);
       logger.info('step done', { state: options.stateName, durationMs: Math.round(performance.now() - started) });
-      metrics.addMetric(`${options.stateName}Succeeded`, MetricUnit.Count, 1);
+      metrics?.addMetric(`${options.stateName}Succeeded`, MetricUnit.Count, 1);
       return result ?? null;
     } catch (error) {
       logger.warn('step failed', { state: options.stateName, errorType: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) });
-      metrics.addMetric(`${options.stateName}Failed`, MetricUnit.Count, 1);
+      metrics?.addMetric(`${options.stateName}Failed`, MetricUnit.Count, 1);
       throw error;
     }
   };
-  return middy(handler).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+  const wrapped = middy(handler).use(injectLambdaContext(logger));
+  return metrics ? wrapped.use(logMetrics(metrics)) : wrapped;
 }

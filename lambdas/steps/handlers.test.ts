@@ -1,3 +1,4 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientDriver, FunctionProvisioner } from '../../lib/control-plane/steps';
 import { openResultsStore } from '../../lib/results/open-store';
@@ -46,7 +47,7 @@ beforeAll(async () => {
     callbacks: { issue: async () => ({ url: 'http://127.0.0.1:1/callback', secret: 's' }) },
     resultsLocation: (runId) => `/tmp/${runId}.ndjson`,
     heartbeatIntervalMs: 1000,
-  });
+  }, { logger: new Logger({ serviceName: 'steps-test', logLevel: 'SILENT' }) });
 });
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import { acquireLockSchema, branchSchema, collectResultsSchema, releaseLockSchem
  * One Lambda handler per Task of RunExperiment, each a thin shell (middleware, zod) over the same
  * step code the local control plane runs.
  */
-export function createStepHandlers(deps: StepDependencies, options: { logger?: Logger; metrics?: Metrics } = {}) {
+export function createStepHandlers(deps: StepDependencies, options: { logger?: Logger; metrics?: Metrics | false } = {}) {
   const steps = createSteps(deps);
   const common = { logger: options.logger, metrics: options.metrics };
   return {

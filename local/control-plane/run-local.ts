@@ -5,7 +5,8 @@ import { InMemoryCallbackRegistry, registerCallback } from '../../lib/callback/r
 import { startLocalCallbackServer } from '../../lib/callback/local-callback-server';
 import type { RunInput } from '../../lib/control-plane/run-input';
 import { OpenFaasProvisioner, type OpenFaasProvisionerOptions } from '../../lib/control-plane/provisioners/openfaas';
-import { createSteps, type Steps } from '../../lib/control-plane/steps';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createStepHandlers, type StepHandlers, type StepName } from '../../lambdas/steps/handlers';
 import type { ResultsStore } from '../../lib/results/store';
 import type { RunRow } from '../../lib/results/types';
 import { LocalAgentDriver } from './local-agent-driver';
@@ -18,6 +19,21 @@ export const RUN_EXPERIMENT_ASL = join(__dirname, '..', '..', 'state-machines', 
 
 /** The Lambda-backed states of RunExperiment and the `${…FunctionArn}` each Resource names. */
 const LAMBDA_STATES = ['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CollectResults', 'Teardown', 'FinishRun', 'ReleaseLock'] as const;
+
+/** What a Lambda context carries, for a step handler run in this process. */
+function localLambdaContext(state: string) {
+  return {
+    functionName: `fb-${state}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:fb-${state}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/local/fb-${state}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 900_000,
+    callbackWaitsForEmptyEventLoop: false,
+  };
+}
 
 export interface LocalRunOptions {
   input: RunInput;
@@ -57,7 +73,7 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
   const callbackServer = await startLocalCallbackServer({ registry, broker });
   const provisioner = new LocalFunctionProvisioner();
   const driver = new LocalAgentDriver({ planDir: options.workDir, onOutput: options.onAgentOutput });
-  const steps: Steps = createSteps({
+  const lambdas: StepHandlers = createStepHandlers({
     store: options.store,
     provisioners: { local: provisioner, ...(options.openfaas ? { openfaas: new OpenFaasProvisioner(options.openfaas) } : {}) },
     clients: { local: driver, openfaas: driver },
@@ -69,9 +85,11 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
     },
     resultsLocation: (runId) => join(options.workDir, `${runId}.results.ndjson`),
     heartbeatIntervalMs: Math.max(50, Math.min(60_000, Math.floor(heartbeatMs / 3))),
-  });
+  }, { logger: new Logger({ serviceName: 'faas-benchmarker-local', logLevel: 'SILENT' }), metrics: false });
+  // Each Task runs the very Lambda handler AWS runs (middleware, input parsing and all).
+  const invokeLambda = (state: StepName, input: unknown) => (lambdas[state] as unknown as (event: unknown, context: unknown) => Promise<unknown>)(input, localLambdaContext(state));
   const handlers: Record<string, LocalTaskHandler> = {};
-  for (const state of LAMBDA_STATES) handlers[state] = (input) => (steps[state] as (input: unknown) => Promise<unknown>)(input);
+  for (const state of LAMBDA_STATES) handlers[state] = (input) => invokeLambda(state, input);
   const executionId = `arn:aws:states:local:000000000000:execution:RunExperiment:${randomUUID()}`;
   const onAbort = () => broker.failAll('RunAborted', 'the run was interrupted');
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -80,7 +98,7 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
       definitionFile: RUN_EXPERIMENT_ASL,
       substitutions: Object.fromEntries([...LAMBDA_STATES, 'StartAgent'].map((state) => [`${state}FunctionArn`, `arn:aws:lambda:local:000000000000:function:fb-${state}`])),
       handlers,
-      callbackHandlers: { RunAgent: (payload) => steps.StartAgent(payload as never) },
+      callbackHandlers: { RunAgent: async (payload) => void (await invokeLambda('StartAgent', payload)) },
       broker,
       input: options.input as never,
       executionId,
