@@ -23,12 +23,12 @@ afterAll(async () => {
 });
 
 /** This process's children that are agents or function instances (the ones a run may leave behind). */
-function runChildren(): number[] {
+function runChildren(pattern = /agent\.js|dist\/functions/): number[] {
   const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
   return execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
     .split('\n')
     .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
-    .filter((match): match is RegExpExecArray => match !== null && Number(match[2]) === process.pid && /agent\.js|dist\/functions/.test(match[3] ?? ''))
+    .filter((match): match is RegExpExecArray => match !== null && Number(match[2]) === process.pid && pattern.test(match[3] ?? ''))
     .map((match) => Number(match[1]));
 }
 
@@ -70,6 +70,41 @@ describe('RunExperiment through the local state machine', () => {
     expect(run?.reason).toMatch(/AgentFailedError: SearchLimitError: idle gap 300 s exceeds maxGapS 1 s/);
     expect(run?.status_history.map((change) => change.status)).toEqual(['starting', 'provisioning', 'running', 'destroying', 'failed']);
   }, 120_000);
+
+  it('an agent that stops sending heartbeats (frozen with SIGSTOP) times out; Teardown kills it and nothing is left', async () => {
+    let frozen: number[] = [];
+    const { execution, runs } = await runLocalControlPlane({
+      input: { experiment: 'coldstart-identifier', platforms: ['local'], params: { baselineCalls: 2 }, quick: true },
+      store,
+      workDir,
+      readinessPollMs: 20,
+      heartbeatTimeoutMs: 1500,
+      onAgentOutput: () => {
+        if (frozen.length) return;
+        frozen = runChildren(/agent\.js/).filter((pid) => isAlive(pid));
+        for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+      },
+    });
+    expect(frozen.length).toBeGreaterThan(0);
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'RunFailed' });
+    expect(runs[0]).toMatchObject({ status: 'failed', reason: expect.stringContaining('States.HeartbeatTimeout') });
+    expect(runs[0]?.status_history.map((change) => change.status)).toEqual(['starting', 'provisioning', 'running', 'destroying', 'failed']);
+    expect(frozen.filter(isAlive)).toEqual([]);
+    expect(runChildren().filter(isAlive)).toEqual([]);
+  }, 120_000);
+
+  it('provisioning that fails still tears down and ends the run failed with the reason', async () => {
+    const { execution, runs } = await runLocalControlPlane({
+      input: { experiment: 'linear-invocation', platforms: ['local'], params: { callsPerFunction: 1 }, quick: true, platformOptions: { maxInstances: 0 } },
+      store,
+      workDir,
+      readinessPollMs: 20,
+    });
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'RunFailed' });
+    expect(runs[0]).toMatchObject({ status: 'failed', reason: expect.stringContaining('InvalidPlatformOptionsError: maxInstances') });
+    expect(runs[0]?.status_history.map((change) => change.status)).toEqual(['starting', 'provisioning', 'destroying', 'failed']);
+    expect(runChildren().filter(isAlive)).toEqual([]);
+  }, 60_000);
 
   it('refuses a second concurrent run of the same experiment on the same platform', async () => {
     const input = { experiment: 'linear-invocation', platforms: ['local'], params: { callsPerFunction: 2 }, quick: true };
