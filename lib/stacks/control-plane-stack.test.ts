@@ -6,14 +6,15 @@
  * actions), the callback API, schedules, the migrations custom resource, and cdk-nag AwsSolutions
  * with every acknowledgement specific, reasoned and on the construct that has the finding.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { acknowledgements, findingsReport } from '../../test-support/cdk-nag';
 import { loadSchedules } from '../config/schedules';
 import { loadStageConfig } from '../config/stage';
 import { MIGRATIONS } from '../results/migrations';
@@ -77,41 +78,6 @@ interface Statement {
   Resource: unknown;
 }
 
-interface Acknowledgement {
-  path: string;
-  isStackOrApp: boolean;
-  id: string;
-  reason: string;
-}
-
-/** Every acknowledgement recorded with `Validations.of(x).acknowledge` in the tree, with where it was made. */
-function acknowledgements(root: IConstruct): Acknowledgement[] {
-  return root.node.findAll().flatMap((construct) =>
-    construct.node.metadata
-      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((entry) =>
-        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
-          path: construct.node.path,
-          isStackOrApp: Stack.isStack(construct) || construct === root,
-          id: id.replace(/^annotation::/i, ''),
-          reason,
-        })),
-      ),
-  );
-}
-
-/** The findings of a failed synth, one line each, from the validation report CDK writes next to the assembly. */
-function findingsReport(outdir: string, error: unknown): string {
-  const reportFile = join(outdir, 'validation-report.json');
-  if (!existsSync(reportFile)) return String(error);
-  const report = JSON.parse(readFileSync(reportFile, 'utf8')) as {
-    pluginReports: { violations: { ruleName: string; description: string; violatingConstructs?: { constructPath?: string }[] }[] }[];
-  };
-  return report.pluginReports
-    .flatMap((plugin) => plugin.violations)
-    .map((v) => `${v.ruleName} at ${(v.violatingConstructs ?? []).map((c) => c.constructPath).join(', ')}: ${v.description}`)
-    .join('\n');
-}
 
 const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 

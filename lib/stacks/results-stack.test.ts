@@ -1,11 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { acknowledgements, findingsReport } from '../../test-support/cdk-nag';
 import { loadStageConfig } from '../config/stage';
 import { RAW_RESULTS_PREFIX, RESULTS_DATABASE_NAME, ResultsStack, resultsStackProps } from './results-stack';
 
@@ -18,52 +18,6 @@ const TEST_CONTEXT = { 'aws:cdk:bundling-stacks': [] };
  */
 const TEST_APP_PROPS = { context: TEST_CONTEXT, builtinCloudFormationValidation: false };
 
-interface Acknowledgement {
-  path: string;
-  isStackOrApp: boolean;
-  id: string;
-  reason: string;
-}
-
-/** Every acknowledgement recorded with `Validations.of(x).acknowledge` in the tree, with where it was made. */
-function acknowledgements(root: IConstruct): Acknowledgement[] {
-  return root.node.findAll().flatMap((construct) =>
-    construct.node.metadata
-      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((entry) =>
-        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
-          path: construct.node.path,
-          isStackOrApp: Stack.isStack(construct) || construct === root,
-          id: id.replace(/^annotation::/i, ''),
-          reason,
-        })),
-      ),
-  );
-}
-
-/** The findings of a failed synth, one line each, from the validation report CDK writes next to the assembly. */
-function findingsReport(outdir: string, error: unknown): string {
-  const reportFile = join(outdir, 'validation-report.json');
-  if (!existsSync(reportFile)) return String(error);
-  const report = JSON.parse(readFileSync(reportFile, 'utf8')) as {
-    pluginReports: {
-      pluginName?: string;
-      violations: {
-        ruleName: string;
-        description: string;
-        violatingResources?: { resourceLogicalId?: string }[];
-        violatingConstructs?: { constructPath?: string }[];
-      }[];
-    }[];
-  };
-  return report.pluginReports
-    .flatMap((plugin) => plugin.violations)
-    .map((v) => {
-      const where = [...(v.violatingConstructs ?? []).map((c) => c.constructPath), ...(v.violatingResources ?? []).map((r) => r.resourceLogicalId)];
-      return `${v.ruleName} at ${[...new Set(where)].join(', ')}: ${v.description}`;
-    })
-    .join('\n');
-}
 
 // One app, one synth, shared by every assertion below.
 const app = new App(TEST_APP_PROPS);
