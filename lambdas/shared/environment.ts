@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SqlCallbackRegistry } from '../../lib/callback/sql-registry';
+import { importStagedRunResults, stageRunResultsForImport } from '../../lib/control-plane/aurora-import';
 import { presignResultsUpload, readResultsFrom } from '../../lib/control-plane/results-transfer';
 import type { StepDependencies } from '../../lib/control-plane/steps';
 import { DataApiExecutor } from '../../lib/results/data-api-executor';
@@ -68,8 +69,9 @@ export function stepDependenciesFromEnvironment(environment: ControlPlaneEnviron
   });
   const registry = new SqlCallbackRegistry(executor);
   const s3 = new S3Client({ region: environment.region });
+  const store = new SqlResultsStore(executor);
   return {
-    store: new SqlResultsStore(executor),
+    store,
     provisioners: {},
     clients: {},
     callbacks: {
@@ -81,6 +83,13 @@ export function stepDependenciesFromEnvironment(environment: ControlPlaneEnviron
     resultsLocation: (runId) => `s3://${environment.resultsBucket}/raw/${runId}.ndjson`,
     resultsUploadUrl: (location) => presignResultsUpload(s3, location, environment.agentTimeoutSeconds),
     readResults: (location) => readResultsFrom(location, s3),
+    // Aurora loads the rows itself from S3 (aws_s3.table_import_from_s3), in one transaction.
+    importResults: async (runId, location) => {
+      const rows = await readResultsFrom(location, s3);
+      const staged = await stageRunResultsForImport(s3, { bucket: environment.resultsBucket, runId, ...rows });
+      await importStagedRunResults(store, { ...staged, region: environment.region });
+      return { invocations: staged.invocationCount, experimentRows: staged.experimentRowCount };
+    },
     heartbeatIntervalMs: 60_000,
   };
 }

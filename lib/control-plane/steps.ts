@@ -81,6 +81,11 @@ export interface StepDependencies {
   resultsUploadUrl?: (location: string) => Promise<string>;
   /** Read an agent's results back. @default the local results file */
   readResults?: (location: string) => Promise<{ invocations: InvocationRow[]; experimentRows: ExperimentRow[] }>;
+  /**
+   * Import a run's results in bulk where the database loads them itself (Aurora:
+   * `aws_s3.table_import_from_s3`). @default read them, then `store.importRunResults` (COPY)
+   */
+  importResults?: (runId: string, location: string) => Promise<{ invocations: number; experimentRows: number }>;
   heartbeatIntervalMs: number;
 }
 
@@ -183,6 +188,7 @@ export function createSteps(deps: StepDependencies) {
     /** Import the agent's results file; importing twice stores the rows once. */
     async CollectResults(input: { run: BranchRun; agent: AgentOutcome }): Promise<{ invocations: number; experimentRows: number }> {
       await deps.store.setRunStatus(input.run.runId, 'collecting');
+      if (deps.importResults) return deps.importResults(input.run.runId, input.agent.resultsLocation);
       const { invocations, experimentRows } = await (deps.readResults ?? readResultsFile)(input.agent.resultsLocation);
       await deps.store.importRunResults(input.run.runId, invocations, experimentRows);
       return { invocations: invocations.length, experimentRows: experimentRows.length };

@@ -264,7 +264,7 @@ describe('Stack: ControlPlaneStack — IAM', () => {
     const s3 = statements.filter((statement) => asArray(statement.Action).some((action) => action.startsWith('s3:')));
     expect(s3).toEqual([
       expect.objectContaining({
-        Action: 's3:GetObject',
+        Action: ['s3:GetObject', 's3:PutObject'],
         Resource: { 'Fn::Join': ['', [{ 'Fn::ImportValue': expect.stringMatching(/^Results:ExportsOutputFnGetAttResultsBucket\w+Arn/) }, '/raw/*']] },
       }),
     ]);
@@ -273,10 +273,10 @@ describe('Stack: ControlPlaneStack — IAM', () => {
     );
   });
 
-  it('lets only StartAgent put raw result files (it presigns the agent\'s upload): s3:PutObject under raw/ and encrypt with the data key', () => {
+  it('lets StartAgent (it presigns the agent\'s upload) and CollectResults (it stages Aurora\'s import) put raw result files, and no one else', () => {
     const owners = [...policiesByOwner()].filter(([, statements]) => actionsOf(statements).includes('s3:PutObject'));
-    expect(owners.map(([owner]) => owner)).toEqual(['StartAgent']);
-    const statements = owners[0]?.[1] ?? [];
+    expect(owners.map(([owner]) => owner).sort()).toEqual(['CollectResults', 'StartAgent']);
+    const statements = policiesByOwner().get('StartAgent') ?? [];
     expect(statements.filter((statement) => asArray(statement.Action).some((action) => action.startsWith('s3:')))).toEqual([
       expect.objectContaining({
         Action: 's3:PutObject',

@@ -63,8 +63,8 @@ export interface StepFunctionSpec {
   readonly description: string;
   /** Reads or writes the results database (runs, callbacks) through the Data API. */
   readonly resultsStore: boolean;
-  /** Access to the raw result files (`raw/*` of the results bucket): read them, or presign uploads of them. */
-  readonly rawResults?: 'read' | 'write';
+  /** Access to the raw result files (`raw/*` of the results bucket): read them, write them (or presign uploads), or both. */
+  readonly rawResults?: 'read' | 'write' | 'read-write';
   /** The Lambda's timeout when it is not the Task's (RunAgent waits far longer than StartAgent runs). */
   readonly timeoutSec?: number;
   readonly memorySizeMiB?: number;
@@ -80,7 +80,8 @@ export interface StepFunctionSpec {
  * - StartAgent: sets `running`, registers the callback (runs, callbacks) and presigns the PUT the
  *   agent uploads its results file with, so it may put objects under `raw/` (a presigned URL only
  *   carries its signer's permissions).
- * - CollectResults: reads the raw file (`raw/*`) and imports it.
+ * - CollectResults: reads the agent's raw file, stages it as COPY TEXT files under `raw/<run>/`
+ *   and has Aurora load them (`aws_s3.table_import_from_s3`, through the cluster's S3 import role).
  * Every step Lambda still gets the full environment, because lambdas/shared/environment.ts reads
  * all of it at module load.
  */
@@ -101,7 +102,7 @@ export const STEP_FUNCTIONS = {
     entry: 'lambdas/steps/collect-results.ts',
     description: 'RunExperiment CollectResults: import the raw results file',
     resultsStore: true,
-    rawResults: 'read',
+    rawResults: 'read-write',
     memorySizeMiB: 1024,
   },
   Teardown: { entry: 'lambdas/steps/teardown.ts', description: 'RunExperiment Teardown: delete what the branch made', resultsStore: true },
@@ -341,8 +342,7 @@ export class ControlPlaneStack extends Stack {
         environment: stepEnvironment,
       });
       if (spec.resultsStore) results.cluster.grantDataApiAccess(fn);
-      if (spec.rawResults === 'read') this.grantRawResults(fn, results, 'read');
-      if (spec.rawResults === 'write') this.grantRawResults(fn, results, 'write');
+      if (spec.rawResults) this.grantRawResults(fn, results, spec.rawResults);
       steps[name] = fn;
     }
     this.steps = steps;
@@ -465,12 +465,14 @@ export class ControlPlaneStack extends Stack {
    * what a presigned upload signed by this function needs. Narrower than `bucket.grantRead/Put`,
    * which add `s3:GetObject*`, `s3:GetBucket*`, `s3:List*`, `s3:Abort*` that nothing here uses.
    */
-  private grantRawResults(fn: ControlPlaneFunction, results: ControlPlaneResults, access: 'read' | 'write'): void {
+  private grantRawResults(fn: ControlPlaneFunction, results: ControlPlaneResults, access: 'read' | 'write' | 'read-write'): void {
     const rawObjects = `${results.rawResultsPrefix}*`;
-    const action = access === 'read' ? 's3:GetObject' : 's3:PutObject';
-    iam.Grant.addToPrincipal({ grantee: fn, actions: [action], resourceArns: [results.bucket.arnForObjects(rawObjects)] });
-    if (access === 'read') results.bucket.encryptionKey?.grantDecrypt(fn);
-    else results.bucket.encryptionKey?.grant(fn, 'kms:GenerateDataKey', 'kms:Encrypt');
+    const reads = access !== 'write';
+    const writes = access !== 'read';
+    const actions = [...(reads ? ['s3:GetObject'] : []), ...(writes ? ['s3:PutObject'] : [])];
+    iam.Grant.addToPrincipal({ grantee: fn, actions, resourceArns: [results.bucket.arnForObjects(rawObjects)] });
+    if (reads) results.bucket.encryptionKey?.grantDecrypt(fn);
+    if (writes) results.bucket.encryptionKey?.grant(fn, 'kms:GenerateDataKey', 'kms:Encrypt');
     // cdk-nag names the bucket ARN by its logical id in the same stack and by its export name across stacks.
     // `exportValue` is what CDK itself calls for the cross-stack reference, so this is that same export.
     const bucketStack = Stack.of(results.bucket);
@@ -478,17 +480,15 @@ export class ControlPlaneStack extends Stack {
       bucketStack === this
         ? `<${this.getLogicalId(results.bucket.node.defaultChild as CfnElement)}.Arn>`
         : (this.resolve(bucketStack.exportValue(results.bucket.bucketArn)) as { 'Fn::ImportValue': string })['Fn::ImportValue'];
+    const reasons = {
+      read: 'Raw result files are keyed per run (raw/<runId>.ndjson), so reading them needs a wildcard; it is limited to s3:GetObject under the raw/ prefix of the results bucket.',
+      write:
+        'Each run uploads its raw result file under its own key (raw/<runId>.ndjson) through a URL this function presigns, so it needs s3:PutObject on a wildcard; it is limited to the raw/ prefix of the results bucket.',
+      'read-write':
+        "Each run's raw file (raw/<runId>.ndjson) is read and its COPY TEXT files for Aurora's S3 import are written under raw/<runId>/, keys made per run; limited to s3:GetObject and s3:PutObject under the raw/ prefix of the results bucket.",
+    };
     const policy = fn.role.node.tryFindChild('DefaultPolicy');
-    if (policy) {
-      Validations.of(policy).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${bucketArn}/${rawObjects}]`,
-        reason:
-          access === 'read'
-            ? 'Raw result files are keyed per run (raw/<runId>.ndjson), so reading them needs a wildcard; it is limited to ' +
-              's3:GetObject under the raw/ prefix of the results bucket.'
-            : 'Each run uploads its raw result file under its own key (raw/<runId>.ndjson) through a URL this function presigns, ' +
-              'so it needs s3:PutObject on a wildcard; it is limited to the raw/ prefix of the results bucket.',
-      });
-    }
+    if (policy) Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Resource::${bucketArn}/${rawObjects}]`, reason: reasons[access] });
   }
+
 }
