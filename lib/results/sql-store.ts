@@ -112,11 +112,14 @@ export interface SqlResultsStoreOptions {
   now?: () => Date;
   /** Rows per COPY chunk. Default 2,000. */
   copyChunkRows?: number;
+  /** Rows per page when reading a run's rows back (keyset paging). Default 1,000. */
+  readPageRows?: number;
 }
 
 export class SqlResultsStore implements ResultsStore {
   private readonly now: () => Date;
   private readonly copyChunkRows: number;
+  private readonly readPageRows: number;
 
   constructor(
     /** The driver; exposed for tests and maintenance scripts. */
@@ -125,6 +128,9 @@ export class SqlResultsStore implements ResultsStore {
   ) {
     this.now = options.now ?? (() => new Date());
     this.copyChunkRows = options.copyChunkRows ?? DEFAULT_ROWS_PER_CHUNK;
+    const pageRows = options.readPageRows ?? 1000;
+    if (!(Number.isInteger(pageRows) && pageRows > 0)) throw new RangeError(`readPageRows must be a positive integer, got ${pageRows}`);
+    this.readPageRows = pageRows;
   }
 
   async migrate(): Promise<void> {
@@ -382,29 +388,45 @@ export class SqlResultsStore implements ResultsStore {
   }
 
   async experimentRows(runId: string): Promise<Record<string, Record<string, unknown>[]>> {
-    const { rows } = await this.executor.query<{ table_name: string; data: unknown }>(
-      'select table_name, data from experiment_rows where run_id = $1 order by table_name, seq',
-      [runId],
-    );
     const grouped: Record<string, Record<string, unknown>[]> = {};
-    for (const row of rows) {
-      const list = grouped[row.table_name] ?? [];
-      grouped[row.table_name] = list;
-      list.push(jsonOf(row.data) as Record<string, unknown>);
+    let after = { table: '', seq: -1 };
+    for (;;) {
+      // Keyset pages: the Data API answers at most 1 MiB per statement, so no read may be unbounded.
+      const { rows } = await this.executor.query<{ table_name: string; seq: number; data: unknown }>(
+        `select table_name, seq, data from experiment_rows
+         where run_id = $1 and (table_name, seq) > ($2, $3)
+         order by table_name, seq limit ${this.readPageRows}`,
+        [runId, after.table, after.seq],
+      );
+      for (const row of rows) {
+        const list = grouped[row.table_name] ?? [];
+        grouped[row.table_name] = list;
+        list.push(jsonOf(row.data) as Record<string, unknown>);
+      }
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < this.readPageRows) return grouped;
+      after = { table: last.table_name, seq: Number(last.seq) };
     }
-    return grouped;
   }
 
   async invocations(runId: string): Promise<InvocationRow[]> {
-    const { rows } = await this.executor.query<Record<string, unknown>>(
-      `select ${INVOCATION_COPY_COLUMNS.map((column) => column.name).join(', ')} from invocations where run_id = $1 order by seq`,
-      [runId],
-    );
-    return rows.map((raw) => {
-      const row: Record<string, unknown> = {};
-      for (const { name, type } of INVOCATION_COPY_COLUMNS) row[name] = fromSql(raw[name], type);
-      return row as unknown as InvocationRow;
-    });
+    const result: InvocationRow[] = [];
+    let afterSeq = -1;
+    for (;;) {
+      const { rows } = await this.executor.query<Record<string, unknown>>(
+        `select ${INVOCATION_COPY_COLUMNS.map((column) => column.name).join(', ')} from invocations
+         where run_id = $1 and seq > $2 order by seq limit ${this.readPageRows}`,
+        [runId, afterSeq],
+      );
+      for (const raw of rows) {
+        const row: Record<string, unknown> = {};
+        for (const { name, type } of INVOCATION_COPY_COLUMNS) row[name] = fromSql(raw[name], type);
+        result.push(row as unknown as InvocationRow);
+      }
+      const last = result[result.length - 1];
+      if (!last || rows.length < this.readPageRows) return result;
+      afterSeq = last.seq;
+    }
   }
 
   close(): Promise<void> {
