@@ -9,27 +9,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { z } from 'zod';
 import { findExperiment } from './experiment/registry';
 import { ResultsFileWriter } from './results-file/results-file';
 import { runAgentExperiment } from './run/agent-run';
 import { CallbackClient } from './callback-client';
+import { type AgentPlan, planSchema } from './plan';
 
-const planSchema = z.object({
-  runId: z.string().min(1),
-  experiment: z.string().min(1),
-  params: z.record(z.string(), z.unknown()),
-  quick: z.boolean(),
-  platform: z.enum(['local', 'openfaas']),
-  gatewayUrl: z.string().url(),
-  functionPrefix: z.string().optional(),
-  resultsLocation: z.string().min(1),
-  resultsUploadUrl: z.string().url().optional(),
-  callback: z.object({ url: z.string().url(), runId: z.string().min(1), secret: z.string().min(1) }),
-  heartbeatIntervalMs: z.number().int().positive(),
-});
-
-export type AgentPlan = z.infer<typeof planSchema>;
 
 /** Where the agent writes rows: the plan's path, or a local file it uploads when the results go to S3. */
 function localResultsPath(plan: AgentPlan): string {

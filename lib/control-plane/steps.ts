@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { readResultsFile } from '../../client-agent/results-file/results-file';
+import type { AgentPlan } from '../../client-agent/plan';
 import type { ResultsStore } from '../results/store';
 import type { ExperimentRow, InvocationRow } from '../results/types';
 import { failAbandonedLocalRuns } from './abandoned-runs';
@@ -45,23 +46,8 @@ export interface CallbackIssuer {
   issue(runId: string, taskToken: string): Promise<{ url: string; secret: string }>;
 }
 
-/** Everything the agent needs to run its part, sent to it by RunAgent. */
-export interface AgentPlan {
-  runId: string;
-  experiment: string;
-  params: Record<string, unknown>;
-  quick: boolean;
-  platform: 'local' | 'openfaas';
-  gatewayUrl: string;
-  /** Prefix of the run's deployed function names (`fb-1a2b3c4d-`), if they have one. */
-  functionPrefix?: string;
-  /** Where the run's raw results end up: a local path the agent writes, or an `s3://` URI. */
-  resultsLocation: string;
-  /** For an `s3://` location: a presigned PUT the agent uploads its results file to when done. */
-  resultsUploadUrl?: string;
-  callback: { url: string; runId: string; secret: string };
-  heartbeatIntervalMs: number;
-}
+/** Everything the agent needs to run its part, sent to it by RunAgent (client-agent/plan.ts). */
+export type { AgentPlan } from '../../client-agent/plan';
 
 /** What the agent reports with its success callback. */
 export interface AgentOutcome {

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+/**
+ * What the control plane sends the agent (RunAgent → StartAgent → the client driver): the one
+ * contract between the two, validated by the agent when it starts.
+ */
+export const planSchema = z.object({
+  runId: z.string().min(1),
+  experiment: z.string().min(1),
+  params: z.record(z.string(), z.unknown()),
+  quick: z.boolean(),
+  platform: z.enum(['local', 'openfaas']),
+  gatewayUrl: z.string().url(),
+  functionPrefix: z.string().optional(),
+  resultsLocation: z.string().min(1),
+  resultsUploadUrl: z.string().url().optional(),
+  callback: z.object({ url: z.string().url(), runId: z.string().min(1), secret: z.string().min(1) }),
+  heartbeatIntervalMs: z.number().int().positive(),
+});
+
+/** The agent's plan. */
+export type AgentPlan = z.infer<typeof planSchema>;
