@@ -40,6 +40,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PGlite, types } from '@electric-sql/pglite';
+import { nonCodeEnd } from '../lib/results/sql-lexer';
 
 export type FakeDataApiOperation = 'Execute' | 'BatchExecute' | 'BeginTransaction' | 'CommitTransaction' | 'RollbackTransaction';
 
@@ -583,46 +584,17 @@ export function replaceNamedParameters(sql: string, replace: (name: string) => s
   while (i < sql.length) {
     const ch = sql[i] as string;
     const next = sql[i + 1];
-    let end = i + 1;
-    if (ch === "'" || ch === '"') {
-      const escapes = ch === "'" && /[eE]/.test(sql[i - 1] ?? '') && !/[\w$]/.test(sql[i - 2] ?? ' ');
-      while (end < sql.length) {
-        if (escapes && sql[end] === '\\') end += 2;
-        else if (sql[end] === ch) {
-          if (sql[end + 1] === ch) end += 2;
-          else break;
-        } else end++;
-      }
-      end++;
-    } else if (ch === '-' && next === '-') {
-      end = sql.indexOf('\n', i);
-      if (end < 0) end = sql.length;
-    } else if (ch === '/' && next === '*') {
-      let depth = 1;
-      end = i + 2;
-      while (end < sql.length && depth > 0) {
-        if (sql.startsWith('/*', end)) {
-          depth++;
-          end += 2;
-        } else if (sql.startsWith('*/', end)) {
-          depth--;
-          end += 2;
-        } else end++;
-      }
-    } else if (ch === '$' && !/[\w$]/.test(sql[i - 1] ?? ' ')) {
-      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i))?.[0];
-      if (tag) {
-        const close = sql.indexOf(tag, i + tag.length);
-        end = close < 0 ? sql.length : close + tag.length;
-      }
-    } else if (ch === ':' && next === ':') {
-      end = i + 2;
-    } else if (ch === ':') {
-      const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i + 1))?.[0];
-      if (name) {
-        out += replace(name);
-        i += 1 + name.length;
-        continue;
+    let end = nonCodeEnd(sql, i);
+    if (end < 0) {
+      end = i + 1;
+      if (ch === ':' && next === ':') end = i + 2;
+      else if (ch === ':') {
+        const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i + 1))?.[0];
+        if (name) {
+          out += replace(name);
+          i += 1 + name.length;
+          continue;
+        }
       }
     }
     out += sql.slice(i, end);

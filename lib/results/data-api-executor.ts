@@ -58,6 +58,7 @@ import {
 } from '@aws-sdk/client-rds-data';
 import { isConnectionError, ResultsStoreError, ResultsStoreUnavailableError } from './errors';
 import { type CopyText, copyChunks, type SqlExecutor, type SqlQueryable } from './sql-executor';
+import { nonCodeEnd } from './sql-lexer';
 
 export interface DataApiExecutorOptions {
   /** The client to use; one is created (for `region`) when absent, and destroyed by close(). */
@@ -397,33 +398,7 @@ export function toNamedParameters(sql: string, parameterCount: number): string {
   while (i < sql.length) {
     const ch = sql[i] as string;
     const next = sql[i + 1];
-    let end = i + 1;
-    if (ch === "'" || ch === '"') {
-      const escapes = ch === "'" && /[eE]/.test(sql[i - 1] ?? '') && !/[\w$]/.test(sql[i - 2] ?? ' ');
-      while (end < sql.length) {
-        if (escapes && sql[end] === '\\') end += 2;
-        else if (sql[end] === ch) {
-          if (sql[end + 1] === ch) end += 2;
-          else break;
-        } else end++;
-      }
-      end++;
-    } else if (ch === '-' && next === '-') {
-      end = sql.indexOf('\n', i);
-      if (end < 0) end = sql.length;
-    } else if (ch === '/' && next === '*') {
-      let depth = 1;
-      end = i + 2;
-      while (end < sql.length && depth > 0) {
-        if (sql.startsWith('/*', end)) {
-          depth++;
-          end += 2;
-        } else if (sql.startsWith('*/', end)) {
-          depth--;
-          end += 2;
-        } else end++;
-      }
-    } else if (ch === '$' && !/[\w$]/.test(sql[i - 1] ?? ' ')) {
+    if (ch === '$' && !/[\w$]/.test(sql[i - 1] ?? ' ')) {
       const number = /^\$(\d+)/.exec(sql.slice(i));
       if (number) {
         const n = Number(number[1]);
@@ -432,15 +407,14 @@ export function toNamedParameters(sql: string, parameterCount: number): string {
         i += number[0].length;
         continue;
       }
-      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i))?.[0];
-      if (tag) {
-        const close = sql.indexOf(tag, i + tag.length);
-        end = close < 0 ? sql.length : close + tag.length;
+    }
+    let end = nonCodeEnd(sql, i);
+    if (end < 0) {
+      end = i + 1;
+      if (ch === ':' && next === ':') end = i + 2;
+      else if (ch === ':' && /[A-Za-z_]/.test(next ?? '')) {
+        throw new Error(`SQL contains ${JSON.stringify(sql.slice(i, i + 20))}, which the Data API would read as a named parameter`);
       }
-    } else if (ch === ':' && next === ':') {
-      end = i + 2;
-    } else if (ch === ':' && /[A-Za-z_]/.test(next ?? '')) {
-      throw new Error(`SQL contains ${JSON.stringify(sql.slice(i, i + 20))}, which the Data API would read as a named parameter`);
     }
     out += sql.slice(i, end);
     i = end;
