@@ -175,15 +175,8 @@ export class Invoker {
   }
 
   /** One invocation, timed. Never rejects for a platform or network failure: those are answers. */
-  invoke(functionName: string, payload: unknown): Promise<TimedAnswer> {
-    let target: Target;
-    let body: Buffer;
-    try {
-      target = this.#target(functionName);
-      body = encode(payload);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async invoke(functionName: string, payload: unknown): Promise<TimedAnswer> {
+    const { target, body } = this.#prepare(functionName, payload);
     return new Promise<TimedAnswer>((resolve) => new Call(this.#context, target, body, resolve).start());
   }
 
@@ -193,16 +186,9 @@ export class Invoker {
    * {@link warm} with `n` first so each finds one; those beyond go through undici). Answers come
    * back in request order.
    */
-  invokeConcurrently(functionName: string, n: number, payload: unknown): Promise<TimedAnswer[]> {
-    if (!Number.isInteger(n) || n < 1) return Promise.reject(new RangeError(`invokeConcurrently needs a positive integer count, got ${n}`));
-    let target: Target;
-    let body: Buffer;
-    try {
-      target = this.#target(functionName);
-      body = encode(payload);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async invokeConcurrently(functionName: string, n: number, payload: unknown): Promise<TimedAnswer[]> {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`invokeConcurrently needs a positive integer count, got ${n}`);
+    const { target, body } = this.#prepare(functionName, payload);
     const calls: Call[] = new Array(n);
     const answers: Promise<TimedAnswer>[] = new Array(n);
     for (let i = 0; i < n; i++) {
@@ -239,6 +225,11 @@ export class Invoker {
       entry.running += raw.busy;
     }
     return result;
+  }
+
+  /** The function's target and the encoded payload; throws (so the call rejects) for an unknown function or bad payload. */
+  #prepare(functionName: string, payload: unknown): { target: Target; body: Buffer } {
+    return { target: this.#target(functionName), body: encode(payload) };
   }
 
   #target(functionName: string): Target {
