@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Stack, Validations } from 'aws-cdk-lib';
+import { type App, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 
 /** One `Validations.of(x).acknowledge` made in a construct tree, and where. */
@@ -48,4 +49,18 @@ export function findingsReport(outdir: string, error: unknown): string {
       return `${v.ruleName} at ${[...new Set(where)].join(', ')}: ${v.description}`;
     })
     .join('\n');
+}
+
+/**
+ * Synthesize an app that has cdk-nag as a validation plugin: the stack's template (written before
+ * the plugins run, so it is there even when nag fails) and, when synth failed, the findings.
+ */
+export function synthWithNag(app: App, stack: Stack): { template: Template; failure: string | undefined } {
+  let failure: string | undefined;
+  try {
+    app.synth();
+  } catch (error) {
+    failure = findingsReport(app.outdir, error);
+  }
+  return { template: Template.fromJSON(JSON.parse(readFileSync(join(app.outdir, stack.templateFile), 'utf8'))), failure };
 }

@@ -7,14 +7,13 @@
  * with every acknowledgement specific, reasoned and on the construct that has the finding.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { acknowledgements, findingsReport } from '../../test-support/cdk-nag';
+import { acknowledgements, synthWithNag } from '../../test-support/cdk-nag';
 import { loadSchedules } from '../config/schedules';
 import { loadStageConfig } from '../config/stage';
 import { MIGRATIONS } from '../results/migrations';
@@ -115,13 +114,7 @@ function actionsOf(statements: Statement[]): string[] {
 }
 
 beforeAll(() => {
-  try {
-    app.synth();
-  } catch (error) {
-    synthFailure = findingsReport(app.outdir, error);
-  }
-  // The template is written before the validation plugins run, so it is there even when nag fails.
-  template = Template.fromJSON(JSON.parse(readFileSync(join(app.outdir, stack.templateFile), 'utf8')));
+  ({ template, failure: synthFailure } = synthWithNag(app, stack));
 });
 
 describe('Stack: ControlPlaneStack — state machine', () => {

@@ -5,7 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { acknowledgements, findingsReport } from '../../test-support/cdk-nag';
+import { acknowledgements, synthWithNag } from '../../test-support/cdk-nag';
 import { loadStageConfig } from '../config/stage';
 import { RAW_RESULTS_PREFIX, RESULTS_DATABASE_NAME, ResultsStack, resultsStackProps } from './results-stack';
 
@@ -27,13 +27,7 @@ let synthFailure: string | undefined;
 let template: Template;
 
 beforeAll(() => {
-  try {
-    app.synth();
-  } catch (error) {
-    synthFailure = findingsReport(app.outdir, error);
-  }
-  // The template is written before the validation plugins run, so it is there even when nag fails.
-  template = Template.fromJSON(JSON.parse(readFileSync(join(app.outdir, stack.templateFile), 'utf8')));
+  ({ template, failure: synthFailure } = synthWithNag(app, stack));
 });
 
 describe('Stack: ResultsStack', () => {
