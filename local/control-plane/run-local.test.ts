@@ -78,7 +78,8 @@ describe('RunExperiment through the local state machine', () => {
       store,
       workDir,
       readinessPollMs: 20,
-      heartbeatTimeoutMs: 1500,
+      // Long enough for a loaded machine to start the agent (tsx) before its first heartbeat.
+      heartbeatTimeoutMs: 5000,
       onAgentOutput: () => {
         if (frozen.length) return;
         frozen = runChildren(/agent\.js/).filter((pid) => isAlive(pid));
