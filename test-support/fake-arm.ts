@@ -56,7 +56,24 @@ export interface FakeArmFailure {
   code?: string;
 }
 
+/** What a route module gets for one request (see `FakeArmOptions.routes`). */
+export interface FakeArmRouteContext {
+  method: string;
+  url: URL;
+  body: unknown;
+  /** `https://127.0.0.1:<port>`, for operation URLs. */
+  base: string;
+  res: ServerResponse;
+  send(status: number, body?: unknown, headers?: Record<string, string>): void;
+  armError(status: number, code: string, message: string): void;
+}
+
+/** Answers a request it knows (and returns true), else returns false for the next route. */
+export type FakeArmRoute = (context: FakeArmRouteContext) => boolean;
+
 export interface FakeArmOptions {
+  /** More routes (resource groups, deployments, …), tried in order before the VM routes. */
+  routes?: FakeArmRoute[];
   /** Power state of each VM (`'running'`, `'deallocated'`, `'stopped'`, …), by `<resourceGroup>/<vmName>`. Unknown VMs answer 404. */
   vms?: Record<string, string>;
   /** Message of the Run Command result (`runShellScriptOutput` formats one). @default a successful run with empty stdout */
@@ -157,6 +174,17 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
         .catch((error: unknown) => armError(res, 500, 'FakeArmError', String(error)));
       return;
     }
+
+    const context: FakeArmRouteContext = {
+      method,
+      url,
+      body,
+      base,
+      res,
+      send: (status, answer, headers) => send(res, status, answer, headers),
+      armError: (status, code, message) => armError(res, status, code, message),
+    };
+    for (const route of options.routes ?? []) if (route(context)) return;
 
     const match = VM_PATH.exec(url.pathname);
     if (!match) return armError(res, 404, 'InvalidResourceType', `fake ARM: no route for ${method} ${url.pathname}`);
