@@ -21,27 +21,39 @@
  */
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { buildAgentBundle } from '../client-agent/build';
+import { buildFunctions } from '../lab-functions/build';
 import { loadSchedules, SCHEDULES } from '../lib/config/schedules';
 import { loadStageConfig, STAGE_CONFIG_KEYS, type StageConfigInput } from '../lib/config/stage';
 import { ControlPlaneStack, controlPlaneStackProps } from '../lib/stacks/control-plane-stack';
 import { ResultsStack, resultsStackProps } from '../lib/stacks/results-stack';
 
-const app = new App();
+function synthesize(): void {
+  const app = new App();
 
-const fromContext: StageConfigInput = Object.fromEntries(STAGE_CONFIG_KEYS.map((key) => [key, app.node.tryGetContext(key)]));
-const config = loadStageConfig({
-  ...fromContext,
-  account: fromContext.account ?? process.env.CDK_DEFAULT_ACCOUNT,
-  region: fromContext.region ?? process.env.CDK_DEFAULT_REGION,
-});
+  const fromContext: StageConfigInput = Object.fromEntries(STAGE_CONFIG_KEYS.map((key) => [key, app.node.tryGetContext(key)]));
+  const config = loadStageConfig({
+    ...fromContext,
+    account: fromContext.account ?? process.env.CDK_DEFAULT_ACCOUNT,
+    region: fromContext.region ?? process.env.CDK_DEFAULT_REGION,
+  });
 
-Tags.of(app).add('project', 'faas-benchmarker');
-Tags.of(app).add('stage', config.stageName);
+  Tags.of(app).add('project', 'faas-benchmarker');
+  Tags.of(app).add('stage', config.stageName);
 
-const schedules = loadSchedules(SCHEDULES);
+  const schedules = loadSchedules(SCHEDULES);
 
-const results = new ResultsStack(app, `FaasBenchmarker-${config.stageName}-Results`, resultsStackProps(config));
-new ControlPlaneStack(app, `FaasBenchmarker-${config.stageName}-ControlPlane`, controlPlaneStackProps(config, results, schedules));
+  const results = new ResultsStack(app, `FaasBenchmarker-${config.stageName}-Results`, resultsStackProps(config));
+  new ControlPlaneStack(app, `FaasBenchmarker-${config.stageName}-ControlPlane`, controlPlaneStackProps(config, results, schedules));
 
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-app.synth();
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  app.synth();
+}
+
+// The lab packages and the agent bundle are assets of the control plane: build them first.
+Promise.all([buildFunctions(), buildAgentBundle()])
+  .then(synthesize)
+  .catch((error: unknown) => {
+    console.error(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    process.exit(1);
+  });

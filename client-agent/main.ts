@@ -54,9 +54,7 @@ export async function runAgent(plan: AgentPlan, signal?: AbortSignal): Promise<v
       params: plan.params,
       timeScale: plan.quick ? experiment.quick.timeScale : 1,
       runId: plan.runId,
-      gatewayUrl: plan.gatewayUrl,
-      functionPrefix: plan.functionPrefix,
-      platform: plan.platform,
+      target: plan.target,
       writer: new ResultsFileWriter(localResultsPath(plan)),
       onLog: (message) => console.log(message),
       onProgress: (p) => {

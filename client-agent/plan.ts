@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { providerConfigSchema } from './providers';
 
 /**
  * What the control plane sends the agent (RunAgent → StartAgent → the client driver): the one
@@ -9,9 +10,8 @@ export const planSchema = z.object({
   experiment: z.string().min(1),
   params: z.record(z.string(), z.unknown()),
   quick: z.boolean(),
-  platform: z.enum(['local', 'openfaas']),
-  gatewayUrl: z.string().url(),
-  functionPrefix: z.string().optional(),
+  /** How to reach the functions: the provider config (a gateway, an API Gateway URL and key, function URLs and keys). */
+  target: providerConfigSchema,
   resultsLocation: z.string().min(1),
   resultsUploadUrl: z.string().url().optional(),
   callback: z.object({ url: z.string().url(), runId: z.string().min(1), secret: z.string().min(1) }),

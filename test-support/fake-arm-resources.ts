@@ -92,11 +92,20 @@ export function createFakeArmResources(options: FakeArmResourcesOptions = {}): F
     const deploymentMatch = DEPLOYMENT.exec(url.pathname);
     if (deploymentMatch) {
       const [, subscription = '', group = '', name = '', operations] = deploymentMatch;
-      if (!url.searchParams.get('api-version')) return (armError(400, 'MissingApiVersionParameter', 'api-version is required'), true);
-      if (!groups.has(group.toLowerCase())) return (armError(404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`), true);
+      if (!url.searchParams.get('api-version')) {
+        armError(400, 'MissingApiVersionParameter', 'api-version is required');
+        return true;
+      }
+      if (!groups.has(group.toLowerCase())) {
+        armError(404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
+        return true;
+      }
       const existing = live.get(key(group, name));
       if (operations && method === 'GET') {
-        if (!existing) return (armError(404, 'DeploymentNotFound', `Deployment '${name}' could not be found.`), true);
+        if (!existing) {
+        armError(404, 'DeploymentNotFound', `Deployment '${name}' could not be found.`);
+        return true;
+      }
         const state = stateOf(existing);
         const failed = state.provisioningState === 'Failed' ? [{ id: `${name}/op1`, operationId: 'op1', properties: { provisioningState: 'Failed', statusMessage: { status: 'Failed', error: state.error } } }] : [];
         send(200, { value: failed });
@@ -113,7 +122,10 @@ export function createFakeArmResources(options: FakeArmResourcesOptions = {}): F
         return true;
       }
       if (method === 'GET') {
-        if (!existing) return (armError(404, 'DeploymentNotFound', `Deployment '${name}' could not be found.`), true);
+        if (!existing) {
+        armError(404, 'DeploymentNotFound', `Deployment '${name}' could not be found.`);
+        return true;
+      }
         existing.polls += 1;
         send(200, describe(subscription, existing));
         return true;
@@ -125,7 +137,10 @@ export function createFakeArmResources(options: FakeArmResourcesOptions = {}): F
     const groupMatch = GROUP.exec(url.pathname);
     if (!groupMatch) return false;
     const [, subscription = '', name = ''] = groupMatch;
-    if (!url.searchParams.get('api-version')) return (armError(400, 'MissingApiVersionParameter', 'api-version is required'), true);
+    if (!url.searchParams.get('api-version')) {
+        armError(400, 'MissingApiVersionParameter', 'api-version is required');
+        return true;
+      }
     const group = groups.get(name.toLowerCase());
     const describeGroup = (g: { name: string; location: string; tags: Record<string, string> }) => ({
       id: `/subscriptions/${subscription}/resourceGroups/${g.name}`,
@@ -139,7 +154,10 @@ export function createFakeArmResources(options: FakeArmResourcesOptions = {}): F
     switch (method) {
       case 'PUT': {
         const request = (body ?? {}) as { location?: string; tags?: Record<string, string> };
-        if (!request.location) return (armError(400, 'LocationRequired', 'The location property is required for this definition.'), true);
+        if (!request.location) {
+        armError(400, 'LocationRequired', 'The location property is required for this definition.');
+        return true;
+      }
         const created = { name: group?.name ?? name, location: request.location, tags: request.tags ?? {} };
         groups.set(name.toLowerCase(), created);
         send(group ? 200 : 201, describeGroup(created));
@@ -153,7 +171,10 @@ export function createFakeArmResources(options: FakeArmResourcesOptions = {}): F
         send(group ? 204 : 404);
         return true;
       case 'DELETE':
-        if (!group) return (notFound(), true);
+        if (!group) {
+        notFound();
+        return true;
+      }
         groups.delete(name.toLowerCase());
         for (const deploymentKey of [...live.keys()]) if (deploymentKey.startsWith(`${name.toLowerCase()}/`)) live.delete(deploymentKey);
         deletedGroups.push(group.name);

@@ -2,7 +2,7 @@ import type { Experiment } from '../experiment/define';
 import { Benchmarker, type BenchmarkerProgress } from '../benchmarker/benchmarker';
 import { RowSink, type RowWriter } from '../benchmarker/row-sink';
 import { Invoker } from '../invoker';
-import { createProvider } from '../providers';
+import { createProvider, type ProviderConfig } from '../providers';
 
 export interface AgentRunOptions {
   experiment: Experiment;
@@ -10,11 +10,8 @@ export interface AgentRunOptions {
   params: Record<string, unknown>;
   timeScale: number;
   runId: string;
-  /** The OpenFaaS-compatible gateway the functions are behind. */
-  gatewayUrl: string;
-  /** Prefix of the deployed function names, when the run deployed its own (`fb-1a2b3c4d-`). */
-  functionPrefix?: string;
-  platform: 'local' | 'openfaas';
+  /** How to reach the functions (validated by `createProvider`): a gateway, an API Gateway URL and key, or function URLs and keys. */
+  target: ProviderConfig;
   /** Where rows go: the results store directly, or the agent's results file. */
   writer: RowWriter;
   onLog?: (message: string) => void;
@@ -28,7 +25,7 @@ export interface AgentRunOptions {
  * agent the control plane starts, writing its results file.
  */
 export async function runAgentExperiment(options: AgentRunOptions): Promise<{ invocations: number; experimentRows: number }> {
-  const invoker = new Invoker(createProvider({ platform: options.platform, gatewayUrl: options.gatewayUrl, ...(options.functionPrefix ? { functionPrefix: options.functionPrefix } : {}) }));
+  const invoker = new Invoker(createProvider(options.target));
   const sink = new RowSink(options.writer);
   try {
     const bench = new Benchmarker({

@@ -6,6 +6,8 @@ import type { StepDependencies } from '../../lib/control-plane/steps';
 import { DataApiExecutor } from '../../lib/results/data-api-executor';
 import { SqlResultsStore } from '../../lib/results/sql-store';
 import { registerCallback } from '../../lib/callback/registry';
+import type { CloudPlatformsConfig } from '../../lib/config/cloud-platforms';
+import { cloudConfigFromEnvironment, cloudPlatforms } from './cloud-platforms';
 
 export class MissingEnvironmentError extends Error {
   override name = 'MissingEnvironmentError';
@@ -21,6 +23,8 @@ export interface ControlPlaneEnvironment {
   callbackUrl: string;
   /** The RunAgent Task's TimeoutSeconds, for the callback's expiry. */
   agentTimeoutSeconds: number;
+  /** The cloud platforms' resources (`FB_CLOUD_CONFIG`); undefined: none. */
+  cloud: CloudPlatformsConfig | undefined;
 }
 
 /** A variable that must be set, or a MissingEnvironmentError naming it. */
@@ -50,14 +54,15 @@ export function controlPlaneEnvironment(env: NodeJS.ProcessEnv): ControlPlaneEnv
     resultsBucket: required('RESULTS_BUCKET'),
     callbackUrl: required('CALLBACK_URL'),
     agentTimeoutSeconds: Number(env.AGENT_TIMEOUT_SECONDS ?? 90_000),
+    cloud: cloudConfigFromEnvironment(env),
   };
 }
 
 /**
  * The step dependencies in AWS: the results store and callback registry through the Data API
- * (Aurora may be resuming from zero: keep trying for a minute). Cloud function provisioners and
- * client drivers (CloudFormation per-run stacks, Azure ARM, SSM / Azure Run Command) are still to
- * come: until then a run on a cloud platform fails at ValidateInput with PlatformNotAvailableError.
+ * (Aurora may be resuming from zero: keep trying for a minute), and the provisioners and clients
+ * of the cloud platforms the deployment enables (lambdas/shared/cloud-platforms.ts); a run on
+ * any other platform fails at ValidateInput with PlatformNotAvailableError, saying what it lacks.
  */
 export function stepDependenciesFromEnvironment(environment: ControlPlaneEnvironment): StepDependencies {
   const executor = new DataApiExecutor({
@@ -70,10 +75,12 @@ export function stepDependenciesFromEnvironment(environment: ControlPlaneEnviron
   const registry = new SqlCallbackRegistry(executor);
   const s3 = new S3Client({ region: environment.region });
   const store = new SqlResultsStore(executor);
+  const cloud = cloudPlatforms(environment.cloud, environment.region, { s3 });
   return {
     store,
-    provisioners: {},
-    clients: {},
+    provisioners: cloud.provisioners,
+    clients: cloud.clients,
+    unavailable: cloud.unavailable,
     callbacks: {
       issue: async (runId, taskToken) => {
         const { secret } = await registerCallback(registry, { runId, taskToken, expiresAt: new Date(Date.now() + environment.agentTimeoutSeconds * 1000) });

@@ -29,12 +29,14 @@ beforeAll(async () => {
   const provisioner: FunctionProvisioner = {
     provision: async () => ({ gatewayUrl: 'http://127.0.0.1:1' }),
     check: async () => ({ ready: true }),
+    agentTarget: async () => ({ platform: 'openfaas', gatewayUrl: 'http://127.0.0.1:1' }),
     teardown: async (input) => {
       torn.push(`functions:${input.run.runId}`);
     },
   };
   const driver: ClientDriver = {
     provision: async () => ({ kind: 'test' }),
+    check: async () => ({ kind: 'test', ready: true }),
     startAgent: async () => undefined,
     teardown: async (input) => {
       torn.push(`client:${input.run.runId}`);

@@ -17,6 +17,7 @@ export function createStepHandlers(deps: StepDependencies, options: { logger?: L
     ProvisionFunctions: createStepHandler({ ...common, stateName: 'ProvisionFunctions', schema: branchSchema, run: (input) => steps.ProvisionFunctions(input) }),
     CheckFunctionsReady: createStepHandler({ ...common, stateName: 'CheckFunctionsReady', schema: branchSchema, run: (input) => steps.CheckFunctionsReady(input) }),
     ProvisionClient: createStepHandler({ ...common, stateName: 'ProvisionClient', schema: branchSchema, run: (input) => steps.ProvisionClient(input) }),
+    CheckClientReady: createStepHandler({ ...common, stateName: 'CheckClientReady', schema: branchSchema, run: (input) => steps.CheckClientReady(input) }),
     StartAgent: createStepHandler({ ...common, stateName: 'StartAgent', schema: startAgentSchema, run: (input) => steps.StartAgent(input) }),
     CollectResults: createStepHandler({ ...common, stateName: 'CollectResults', schema: collectResultsSchema, run: (input) => steps.CollectResults(input) }),
     Teardown: createStepHandler({ ...common, stateName: 'Teardown', schema: branchSchema, run: (input) => steps.Teardown(input) }),

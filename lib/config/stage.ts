@@ -49,6 +49,17 @@ export const STAGE_DEFAULTS = {
   rawResultsExpireAfterDays: 365,
   /** Server access logs and VPC flow logs are deleted after this many days. */
   accessLogsExpireAfterDays: 90,
+  /**
+   * The Azure subscription runs use (per-run resource groups: Azure Functions apps, client VMs).
+   * Empty: no Azure, and so no cloud platform (each needs a client on the opposite cloud).
+   */
+  azureSubscriptionId: '',
+  /** Azure region of the per-run resource groups. */
+  azureLocation: 'westeurope',
+  /** Secrets Manager secret (made by the operator) with the service principal's `{ tenantId, clientId, clientSecret }`. */
+  azureCredentialsSecretName: 'faas-benchmarker/azure',
+  /** An OpenFaaS gateway to deploy per-run functions to. Empty: no OpenFaaS platform. */
+  openfaasGatewayUrl: '',
 } as const;
 
 const wholeNumber = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -84,6 +95,10 @@ export const stageConfigSchema = z
     rawResultsInfrequentAccessAfterDays: wholeNumber(30, 36_500),
     rawResultsExpireAfterDays: wholeNumber(31, 36_500),
     accessLogsExpireAfterDays: wholeNumber(1, 36_500),
+    azureSubscriptionId: z.union([z.literal(''), z.string().uuid('must be an Azure subscription id (a GUID)')]),
+    azureLocation: z.string().regex(/^[a-z][a-z0-9]{2,30}$/, 'must be an Azure region name such as westeurope'),
+    azureCredentialsSecretName: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name'),
+    openfaasGatewayUrl: z.union([z.literal(''), z.string().url('must be the gateway URL, e.g. https://gateway.example.org')]),
   })
   .strict()
   .refine((config) => config.auroraMaxAcu > config.auroraMinAcu, {

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { readResultsFile } from '../../client-agent/results-file/results-file';
 import type { AgentPlan } from '../../client-agent/plan';
+import type { ProviderConfig } from '../../client-agent/providers';
 import type { ResultsStore } from '../results/store';
 import type { ExperimentRow, InvocationRow } from '../results/types';
 import { failAbandonedLocalRuns } from './abandoned-runs';
@@ -26,18 +27,32 @@ export interface BranchInput {
   error?: { Error: string; Cause?: string };
 }
 
+/** What a Wait + Choice loop polls: `ready`, or `failed` with a reason when it never will be. */
+export type ReadinessCheck = { ready: boolean; failed?: boolean; reason?: string } & Record<string, unknown>;
+
 /** Deploys the lab functions of a run on one platform (AWS: a per-run stack; local: the local platform). */
 export interface FunctionProvisioner {
   provision(input: BranchInput): Promise<Record<string, unknown>>;
   /** `ready` once the functions answer; `failed` with a reason when they never will. */
-  check(input: BranchInput): Promise<{ ready: boolean; failed?: boolean; reason?: string } & Record<string, unknown>>;
+  check(input: BranchInput): Promise<ReadinessCheck>;
+  /**
+   * How the agent reaches the functions (`input.functions` is the last check's answer): the
+   * provider config the agent validates (client-agent/providers). Called by StartAgent right
+   * before the plan is sent, so it may read secrets (an API key, function keys) that must never
+   * be in a state's output.
+   */
+  agentTarget(input: BranchInput): Promise<ProviderConfig>;
   teardown(input: BranchInput): Promise<void>;
 }
 
 /** Provisions the client and starts the agent on it (AWS: an Azure VM + Run Command; local: a child process). */
 export interface ClientDriver {
+  /** Start making the client; returns at once (`ready: false` while it boots). */
   provision(input: BranchInput): Promise<Record<string, unknown>>;
-  startAgent(plan: AgentPlan): Promise<void>;
+  /** Polled until the client takes commands (`input.client` is what provision or the last check answered). */
+  check(input: BranchInput): Promise<ReadinessCheck>;
+  /** Hand the agent its plan and start it; the agent's callback completes the RunAgent task. */
+  startAgent(plan: AgentPlan, input: BranchInput): Promise<void>;
   teardown(input: BranchInput): Promise<void>;
 }
 
@@ -73,6 +88,8 @@ export interface StepDependencies {
    */
   importResults?: (runId: string, location: string) => Promise<{ invocations: number; experimentRows: number }>;
   heartbeatIntervalMs: number;
+  /** For platforms this control plane cannot run, why (named in ValidateInput's refusal). */
+  unavailable?: Record<string, string>;
 }
 
 export class UnknownPlatformError extends Error {
@@ -107,7 +124,8 @@ export function createSteps(deps: StepDependencies) {
       const unavailable = validated.platforms.filter((platform) => !deps.provisioners[platform] || !deps.clients[platform]);
       if (unavailable.length) {
         const available = Object.keys(deps.provisioners).filter((platform) => deps.clients[platform]);
-        throw new PlatformNotAvailableError(`this control plane cannot provision ${unavailable.join(', ')} yet; it can: ${available.join(', ') || 'none'}`);
+        const why = unavailable.map((platform) => (deps.unavailable?.[platform] ? `${platform} (needs ${deps.unavailable[platform]})` : platform));
+        throw new PlatformNotAvailableError(`this control plane cannot provision ${why.join(', ')}; it can: ${available.join(', ') || 'none'}`);
       }
       return validated;
     },
@@ -148,12 +166,14 @@ export function createSteps(deps: StepDependencies) {
 
     ProvisionClient: (input: BranchInput) => client(input.run.platform).provision(input),
 
+    CheckClientReady: (input: BranchInput) => client(input.run.platform).check(input),
+
     /** RunAgent's Lambda: start the agent with its plan; its callback completes the Task. */
     async StartAgent(input: BranchInput & { taskToken: string }): Promise<void> {
       await deps.store.setRunStatus(input.run.runId, 'running');
       const callback = await deps.callbacks.issue(input.run.runId, input.taskToken);
-      const gatewayUrl = input.functions?.gatewayUrl;
-      if (typeof gatewayUrl !== 'string') throw new UnknownPlatformError(`run ${input.run.runId}: provisioning reported no gateway URL`);
+      // Read here, not in a state's output: the target may hold an API key or function keys.
+      const target = await provisioner(input.run.platform).agentTarget(input);
       const resultsLocation = deps.resultsLocation(input.run.runId);
       const resultsUploadUrl = deps.resultsUploadUrl ? await deps.resultsUploadUrl(resultsLocation) : undefined;
       await client(input.run.platform).startAgent({
@@ -161,14 +181,12 @@ export function createSteps(deps: StepDependencies) {
         experiment: input.experiment,
         params: input.params,
         quick: input.quick,
-        platform: input.run.platform === 'local' ? 'local' : 'openfaas',
-        gatewayUrl,
-        functionPrefix: typeof input.functions?.functionPrefix === 'string' ? input.functions.functionPrefix : undefined,
+        target,
         resultsLocation,
         ...(resultsUploadUrl ? { resultsUploadUrl } : {}),
         callback: { url: callback.url, runId: input.run.runId, secret: callback.secret },
         heartbeatIntervalMs: deps.heartbeatIntervalMs,
-      });
+      }, input);
     },
 
     /** Import the agent's results file; importing twice stores the rows once. */

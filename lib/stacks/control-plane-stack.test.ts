@@ -161,7 +161,7 @@ describe('Stack: ControlPlaneStack — state machine', () => {
     });
   });
 
-  it('may invoke exactly the ten step functions, unqualified, and nothing else', () => {
+  it('may invoke exactly the eleven step functions, unqualified, and nothing else', () => {
     const statements = policiesByOwner().get('RunExperiment') ?? [];
     const invoke = statements.filter((statement) => asArray(statement.Action).includes('lambda:InvokeFunction'));
     const resources = invoke.flatMap((statement) => asArray(statement.Resource));
@@ -242,8 +242,8 @@ describe('Stack: ControlPlaneStack — IAM', () => {
     }
   });
 
-  it('leaves ValidateInput, CheckFunctionsReady, ProvisionClient and ReleaseLock with logs and X-Ray only', () => {
-    for (const name of ['ValidateInput', 'CheckFunctionsReady', 'ProvisionClient', 'ReleaseLock'] as const) {
+  it('leaves ValidateInput, CheckFunctionsReady, ProvisionClient, CheckClientReady and ReleaseLock with logs and X-Ray only (no cloud configured)', () => {
+    for (const name of ['ValidateInput', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'ReleaseLock'] as const) {
       expect(actionsOf(policiesByOwner().get(name) ?? []).sort(), name).toEqual(
         ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),
       );

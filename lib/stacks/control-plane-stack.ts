@@ -27,7 +27,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CfnElement, CfnOutput, CustomResource, Duration, ReferenceStrength, RemovalPolicy, Stack, type StackProps, TimeZone, Validations } from 'aws-cdk-lib';
+import { type CfnElement, CfnOutput, CustomResource, Duration, Fn, ReferenceStrength, RemovalPolicy, Stack, type StackProps, TimeZone, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -46,6 +46,7 @@ import type { Construct } from 'constructs';
 import type { ScheduleConfig } from '../config/schedules';
 import { scheduleRunInput } from '../config/schedules';
 import type { StageConfig } from '../config/stage';
+import { CloudPlatforms, type CloudPlatformsProps } from '../constructs/cloud-platforms';
 import { ControlPlaneFunction, PROJECT_ROOT } from '../constructs/control-plane-function';
 import { MIGRATIONS, type Migration } from '../results/migrations';
 
@@ -91,6 +92,7 @@ export const STEP_FUNCTIONS = {
   ProvisionFunctions: { entry: 'lambdas/steps/provision-functions.ts', description: 'RunExperiment ProvisionFunctions: deploy the lab functions', resultsStore: true },
   CheckFunctionsReady: { entry: 'lambdas/steps/check-functions-ready.ts', description: 'RunExperiment CheckFunctionsReady: are the lab functions up?', resultsStore: false },
   ProvisionClient: { entry: 'lambdas/steps/provision-client.ts', description: 'RunExperiment ProvisionClient: the client VM on the opposite cloud', resultsStore: false },
+  CheckClientReady: { entry: 'lambdas/steps/check-client-ready.ts', description: 'RunExperiment CheckClientReady: does the client VM take commands?', resultsStore: false },
   StartAgent: {
     entry: 'lambdas/steps/start-agent.ts',
     description: 'RunExperiment RunAgent: register the callback and start the client agent',
@@ -162,6 +164,15 @@ export interface ControlPlaneStackProps extends StackProps {
    * @default 20
    */
   readonly callbackBurstLimit?: number;
+
+  /**
+   * The cloud platforms: Azure (the service principal's secret, the region of per-run resource
+   * groups) and optionally an OpenFaaS gateway. With Azure, runs may target aws-lambda (Azure VM
+   * client), azure-functions (EC2 client) and, with a gateway, openfaas (Azure VM client).
+   *
+   * @default - none: the control plane refuses cloud platforms with PlatformNotAvailableError
+   */
+  readonly cloud?: Omit<CloudPlatformsProps, 'steps' | 'plansBucket' | 'plansKey' | 'logRetention'>;
 }
 
 /** The props of the control-plane stack of a validated stage. */
@@ -172,6 +183,14 @@ export function controlPlaneStackProps(config: StageConfig, results: ControlPlan
     results,
     schedules,
     logRetention: config.logRetentionDays as logs.RetentionDays,
+    ...(config.azureSubscriptionId
+      ? {
+          cloud: {
+            azure: { subscriptionId: config.azureSubscriptionId, location: config.azureLocation, credentialsSecretName: config.azureCredentialsSecretName },
+            ...(config.openfaasGatewayUrl ? { openfaas: { gatewayUrl: config.openfaasGatewayUrl } } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -233,6 +252,8 @@ export class ControlPlaneStack extends Stack {
   readonly migrations: CustomResource;
   /** The schedules, by their configured name. */
   readonly schedules: Readonly<Record<string, scheduler.Schedule>>;
+  /** The cloud platforms' code, roles and client network, when configured. */
+  readonly cloud: CloudPlatforms | undefined;
 
   constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
     super(scope, id, {
@@ -346,6 +367,9 @@ export class ControlPlaneStack extends Stack {
       steps[name] = fn;
     }
     this.steps = steps;
+    this.cloud = props.cloud
+      ? new CloudPlatforms(this, 'CloudPlatforms', { ...props.cloud, steps, plansBucket: results.bucket, plansKey: results.bucket.encryptionKey, logRetention })
+      : undefined;
 
     // Schema migrations, applied before the state machine exists (and again whenever they change).
     const migrate = new ControlPlaneFunction(this, 'MigrateSchema', {
@@ -491,4 +515,8 @@ export class ControlPlaneStack extends Stack {
     if (policy) Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Resource::${bucketArn}/${rawObjects}]`, reason: reasons[access] });
   }
 
+  /** One zone, unnamed: keeps synth free of the availability-zone context lookup (the EC2 clients need only one). */
+  override get availabilityZones(): string[] {
+    return [Fn.select(0, Fn.getAzs())];
+  }
 }

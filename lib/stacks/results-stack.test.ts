@@ -116,6 +116,8 @@ describe('Stack: ResultsStack', () => {
             Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: CONFIG.rawResultsInfrequentAccessAfterDays }],
             ExpirationInDays: CONFIG.rawResultsExpireAfterDays,
           }),
+          // Agent plans carry a run's callback secret: whatever teardown left is gone within a day.
+          Match.objectLike({ Id: 'agent-plans', Prefix: 'plans/', ExpirationInDays: 1, NoncurrentVersionExpiration: { NoncurrentDays: 1 } }),
         ]),
       },
     });

@@ -222,6 +222,13 @@ export class ResultsStack extends Stack {
           expiration: props.rawResultsExpireAfter ?? days(STAGE_DEFAULTS.rawResultsExpireAfterDays),
         },
         {
+          // Agent plans (they hold a run's callback secret) are deleted at teardown; leftovers go after a day.
+          id: 'agent-plans',
+          prefix: 'plans/',
+          expiration: days(1),
+          noncurrentVersionExpiration: days(1),
+        },
+        {
           id: 'old-versions-and-uploads',
           noncurrentVersionExpiration: days(30),
           abortIncompleteMultipartUploadAfter: days(7),

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { AgentPlan, BranchInput, ClientDriver } from '../../lib/control-plane/steps';
+import type { AgentPlan, BranchInput, ClientDriver, ReadinessCheck } from '../../lib/control-plane/steps';
 
 /** The agent's entry, run with the same Node as this process. */
 const AGENT_ENTRY = join(__dirname, '..', '..', 'bin', 'agent.js');
@@ -15,10 +15,15 @@ const AGENT_ENTRY = join(__dirname, '..', '..', 'bin', 'agent.js');
 export class LocalAgentDriver implements ClientDriver {
   private readonly agents = new Map<string, ChildProcess>();
 
-  constructor(private readonly options: { planDir: string; onOutput?: (runId: string, line: string) => void }) {}
+  constructor(private readonly options: { planDir: string; onOutput?: (runId: string, line: string) => void; agentEntry?: string }) {}
 
   async provision(): Promise<Record<string, unknown>> {
-    return { kind: 'local-process' };
+    return { kind: 'local-process', ready: false };
+  }
+
+  /** This machine is always ready. */
+  async check(): Promise<ReadinessCheck> {
+    return { kind: 'local-process', ready: true };
   }
 
   async startAgent(plan: AgentPlan): Promise<void> {
@@ -27,7 +32,7 @@ export class LocalAgentDriver implements ClientDriver {
     mkdirSync(dirname(plan.resultsLocation), { recursive: true });
     // The plan holds the callback secret: readable by this user only.
     writeFileSync(planFile, JSON.stringify(plan), { mode: 0o600 });
-    const child = spawn(process.execPath, [AGENT_ENTRY, planFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+    const child = spawn(process.execPath, [this.options.agentEntry ?? AGENT_ENTRY, planFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
     this.agents.set(plan.runId, child);
     for (const stream of [child.stdout, child.stderr]) {
       let pending = '';

@@ -1,7 +1,13 @@
 import { findExperiment } from '../../client-agent/experiment/registry';
-import type { BranchInput, FunctionProvisioner } from '../../lib/control-plane/steps';
+import type { ProviderConfig } from '../../client-agent/providers';
+import type { BranchInput, FunctionProvisioner, ReadinessCheck } from '../../lib/control-plane/steps';
 import type { PlatformOptionsInput } from '../platform/options';
 import { type RunningPlatform, startLocalPlatform } from '../platform/start';
+
+/** The run's local platform is not running in this process (it was stopped, or this is another process). */
+export class LocalPlatformGoneError extends Error {
+  override name = 'LocalPlatformGoneError';
+}
 
 /**
  * ProvisionFunctions for platform `local`: a local FaaS platform per run, with the experiment's
@@ -19,7 +25,7 @@ export class LocalFunctionProvisioner implements FunctionProvisioner {
     return { gatewayUrl: platform.url, ready: false };
   }
 
-  async check(input: BranchInput): Promise<{ ready: boolean; failed?: boolean; reason?: string; gatewayUrl?: string }> {
+  async check(input: BranchInput): Promise<ReadinessCheck> {
     const platform = this.platforms.get(input.run.runId);
     if (!platform) return { ready: false, failed: true, reason: `no local platform for run ${input.run.runId}` };
     const healthy = await fetch(`${platform.url}/healthz`).then(
@@ -27,6 +33,13 @@ export class LocalFunctionProvisioner implements FunctionProvisioner {
       () => false,
     );
     return healthy ? { ready: true, gatewayUrl: platform.url } : { ready: false, gatewayUrl: platform.url };
+  }
+
+  /** The agent calls the run's platform through its gateway, by the functions' own names. */
+  async agentTarget(input: BranchInput): Promise<ProviderConfig> {
+    const platform = this.platforms.get(input.run.runId);
+    if (!platform) throw new LocalPlatformGoneError(`no local platform for run ${input.run.runId}`);
+    return { platform: 'local', gatewayUrl: platform.url };
   }
 
   async teardown(input: BranchInput): Promise<void> {

@@ -4,7 +4,7 @@ import { loadDefinition, type LocalTaskHandler, MissingSubstitutionError, runLoc
 import { TaskError, TokenBroker } from './token-broker';
 
 const DEFINITION = join(__dirname, '..', '..', 'state-machines', 'run-experiment.asl.json');
-const FUNCTIONS = ['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'StartAgent', 'CollectResults', 'Teardown', 'FinishRun', 'ReleaseLock'];
+const FUNCTIONS = ['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'StartAgent', 'CollectResults', 'Teardown', 'FinishRun', 'ReleaseLock'];
 const SUBSTITUTIONS = Object.fromEntries(FUNCTIONS.map((name) => [`${name}FunctionArn`, `arn:aws:lambda:eu-west-1:123456789012:function:fb-${name}`]));
 
 type Call = { state: string; input: Record<string, unknown> };
@@ -32,7 +32,8 @@ function scenario(overrides: Partial<Record<string, LocalTaskHandler>> = {}, age
       checks.set(platform, count);
       return { ready: count >= 2, gatewayUrl: 'http://127.0.0.1:1' };
     }),
-    ProvisionClient: record('ProvisionClient', () => ({ kind: 'local' })),
+    ProvisionClient: record('ProvisionClient', () => ({ kind: 'local', ready: false })),
+    CheckClientReady: record('CheckClientReady', () => ({ kind: 'local', ready: true })),
     CollectResults: record('CollectResults', () => ({ imported: 42 })),
     Teardown: record('Teardown', () => ({ removed: true })),
     FinishRun: record('FinishRun', (input) => ({ runId: (input.run as { runId: string }).runId, status: input.error ? 'failed' : 'completed' })),
@@ -53,7 +54,7 @@ function scenario(overrides: Partial<Record<string, LocalTaskHandler>> = {}, age
       broker,
       input: input as never,
       executionId: 'arn:aws:states:eu-west-1:123456789012:execution:RunExperiment:test-1',
-      waitTimeOverridesMs: { WaitForFunctions: 1 },
+      waitTimeOverridesMs: { WaitForFunctions: 1, WaitForClient: 1 },
       retryIntervalOverridesMs: { CollectResults: 0, ProvisionFunctions: 0, Teardown: 0 },
       heartbeatMs: { RunAgent: 300 },
     });
@@ -61,12 +62,12 @@ function scenario(overrides: Partial<Record<string, LocalTaskHandler>> = {}, age
   return { calls, broker, run, statesOf };
 }
 
-const BRANCH = ['ProvisionFunctions', 'CheckFunctionsReady', 'CheckFunctionsReady', 'ProvisionClient', 'RunAgent', 'CollectResults', 'Teardown', 'FinishRun'];
+const BRANCH = ['ProvisionFunctions', 'CheckFunctionsReady', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'RunAgent', 'CollectResults', 'Teardown', 'FinishRun'];
 
 describe('RunExperiment on the local interpreter', () => {
   it('maps every Task and substitutes every placeholder', () => {
     const definition = loadDefinition(DEFINITION, SUBSTITUTIONS);
-    expect(taskStates(definition).map((task) => task.name).sort()).toEqual(['AcquireLock', 'CheckFunctionsReady', 'CollectResults', 'FinishRun', 'ProvisionClient', 'ProvisionFunctions', 'ReleaseLock', 'RunAgent', 'Teardown', 'ValidateInput'].sort());
+    expect(taskStates(definition).map((task) => task.name).sort()).toEqual(['AcquireLock', 'CheckClientReady', 'CheckFunctionsReady', 'CollectResults', 'FinishRun', 'ProvisionClient', 'ProvisionFunctions', 'ReleaseLock', 'RunAgent', 'Teardown', 'ValidateInput'].sort());
     expect(() => loadDefinition(DEFINITION, {})).toThrow(MissingSubstitutionError);
   });
 
@@ -103,6 +104,30 @@ describe('RunExperiment on the local interpreter', () => {
     expect(result.status).toBe('FAILED');
     expect(statesOf('local')).toEqual(['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'Teardown', 'FinishRun', 'ReleaseLock']);
     expect(calls.find((call) => call.state === 'Teardown')?.input.error).toEqual({ Error: 'ProvisioningFailed', Cause: 'image pull failed' });
+  });
+
+  it('polls the client until it takes commands, and hands RunAgent what the last check said', async () => {
+    let polls = 0;
+    const { run, statesOf, calls } = scenario({
+      ProvisionClient: async () => ({ kind: 'ec2', instanceId: 'i-0abc', ready: false }),
+      CheckClientReady: async (input) => {
+        polls += 1;
+        expect((input as { client: { instanceId: string } }).client.instanceId).toBe('i-0abc');
+        return { kind: 'ec2', instanceId: 'i-0abc', ready: polls >= 3 };
+      },
+    });
+    const result = await run({ experiment: 'e', platforms: ['azure-functions'] });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(statesOf('azure-functions').filter((state) => state === 'CheckClientReady')).toHaveLength(3);
+    expect(calls.find((call) => call.state === 'RunAgent')?.input.client).toEqual({ kind: 'ec2', instanceId: 'i-0abc', ready: true });
+  });
+
+  it('a client that never comes up ends the branch through Teardown with the reason', async () => {
+    const { run, statesOf, calls } = scenario({ CheckClientReady: async () => ({ kind: 'azure-vm', ready: false, failed: true, reason: 'VM agent not ready after 20 min' }) });
+    const result = await run({ experiment: 'e', platforms: ['aws-lambda'] });
+    expect(result.status).toBe('FAILED');
+    expect(statesOf('aws-lambda')).toEqual(['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'Teardown', 'FinishRun', 'ReleaseLock']);
+    expect(calls.find((call) => call.state === 'Teardown')?.input.error).toEqual({ Error: 'ClientProvisioningFailed', Cause: 'VM agent not ready after 20 min' });
   });
 
   it('the agent fails: its reason reaches Teardown and FinishRun', async () => {

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_AGENT_BUNDLE } from '../../client-agent/build';
 import { openResultsStore } from '../../lib/results/open-store';
 import type { ResultsStore } from '../../lib/results/store';
 import { isAlive } from '../../test-support/platform';
@@ -55,6 +56,21 @@ describe('RunExperiment through the local state machine', () => {
     // The results file stays (raw data); the plan with the callback secret does not.
     expect(existsSync(join(workDir, `${run?.id}.results.ndjson`))).toBe(true);
     expect(existsSync(join(workDir, `${run?.id}.plan.json`))).toBe(false);
+  }, 120_000);
+
+  it('runs the agent bundle client machines download (one file, plain node) just as well', async () => {
+    const lines: string[] = [];
+    const { execution, runs } = await runLocalControlPlane({
+      input: { experiment: 'linear-invocation', platforms: ['local'], params: { callsPerFunction: 2 }, quick: true },
+      store,
+      workDir,
+      readinessPollMs: 20,
+      agentEntry: DEFAULT_AGENT_BUNDLE,
+      onAgentOutput: (_runId, line) => lines.push(line),
+    });
+    expect(execution).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await store.invocations(runs[0]?.id as string)).toHaveLength(8);
+    expect(lines.some((line) => line.includes('function1: 2 calls'))).toBe(true);
   }, 120_000);
 
   it('a failing agent still tears down, and the run ends failed with the agent’s reason', async () => {

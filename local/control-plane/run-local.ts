@@ -18,7 +18,7 @@ import { TokenBroker } from './token-broker';
 export const RUN_EXPERIMENT_ASL = join(__dirname, '..', '..', 'state-machines', 'run-experiment.asl.json');
 
 /** The Lambda-backed states of RunExperiment and the `${…FunctionArn}` each Resource names. */
-const LAMBDA_STATES = ['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CollectResults', 'Teardown', 'FinishRun', 'ReleaseLock'] as const;
+const LAMBDA_STATES = ['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'CollectResults', 'Teardown', 'FinishRun', 'ReleaseLock'] as const;
 
 /** What a Lambda context carries, for a step handler run in this process. */
 function localLambdaContext(state: string) {
@@ -49,6 +49,8 @@ export interface LocalRunOptions {
   /** Shorter waits for tests. */
   readinessPollMs?: number;
   heartbeatTimeoutMs?: number;
+  /** Run this agent entry instead of `bin/agent.js`, e.g. the bundle client machines run (`dist/agent/agent.js`). */
+  agentEntry?: string;
 }
 
 export interface LocalRunOutcome {
@@ -72,7 +74,7 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
   const registry = new InMemoryCallbackRegistry();
   const callbackServer = await startLocalCallbackServer({ registry, broker });
   const provisioner = new LocalFunctionProvisioner();
-  const driver = new LocalAgentDriver({ planDir: options.workDir, onOutput: options.onAgentOutput });
+  const driver = new LocalAgentDriver({ planDir: options.workDir, onOutput: options.onAgentOutput, ...(options.agentEntry ? { agentEntry: options.agentEntry } : {}) });
   const lambdas: StepHandlers = createStepHandlers({
     store: options.store,
     provisioners: { local: provisioner, ...(options.openfaas ? { openfaas: new OpenFaasProvisioner(options.openfaas) } : {}) },
@@ -102,7 +104,7 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
       broker,
       input: options.input as never,
       executionId,
-      waitTimeOverridesMs: { WaitForFunctions: options.readinessPollMs ?? 200 },
+      waitTimeOverridesMs: { WaitForFunctions: options.readinessPollMs ?? 200, WaitForClient: options.readinessPollMs ?? 200 },
       heartbeatMs: { RunAgent: heartbeatMs },
     });
     const runs = (await options.store.listRuns({ limit: 1000 })).filter((run) => run.execution_id === executionId);

@@ -36,8 +36,7 @@ const plan: AgentPlan = {
   experiment: 'coldstart-identifier',
   params: { maxGapS: 60 },
   quick: true,
-  platform: 'openfaas',
-  gatewayUrl: 'https://gateway.example.com',
+  target: { platform: 'openfaas', gatewayUrl: 'https://gateway.example.com' },
   resultsLocation: 's3://fb-results/runs/x.arrow',
   callback: { url: 'https://cb.example.com/callback', runId: RUN_ID, secret: SECRET },
   heartbeatIntervalMs: 30_000,
@@ -146,7 +145,7 @@ describe('startAgent', () => {
     const wire = JSON.stringify(fake.requests);
     expect(wire).not.toContain(SECRET);
     expect(wire).not.toContain(plan.callback.url);
-    expect(wire).not.toContain(plan.gatewayUrl);
+    expect(wire).not.toContain('gateway.example.com');
 
     // the LRO was followed: POST, the operation polled until Succeeded, then the final result
     const runCommandRequests = fake.requests.filter((r) => r.method === 'POST');

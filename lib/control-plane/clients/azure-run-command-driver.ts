@@ -19,7 +19,7 @@
  * Error messages never carry the callback secret or any URL's query string (a SAS signature).
  */
 import type { ComputeManagementClient } from '@azure/arm-compute';
-import type { AgentPlan, BranchInput, ClientDriver } from '../steps';
+import type { AgentPlan, BranchInput, ClientDriver, ReadinessCheck } from '../steps';
 import {
   AgentStartError,
   ClientTeardownError,
@@ -36,8 +36,9 @@ export { AgentStartError, ClientTeardownError, ClientUnavailableError, Provision
 
 export interface AzureRunCommandDriverOptions {
   compute: ComputeManagementClient;
-  resourceGroup: string;
-  vmName: string;
+  /** A standing client VM; a per-run VM is named by the branch's `client` (MachineClient). */
+  resourceGroup?: string;
+  vmName?: string;
   /** Where the VM downloads the plan from: a short-lived SAS or presigned URL, made (and the plan stored) by the caller. */
   planUrlFor: (plan: AgentPlan) => Promise<string>;
   /** Shell command that starts the agent; the plan file's path is appended as its last argument. */
@@ -81,6 +82,7 @@ export class AzureRunCommandDriver implements ClientDriver {
 
   async provision(input: BranchInput): Promise<Record<string, unknown>> {
     const { resourceGroup, vmName } = this.options;
+    if (!resourceGroup || !vmName) throw new ClientUnavailableError(`run ${input.run.runId}: no standing client VM is configured`);
     const where = `VM ${vmName} in resource group ${resourceGroup}`;
     let statuses: { code?: string }[];
     try {
@@ -98,7 +100,13 @@ export class AzureRunCommandDriver implements ClientDriver {
     return { kind: 'azure-vm', resourceGroup, vmName };
   }
 
-  async startAgent(plan: AgentPlan): Promise<void> {
+  /** provision found the VM running, or failed. */
+  async check(input: BranchInput): Promise<ReadinessCheck> {
+    return { ...input.client, ready: true };
+  }
+
+  /** Starts the agent on the VM `input.client` names (a per-run VM), else on the configured one. */
+  async startAgent(plan: AgentPlan, input?: BranchInput): Promise<void> {
     const secrets = [plan.callback.secret];
     const fail = (what: string, error?: unknown) =>
       new AgentStartError(redactAzure(`run ${plan.runId}: ${what}${error === undefined ? '' : `: ${describe(error)}`}`, secrets));
@@ -119,14 +127,15 @@ export class AzureRunCommandDriver implements ClientDriver {
       agentCommand: this.options.agentCommand ?? DEFAULT_AGENT_COMMAND,
       remoteDir: this.options.remoteDir ?? DEFAULT_REMOTE_DIR,
     });
+    const { vmName } = this.target(input?.client);
     let output: string;
     try {
-      output = await this.runShellScript(script);
+      output = await this.runShellScript(script, input?.client);
     } catch (error) {
-      throw fail(`the start Run Command on VM ${this.options.vmName} failed`, error);
+      throw fail(`the start Run Command on VM ${vmName} failed`, error);
     }
     if (!agentStartedPattern(plan.runId).test(output)) {
-      throw fail(`the agent did not start on VM ${this.options.vmName}; Run Command output: ${excerpt(output)}`);
+      throw fail(`the agent did not start on VM ${vmName}; Run Command output: ${excerpt(output)}`);
     }
   }
 
@@ -156,7 +165,7 @@ export class AzureRunCommandDriver implements ClientDriver {
     if (client?.kind === 'azure-vm' && typeof client.resourceGroup === 'string' && typeof client.vmName === 'string' && client.resourceGroup && client.vmName) {
       return { resourceGroup: client.resourceGroup, vmName: client.vmName };
     }
-    return { resourceGroup: this.options.resourceGroup, vmName: this.options.vmName };
+    return { resourceGroup: this.options.resourceGroup ?? '', vmName: this.options.vmName ?? '' };
   }
 }
 

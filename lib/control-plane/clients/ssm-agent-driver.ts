@@ -29,7 +29,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { AgentPlan, BranchInput, ClientDriver } from '../steps';
+import type { AgentPlan, BranchInput, ClientDriver, ReadinessCheck } from '../steps';
 
 /** The client instance cannot take an agent (not SSM-managed, offline, not found, not allowed). */
 export class ClientUnavailableError extends Error {
@@ -177,12 +177,22 @@ export class SsmAgentDriver implements ClientDriver {
     return { kind: 'ssm', instanceId };
   }
 
-  async startAgent(plan: AgentPlan): Promise<void> {
+  /** provision found the instance online, or failed. */
+  async check(input: BranchInput): Promise<ReadinessCheck> {
+    return { ...input.client, ready: true };
+  }
+
+  /** Starts the agent on the instance `input.client` names (a per-run instance), else the one the options pick. */
+  async startAgent(plan: AgentPlan, input?: BranchInput): Promise<void> {
     const secrets = [plan.callback.secret];
     const fail = (what: string, error?: unknown) =>
       new AgentStartError(redact(`run ${plan.runId}: ${what}${error === undefined ? '' : `: ${describe(error)}`}`, secrets));
     if (!RUN_ID.test(plan.runId)) throw fail('the run id is not a safe file name');
-    const instanceId = this.instances.get(plan.runId) ?? (await this.resolveInstance({ run: { runId: plan.runId, platform: plan.platform } }, (message) => fail(message)));
+    const provisioned = input?.client?.instanceId;
+    const instanceId =
+      typeof provisioned === 'string' && provisioned
+        ? provisioned
+        : (this.instances.get(plan.runId) ?? (await this.resolveInstance(input ?? { run: { runId: plan.runId, platform: plan.target.platform } }, (message) => fail(message))));
     const key = this.planKey(plan.runId);
 
     try {

@@ -14,6 +14,8 @@ import {
   type Stack,
   type StackStatus,
 } from '@aws-sdk/client-cloudformation';
+import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
+import { createProvider } from '../../../client-agent/providers';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { BranchInput } from '../steps';
@@ -49,6 +51,13 @@ function stack(status: StackStatus, extra: Partial<Stack> = {}): Stack {
 beforeEach(() => cfn.reset());
 
 describe('provision', () => {
+  it('hands CloudFormation its service role when one is configured', async () => {
+    cfn.on(CreateStackCommand).resolves({ StackId: STACK_ID });
+    const role = 'arn:aws:iam::123456789012:role/fb-lab-deployer';
+    await provisioner({ cloudFormationRoleArn: role }).provision(branch());
+    expect(cfn.commandCalls(CreateStackCommand)[0]?.args[0].input.RoleARN).toBe(role);
+  });
+
   it('creates the run stack with the exact request', async () => {
     cfn.on(CreateStackCommand).resolves({ StackId: STACK_ID });
     const answer = await provisioner().provision(branch({ platformOptions: { memoryMb: 512, timeoutSec: 20 } }));
@@ -285,5 +294,30 @@ describe('teardown', () => {
   it('retries throttling', async () => {
     cfn.on(DeleteStackCommand).rejects(serviceError('Throttling', 'Rate exceeded'));
     await expect(provisioner().teardown(branch())).rejects.toBeInstanceOf(ProvisionTransientError);
+  });
+});
+
+describe('agentTarget', () => {
+  const apiGateway = mockClient(APIGatewayClient);
+  beforeEach(() => apiGateway.reset());
+  const ready = () => branch({ functions: { ready: true, gatewayUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com/lab', apiKeyId: 'k1d2', functionPrefix: PREFIX } });
+  const withGateway = () => provisioner({ apiGateway: new APIGatewayClient({ region: 'eu-west-1' }) });
+
+  it('reads the API key value with GetApiKey and returns a config the agent accepts', async () => {
+    apiGateway.on(GetApiKeyCommand).resolves({ id: 'k1d2', value: 'the-key-value-0123456789' });
+    const target = await withGateway().agentTarget(ready());
+    expect(apiGateway.commandCalls(GetApiKeyCommand).map((call) => call.args[0].input)).toEqual([{ apiKey: 'k1d2', includeValue: true }]);
+    expect(target).toEqual({ platform: 'aws-lambda', invokeUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com/lab', apiKey: 'the-key-value-0123456789', functionPrefix: PREFIX });
+    expect(createProvider(target).requestFor('function1')).toMatchObject({ path: `/lab/${PREFIX}function1`, headers: { 'x-api-key': 'the-key-value-0123456789' } });
+  });
+
+  it('names a missing stack output, a throttled read and a refused read', async () => {
+    await expect(withGateway().agentTarget(branch({ functions: { ready: true } }))).rejects.toBeInstanceOf(ProvisionFailedError);
+    apiGateway.on(GetApiKeyCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException', $metadata: { httpStatusCode: 429 } }));
+    await expect(withGateway().agentTarget(ready())).rejects.toBeInstanceOf(ProvisionTransientError);
+    apiGateway.on(GetApiKeyCommand).rejects(Object.assign(new Error('not allowed'), { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
+    await expect(withGateway().agentTarget(ready())).rejects.toThrow(/GetApiKey k1d2 refused: not allowed/);
+    apiGateway.on(GetApiKeyCommand).resolves({ id: 'k1d2' });
+    await expect(withGateway().agentTarget(ready())).rejects.toThrow(/answered no value/);
   });
 });

@@ -19,14 +19,12 @@
  * Throttling, 5xx answers and network failures become ProvisionTransientError (the state machine
  * retries it); a template or permission problem on create becomes ProvisionFailedError.
  *
- * The API key's value: the client agent sends it as `x-api-key`, but DescribeStacks gives only its
- * id (`apiKeyId`, the `ApiKeyId` output). The value is deliberately not read here: check's answer
- * is stored in the Step Functions execution history, where a secret must not end up. Whoever
- * builds the agent's configuration (StartAgent, i.e. the client driver's startAgent for
- * aws-lambda) should read it right before sending the plan, with API Gateway's GetApiKey
- * (`@aws-sdk/client-api-gateway` `GetApiKeyCommand({ apiKey: apiKeyId, includeValue: true })`,
- * IAM `apigateway:GET` on `arn:aws:apigateway:<region>::/apikeys/<id>`), and pass it only to the
- * agent.
+ * - agentTarget (StartAgent, right before the plan is sent): the agent's `aws-lambda` provider
+ *   config, `{ invokeUrl, apiKey, functionPrefix }`. The client agent sends the key as `x-api-key`,
+ *   but DescribeStacks gives only its id (`apiKeyId`, the `ApiKeyId` output), and check's answer
+ *   is stored in the Step Functions execution history, where a secret must not end up; so the
+ *   value is read only here, with API Gateway's GetApiKey (`includeValue: true`; IAM
+ *   `apigateway:GET` on `arn:aws:apigateway:<region>::/apikeys/*`), and goes only into the plan.
  */
 import {
   CloudFormationClient,
@@ -36,13 +34,17 @@ import {
   DescribeStacksCommand,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
-import type { BranchInput, FunctionProvisioner } from '../steps';
+import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
+import type { ProviderConfig } from '../../../client-agent/providers';
+import type { BranchInput, FunctionProvisioner, ReadinessCheck } from '../steps';
 import { LAB_FUNCTIONS, type LabFunctionName, RUN_TAG_KEY, labStackTemplate } from './aws-lambda-template';
 import { ProvisionFailedError, ProvisionTransientError } from './openfaas';
 
 export interface AwsLambdaProvisionerOptions {
   /** @default a new CloudFormationClient for the environment's region */
   client?: CloudFormationClient;
+  /** Reads the API key's value for the agent. @default a new APIGatewayClient for the environment's region */
+  apiGateway?: APIGatewayClient;
   /** Bucket the control plane uploaded the zipped bundles to. */
   codeBucket: string;
   /** Key of each function's zip in codeBucket. @default `aws-lambda/<function>.zip` */
@@ -51,22 +53,27 @@ export interface AwsLambdaProvisionerOptions {
   memoryMb?: number;
   /** Timeout of the functions unless the run's platformOptions.timeoutSec says otherwise. @default 30 */
   timeoutSec?: number;
+  /**
+   * The role CloudFormation creates and deletes the lab stack's resources with (`RoleARN`), so
+   * the step Lambda itself needs only the CloudFormation calls and `iam:PassRole` on this role.
+   */
+  cloudFormationRoleArn?: string;
   /** An existing execution role instead of the stack's own. */
   roleArn?: string;
   /** Stage and usage-plan throttle. @default the template's */
   throttle?: { rateLimit: number; burstLimit: number };
 }
 
-type CheckResult = { ready: boolean; failed?: boolean; reason?: string } & Record<string, unknown>;
-
 const IN_PROGRESS = new Set(['CREATE_IN_PROGRESS', 'REVIEW_IN_PROGRESS']);
 const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
 
 export class AwsLambdaProvisioner implements FunctionProvisioner {
   private readonly client: CloudFormationClient;
+  private readonly apiGateway: APIGatewayClient;
 
   constructor(private readonly options: AwsLambdaProvisionerOptions) {
     this.client = options.client ?? new CloudFormationClient({});
+    this.apiGateway = options.apiGateway ?? new APIGatewayClient({});
   }
 
   /** The per-run name prefix: `fb-` and the run id's first 8 alphanumerics, lowercase. */
@@ -103,6 +110,7 @@ export class AwsLambdaProvisioner implements FunctionProvisioner {
           Tags: [{ Key: RUN_TAG_KEY, Value: runId }],
           OnFailure: 'DELETE',
           ClientRequestToken: runId,
+          ...(this.options.cloudFormationRoleArn ? { RoleARN: this.options.cloudFormationRoleArn } : {}),
         }),
       );
       stackId = created.StackId;
@@ -116,7 +124,7 @@ export class AwsLambdaProvisioner implements FunctionProvisioner {
     return { stackName, ...(stackId ? { stackId } : {}), functionPrefix: prefix, ready: false };
   }
 
-  async check(input: BranchInput): Promise<CheckResult> {
+  async check(input: BranchInput): Promise<ReadinessCheck> {
     const { runId } = input.run;
     const prefix = AwsLambdaProvisioner.prefixOf(runId);
     const stackName = AwsLambdaProvisioner.stackNameOf(runId);
@@ -142,6 +150,22 @@ export class AwsLambdaProvisioner implements FunctionProvisioner {
     if (IN_PROGRESS.has(status)) return { ...known, ready: false, status };
     const reason = (await this.firstFailure(stack.StackId ?? stackId ?? stackName)) ?? stack.StackStatusReason ?? `stack ${stackName} is ${status}`;
     return { ...known, ready: false, failed: true, status, reason };
+  }
+
+  async agentTarget(input: BranchInput): Promise<ProviderConfig> {
+    const { gatewayUrl, apiKeyId } = input.functions ?? {};
+    if (typeof gatewayUrl !== 'string' || typeof apiKeyId !== 'string') {
+      throw new ProvisionFailedError(`run ${input.run.runId}: the lab stack reported no InvokeUrl or ApiKeyId`);
+    }
+    let value: string | undefined;
+    try {
+      ({ value } = await this.apiGateway.send(new GetApiKeyCommand({ apiKey: apiKeyId, includeValue: true })));
+    } catch (error) {
+      if (isTransient(error)) throw new ProvisionTransientError(`GetApiKey ${apiKeyId}: ${messageOf(error)}`);
+      throw new ProvisionFailedError(`GetApiKey ${apiKeyId} refused: ${messageOf(error)}`);
+    }
+    if (!value) throw new ProvisionFailedError(`GetApiKey ${apiKeyId} answered no value`);
+    return { platform: 'aws-lambda', invokeUrl: gatewayUrl, apiKey: value, functionPrefix: AwsLambdaProvisioner.prefixOf(input.run.runId) };
   }
 
   async teardown(input: BranchInput): Promise<void> {

@@ -1,5 +1,6 @@
 import { request } from 'undici';
-import type { BranchInput, FunctionProvisioner } from '../steps';
+import type { ProviderConfig } from '../../../client-agent/providers';
+import type { BranchInput, FunctionProvisioner, ReadinessCheck } from '../steps';
 
 /** The four lab functions every run deploys. */
 const LAB_FUNCTIONS = ['function1', 'function2', 'function3', 'monolith'] as const;
@@ -23,6 +24,8 @@ export interface OpenFaasProvisionerOptions {
   imageTag?: string;
   /** The gateway URL as the functions see it, for nested calls. @default the in-cluster `http://gateway.openfaas:8080`, or gatewayUrl on a loopback gateway */
   internalGatewayUrl?: string;
+  /** The gateway URL as the client agent sees it. @default gatewayUrl */
+  publicGatewayUrl?: string;
 }
 
 /**
@@ -63,7 +66,7 @@ export class OpenFaasProvisioner implements FunctionProvisioner {
     return { gatewayUrl: this.options.gatewayUrl, functionPrefix: prefix, ready: false };
   }
 
-  async check(input: BranchInput): Promise<{ ready: boolean; failed?: boolean; reason?: string } & Record<string, unknown>> {
+  async check(input: BranchInput): Promise<ReadinessCheck> {
     const prefix = OpenFaasProvisioner.prefixOf(input.run.runId);
     const answer = await this.call('GET', '/system/functions');
     if (answer.status >= 300) return { ready: false, gatewayUrl: this.options.gatewayUrl, functionPrefix: prefix };
@@ -71,6 +74,15 @@ export class OpenFaasProvisioner implements FunctionProvisioner {
     const missing = LAB_FUNCTIONS.filter((name) => !listed.has(`${prefix}${name}`));
     if (missing.length) return { ready: false, gatewayUrl: this.options.gatewayUrl, functionPrefix: prefix, missing };
     return { ready: true, gatewayUrl: this.options.gatewayUrl, functionPrefix: prefix };
+  }
+
+  /**
+   * The agent calls `/function/<prefix><name>` on the gateway (the functions route needs no
+   * basic auth; only `/system` does), at `publicGatewayUrl` when the client reaches the gateway
+   * by another address than the control plane.
+   */
+  async agentTarget(input: BranchInput): Promise<ProviderConfig> {
+    return { platform: 'openfaas', gatewayUrl: this.options.publicGatewayUrl ?? this.options.gatewayUrl, functionPrefix: OpenFaasProvisioner.prefixOf(input.run.runId) };
   }
 
   async teardown(input: BranchInput): Promise<void> {

@@ -1,0 +1,39 @@
+/**
+ * Bundles the client agent into one file, `dist/agent/agent.js`, that needs only Node 20: what a
+ * client machine downloads at boot (lib/control-plane/clients/client-machine.ts) and runs with
+ * `node agent.js <plan.json>`. Run with `npm run build:agent`.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+/** Where the bundle goes unless told otherwise. */
+export const DEFAULT_AGENT_BUNDLE = resolve(__dirname, '..', 'dist', 'agent', 'agent.js');
+
+export async function buildAgentBundle(outFile = DEFAULT_AGENT_BUNDLE): Promise<{ file: string; bytes: number }> {
+  const { version } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+  await build({
+    entryPoints: [join(__dirname, 'bundle-entry.ts')],
+    outfile: outFile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    sourcemap: false,
+    legalComments: 'none',
+    define: { FB_AGENT_VERSION: JSON.stringify(version) },
+    logLevel: 'error',
+  });
+  return { file: outFile, bytes: statSync(outFile).size };
+}
+
+if (require.main === module) {
+  buildAgentBundle().then(
+    ({ file, bytes }) => console.log(`${file}: ${(bytes / 1024).toFixed(1)} KiB`),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : String(error));
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,300 @@
+/**
+ * `CloudPlatforms`: what the step Lambdas need to run experiments on AWS Lambda, Azure Functions
+ * and OpenFaaS (ARCHITECTURE.md §4), and the grants for it, each on the step that uses it:
+ *
+ * - the code: the lab functions' aws-lambda and azure-functions packages and the client agent
+ *   bundle (dist/, built by `npm run build`), uploaded as CDK assets;
+ * - AWS Lambda: a CloudFormation service role (`LabDeployer`) that creates and deletes the per-run
+ *   lab stacks (`fb-<run8>-lab`: functions, their role, a REST API with an API key), so the step
+ *   Lambdas only call CloudFormation and pass that role;
+ * - the EC2 client of Azure Functions runs: a VPC with one public subnet (no NAT; flow logs), a
+ *   security group with no ingress, and the instance role SSM needs (`AmazonSSMManagedInstanceCore`);
+ * - Azure: the service principal's credentials are read from an existing Secrets Manager secret
+ *   (made by the operator; its name is stage config), never from the template;
+ * - plans: agents on Azure VMs fetch their plan from `plans/` of the results bucket through a
+ *   presigned URL (the plan holds the run's callback secret; a lifecycle rule expires leftovers).
+ *
+ * The config the Lambdas read (`FB_CLOUD_CONFIG`, lib/config/cloud-platforms.ts) is set on every
+ * step Lambda. Each step's cloud grants are one separate policy (`<Step>CloudPolicy`), so its
+ * cdk-nag acknowledgements name exactly the wildcards that policy has and why.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ArnFormat, type CfnElement, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { CloudPlatformsConfig } from '../config/cloud-platforms';
+import type { ControlPlaneFunction } from './control-plane-function';
+import { PROJECT_ROOT } from './control-plane-function';
+
+const LAB_FUNCTIONS = ['function1', 'function2', 'function3', 'monolith'] as const;
+/** Tag every per-run resource carries (lib/control-plane/provisioners/aws-lambda-template.ts). */
+const RUN_TAG = 'faas-benchmarker:run';
+/** Per-run names start with this (`fb-<run8>-…`). */
+const RUN_NAME_PREFIX = 'fb-';
+
+/** The step Lambdas this construct grants to, by their state name. */
+export type CloudStepName = 'ProvisionFunctions' | 'CheckFunctionsReady' | 'ProvisionClient' | 'CheckClientReady' | 'StartAgent' | 'Teardown';
+
+export interface CloudPlatformsProps {
+  /** Every step Lambda (all get the config); the ones in {@link CloudStepName} get grants. */
+  readonly steps: Readonly<Record<string, ControlPlaneFunction>> & Readonly<Record<CloudStepName, ControlPlaneFunction>>;
+  /** The results bucket, whose `plans/` prefix holds the agents' plans. */
+  readonly plansBucket: s3.IBucket;
+  /** Its encryption key. */
+  readonly plansKey?: kms.IKey;
+  readonly azure: {
+    readonly subscriptionId: string;
+    readonly location: string;
+    /** Name of the Secrets Manager secret with `{ tenantId, clientId, clientSecret }`. */
+    readonly credentialsSecretName: string;
+  };
+  /** An OpenFaaS gateway the control plane deploys to. @default - no OpenFaaS platform */
+  readonly openfaas?: { readonly gatewayUrl: string; readonly publicGatewayUrl?: string };
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** The dist/ folder of a bundle is missing: `npm run build` makes it. */
+export class MissingBundleError extends Error {
+  override name = 'MissingBundleError';
+}
+
+/** Key prefix of agent plans in the results bucket. */
+export const PLANS_PREFIX = 'plans/';
+
+export class CloudPlatforms extends Construct {
+  /** What `FB_CLOUD_CONFIG` holds (tokens until deploy). */
+  readonly config: CloudPlatformsConfig;
+  /** The CloudFormation service role of the per-run lab stacks. */
+  readonly labDeployer: iam.Role;
+  /** The network of EC2 clients. */
+  readonly clientVpc: ec2.Vpc;
+  readonly clientSecurityGroup: ec2.SecurityGroup;
+  readonly clientRole: iam.Role;
+  /** Each cloud step's own policy, by step. */
+  readonly policies: Readonly<Record<CloudStepName, iam.Policy>>;
+  /** `<logicalId>.<attribute>` of another stack's resource → the export cdk-nag names it by. */
+  private readonly crossStackNames = new Map<string, string>();
+
+  constructor(scope: Construct, id: string, props: CloudPlatformsProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const asset = (name: string, path: string) => {
+      const full = join(PROJECT_ROOT, path);
+      if (!existsSync(full)) throw new MissingBundleError(`${path} does not exist: run \`npm run build\` before synthesizing`);
+      return new s3assets.Asset(this, name, { path: full });
+    };
+    const lambdaCode = Object.fromEntries(LAB_FUNCTIONS.map((fn) => [fn, asset(`AwsLambda-${fn}`, `dist/functions/aws-lambda/${fn}`)]));
+    const azureCode = Object.fromEntries(LAB_FUNCTIONS.map((fn) => [fn, asset(`AzureFunctions-${fn}`, `dist/functions/azure-functions/${fn}`)]));
+    const agentBundle = asset('AgentBundle', 'dist/agent/agent.js');
+    const objectArn = (code: s3assets.Asset) => code.bucket.arnForObjects(code.s3ObjectKey);
+
+    // AWS Lambda: the lab stacks' deployer.
+    const arn = (service: string, resource: string, options: { region?: string; account?: string } = {}) =>
+      stack.formatArn({ service, resource, arnFormat: ArnFormat.NO_RESOURCE_NAME, ...options });
+    const labFunctions = stack.formatArn({ service: 'lambda', resource: 'function', resourceName: `${RUN_NAME_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const labRoles = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: `${RUN_NAME_PREFIX}*` });
+    const apiGateway = (path: string) => arn('apigateway', path, { account: '' });
+    const labStacks = stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${RUN_NAME_PREFIX}*/*` });
+    this.labDeployer = new iam.Role(this, 'LabDeployer', {
+      assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com'),
+      description: 'CloudFormation service role of the per-run lab stacks (fb-<run>-lab): their functions, role and REST API',
+    });
+    const deployerPolicy = new iam.Policy(this, 'LabDeployerPolicy', {
+      roles: [this.labDeployer],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['lambda:CreateFunction', 'lambda:DeleteFunction', 'lambda:GetFunction', 'lambda:GetFunctionConfiguration', 'lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration', 'lambda:AddPermission', 'lambda:RemovePermission', 'lambda:TagResource', 'lambda:UntagResource', 'lambda:ListTags'],
+          resources: [labFunctions],
+        }),
+        new iam.PolicyStatement({
+          actions: ['iam:CreateRole', 'iam:DeleteRole', 'iam:GetRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:GetRolePolicy', 'iam:TagRole', 'iam:UntagRole'],
+          resources: [labRoles],
+        }),
+        new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [labRoles], conditions: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } } }),
+        new iam.PolicyStatement({
+          actions: ['apigateway:GET', 'apigateway:POST', 'apigateway:PUT', 'apigateway:PATCH', 'apigateway:DELETE'],
+          resources: ['/restapis', '/restapis/*', '/apikeys', '/apikeys/*', '/usageplans', '/usageplans/*', '/tags/*'].map(apiGateway),
+        }),
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: Object.values(lambdaCode).map(objectArn) }),
+      ],
+    });
+    this.acknowledgeWildcards(deployerPolicy, 'The per-run lab stacks (fb-<run8>-lab) create functions named fb-<run8>-<function>, a role CloudFormation names fb-<run8>-lab-…, and a REST API, API key and usage plan whose ids API Gateway assigns, so these resources are named by the fb- prefix or by the API Gateway collection paths; the role can only be assumed by CloudFormation, which the control plane hands it only for fb- stacks.');
+
+    // The EC2 client network.
+    this.clientVpc = new ec2.Vpc(this, 'ClientVpc', {
+      ipAddresses: ec2.IpAddresses.cidr('10.80.0.0/24'),
+      maxAzs: 1,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'Client', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 26 }],
+      restrictDefaultSecurityGroup: false,
+    });
+    const flowLogs = new logs.LogGroup(this, 'ClientVpcFlowLogs', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.RETAIN });
+    this.clientVpc.addFlowLog('FlowLogs', { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.ALL });
+    this.clientSecurityGroup = new ec2.SecurityGroup(this, 'ClientSecurityGroup', {
+      vpc: this.clientVpc,
+      description: 'EC2 clients of faas-benchmarker runs: no ingress (driven through SSM); egress to the functions under test',
+      allowAllOutbound: true,
+    });
+    this.clientRole = new iam.Role(this, 'ClientRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: 'EC2 clients of faas-benchmarker runs: SSM-managed, nothing else (plans and bundles come through presigned URLs)',
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+    });
+    Validations.of(this.clientRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+      reason: 'The client instances are driven only through SSM Run Command; AmazonSSMManagedInstanceCore is the AWS-maintained minimum an SSM-managed instance needs, and the role has nothing else.',
+    });
+    const clientProfile = new iam.InstanceProfile(this, 'ClientInstanceProfile', { role: this.clientRole });
+    const subnet = this.clientVpc.publicSubnets[0] as ec2.ISubnet;
+
+    // Azure: the existing secret with the service principal.
+    const azureSecret = secretsmanager.Secret.fromSecretNameV2(this, 'AzureCredentials', props.azure.credentialsSecretName);
+
+    const bucketStack = Stack.of(props.plansBucket);
+    if (bucketStack !== stack) {
+      // cdk-nag sees the cross-stack reference as the import of the export CDK makes for it (this same `exportValue`).
+      const bucketId = bucketStack.getLogicalId(props.plansBucket.node.defaultChild as CfnElement);
+      const imported = stack.resolve(bucketStack.exportValue(props.plansBucket.bucketArn)) as { 'Fn::ImportValue': string };
+      this.crossStackNames.set(`${bucketId}.Arn`, imported['Fn::ImportValue']);
+    }
+    const ec2Arn = (resource: string) => stack.formatArn({ service: 'ec2', resource, resourceName: '*' });
+    const plans = props.plansBucket.arnForObjects(`${PLANS_PREFIX}*`);
+    // A secret's ARN ends in six random characters; by name, IAM matches them with `-??????`.
+    const readAzureSecret = new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [`${azureSecret.secretArn}-??????`] });
+    const keyUse = (actions: string[]) => (props.plansKey ? [new iam.PolicyStatement({ actions, resources: [props.plansKey.keyArn] })] : []);
+    const statements: Record<CloudStepName, iam.PolicyStatement[]> = {
+      ProvisionFunctions: [
+        new iam.PolicyStatement({ actions: ['cloudformation:CreateStack'], resources: [labStacks] }),
+        new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.labDeployer.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } } }),
+        readAzureSecret,
+      ],
+      CheckFunctionsReady: [
+        new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'], resources: [labStacks] }),
+        // Azure Functions: the packages are uploaded to the run's storage account when its deployment is done.
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: Object.values(azureCode).map(objectArn) }),
+        readAzureSecret,
+      ],
+      ProvisionClient: [
+        new iam.PolicyStatement({
+          actions: ['ec2:RunInstances'],
+          resources: [
+            stack.formatArn({ service: 'ec2', account: '', resource: 'image', resourceName: '*' }),
+            stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: subnet.subnetId }),
+            stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: this.clientSecurityGroup.securityGroupId }),
+            ec2Arn('network-interface'),
+          ],
+        }),
+        new iam.PolicyStatement({ actions: ['ec2:RunInstances'], resources: [ec2Arn('instance'), ec2Arn('volume')], conditions: { StringLike: { [`aws:RequestTag/${RUN_TAG}`]: '*' } } }),
+        new iam.PolicyStatement({ actions: ['ec2:CreateTags'], resources: [ec2Arn('instance'), ec2Arn('volume')], conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } } }),
+        new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.clientRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } }),
+        new iam.PolicyStatement({ actions: ['ssm:GetParameters', 'ssm:GetParameter'], resources: [stack.formatArn({ service: 'ssm', account: '', resource: 'parameter', resourceName: 'aws/service/ami-amazon-linux-latest/*' })] }),
+        new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }),
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objectArn(agentBundle)] }),
+        readAzureSecret,
+      ],
+      CheckClientReady: [new iam.PolicyStatement({ actions: ['ec2:DescribeInstances', 'ssm:DescribeInstanceInformation'], resources: ['*'] }), readAzureSecret],
+      StartAgent: [
+        new iam.PolicyStatement({ actions: ['apigateway:GET'], resources: [apiGateway('/apikeys/*')] }),
+        new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [plans] }),
+        ...keyUse(['kms:GenerateDataKey', 'kms:Encrypt', 'kms:Decrypt']),
+        new iam.PolicyStatement({ actions: ['ssm:SendCommand'], resources: [stack.formatArn({ service: 'ssm', account: '', resource: 'document', resourceName: 'AWS-RunShellScript' })] }),
+        new iam.PolicyStatement({ actions: ['ssm:SendCommand'], resources: [ec2Arn('instance')], conditions: { StringLike: { [`ssm:resourceTag/${RUN_TAG}`]: '*' } } }),
+        readAzureSecret,
+      ],
+      Teardown: [
+        new iam.PolicyStatement({ actions: ['cloudformation:DeleteStack'], resources: [labStacks] }),
+        new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.labDeployer.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } } }),
+        new iam.PolicyStatement({ actions: ['ec2:TerminateInstances'], resources: [ec2Arn('instance')], conditions: { StringLike: { [`aws:ResourceTag/${RUN_TAG}`]: '*' } } }),
+        new iam.PolicyStatement({ actions: ['ssm:SendCommand'], resources: [stack.formatArn({ service: 'ssm', account: '', resource: 'document', resourceName: 'AWS-RunShellScript' })] }),
+        new iam.PolicyStatement({ actions: ['ssm:SendCommand'], resources: [ec2Arn('instance')], conditions: { StringLike: { [`ssm:resourceTag/${RUN_TAG}`]: '*' } } }),
+        new iam.PolicyStatement({ actions: ['ec2:DescribeInstances', 'ssm:ListCommands', 'ssm:CancelCommand'], resources: ['*'] }),
+        new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [plans] }),
+        readAzureSecret,
+      ],
+    };
+    const reasons: Record<CloudStepName, string> = {
+      ProvisionFunctions: 'CreateStack is limited to the per-run lab stacks, all named fb-<run8>-lab, whose ids CloudFormation assigns (stack/fb-*/*).',
+      CheckFunctionsReady: 'DescribeStacks/DescribeStackEvents are limited to the per-run lab stacks, named fb-<run8>-lab, whose ids CloudFormation assigns (stack/fb-*/*).',
+      ProvisionClient:
+        'RunInstances launches one instance per run: its instance, volume and network interface get ids at launch (instance/*, volume/*, network-interface/* — instances and volumes only with the run tag), the image is the latest Amazon Linux resolved from its public SSM parameter (image/*, parameter/aws/service/ami-amazon-linux-latest/*); ec2:DescribeInstances supports no resource-level permissions.',
+      CheckClientReady: 'ec2:DescribeInstances and ssm:DescribeInstanceInformation support no resource-level permissions (Resource "*" is what AWS requires for them); both only read.',
+      StartAgent:
+        "GetApiKey reads the key of a per-run lab API, whose id API Gateway assigns (/apikeys/*); plans are per run (plans/<runId>.json); SendCommand reaches only instances with the run tag (instance/*, ssm:resourceTag condition).",
+      Teardown:
+        'DeleteStack is limited to the fb- lab stacks (stack/fb-*/*); TerminateInstances and SendCommand to instances with the run tag (instance/*); plans are per run (plans/<runId>.json); ec2:DescribeInstances, ssm:ListCommands and ssm:CancelCommand support no resource-level permissions.',
+    };
+    const policies = {} as Record<CloudStepName, iam.Policy>;
+    for (const [step, stepStatements] of Object.entries(statements) as [CloudStepName, iam.PolicyStatement[]][]) {
+      const fn = props.steps[step];
+      const policy = new iam.Policy(this, `${step}CloudPolicy`, { roles: [fn.role], statements: stepStatements });
+      this.acknowledgeWildcards(policy, reasons[step]);
+      policies[step] = policy;
+    }
+    this.policies = policies;
+
+    this.config = {
+      labCode: {
+        bucket: agentBundle.s3BucketName,
+        awsLambda: Object.fromEntries(Object.entries(lambdaCode).map(([fn, code]) => [fn, code.s3ObjectKey])) as CloudPlatformsConfig['labCode']['awsLambda'],
+        azureFunctions: Object.fromEntries(Object.entries(azureCode).map(([fn, code]) => [fn, code.s3ObjectKey])) as CloudPlatformsConfig['labCode']['azureFunctions'],
+      },
+      agentBundle: { bucket: agentBundle.s3BucketName, key: agentBundle.s3ObjectKey },
+      plans: { bucket: props.plansBucket.bucketName, prefix: PLANS_PREFIX, ...(props.plansKey ? { kmsKeyArn: props.plansKey.keyArn } : {}) },
+      awsLambda: { cloudFormationRoleArn: this.labDeployer.roleArn },
+      azure: { subscriptionId: props.azure.subscriptionId, location: props.azure.location, credentialsSecretArn: azureSecret.secretArn },
+      ec2Client: { subnetId: subnet.subnetId, securityGroupId: this.clientSecurityGroup.securityGroupId, instanceProfileArn: clientProfile.instanceProfileArn },
+      ...(props.openfaas ? { openfaas: { gatewayUrl: props.openfaas.gatewayUrl, ...(props.openfaas.publicGatewayUrl ? { publicGatewayUrl: props.openfaas.publicGatewayUrl } : {}) } } : {}),
+    };
+    const json = stack.toJsonString(this.config);
+    for (const fn of Object.values(props.steps)) fn.function.addEnvironment('FB_CLOUD_CONFIG', json);
+  }
+
+  /** Acknowledge each wildcard resource of `policy` (by cdk-nag's finding id), with `reason`. */
+  private acknowledgeWildcards(policy: iam.Policy, reason: string): void {
+    const stack = Stack.of(this);
+    const rendered = (resource: unknown) => nagRendering(resource, this.crossStackNames);
+    const document = stack.resolve((policy.node.defaultChild as iam.CfnPolicy).policyDocument) as { Statement: { Resource: unknown }[] };
+    const ids = new Set<string>();
+    for (const statement of document.Statement) {
+      for (const resource of [statement.Resource].flat()) {
+        const name = rendered(resource);
+        if (name.includes('*')) ids.add(`AwsSolutions-IAM5[Resource::${name}]`);
+      }
+    }
+    for (const id of ids) Validations.of(policy).acknowledge({ id, reason });
+  }
+}
+
+/**
+ * How cdk-nag writes a resource in a finding id: `Ref`s as `<Name>`, `Fn::GetAtt`s as `<Id.Attr>`
+ * (or, for an attribute of another stack, the name of its export), joins flattened.
+ */
+function nagRendering(value: unknown, crossStack: ReadonlyMap<string, string>): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const node = value as Record<string, unknown>;
+    if ('Ref' in node) return `<${String(node.Ref)}>`;
+    if ('Fn::GetAtt' in node) {
+      const attribute = (node['Fn::GetAtt'] as string[]).join('.');
+      return crossStack.get(attribute) ?? `<${attribute}>`;
+    }
+    if ('Fn::Join' in node) {
+      const [separator, parts] = node['Fn::Join'] as [string, unknown[]];
+      return parts.map((part) => nagRendering(part, crossStack)).join(separator);
+    }
+    if ('Fn::ImportValue' in node) return String(node['Fn::ImportValue']);
+  }
+  return JSON.stringify(value);
+}
+
+/** For tests: the logical id of a construct's CloudFormation resource. */
+export function logicalIdOf(construct: Construct): string {
+  return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
+}
