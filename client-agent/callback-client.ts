@@ -23,18 +23,26 @@ export class CallbackClient {
   constructor(private readonly target: { url: string; runId: string; secret: string }) {}
 
   success(output: unknown): Promise<void> {
-    return this.send({ kind: 'success', output });
+    return this.send({ kind: 'success', output }).then(() => undefined);
   }
 
   failure(error: string, cause: string): Promise<void> {
-    return this.send({ kind: 'failure', error: error.slice(0, 256), cause: cause.slice(0, 32_768) });
+    return this.send({ kind: 'failure', error: error.slice(0, 256), cause: cause.slice(0, 32_768) }).then(() => undefined);
   }
 
   heartbeat(): Promise<void> {
-    return this.send({ kind: 'heartbeat' }, 1);
+    return this.send({ kind: 'heartbeat' }, 1).then(() => undefined);
   }
 
-  private async send(body: Record<string, unknown>, attempts = RETRY_DELAYS_MS.length + 1): Promise<void> {
+  /** A fresh URL to upload the results file to (the plan's may have expired during a long run). */
+  async uploadUrl(): Promise<string> {
+    const answer = (await this.send({ kind: 'upload-url' })) as { uploadUrl?: unknown };
+    if (typeof answer.uploadUrl !== 'string') throw new CallbackRefusedError(200, 'callback upload-url answered no uploadUrl');
+    return answer.uploadUrl;
+  }
+
+  /** Sends one call; answers the endpoint's JSON answer. */
+  private async send(body: Record<string, unknown>, attempts = RETRY_DELAYS_MS.length + 1): Promise<unknown> {
     const text = JSON.stringify({ runId: this.target.runId, ...body });
     for (let attempt = 1; ; attempt++) {
       let status: number | undefined;
@@ -49,7 +57,7 @@ export class CallbackClient {
         });
         status = response.statusCode;
         answer = await response.body.text();
-        if (status >= 200 && status < 300) return;
+        if (status >= 200 && status < 300) return answer ? (JSON.parse(answer) as unknown) : {};
         if (status !== 502 && status !== 503) throw new CallbackRefusedError(status, `callback ${body.kind} refused with ${status}: ${answer.replaceAll(this.target.secret, '***').slice(0, 300)}`);
       } catch (error) {
         if (error instanceof CallbackRefusedError || attempt >= attempts) throw error;

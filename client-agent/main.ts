@@ -37,6 +37,19 @@ export async function uploadResults(path: string, url: string): Promise<void> {
   }
 }
 
+/**
+ * The upload URL to use now: a fresh one from the control plane (a presigned URL lasts only as
+ * long as its signer's session, shorter than a long run), else the plan's.
+ */
+export async function freshUploadUrl(callback: CallbackClient, planUrl: string): Promise<string> {
+  try {
+    return await callback.uploadUrl();
+  } catch (error) {
+    console.error(`no fresh upload URL (${(error as Error).message}); using the plan's`);
+    return planUrl;
+  }
+}
+
 export async function runAgent(plan: AgentPlan, signal?: AbortSignal): Promise<void> {
   const callback = new CallbackClient(plan.callback);
   let latest = '';
@@ -64,7 +77,7 @@ export async function runAgent(plan: AgentPlan, signal?: AbortSignal): Promise<v
     });
     clearInterval(heartbeat);
     clearInterval(progress);
-    if (plan.resultsUploadUrl) await uploadResults(localResultsPath(plan), plan.resultsUploadUrl);
+    if (plan.resultsUploadUrl) await uploadResults(localResultsPath(plan), await freshUploadUrl(callback, plan.resultsUploadUrl));
     await callback.success({ resultsLocation: plan.resultsLocation, invocations: written.invocations, experimentRows: written.experimentRows });
   } catch (error) {
     clearInterval(heartbeat);
@@ -73,7 +86,10 @@ export async function runAgent(plan: AgentPlan, signal?: AbortSignal): Promise<v
     const message = error instanceof Error ? error.message : String(error);
     console.error(`${name}: ${message}`);
     // What was collected before the failure is still worth keeping.
-    if (plan.resultsUploadUrl) await uploadResults(localResultsPath(plan), plan.resultsUploadUrl).catch(() => undefined);
+    if (plan.resultsUploadUrl) {
+      const url = await freshUploadUrl(callback, plan.resultsUploadUrl);
+      await uploadResults(localResultsPath(plan), url).catch(() => undefined);
+    }
     await callback.failure('AgentFailedError', `${name}: ${message}`);
     throw error;
   }

@@ -146,6 +146,11 @@ describe('Function: callbackConfigFromEnv', () => {
     expect(callbackConfigFromEnv({ AWS_REGION: 'eu-west-1', ...results }).results).toEqual({ resourceArn: 'arn:cluster', secretArn: 'arn:secret', database: 'db' });
     expect(() => callbackConfigFromEnv({ AWS_REGION: 'eu-west-1', RESULTS_CLUSTER_ARN: 'arn:cluster', RESULTS_DATABASE: 'db' })).toThrow(/RESULTS_SECRET_ARN/);
   });
+
+  it('takes the results bucket for fresh upload URLs when it is given', () => {
+    expect(callbackConfigFromEnv({ AWS_REGION: 'eu-west-1', ...results }).resultsBucket).toBeUndefined();
+    expect(callbackConfigFromEnv({ AWS_REGION: 'eu-west-1', ...results, RESULTS_BUCKET: 'fb-results' }).resultsBucket).toBe('fb-results');
+  });
 });
 
 describe('Const: handler', () => {

@@ -11,12 +11,15 @@
  * in {@link callbackConfigFromEnv} only:
  * - `STATE_MACHINE_REGION` — the region of the state machine (SendTask* calls); falls back to
  *   `AWS_REGION`, and module load fails naming the variable if neither is set.
+ * - `RESULTS_BUCKET` (optional) — where agents upload results: `upload-url` calls get a fresh
+ *   presigned PUT of `raw/<runId>.ndjson` there, valid for {@link UPLOAD_URL_SECONDS}.
  * - `POWERTOOLS_*` / `AWS_LAMBDA_LOG_LEVEL` — read by the powertools logger itself.
  *
  * The deployed `handler` keeps its registry in the results database (`callbacks`, through the
  * Data API: RESULTS_CLUSTER_ARN, RESULTS_SECRET_ARN, RESULTS_DATABASE), shared with StartAgent,
  * which registers each run's secret hash and task token.
  */
+import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -28,6 +31,7 @@ import { DataApiExecutor } from '../../lib/results/data-api-executor';
 import { type CallbackHttpResponse, handleCallback } from '../../lib/callback/handle-callback';
 import type { CallbackRegistry } from '../../lib/callback/registry';
 import { SfnTaskCompleter, type TaskCompleter } from '../../lib/callback/task-completer';
+import { presignResultsUpload, rawResultsLocation } from '../../lib/control-plane/results-transfer';
 
 /** The parts of an HTTP API (payload format 2.0) event the handler reads. */
 const httpApiEventSchema = z.looseObject({
@@ -52,12 +56,17 @@ export interface CallbackHandlerOptions {
   logger?: Logger;
   /** The clock callback expiry is checked against. @default () => new Date() */
   now?: () => Date;
+  /** A fresh upload URL for a run's results file. @default none: `upload-url` is refused */
+  uploadUrlFor?: (runId: string) => Promise<string>;
 }
+
+/** How long a fresh upload URL is valid: the agent asks for one right before it uploads. */
+export const UPLOAD_URL_SECONDS = 900;
 
 /** Build the handler; call once per execution environment. */
 export function createCallbackHandler(options: CallbackHandlerOptions) {
   const logger = options.logger ?? new Logger({ serviceName: 'faas-benchmarker-callback' });
-  const handling = { registry: options.registry, completer: options.completer, logger, now: options.now ?? (() => new Date()) };
+  const handling = { registry: options.registry, completer: options.completer, logger, now: options.now ?? (() => new Date()), ...(options.uploadUrlFor ? { uploadUrlFor: options.uploadUrlFor } : {}) };
 
   const callback = async (event: unknown): Promise<CallbackLambdaResponse> => {
     const parsed = httpApiEventSchema.safeParse(event);
@@ -78,7 +87,11 @@ function toLambdaResponse(response: CallbackHttpResponse): CallbackLambdaRespons
 }
 
 /** Everything this Lambda takes from its environment, read and checked in one place. */
-export function callbackConfigFromEnv(env: NodeJS.ProcessEnv): { stateMachineRegion: string; results: { resourceArn: string; secretArn: string; database: string } } {
+export function callbackConfigFromEnv(env: NodeJS.ProcessEnv): {
+  stateMachineRegion: string;
+  results: { resourceArn: string; secretArn: string; database: string };
+  resultsBucket: string | undefined;
+} {
   const stateMachineRegion = env.STATE_MACHINE_REGION || env.AWS_REGION;
   if (!stateMachineRegion) throw new CallbackConfigurationError('STATE_MACHINE_REGION');
   const required = (name: string): string => {
@@ -89,6 +102,7 @@ export function callbackConfigFromEnv(env: NodeJS.ProcessEnv): { stateMachineReg
   return {
     stateMachineRegion,
     results: { resourceArn: required('RESULTS_CLUSTER_ARN'), secretArn: required('RESULTS_SECRET_ARN'), database: required('RESULTS_DATABASE') },
+    resultsBucket: env.RESULTS_BUCKET || undefined,
   };
 }
 
@@ -97,7 +111,10 @@ const config = callbackConfigFromEnv(process.env);
 const registry = new SqlCallbackRegistry(
   new DataApiExecutor({ region: config.stateMachineRegion, ...config.results, resumeTimeoutMs: 20_000 }),
 );
+const s3 = new S3Client({ region: config.stateMachineRegion });
+const { resultsBucket } = config;
 export const handler = createCallbackHandler({
   registry,
   completer: new SfnTaskCompleter(new SFNClient({ region: config.stateMachineRegion })),
+  ...(resultsBucket ? { uploadUrlFor: (runId: string) => presignResultsUpload(s3, rawResultsLocation(resultsBucket, runId), UPLOAD_URL_SECONDS) } : {}),
 });

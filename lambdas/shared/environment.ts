@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SqlCallbackRegistry } from '../../lib/callback/sql-registry';
 import { importStagedRunResults, stageRunResultsForImport } from '../../lib/control-plane/aurora-import';
-import { presignResultsUpload, readResultsFrom } from '../../lib/control-plane/results-transfer';
+import { presignResultsUpload, rawResultsLocation, readResultsFrom } from '../../lib/control-plane/results-transfer';
 import type { StepDependencies } from '../../lib/control-plane/steps';
 import { DataApiExecutor } from '../../lib/results/data-api-executor';
 import { SqlResultsStore } from '../../lib/results/sql-store';
@@ -87,7 +87,7 @@ export function stepDependenciesFromEnvironment(environment: ControlPlaneEnviron
         return { url: environment.callbackUrl, secret };
       },
     },
-    resultsLocation: (runId) => `s3://${environment.resultsBucket}/raw/${runId}.ndjson`,
+    resultsLocation: (runId) => rawResultsLocation(environment.resultsBucket, runId),
     resultsUploadUrl: (location) => presignResultsUpload(s3, location, environment.agentTimeoutSeconds),
     readResults: (location) => readResultsFrom(location, s3),
     // Aurora loads the rows itself from S3 (aws_s3.table_import_from_s3), in one transaction.

@@ -106,6 +106,35 @@ describe('Function: handleCallback', () => {
     expect(late.statusCode).toBe(409);
   });
 
+  it('hands out a fresh upload URL to the secret holder, any number of times, without completing the task', async () => {
+    const { run, send, handling } = await setUp();
+    const asked: string[] = [];
+    handling.uploadUrlFor = async (runId) => {
+      asked.push(runId);
+      return `https://fb-results.s3.eu-west-1.amazonaws.com/raw/${runId}.ndjson?X-Amz-Signature=${asked.length}`;
+    };
+    const first = await send({ kind: 'upload-url' });
+    const second = await send({ kind: 'upload-url' });
+    expect(first).toEqual({ statusCode: 200, body: { ok: true, runId: run.runId, kind: 'upload-url', uploadUrl: expect.stringContaining('Signature=1') } });
+    expect(second.body).toMatchObject({ uploadUrl: expect.stringContaining('Signature=2') });
+    expect((await send({ kind: 'upload-url' }, 'A'.repeat(43))).statusCode).toBe(401);
+    expect(asked).toEqual([run.runId, run.runId]);
+    expect(sfnMock.calls()).toHaveLength(0);
+    expect((await send({ kind: 'success', output: {} })).statusCode).toBe(200);
+    expect((await send({ kind: 'upload-url' })).statusCode).toBe(409);
+  });
+
+  it('refuses upload-url where it hands out none (400), and answers 503 when it cannot make one', async () => {
+    const { send, handling } = await setUp();
+    const refused = await send({ kind: 'upload-url' });
+    expect(refused.statusCode).toBe(400);
+    expect(errorType(refused)).toBe('CallbackRequestInvalidError');
+    handling.uploadUrlFor = async () => {
+      throw new Error('credentials expired');
+    };
+    expect((await send({ kind: 'upload-url' })).statusCode).toBe(503);
+  });
+
   it.each([
     { case: 'a wrong secret', status: 401, type: 'CallbackSecretMismatchError', act: (s: Awaited<ReturnType<typeof setUp>>) => s.send({ kind: 'success', output: {} }, 'A'.repeat(43)) },
     {

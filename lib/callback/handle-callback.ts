@@ -9,6 +9,10 @@
  * - `{ runId, kind: 'failure', error, cause? }` — the agent's verdict that the run failed;
  *   `error` (the error name the state machine sees) is cut to 256 characters, `cause` to 32,768.
  * - `{ runId, kind: 'heartbeat' }` — still working; any number of times.
+ * - `{ runId, kind: 'upload-url' }` — a fresh URL to upload the results file to (AWS: a presigned
+ *   S3 PUT, made now, so a run that outlives the URL in its plan can still upload); any number of
+ *   times while the run waits; answered `{ok, runId, kind, uploadUrl}`, or 400 where this endpoint
+ *   hands out no upload URLs (locally the agent writes its file in place).
  * The secret goes in `Authorization: Bearer <secret>` (preferred: bodies end up in more places
  * than headers) or as `secret` in the body; if both are given they must be the same. Unknown keys
  * are refused.
@@ -54,6 +58,7 @@ export const callbackBodySchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('success'), runId, secret: secret.optional(), output: z.json() }),
   z.strictObject({ kind: z.literal('failure'), runId, secret: secret.optional(), error: z.string().min(1), cause: z.string().optional() }),
   z.strictObject({ kind: z.literal('heartbeat'), runId, secret: secret.optional() }),
+  z.strictObject({ kind: z.literal('upload-url'), runId, secret: secret.optional() }),
 ]);
 export type CallbackBody = z.infer<typeof callbackBodySchema>;
 export type CallbackKind = CallbackBody['kind'];
@@ -70,7 +75,7 @@ export interface CallbackHttpRequest {
   authorization: string | undefined;
 }
 
-export type CallbackAnswer = { ok: true; runId: string; kind: CallbackKind } | { error: { type: string; message: string } };
+export type CallbackAnswer = { ok: true; runId: string; kind: CallbackKind; uploadUrl?: string } | { error: { type: string; message: string } };
 
 export interface CallbackHttpResponse {
   statusCode: number;
@@ -90,6 +95,8 @@ export interface HandleCallbackOptions {
   logger: CallbackLogger;
   /** The clock expiry is checked against. */
   now: () => Date;
+  /** A fresh upload URL for a run's results file. @default none: `upload-url` is refused */
+  uploadUrlFor?: (runId: string) => Promise<string>;
 }
 
 /** Handle one callback request; never throws (unexpected errors are answered with 500). */
@@ -100,9 +107,9 @@ export async function handleCallback(request: CallbackHttpRequest, options: Hand
     const call = parseCallbackRequest(request);
     secrets.push(call.secret);
     logged = { runId: call.runId, kind: call.kind };
-    await processCallback(call, options, secrets);
+    const uploadUrl = await processCallback(call, options, secrets);
     options.logger.info('callback accepted', { ...scrubAll(logged, secrets), status: 200 });
-    return { statusCode: 200, body: { ok: true, runId: call.runId, kind: call.kind } };
+    return { statusCode: 200, body: { ok: true, runId: call.runId, kind: call.kind, ...(uploadUrl ? { uploadUrl } : {}) } };
   } catch (error) {
     const known = error instanceof CallbackError ? error : undefined;
     const statusCode = known?.statusCode ?? 500;
@@ -140,7 +147,8 @@ export function parseCallbackRequest(request: CallbackHttpRequest): CallbackCall
   return { ...rest, secret: resolved };
 }
 
-async function processCallback(call: CallbackCall, options: HandleCallbackOptions, secrets: string[]): Promise<void> {
+/** Check and carry out one call; answers the upload URL of an `upload-url` call. */
+async function processCallback(call: CallbackCall, options: HandleCallbackOptions, secrets: string[]): Promise<string | undefined> {
   const { registry, completer } = options;
   const entry = await fromRegistry(() => registry.find(call.runId));
   if (!entry) throw new CallbackRunUnknownError(call.runId);
@@ -151,7 +159,16 @@ async function processCallback(call: CallbackCall, options: HandleCallbackOption
 
   if (call.kind === 'heartbeat') {
     await complete(() => completer.heartbeat(entry.taskToken));
-    return;
+    return undefined;
+  }
+  if (call.kind === 'upload-url') {
+    if (!options.uploadUrlFor) throw new CallbackRequestInvalidError('this endpoint hands out no upload URLs: write the results where the plan says');
+    const uploadFor = options.uploadUrlFor;
+    try {
+      return await uploadFor(call.runId);
+    } catch (error) {
+      throw new CallbackRegistryUnavailableError('could not make an upload URL; retry later', { cause: error });
+    }
   }
   if (call.kind === 'success') serializeTaskOutput(call.output); // refuse an oversized output before claiming
   if (!(await fromRegistry(() => registry.markUsed(call.runId)))) throw new CallbackAlreadyCompletedError(call.runId);
@@ -162,6 +179,7 @@ async function processCallback(call: CallbackCall, options: HandleCallbackOption
     if (error instanceof TaskCompleterUnavailableError) await releaseClaim(entry, options, secrets);
     throw error;
   }
+  return undefined;
 }
 
 /** Give the run's claim back so the agent's retry is not refused as a replay. */

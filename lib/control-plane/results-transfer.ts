@@ -8,6 +8,11 @@ export class ResultsLocationError extends Error {
 }
 
 /** Bucket and key of an `s3://bucket/key` URI, or undefined for anything else (a local path). */
+/** Where a run's agent uploads its raw results in AWS: `s3://<bucket>/raw/<runId>.ndjson`. */
+export function rawResultsLocation(bucket: string, runId: string): string {
+  return `s3://${bucket}/raw/${runId}.ndjson`;
+}
+
 export function parseS3Uri(location: string): { bucket: string; key: string } | undefined {
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(location);
   return match ? { bucket: match[1] as string, key: match[2] as string } : undefined;

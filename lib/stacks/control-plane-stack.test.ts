@@ -266,10 +266,11 @@ describe('Stack: ControlPlaneStack — IAM', () => {
     );
   });
 
-  it('lets StartAgent (it presigns the agent\'s upload) and CollectResults (it stages Aurora\'s import) put raw result files, and no one else', () => {
+  it('lets StartAgent and the callback (they presign the agent\'s upload) and CollectResults (it stages Aurora\'s import) put raw result files, and no one else', () => {
     const owners = [...policiesByOwner()].filter(([, statements]) => actionsOf(statements).includes('s3:PutObject'));
-    expect(owners.map(([owner]) => owner).sort()).toEqual(['CollectResults', 'StartAgent']);
-    const statements = policiesByOwner().get('StartAgent') ?? [];
+    expect(owners.map(([owner]) => owner).sort()).toEqual(['Callback', 'CollectResults', 'StartAgent']);
+    for (const owner of ['StartAgent', 'Callback']) {
+    const statements = policiesByOwner().get(owner) ?? [];
     expect(statements.filter((statement) => asArray(statement.Action).some((action) => action.startsWith('s3:')))).toEqual([
       expect.objectContaining({
         Action: 's3:PutObject',
@@ -278,6 +279,7 @@ describe('Stack: ControlPlaneStack — IAM', () => {
     ]);
     expect(actionsOf(statements)).toEqual(expect.arrayContaining(['kms:GenerateDataKey', 'kms:Encrypt']));
     expect(actionsOf(statements)).not.toContain('s3:GetObject');
+    }
   });
 
   it('lets the callback Lambda SendTask* on this state machine only, and no one else', () => {
@@ -318,10 +320,10 @@ describe('Stack: ControlPlaneStack — callback API', () => {
     expect(JSON.stringify(format)).not.toMatch(/header|authorization|body/i);
   });
 
-  it('gives the callback Lambda the state machine region and the results database', () => {
+  it('gives the callback Lambda the state machine region, the results database and the bucket of fresh upload URLs', () => {
     const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.callback.function)];
     expect(Object.keys(fn?.Properties.Environment.Variables).sort()).toEqual(
-      ['NODE_OPTIONS', 'RESULTS_CLUSTER_ARN', 'RESULTS_DATABASE', 'RESULTS_SECRET_ARN', 'STATE_MACHINE_REGION'].sort(),
+      ['NODE_OPTIONS', 'RESULTS_BUCKET', 'RESULTS_CLUSTER_ARN', 'RESULTS_DATABASE', 'RESULTS_SECRET_ARN', 'STATE_MACHINE_REGION'].sort(),
     );
     expect(fn?.Properties.Environment.Variables.STATE_MACHINE_REGION).toBe('eu-west-1');
     expect(fn?.Properties.Timeout).toBeLessThan(30);
@@ -443,10 +445,14 @@ describe('cdk-nag AwsSolutions on the control-plane stack', () => {
           path: 'ControlPlane/StartAgent/Role/DefaultPolicy',
           id: expect.stringMatching(/^AwsSolutions-IAM5\[Resource::Results:ExportsOutputFnGetAttResultsBucket\w+Arn\w+\/raw\/\*\]$/),
         },
+        {
+          path: 'ControlPlane/Callback/Role/DefaultPolicy',
+          id: expect.stringMatching(/^AwsSolutions-IAM5\[Resource::Results:ExportsOutputFnGetAttResultsBucket\w+Arn\w+\/raw\/\*\]$/),
+        },
         { path: 'ControlPlane/MigrationsProviderRole/DefaultPolicy', id: `AwsSolutions-IAM5[Resource::<${logicalId(stack.node.findChild('MigrateSchema').node.findChild('Function'))}.Arn>:*]` },
         { path: 'ControlPlane/RunExperiment/Role/DefaultPolicy', id: 'AwsSolutions-IAM5[Resource::*]' },
       ]),
     );
-    expect(nag).toHaveLength(xray.length + 5);
+    expect(nag).toHaveLength(xray.length + 6);
   });
 });

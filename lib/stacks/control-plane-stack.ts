@@ -286,9 +286,11 @@ export class ControlPlaneStack extends Stack {
       // API Gateway gives up on an integration after 30 s.
       timeout: Duration.seconds(29),
       logRetention,
-      environment: { ...resultsEnvironment, STATE_MACHINE_REGION: this.region },
+      environment: { ...resultsEnvironment, STATE_MACHINE_REGION: this.region, RESULTS_BUCKET: results.bucket.bucketName },
     });
     results.cluster.grantDataApiAccess(this.callback);
+    // It presigns fresh result uploads for agents whose run outlived the URL in their plan.
+    this.grantRawResults(this.callback, results, 'write');
 
     const accessLogs = new logs.LogGroup(this, 'CallbackApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN });
     this.callbackApi = new apigwv2.HttpApi(this, 'CallbackApi', {
