@@ -4,11 +4,11 @@
  * through typed props (never ARN strings).
  *
  * It creates:
- * - one `ControlPlaneFunction` per Task of state-machines/run-experiment.asl.json (ten step
+ * - one `ControlPlaneFunction` per Task of state-machines/run-experiment.asl.json (eleven step
  *   Lambdas, lambdas/steps/*.ts), each granted only what its step code uses (see {@link STEP_FUNCTIONS});
  * - the `RunExperiment` Standard state machine, its definition inlined from the ASL file with every
  *   `${…FunctionArn}` placeholder substituted, logging ALL events with execution data to its own
- *   log group, X-Ray tracing on; it may invoke exactly those ten functions (unqualified ARNs);
+ *   log group, X-Ray tracing on; it may invoke exactly those eleven functions (unqualified ARNs);
  * - the callback endpoint: an API Gateway HTTP API with one route, `POST /callback`, on the
  *   callback Lambda (lambdas/callback/handler.ts), stage throttling and JSON access logs. The route
  *   has no API Gateway authorizer: a request is authenticated by its run's callback secret
@@ -18,11 +18,14 @@
  *   that applies lib/results/migrations through the Data API, re-run whenever the migrations hash
  *   changes; the state machine is created after it, so no run sees an old schema;
  * - one EventBridge Scheduler schedule per entry of lib/config/schedules.ts (StartExecution of
- *   RunExperiment with the entry's run input), in the stage's schedule group.
+ *   RunExperiment with the entry's run input), in the stage's schedule group;
+ * - with Azure configured, the cloud platforms (`CloudPlatforms`): code assets, the lab stacks'
+ *   CloudFormation role, the EC2 clients' VPC (one public subnet, no NAT) and instance role.
  *
  * Idle cost: nothing but CloudWatch Logs storage. Lambda, Step Functions (Standard: per state
  * transition), the HTTP API (per request), Scheduler (free tier: 14 million invocations a month)
  * and the Data API (per request) all bill per use; the custom resource runs only during deploys.
+ * The client VPC has no NAT gateway and costs nothing while no client instance runs.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -72,11 +75,13 @@ export interface StepFunctionSpec {
 }
 
 /**
- * The ten step Lambdas of RunExperiment, by the name of the `${<name>FunctionArn}` placeholder
+ * The eleven step Lambdas of RunExperiment, by the name of the `${<name>FunctionArn}` placeholder
  * they fill, with the grants their step code (lib/control-plane/steps.ts) needs today:
  * - ValidateInput: pure schema and registry check — no database, no bucket.
- * - CheckFunctionsReady, ProvisionClient: only the platform's provisioner / client driver; the
- *   cloud ones (CloudFormation, Azure, SSM) are still to come and will bring their own grants.
+ * - CheckFunctionsReady, ProvisionClient, CheckClientReady: only the platform's provisioner / client
+ *   driver. The cloud platforms' grants (CloudFormation, EC2, SSM, the Azure secret, plans, code
+ *   assets) are each cloud step's own policy, made by the `CloudPlatforms` construct when Azure is
+ *   configured (lib/constructs/cloud-platforms.ts).
  * - ReleaseLock: counts the branches' outcomes; the runs rows are finished by FinishRun.
  * - StartAgent: sets `running`, registers the callback (runs, callbacks) and presigns the PUT the
  *   agent uploads its results file with, so it may put objects under `raw/` (a presigned URL only
@@ -341,7 +346,7 @@ export class ControlPlaneStack extends Stack {
     // `$default` stage: the URL is the API endpoint itself (`…/`), so the route follows it directly.
     this.callbackUrl = `${stage.url}${CALLBACK_PATH.slice(1)}`;
 
-    // The ten step Lambdas.
+    // The eleven step Lambdas.
     const stepEnvironment = {
       ...resultsEnvironment,
       RESULTS_BUCKET: results.bucket.bucketName,
