@@ -101,7 +101,7 @@ export interface FakeArm {
 const VM_PATH = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)(?:\/([A-Za-z]+))?$/i;
 
 /** Makes a throwaway self-signed certificate for 127.0.0.1 with openssl. */
-function selfSignedCert(): { key: string; cert: string } {
+export function selfSignedCert(): { key: string; cert: string } {
   const dir = mkdtempSync(join(tmpdir(), 'fake-arm-'));
   try {
     const key = join(dir, 'key.pem');

@@ -15,16 +15,12 @@
  *   in its path, not the signature itself. `fakeBlobServiceFor` makes the `blobServiceFor` option of
  *   `AzureFunctionsProvisioner` point at it (endpoint, CA, no retries).
  */
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { BlobServiceClient, StorageSharedKeyCredential, type StoragePipelineOptions } from '@azure/storage-blob';
-import type { FakeArmRoute, FakeArmRouteContext } from './fake-arm';
+import { type FakeArmRoute, type FakeArmRouteContext, selfSignedCert } from './fake-arm';
 
 export interface FakeAzureWebOptions {
   /** Trigger syncs of an app before its functions' keys can be listed. @default 1 */
@@ -202,19 +198,3 @@ export function fakeBlobServiceFor(fake: Pick<FakeBlobService, 'ca'>) {
     } as StoragePipelineOptions);
 }
 
-/** Makes a throwaway self-signed certificate for 127.0.0.1 with openssl. */
-function selfSignedCert(): { key: string; cert: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'fake-blob-'));
-  try {
-    const key = join(dir, 'key.pem');
-    const cert = join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1'],
-      { stdio: 'pipe' },
-    );
-    return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
