@@ -40,28 +40,44 @@ export type AgentBundleUrl = () => Promise<string>;
 export const AGENT_INSTALL_DIR = '/opt/faas-benchmarker';
 export const AGENT_READY_MARKER = `${AGENT_INSTALL_DIR}/.ready`;
 /** Waits (at most 10 minutes) for the boot script's ready marker, then runs the agent. */
-export const MACHINE_AGENT_COMMAND = `i=0; while [ ! -f ${AGENT_READY_MARKER} ] && [ $i -lt 120 ]; do i=$((i+1)); sleep 5; done; node ${AGENT_INSTALL_DIR}/agent.js`;
+export const MACHINE_AGENT_COMMAND = `i=0; while [ ! -f ${AGENT_READY_MARKER} ] && [ $i -lt 120 ]; do i=$((i+1)); sleep 5; done; /usr/local/bin/node ${AGENT_INSTALL_DIR}/agent.js`;
 
 /**
- * The boot script of a client machine (cloud-init user data / custom data, a shell script):
- * installs Node.js 20 from the official tarball, downloads the agent bundle, and writes the ready
- * marker that `check` looks for. `nodeArch` is `x64` or `arm64`.
+ * The boot script of a client machine (cloud-init user data / custom data, a shell script run as
+ * root): installs Node.js from the official tarball after checking it against the release's
+ * SHASUMS256.txt, downloads the agent bundle, checks that it starts, and writes the ready marker
+ * the agent command waits for. `nodeArch` is `x64` or `arm64`. `prefix` and `installDir` are for
+ * tests (a scratch directory instead of `/usr/local` and {@link AGENT_INSTALL_DIR}).
  */
-export function clientBootScript(options: { agentBundleUrl: string; nodeVersion?: string; nodeArch?: 'x64' | 'arm64' }): string {
+export function clientBootScript(options: {
+  agentBundleUrl: string;
+  nodeVersion?: string;
+  nodeArch?: 'x64' | 'arm64';
+  prefix?: string;
+  installDir?: string;
+}): string {
   const version = options.nodeVersion ?? '20.20.2';
   const arch = options.nodeArch ?? 'x64';
-  const tarball = `node-v${version}-linux-${arch}`;
+  const tarball = `node-v${version}-linux-${arch}.tar.gz`;
+  const release = `https://nodejs.org/dist/v${version}`;
+  const prefix = options.prefix ?? '/usr/local';
+  const dir = options.installDir ?? AGENT_INSTALL_DIR;
   const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+  const download = (url: string, file: string) => `curl -fsS --retry 5 --max-time 300 -o ${quote(file)} ${quote(url)}`;
+  const work = `${dir}/.download`;
   return [
     '#!/bin/sh',
     'set -eu',
-    `mkdir -p ${AGENT_INSTALL_DIR}`,
-    `curl -fsS --retry 5 --max-time 300 -o /tmp/node.tar.xz https://nodejs.org/dist/v${version}/${tarball}.tar.xz`,
-    'tar -xJf /tmp/node.tar.xz -C /usr/local --strip-components=1',
-    'rm -f /tmp/node.tar.xz',
-    `curl -fsS --retry 5 --max-time 300 -o ${AGENT_INSTALL_DIR}/agent.js ${quote(options.agentBundleUrl)}`,
-    `node ${AGENT_INSTALL_DIR}/agent.js --version`,
-    `touch ${AGENT_READY_MARKER}`,
+    `mkdir -p ${quote(work)}`,
+    download(`${release}/SHASUMS256.txt`, `${work}/SHASUMS256.txt`),
+    download(`${release}/${tarball}`, `${work}/${tarball}`),
+    `(cd ${quote(work)} && grep " ${tarball}$" SHASUMS256.txt | sha256sum -c -)`,
+    `mkdir -p ${quote(prefix)}`,
+    `tar -xzf ${quote(`${work}/${tarball}`)} -C ${quote(prefix)} --strip-components=1`,
+    `rm -rf ${quote(work)}`,
+    download(options.agentBundleUrl, `${dir}/agent.js`),
+    `${quote(`${prefix}/bin/node`)} ${quote(`${dir}/agent.js`)} --version`,
+    `touch ${quote(`${dir}/.ready`)}`,
     '',
   ].join('\n');
 }
