@@ -183,7 +183,7 @@ describe('Stack: ControlPlaneStack — state machine', () => {
 describe('Stack: ControlPlaneStack — step functions', () => {
   it.each(STEP_NAMES)('%s runs Node.js 24 on arm64, traced, logging to its own log group, within its Task timeout', (name) => {
     const task = aslStates(JSON.parse(ASL_TEXT)).get(name);
-    const expectedTimeout = name === 'StartAgent' ? 120 : Math.min(task?.TimeoutSeconds ?? Number.NaN, 900);
+    const expectedTimeout = name === 'StartAgent' ? 600 : Math.min(task?.TimeoutSeconds ?? Number.NaN, 900);
     const fn = template.findResources('AWS::Lambda::Function')[stepFunctionId(name)];
     expect(fn?.Properties).toMatchObject({
       Runtime: 'nodejs24.x',

@@ -103,7 +103,8 @@ export const STEP_FUNCTIONS = {
     description: 'RunExperiment RunAgent: register the callback and start the client agent',
     resultsStore: true,
     rawResults: 'write',
-    timeoutSec: 120,
+    // Long enough for a first Azure Run Command (it may install the VM's extension) to report the agent started.
+    timeoutSec: 600,
   },
   CollectResults: {
     entry: 'lambdas/steps/collect-results.ts',
