@@ -18,7 +18,9 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ComputeManagementClient } from '@azure/arm-compute';
+import type { WebSiteManagementClient } from '@azure/arm-appservice';
 import { ResourceManagementClient } from '@azure/arm-resources';
+import type { StorageManagementClient } from '@azure/arm-storage';
 import type { TokenCredential } from '@azure/core-auth';
 import { type CloudPlatformsConfig, cloudPlatformsConfigSchema, enabledCloudPlatforms } from '../../lib/config/cloud-platforms';
 import { SecretsManagerAzureCredential } from '../../lib/control-plane/azure-credential';
@@ -30,7 +32,7 @@ import { MachineClient } from '../../lib/control-plane/clients/machine-client';
 import { S3PlanStore } from '../../lib/control-plane/clients/s3-plan-store';
 import { SsmAgentDriver } from '../../lib/control-plane/clients/ssm-agent-driver';
 import { AwsLambdaProvisioner } from '../../lib/control-plane/provisioners/aws-lambda-provisioner';
-import { AzureFunctionsProvisioner } from '../../lib/control-plane/provisioners/azure-functions-provisioner';
+import { AzureFunctionsProvisioner, type AzureFunctionsProvisionerOptions } from '../../lib/control-plane/provisioners/azure-functions-provisioner';
 import { OpenFaasProvisioner } from '../../lib/control-plane/provisioners/openfaas';
 import type { ClientDriver, FunctionProvisioner } from '../../lib/control-plane/steps';
 
@@ -79,6 +81,9 @@ export interface CloudClients {
   azureCredential?: TokenCredential;
   resources?: ResourceManagementClient;
   compute?: ComputeManagementClient;
+  storage?: StorageManagementClient;
+  web?: WebSiteManagementClient;
+  blobServiceFor?: AzureFunctionsProvisionerOptions['blobServiceFor'];
 }
 
 export function cloudPlatforms(config: CloudPlatformsConfig | undefined, region: string, overrides: Partial<CloudClients> = {}): CloudPlatforms {
@@ -92,11 +97,19 @@ export function cloudPlatforms(config: CloudPlatformsConfig | undefined, region:
   const plans = new S3PlanStore({ s3, bucket: config.plans.bucket, prefix: config.plans.prefix, ...(config.plans.kmsKeyArn ? { kmsKeyId: config.plans.kmsKeyArn } : {}) });
 
   let azureVmClient: (() => ClientDriver) | undefined;
-  let azure: { credential: TokenCredential; subscriptionId: string; location: string } | undefined;
+  let azure: Pick<AzureFunctionsProvisionerOptions, 'credential' | 'subscriptionId' | 'location' | 'resources' | 'storage' | 'web' | 'blobServiceFor'> | undefined;
   if (config.azure) {
     const credential = overrides.azureCredential ?? new SecretsManagerAzureCredential(new SecretsManagerClient({ region }), config.azure.credentialsSecretArn);
-    azure = { credential, subscriptionId: config.azure.subscriptionId, location: config.azure.location };
     const resources = overrides.resources ?? new ResourceManagementClient(credential, config.azure.subscriptionId);
+    azure = {
+      credential,
+      subscriptionId: config.azure.subscriptionId,
+      location: config.azure.location,
+      resources,
+      ...(overrides.storage ? { storage: overrides.storage } : {}),
+      ...(overrides.web ? { web: overrides.web } : {}),
+      ...(overrides.blobServiceFor ? { blobServiceFor: overrides.blobServiceFor } : {}),
+    };
     const compute = overrides.compute ?? new ComputeManagementClient(credential, config.azure.subscriptionId);
     const location = config.azure.location;
     azureVmClient = () =>
