@@ -227,7 +227,8 @@ describe('RunExperiment with the deployed composition', () => {
     expect(JSON.stringify(arm.requests)).not.toContain(API_KEY);
     expect(JSON.stringify(arm.requests)).not.toContain(plans[0]?.callback.secret);
     // The client VM: its own resource group, deployed, commanded (start, then the kill at Teardown), deleted.
-    const group = `fb-${(run?.id as string).replace(/-/g, '').slice(0, 8)}-client`;
+    const runId = String(run?.id);
+    const group = `fb-${runId.replace(/-/g, '').slice(0, 8)}-client`;
     expect(resources.deployments.filter((deployment) => deployment.name === 'client').map((deployment) => deployment.resourceGroup)).toEqual([group]);
     expect(arm.runCommands.filter((command) => command.resourceGroup === group).map((command) => command.vmName)).toEqual([`${group}-vm`, `${group}-vm`]);
     expect(resources.deletedGroups).toContain(group);
