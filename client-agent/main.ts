@@ -57,9 +57,10 @@ export async function runAgent(plan: AgentPlan, signal?: AbortSignal): Promise<v
   const progress = setInterval(() => {
     if (latest) console.log(`progress after ${Math.round((Date.now() - started) / 1000)}s: ${latest}`);
   }, 10_000);
-  const heartbeat = setInterval(() => {
-    callback.heartbeat().catch((error: unknown) => console.error(`heartbeat failed: ${(error as Error).message}`));
-  }, plan.heartbeatIntervalMs);
+  const beat = () => callback.heartbeat().catch((error: unknown) => console.error(`heartbeat failed: ${(error as Error).message}`));
+  // One at once: the task's heartbeat clock runs from the moment it started the agent, boot included.
+  void beat();
+  const heartbeat = setInterval(beat, plan.heartbeatIntervalMs);
   try {
     const experiment = await findExperiment(plan.experiment);
     const written = await runAgentExperiment({

@@ -94,8 +94,8 @@ describe('RunExperiment through the local state machine', () => {
       store,
       workDir,
       readinessPollMs: 20,
-      // Long enough for a loaded machine to start the agent (tsx) before its first heartbeat.
-      heartbeatTimeoutMs: 5000,
+      // Long enough for a loaded machine to start the agent (tsx), which sends a heartbeat as it starts.
+      heartbeatTimeoutMs: 8000,
       onAgentOutput: () => {
         if (frozen.length) return;
         frozen = runChildren(/agent\.js/).filter((pid) => isAlive(pid));
