@@ -5,7 +5,7 @@ import { presignResultsUpload, rawResultsLocation, readResultsFrom } from '../..
 import type { StepDependencies } from '../../lib/control-plane/steps';
 import { DataApiExecutor } from '../../lib/results/data-api-executor';
 import { SqlResultsStore } from '../../lib/results/sql-store';
-import { registerCallback } from '../../lib/callback/registry';
+import { callbackIssuer } from '../../lib/callback/registry';
 import type { CloudPlatformsConfig } from '../../lib/config/cloud-platforms';
 import { cloudConfigFromEnvironment, cloudPlatforms } from './cloud-platforms';
 
@@ -81,12 +81,7 @@ export function stepDependenciesFromEnvironment(environment: ControlPlaneEnviron
     provisioners: cloud.provisioners,
     clients: cloud.clients,
     unavailable: cloud.unavailable,
-    callbacks: {
-      issue: async (runId, taskToken) => {
-        const { secret } = await registerCallback(registry, { runId, taskToken, expiresAt: new Date(Date.now() + environment.agentTimeoutSeconds * 1000) });
-        return { url: environment.callbackUrl, secret };
-      },
-    },
+    callbacks: callbackIssuer(registry, environment.callbackUrl, environment.agentTimeoutSeconds * 1000),
     resultsLocation: (runId) => rawResultsLocation(environment.resultsBucket, runId),
     resultsUploadUrl: (location) => presignResultsUpload(s3, location, environment.agentTimeoutSeconds),
     readResults: (location) => readResultsFrom(location, s3),

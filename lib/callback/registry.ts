@@ -88,6 +88,19 @@ export class InMemoryCallbackRegistry implements CallbackRegistry {
  * What the control plane does when a RunAgent task starts: make the run's secret, register its
  * hash with the task token, and return the secret to hand to the agent (once) with the callback URL.
  */
+/**
+ * StartAgent's callback issuer on `registry`: each run's secret is registered for `ttlMs` and
+ * answered with the endpoint `url` the agent reports to.
+ */
+export function callbackIssuer(registry: CallbackRegistry, url: string, ttlMs: number) {
+  return {
+    issue: async (runId: string, taskToken: string): Promise<{ url: string; secret: string }> => {
+      const { secret } = await registerCallback(registry, { runId, taskToken, expiresAt: new Date(Date.now() + ttlMs) });
+      return { url, secret };
+    },
+  };
+}
+
 export async function registerCallback(
   registry: CallbackRegistry,
   run: { runId: string; taskToken: string; expiresAt: Date },

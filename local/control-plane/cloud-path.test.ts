@@ -27,7 +27,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CloudPlatforms, cloudPlatforms } from '../../lambdas/shared/cloud-platforms';
 import { createStepHandlers } from '../../lambdas/steps/handlers';
 import { startLocalCallbackServer } from '../../lib/callback/local-callback-server';
-import { InMemoryCallbackRegistry, registerCallback } from '../../lib/callback/registry';
+import { callbackIssuer, InMemoryCallbackRegistry } from '../../lib/callback/registry';
 import type { CloudPlatformsConfig } from '../../lib/config/cloud-platforms';
 import { AzureFunctionsProvisioner } from '../../lib/control-plane/provisioners/azure-functions-provisioner';
 import { LAB_FUNCTIONS, RUN_TAG_KEY } from '../../lib/control-plane/provisioners/aws-lambda-template';
@@ -41,8 +41,8 @@ import type { RunRow } from '../../lib/results/types';
 import { FAKE_SUBSCRIPTION, type FakeArm, type FakeRunCommand, fakeCredential, runShellScriptOutput, startFakeArm } from '../../test-support/fake-arm';
 import { createFakeArmResources, type FakeArmResources, type FakeDeployment } from '../../test-support/fake-arm-resources';
 import { createFakeAzureWeb, type FakeAzureWeb, type FakeBlobService, fakeBlobServiceFor, startFakeBlobService } from '../../test-support/fake-azure-web';
-import { type LocalExecutionResult, runLocalExecution } from './local-sfn';
-import { RUN_EXPERIMENT_ASL } from './run-local';
+import type { LocalExecutionResult } from './local-sfn';
+import { executeRunExperiment } from './run-local';
 import { TokenBroker } from './token-broker';
 
 const KEYS = (platform: string) => Object.fromEntries(LAB_FUNCTIONS.map((fn) => [fn, `${platform}/${fn}.zip`])) as CloudPlatformsConfig['labCode']['awsLambda'];
@@ -165,12 +165,7 @@ async function execute(platform: string): Promise<{ execution: LocalExecutionRes
         provisioners: cloud.provisioners,
         clients: cloud.clients,
         unavailable: cloud.unavailable,
-        callbacks: {
-          issue: async (runId, taskToken) => {
-            const { secret } = await registerCallback(registry, { runId, taskToken, expiresAt: new Date(Date.now() + 600_000) });
-            return { url: callbackServer.url, secret };
-          },
-        },
+        callbacks: callbackIssuer(registry, callbackServer.url, 600_000),
         resultsLocation: (runId) => rawResultsLocation('fb-results', runId),
         resultsUploadUrl: (location) => presignResultsUpload(s3Client, location, 3600),
         readResults: (location) => readResultsFrom(location, s3Client),
@@ -178,20 +173,14 @@ async function execute(platform: string): Promise<{ execution: LocalExecutionRes
       },
       { logger: new Logger({ serviceName: 'cloud-path-test', logLevel: 'SILENT' }), metrics: false },
     );
-    const invoke = (state: keyof typeof handlers) => (input: unknown) =>
-      (handlers[state] as unknown as (event: unknown, context: unknown) => Promise<unknown>)(input, { awsRequestId: 'test', functionName: `fb-${state}`, getRemainingTimeInMillis: () => 900_000 });
-    const names = Object.keys(handlers) as (keyof typeof handlers)[];
     const executionId = `arn:aws:states:local:000000000000:execution:RunExperiment:cloud-path-${platform}`;
-    const execution = await runLocalExecution({
-      definitionFile: RUN_EXPERIMENT_ASL,
-      substitutions: Object.fromEntries(names.map((state) => [`${state}FunctionArn`, `arn:aws:lambda:local:000000000000:function:fb-${state}`])),
-      handlers: Object.fromEntries(names.filter((state) => state !== 'StartAgent').map((state) => [state, invoke(state)])),
-      callbackHandlers: { RunAgent: async (payload) => void (await invoke('StartAgent')(payload)) },
+    const execution = await executeRunExperiment({
+      lambdas: handlers,
       broker,
       input: { experiment: 'linear-invocation', platforms: [platform], quick: true },
       executionId,
-      waitTimeOverridesMs: { WaitForFunctions: 10, WaitForClient: 10 },
-      heartbeatMs: { RunAgent: 60_000 },
+      readinessPollMs: 10,
+      heartbeatMs: 60_000,
     });
     await Promise.all(callbacks);
     const [run] = (await store.listRuns({ limit: 100 })).filter((row) => row.execution_id === executionId);

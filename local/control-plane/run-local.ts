@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InMemoryCallbackRegistry, registerCallback } from '../../lib/callback/registry';
+import { callbackIssuer, InMemoryCallbackRegistry } from '../../lib/callback/registry';
 import { startLocalCallbackServer } from '../../lib/callback/local-callback-server';
 import type { RunInput } from '../../lib/control-plane/run-input';
 import { OpenFaasProvisioner, type OpenFaasProvisionerOptions } from '../../lib/control-plane/provisioners/openfaas';
@@ -60,6 +60,36 @@ export interface LocalRunOutcome {
 }
 
 /**
+ * RunExperiment on the local interpreter with `lambdas` as its Tasks: each Task runs the very
+ * Lambda handler AWS runs (middleware, input parsing and all), RunAgent through StartAgent with
+ * the task token in `broker`; readiness waits shortened to `readinessPollMs`.
+ */
+export function executeRunExperiment(options: {
+  lambdas: StepHandlers;
+  broker: TokenBroker;
+  input: unknown;
+  executionId: string;
+  readinessPollMs: number;
+  heartbeatMs: number;
+}): Promise<LocalExecutionResult> {
+  const invokeLambda = (state: StepName, input: unknown) =>
+    (options.lambdas[state] as unknown as (event: unknown, context: unknown) => Promise<unknown>)(input, localLambdaContext(state));
+  const handlers: Record<string, LocalTaskHandler> = {};
+  for (const state of LAMBDA_STATES) handlers[state] = (input) => invokeLambda(state, input);
+  return runLocalExecution({
+    definitionFile: RUN_EXPERIMENT_ASL,
+    substitutions: Object.fromEntries([...LAMBDA_STATES, 'StartAgent'].map((state) => [`${state}FunctionArn`, `arn:aws:lambda:local:000000000000:function:fb-${state}`])),
+    handlers,
+    callbackHandlers: { RunAgent: async (payload) => void (await invokeLambda('StartAgent', payload)) },
+    broker: options.broker,
+    input: options.input as never,
+    executionId: options.executionId,
+    waitTimeOverridesMs: { WaitForFunctions: options.readinessPollMs, WaitForClient: options.readinessPollMs },
+    heartbeatMs: { RunAgent: options.heartbeatMs },
+  });
+}
+
+/**
  * One RunExperiment execution on this machine: the same ASL as in AWS, run by the local
  * interpreter; each Lambda Task is the same step code with local provisioners (a local FaaS
  * platform per run), RunAgent spawns the client agent as a child process that reports back
@@ -79,34 +109,15 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
     store: options.store,
     provisioners: { local: provisioner, ...(options.openfaas ? { openfaas: new OpenFaasProvisioner(options.openfaas) } : {}) },
     clients: { local: driver, openfaas: driver },
-    callbacks: {
-      issue: async (runId, taskToken) => {
-        const { secret } = await registerCallback(registry, { runId, taskToken, expiresAt: new Date(Date.now() + runAgentState.TimeoutSeconds * 1000) });
-        return { url: callbackServer.url, secret };
-      },
-    },
+    callbacks: callbackIssuer(registry, callbackServer.url, runAgentState.TimeoutSeconds * 1000),
     resultsLocation: (runId) => join(options.workDir, `${runId}.results.ndjson`),
     heartbeatIntervalMs: Math.max(50, Math.min(60_000, Math.floor(heartbeatMs / 3))),
   }, { logger: new Logger({ serviceName: 'faas-benchmarker-local', logLevel: 'SILENT' }), metrics: false });
-  // Each Task runs the very Lambda handler AWS runs (middleware, input parsing and all).
-  const invokeLambda = (state: StepName, input: unknown) => (lambdas[state] as unknown as (event: unknown, context: unknown) => Promise<unknown>)(input, localLambdaContext(state));
-  const handlers: Record<string, LocalTaskHandler> = {};
-  for (const state of LAMBDA_STATES) handlers[state] = (input) => invokeLambda(state, input);
   const executionId = `arn:aws:states:local:000000000000:execution:RunExperiment:${randomUUID()}`;
   const onAbort = () => broker.failAll('RunAborted', 'the run was interrupted');
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const execution = await runLocalExecution({
-      definitionFile: RUN_EXPERIMENT_ASL,
-      substitutions: Object.fromEntries([...LAMBDA_STATES, 'StartAgent'].map((state) => [`${state}FunctionArn`, `arn:aws:lambda:local:000000000000:function:fb-${state}`])),
-      handlers,
-      callbackHandlers: { RunAgent: async (payload) => void (await invokeLambda('StartAgent', payload)) },
-      broker,
-      input: options.input as never,
-      executionId,
-      waitTimeOverridesMs: { WaitForFunctions: options.readinessPollMs ?? 200, WaitForClient: options.readinessPollMs ?? 200 },
-      heartbeatMs: { RunAgent: heartbeatMs },
-    });
+    const execution = await executeRunExperiment({ lambdas, broker, input: options.input, executionId, readinessPollMs: options.readinessPollMs ?? 200, heartbeatMs });
     const runs = (await options.store.listRuns({ limit: 1000 })).filter((run) => run.execution_id === executionId);
     return { execution, runs };
   } finally {

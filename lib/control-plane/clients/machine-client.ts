@@ -51,7 +51,8 @@ export class MachineClient implements ClientDriver {
       }
     };
     if (input.client?.ready === true) await attempt('agent', () => this.agent.teardown(input));
-    if (this.removePlan) await attempt('plan', () => (this.removePlan as (runId: string) => Promise<void>)(input.run.runId));
+    const { removePlan } = this;
+    if (removePlan) await attempt('plan', () => removePlan(input.run.runId));
     const destroyed = await attempt('machine', () => this.machine.destroy(input));
     if (!destroyed) throw new ClientTeardownError(`run ${input.run.runId}: client teardown incomplete: ${failures.join('; ')}`);
   }
