@@ -1,5 +1,6 @@
 import { afterEach } from 'vitest';
 import type { PlatformEvent } from '../local/platform/events';
+import { basicAuthHeader } from '../local/platform/gateway-guard';
 import type { InstanceStatus } from '../local/platform/platform';
 import { type RunningPlatform, type StartOptions, startLocalPlatform } from '../local/platform/start';
 import type { InvocationRecord, ResponseBody } from '../lab-functions/core/records';
@@ -51,8 +52,10 @@ export function rootRecord(invocation: Invocation): InvocationRecord {
   return record as InvocationRecord;
 }
 
-export async function getJson<T>(platform: RunningPlatform, path: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${platform.url}${path}`, init);
+/** Call the gateway as the project's own tools do: with its credential, and JSON declared as JSON. */
+export async function getJson<T>(platform: RunningPlatform, path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
+  const headers = { authorization: basicAuthHeader(platform.credentials), 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) };
+  const response = await fetch(`${platform.url}${path}`, { ...init, headers });
   return { status: response.status, body: (await response.json()) as T };
 }
 

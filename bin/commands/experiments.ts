@@ -5,6 +5,7 @@ import { findExperiment, loadExperiments } from '../../client-agent/experiment/r
 import { parseKeyValues, resolveParams } from '../../client-agent/run/params';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { deployedStateMachineArn, followExecution, regionOf, startCloudExecution } from '../../lib/control-plane/cloud-execution';
+import { findGatewayCredentials } from '../../local/platform/credentials-file';
 import { checkGatewayReachable } from '../../client-agent/run/gateway-check';
 import type { OpenFaasProvisionerOptions } from '../../lib/control-plane/provisioners/openfaas';
 import { createExperimentFile } from '../../client-agent/experiment/create';
@@ -138,7 +139,9 @@ function openFaasGateway(options: RunCommandOptions): OpenFaasProvisionerOptions
   if (!gatewayUrl) throw new Error('--platform openfaas needs --gateway-url or FB_GATEWAY_URL');
   const user = process.env.FB_GATEWAY_USER;
   const password = process.env.FB_GATEWAY_PASSWORD;
-  return { gatewayUrl, ...(user && password ? { basicAuth: { user, password } } : {}) };
+  // A local platform started from this directory (fb platform start) left its credential here.
+  const basicAuth = user && password ? { user, password } : findGatewayCredentials(join(process.cwd(), '.fb'), gatewayUrl);
+  return { gatewayUrl, ...(basicAuth ? { basicAuth } : {}) };
 }
 
 interface RunResult {

@@ -1,13 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { InvocationRecord, ResponseBody } from '../../lab-functions/core/records';
 import type { InstanceStatus } from '../../local/platform/platform';
 import { isAlive, waitFor } from '../../test-support/platform';
 
 const FB = join(__dirname, '..', 'fb.js');
 const started: ChildProcess[] = [];
+/** The working directory of every `fb` started here (its .fb/ gets the gateway credential). */
+const cwd = mkdtempSync(join(tmpdir(), 'fb-platform-cli-'));
+afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
 afterEach(() => {
   for (const child of started.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
@@ -15,7 +20,7 @@ afterEach(() => {
 
 /** Start `fb platform start` on a free port and wait for the URL it prints. */
 async function startCli(args: string[] = []): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [FB, 'platform', 'start', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [FB, 'platform', 'start', '--port', '0', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(child);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -63,6 +68,46 @@ describe('CLI: fb platform start', () => {
     expect(pids.filter(isAlive)).toEqual([]);
   });
 
+  it('protects /system changes with a per-start credential that fb finds by itself, and removes it at stop', async () => {
+    const { child, url, output } = await startCli();
+    const port = Number(new URL(url).port);
+    const file = join(cwd, '.fb', 'gateways', `${port}.json`);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(output()).toContain(`password in ${file}`);
+    const password = execFileSync(process.execPath, [FB, 'platform', 'credential', '--port', String(port)], { cwd, encoding: 'utf8' }).trim();
+    expect(password.length).toBeGreaterThanOrEqual(32);
+    expect(output()).not.toContain(password);
+
+    const scale = (authorization?: string) =>
+      fetch(`${url}/system/scale-function/function3`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: '{"replicas":1}' });
+    expect((await scale()).status).toBe(401);
+    expect((await scale(`Basic ${Buffer.from(`admin:${password}`).toString('base64')}`)).status).toBe(202);
+    // Invoking needs none, as `curl -X POST …/function/function1` in the README.
+    expect((await fetch(`${url}/function/function3`, { method: 'POST', body: '{}' })).status).toBe(200);
+
+    child.kill('SIGINT');
+    await once(child, 'exit');
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('lets fb run --platform openfaas deploy through it with the credential it left', async () => {
+    const { child, url } = await startCli(['--no-deploy']);
+    const fb = spawn(process.execPath, [FB, 'run', 'linear-invocation', '--quick', '--param', 'callsPerFunction=1', '--platform', 'openfaas', '--gateway-url', url], {
+      cwd,
+      env: { ...process.env, FB_GATEWAY_USER: '', FB_GATEWAY_PASSWORD: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    started.push(fb);
+    let output = '';
+    fb.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    fb.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const [code] = await once(fb, 'exit');
+    expect(output).toContain('linear-invocation: completed');
+    expect(code).toBe(0);
+    child.kill('SIGINT');
+    await once(child, 'exit');
+  }, 90_000);
+
   it('stops its instances on SIGINT (Ctrl-C) too', async () => {
     const { child, url } = await startCli();
     await fetch(`${url}/function/function3`, { method: 'POST', body: '{}' });
@@ -89,7 +134,7 @@ describe('CLI: fb platform start', () => {
     [['--profile', 'gcp'], 'Allowed choices are lambda, azure, openfaas'],
     [['--max-instances', '-3'], 'not a non-negative integer'],
   ])('refuses %j with a one-line error and a non-zero exit', async (args, message) => {
-    const child = spawn(process.execPath, [FB, 'platform', 'start', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [FB, 'platform', 'start', '--port', '0', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     started.push(child);
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {

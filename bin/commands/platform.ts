@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { findGatewayCredentials, removeGatewayCredentials, writeGatewayCredentials } from '../../local/platform/credentials-file';
 import { formatDurationMs, parseDurationMs } from '../../local/platform/duration';
 import type { PlatformEvent } from '../../local/platform/events';
 import { PROFILE_NAMES, type PlatformSettings } from '../../local/platform/options';
@@ -23,6 +25,20 @@ export function registerPlatformCommands(program: Command): void {
     .action(async (options: PlatformStartOptions) => {
       await runPlatform(options);
     });
+  platform
+    .command('credential')
+    .description("print the password of a running local platform's /system API (user admin), e.g. for curl -u \"admin:$(npx fb platform credential)\"")
+    .option('--port <port>', 'the platform\'s gateway port', parseIntegerOption, 8080)
+    .action((options: { port: number }) => {
+      const credentials = findGatewayCredentials(stateDir(), `http://127.0.0.1:${options.port}`);
+      if (!credentials) throw new Error(`no local platform started from this directory is listening on port ${options.port} (fb platform start --port ${options.port})`);
+      console.log(credentials.password);
+    });
+}
+
+/** The project's state directory in the working directory (the results store's too). */
+function stateDir(): string {
+  return join(process.cwd(), '.fb');
 }
 
 interface PlatformStartOptions {
@@ -53,6 +69,7 @@ async function runPlatform(options: PlatformStartOptions): Promise<void> {
     build: true,
   });
   const { settings } = running.platform;
+  const credentialsFile = writeGatewayCredentials(stateDir(), running.url, running.port, running.credentials);
   console.log(`local FaaS platform listening on ${running.url}`);
   console.log(describeSettings(settings));
   const deployed = running.platform.list().map((fn) => fn.name);
@@ -60,6 +77,9 @@ async function runPlatform(options: PlatformStartOptions): Promise<void> {
   if (deployed.includes('function1')) {
     console.log(`try:  curl -X POST ${running.url}/function/function1 -d '{"sleep":0.1}'`);
   }
+  // The password itself is not printed (terminal scroll-back and logs keep it); fb commands read the file.
+  console.log(`/system changes (deploy, update, remove, scale) need basic auth: user ${running.credentials.user}, password in ${credentialsFile}`);
+  console.log(`  e.g. curl -u "admin:$(npx fb platform credential --port ${running.port})" -X POST ${running.url}/system/scale-function/function1 -H 'content-type: application/json' -d '{"replicas":1}'`);
   console.log('press Ctrl-C to stop');
   running.platform.events.subscribe((event) => console.log(formatEvent(event)));
 
@@ -68,6 +88,7 @@ async function runPlatform(options: PlatformStartOptions): Promise<void> {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       console.log(`${signal}: stopping ${running.platform.instances().length} instance(s)…`);
+      removeGatewayCredentials(stateDir(), running.port);
       running.stop().then(resolve, resolve);
     };
     process.on('SIGINT', onSignal);

@@ -143,7 +143,7 @@ describe('RunExperiment through the local state machine', () => {
         store,
         workDir,
         readinessPollMs: 20,
-        openfaas: { gatewayUrl: gateway.url },
+        openfaas: { gatewayUrl: gateway.url, basicAuth: gateway.credentials },
       });
       expect(execution).toMatchObject({ status: 'SUCCEEDED' });
       const run = runs[0];

@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { bundlePath, DEFAULT_OUT_DIR, LAB_FUNCTION_NAMES } from '../../lab-functions/build';
+
+/**
+ * Environment variables through which whoever deploys a function could make its instance run
+ * code other than its bundle: Node's own (`NODE_OPTIONS=--import=…`), the dynamic loader's
+ * (`LD_PRELOAD`), OpenSSL's engine and module paths, glibc's converter path, the shells' start-up
+ * files and `PATH`. Refused in `envVars`, whatever the case.
+ */
+const LOADER_VARIABLE = /^(NODE_|LD_|DYLD_|NPM_CONFIG_)|^(PATH|OPENSSL_CONF|OPENSSL_ENGINES|OPENSSL_MODULES|GCONV_PATH|LOCPATH|BASH_ENV|ENV|HOSTALIASES)$/i;
 
 /** The body of OpenFaaS `POST|PUT /system/functions` (fields the local platform uses; others are kept). */
 export const functionDeploymentSchema = z
@@ -10,7 +17,15 @@ export const functionDeploymentSchema = z
     image: z.string().min(1),
     namespace: z.string().optional(),
     envProcess: z.string().optional(),
-    envVars: z.record(z.string(), z.string()).optional(),
+    envVars: z
+      .record(
+        z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name (letters, digits, "_")')
+          .refine((name) => !LOADER_VARIABLE.test(name), { message: 'is a variable that makes Node.js or the loader run other code; the local platform does not accept it' }),
+        z.string(),
+      )
+      .optional(),
     labels: z.record(z.string(), z.string()).optional(),
     annotations: z.record(z.string(), z.string()).optional(),
     limits: z.object({ memory: z.string().optional(), cpu: z.string().optional() }).partial().optional(),
@@ -26,19 +41,21 @@ export class InvalidDeploymentError extends Error {
 
 /**
  * The bundle an image name stands for. Locally there is no registry: `faas-benchmarker/function1`
- * (any registry, owner or tag) or plain `function1` means the lab function's OpenFaaS bundle;
- * `file:/abs/path.js` (or an absolute path) is a bundle of your own.
+ * (any registry, owner or tag) or plain `function1` means the lab function's OpenFaaS bundle. No
+ * other file can be named through the API (that would let a request run any script on the
+ * machine); a program that starts the platform in-process may register bundles of its own under
+ * image names (`customImages`), which are matched exactly.
  */
-export function resolveImage(image: string, bundleDir = DEFAULT_OUT_DIR): string {
-  const explicitPath = image.startsWith('file:') ? image.slice('file:'.length) : isAbsolute(image) ? image : undefined;
-  if (explicitPath !== undefined) {
-    if (!existsSync(explicitPath)) throw new InvalidDeploymentError(`image ${image}: no such file`);
-    return explicitPath;
+export function resolveImage(image: string, bundleDir = DEFAULT_OUT_DIR, customImages: ReadonlyMap<string, string> = new Map()): string {
+  const custom = customImages.get(image);
+  if (custom !== undefined) {
+    if (!existsSync(custom)) throw new InvalidDeploymentError(`image ${image}: its bundle ${custom} does not exist`);
+    return custom;
   }
   const baseName = image.split('/').pop()?.split(':')[0] ?? '';
   const labFunction = LAB_FUNCTION_NAMES.find((name) => name === baseName);
-  if (!labFunction) {
-    throw new InvalidDeploymentError(`image ${image}: unknown locally; use one of ${LAB_FUNCTION_NAMES.join(', ')} or file:/path/to/bundle.js`);
+  if (!labFunction || image.startsWith('file:') || image.startsWith('/')) {
+    throw new InvalidDeploymentError(`image ${image}: unknown locally; use faas-benchmarker/<lab function> with one of ${LAB_FUNCTION_NAMES.join(', ')}`);
   }
   const path = bundlePath('openfaas', labFunction, bundleDir);
   if (!existsSync(path)) throw new InvalidDeploymentError(`image ${image}: bundle ${path} not built; run npm run build:functions`);

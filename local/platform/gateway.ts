@@ -2,6 +2,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { performance } from 'node:perf_hooks';
 import { PayloadTooLargeError, readRequestBody } from '../../lab-functions/adapters/shared/read-body';
 import { InvalidDeploymentError } from './deployments';
+import {
+  ForeignRequestError,
+  type GatewayCredentials,
+  GatewayUnauthorizedError,
+  requireCredentials,
+  requireJsonBody,
+  requireSameOrigin,
+  UnsupportedMediaTypeError,
+} from './gateway-guard';
 import { scalingSettings } from './options';
 import { FunctionUnavailableError, TooManyRequestsError } from './function-pool';
 import { InstanceStartError } from './instance';
@@ -11,6 +20,24 @@ import { FunctionExistsError, FunctionNotFoundError, type LocalPlatform } from '
 const MAX_BODY_BYTES = 6 * 1024 * 1024;
 /** Longest a function may take to answer (the longest valid lab-function work plus margin). */
 const UPSTREAM_TIMEOUT_MS = 16 * 60 * 1000;
+
+/** How much of a client's time and sockets the gateway gives before it answers. */
+export interface GatewayLimits {
+  /** Most open connections; more are closed as they arrive. @default 2048 */
+  maxConnections: number;
+  /** Longest a client may take to send a request's headers. @default 10 s */
+  headersTimeoutMs: number;
+  /** Longest a client may take to send a whole request, body included (not the answer's time). @default 30 s */
+  requestTimeoutMs: number;
+}
+
+export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = { maxConnections: 2048, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 };
+
+export interface GatewayOptions {
+  /** The credential of the `/system` routes that change what runs. */
+  credentials: GatewayCredentials;
+  limits?: Partial<GatewayLimits>;
+}
 const HOP_BY_HOP = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade', 'proxy-connection', 'te', 'trailer']);
 
 class BadRequestError extends Error {
@@ -23,22 +50,40 @@ class BadRequestError extends Error {
  * `POST /system/scale-function/{name}`, `ANY /function/{name}[/path]`, `GET /healthz`,
  * `GET /system/info`, and the read-only ground truth `GET /system/instances`, `GET /system/events`.
  */
-export function createGateway(platform: LocalPlatform): Server {
-  const server = createServer((req, res) => {
-    route(platform, req, res).catch((error: unknown) => sendError(res, error));
-  });
-  server.keepAliveTimeout = 65_000;
-  server.requestTimeout = UPSTREAM_TIMEOUT_MS + 60_000;
+export function createGateway(platform: LocalPlatform, options: GatewayOptions): Server {
+  const limits = { ...DEFAULT_GATEWAY_LIMITS, ...options.limits };
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // How often those two are checked; Node's default of 30 s would let a slow client overstay.
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs, limits.requestTimeoutMs),
+      keepAliveTimeout: 65_000,
+    },
+    (req, res) => {
+      route(platform, options.credentials, req, res).catch((error: unknown) => sendError(res, error));
+    },
+  );
+  server.maxConnections = limits.maxConnections;
   return server;
 }
 
-async function route(platform: LocalPlatform, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Routes that change what runs: they need the credential and a JSON body. */
+const MUTATING_METHODS = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
+
+async function route(platform: LocalPlatform, credentials: GatewayCredentials, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  requireSameOrigin(req, platform.settings.host);
   const url = new URL(req.url ?? '/', 'http://gateway');
   const path = url.pathname;
   const method = req.method ?? 'GET';
 
   const invoke = /^\/function\/([^/]+)(\/.*)?$/.exec(path);
   if (invoke) return invokeFunction(platform, decodeURIComponent(invoke[1] as string), `${invoke[2] ?? '/'}${url.search}`, req, res);
+
+  if (path.startsWith('/system/') && MUTATING_METHODS.has(method)) {
+    requireCredentials(req, credentials);
+    requireJsonBody(req);
+  }
 
   if (path === '/healthz' && method === 'GET') return sendText(res, 200, 'OK');
   if (path === '/system/info' && method === 'GET') return sendJson(res, 200, info(platform));
@@ -147,6 +192,9 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 const STATUS_BY_ERROR: [new (...args: never[]) => Error, number][] = [
   [BadRequestError, 400],
+  [GatewayUnauthorizedError, 401],
+  [ForeignRequestError, 403],
+  [UnsupportedMediaTypeError, 415],
   [InvalidDeploymentError, 400],
   [FunctionNotFoundError, 404],
   [FunctionExistsError, 409],
@@ -165,6 +213,7 @@ function sendError(res: ServerResponse, error: unknown): void {
     res.destroy();
     return;
   }
+  if (status === 401) res.setHeader('www-authenticate', 'Basic realm="faas-benchmarker local gateway"');
   sendJson(res, status, { error: { type, message } });
 }
 

@@ -64,7 +64,14 @@ export class LocalPlatform {
   private readonly functions = new Map<string, DeployedFunction>();
   private gatewayUrl = '';
 
-  constructor(readonly settings: PlatformSettings) {}
+  /**
+   * @param customImages bundles of the starting program's own, by image name (e.g. a test's
+   *   misbehaving function); the API itself can name only the built lab functions.
+   */
+  constructor(
+    readonly settings: PlatformSettings,
+    private readonly customImages: ReadonlyMap<string, string> = new Map(),
+  ) {}
 
   /** Where instances send nested calls; set once the gateway listens. */
   setGatewayUrl(url: string): void {
@@ -173,7 +180,7 @@ export class LocalPlatform {
     memoryMbFromQuantity(deployment.limits?.memory);
     return {
       name: deployment.service,
-      bundlePath: resolveImage(deployment.image, this.settings.bundleDir),
+      bundlePath: resolveImage(deployment.image, this.settings.bundleDir, this.customImages),
       env: deployment.envVars ?? {},
       minReplicas: minReplicasOf(deployment),
     };

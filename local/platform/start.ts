@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { buildFunctions, DEFAULT_OUT_DIR } from '../../lab-functions/build';
-import { createGateway } from './gateway';
+import { createGateway, type GatewayLimits } from './gateway';
+import { type GatewayCredentials, newGatewayCredentials } from './gateway-guard';
 import { type PlatformOptionsInput, resolvePlatformSettings } from './options';
 import { LocalPlatform } from './platform';
 
@@ -11,6 +12,8 @@ export interface RunningPlatform {
   /** Base URL of the gateway, e.g. `http://127.0.0.1:8080`. */
   url: string;
   port: number;
+  /** This start's credential for the `/system` routes that change what runs (deploy, update, remove, scale). */
+  credentials: GatewayCredentials;
   /** Stop every instance, then the gateway. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -18,6 +21,10 @@ export interface RunningPlatform {
 export interface StartOptions extends PlatformOptionsInput {
   /** Build the OpenFaaS bundles first (when false they must already exist). @default false */
   build?: boolean;
+  /** Bundles of this program's own that the API may deploy, by exact image name. @default none */
+  customImages?: ReadonlyMap<string, string>;
+  /** Connection and slow-client limits of the gateway. @default DEFAULT_GATEWAY_LIMITS */
+  gatewayLimits?: Partial<GatewayLimits>;
 }
 
 /**
@@ -25,12 +32,13 @@ export interface StartOptions extends PlatformOptionsInput {
  * to, the four lab functions deployed. Instances start on the first request (or a scale call).
  */
 export async function startLocalPlatform(options: StartOptions = {}): Promise<RunningPlatform> {
-  const { build, ...platformOptions } = options;
+  const { build, customImages, gatewayLimits, ...platformOptions } = options;
   const settings = resolvePlatformSettings(platformOptions);
   if (build) await buildFunctions({ platforms: ['openfaas'], outDir: settings.bundleDir ?? DEFAULT_OUT_DIR });
-  const platform = new LocalPlatform(settings);
+  const platform = new LocalPlatform(settings, customImages);
   if (settings.deployLabFunctions) platform.deployLabFunctions();
-  const server = createGateway(platform);
+  const credentials = newGatewayCredentials();
+  const server = createGateway(platform, { credentials, ...(gatewayLimits ? { limits: gatewayLimits } : {}) });
   server.listen(settings.port, settings.host);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
@@ -52,5 +60,5 @@ export async function startLocalPlatform(options: StartOptions = {}): Promise<Ru
     })();
     return stopping;
   };
-  return { platform, url, port, stop };
+  return { platform, url, port, credentials, stop };
 }
