@@ -3,6 +3,7 @@
  * call domain code, print.
  */
 import { Command, CommanderError } from 'commander';
+import { FB_VERSION } from '../lib/version';
 import { registerExperimentCommands } from './commands/experiments';
 import { registerPlatformCommands } from './commands/platform';
 import { registerRunCommands } from './commands/runs';
@@ -10,7 +11,7 @@ import { registerRunCommands } from './commands/runs';
 export function buildProgram(): Command {
   const program = new Command('fb')
     .description('faas-benchmarker: benchmark Function-as-a-Service platforms, locally or in the cloud')
-    .version('0.1.0')
+    .version(FB_VERSION)
     .showHelpAfterError('(run fb --help for usage)');
   registerExperimentCommands(program);
   registerRunCommands(program);

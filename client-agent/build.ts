@@ -4,13 +4,11 @@
  * `node agent.js <plan.json>`. Run with `npm run build:agent`.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { build } from 'esbuild';
+import { AGENT_BUNDLE_FILE } from '../lib/agent/bundle';
 
-/** Where the bundle goes unless told otherwise. */
-export const DEFAULT_AGENT_BUNDLE = resolve(__dirname, '..', 'dist', 'agent', 'agent.js');
-
-export async function buildAgentBundle(outFile = DEFAULT_AGENT_BUNDLE): Promise<{ file: string; bytes: number }> {
+export async function buildAgentBundle(outFile = AGENT_BUNDLE_FILE): Promise<{ file: string; bytes: number }> {
   const { version } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
   await build({
     entryPoints: [join(__dirname, 'bundle-entry.ts')],

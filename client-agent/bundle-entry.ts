@@ -1,8 +1,7 @@
 /**
- * The entry of the agent bundle that client machines run (`node agent.js <plan.json>`): the
- * experiments are imported statically (a bundle has no `experiments/` folder to read).
+ * The entry of the agent bundle that client machines run (`node agent.js <plan.json>`). The
+ * experiments come with it through the static catalog (lib/experiment/catalog.ts).
  */
-import { installBundledExperiments } from '../lambdas/shared/experiment-catalog';
 import { main } from './main';
 
 declare const FB_AGENT_VERSION: string;
@@ -12,7 +11,6 @@ export function bundleMain(argv: string[]): void {
     console.log(`faas-benchmarker agent ${typeof FB_AGENT_VERSION === 'string' ? FB_AGENT_VERSION : 'dev'}`);
     return;
   }
-  installBundledExperiments();
   main(argv);
 }
 

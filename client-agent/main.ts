@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { findExperiment } from './experiment/registry';
+import { findExperiment } from '../lib/experiment/registry';
 import { ResultsFileWriter } from './results-file/results-file';
 import { runAgentExperiment } from './run/agent-run';
 import { CallbackClient } from './callback-client';
@@ -62,7 +62,7 @@ export async function runAgent(plan: AgentPlan, signal?: AbortSignal): Promise<v
   void beat();
   const heartbeat = setInterval(beat, plan.heartbeatIntervalMs);
   try {
-    const experiment = await findExperiment(plan.experiment);
+    const experiment = findExperiment(plan.experiment);
     const written = await runAgentExperiment({
       experiment,
       params: plan.params,

@@ -19,8 +19,7 @@
  *   counting as a change of instance; five failures in a row end the run with an error.
  */
 import { z } from 'zod';
-import type { InvocationResult } from '../client-agent/benchmarker/benchmarker';
-import { defineExperiment } from '../client-agent/experiment/define';
+import { defineExperiment, type InvocationResult } from '../lib/experiment';
 import { trimmedMean } from '../lib/stats/summary';
 
 export class ProbeFailedError extends Error {

@@ -16,8 +16,7 @@
  * - New: `distinct_instances` and `cold` per batch, from the functions' own records.
  */
 import { z } from 'zod';
-import type { InvocationResult } from '../client-agent/benchmarker/benchmarker';
-import { defineExperiment } from '../client-agent/experiment/define';
+import { defineExperiment, type InvocationResult } from '../lib/experiment';
 import { mean } from '../lib/stats/summary';
 
 export default defineExperiment({

@@ -13,7 +13,7 @@
  *   everything in memory until the end and dropped failed calls into a separate table.
  */
 import { z } from 'zod';
-import { defineExperiment } from '../client-agent/experiment/define';
+import { defineExperiment } from '../lib/experiment';
 
 const LAB_FUNCTIONS = ['function1', 'function2', 'function3', 'monolith'] as const;
 

@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import type { Experiment } from '../../client-agent/experiment/define';
-import { findExperiment, loadExperiments } from '../../client-agent/experiment/registry';
-import { parseKeyValues, resolveParams } from '../../client-agent/run/params';
+import type { Experiment } from '../../lib/experiment/define';
+import { findExperiment, listExperiments } from '../../lib/experiment/registry';
+import { parseKeyValues, resolveParams } from '../../lib/experiment/params';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { deployedStateMachineArn, followExecution, regionOf, startCloudExecution } from '../../lib/control-plane/cloud-execution';
 import { findGatewayCredentials } from '../../local/platform/credentials-file';
-import { checkGatewayReachable } from '../../client-agent/run/gateway-check';
+import { checkGatewayReachable } from './gateway-check';
 import type { OpenFaasProvisionerOptions } from '../../lib/control-plane/provisioners/openfaas';
-import { createExperimentFile } from '../../client-agent/experiment/create';
+import { createExperimentFile } from './create-experiment';
 import { validateRunInput } from '../../lib/control-plane/run-input';
 import type { ResultsStore } from '../../lib/results/store';
 import type { FunctionSummary, RunRow } from '../../lib/results/types';
@@ -29,7 +29,7 @@ export function registerExperimentCommands(program: Command): void {
     .description('list the experiments with their description, functions and quick duration')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const experiments = await loadExperiments();
+      const experiments = listExperiments();
       if (options.json) {
         console.log(JSON.stringify(experiments.map((e) => ({ name: e.name, description: e.description, functions: e.functions, quickDuration: e.quick.expectedDuration })), null, 2));
         return;
@@ -49,7 +49,7 @@ export function registerExperimentCommands(program: Command): void {
     .option('--json', 'print the outcome as JSON')
     .action(async (names: string[], options: RunCommandOptions) => {
       // Everything is checked before the first run starts: a typo fails at once, writing nothing.
-      const experiments = await Promise.all(names.map((name) => findExperiment(name)));
+      const experiments = names.map((name) => findExperiment(name));
       if (CLOUD_PLATFORMS.includes(options.platform)) {
         await runInCloud(experiments, options);
         return;

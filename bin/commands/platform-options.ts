@@ -1,6 +1,6 @@
 import type { PlatformOptionsInput } from '../../local/platform/options';
 import { parseDurationMs } from '../../local/platform/duration';
-import { InvalidParamError } from '../../client-agent/run/params';
+import { InvalidParamError } from '../../lib/experiment/params';
 
 type Converter = [keyof PlatformOptionsInput, (value: string) => unknown];
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXPERIMENTS_DIR } from '../../client-agent/experiment/registry';
+import { EXPERIMENTS_DIR, syncExperimentCatalog } from '../../lib/experiment/catalog-file';
 
 const FB = join(__dirname, '..', 'fb.js');
 const cwd = mkdtempSync(join(tmpdir(), 'fb-cli-'));
@@ -93,6 +93,8 @@ describe('CLI: fb create-experiment', () => {
       expect(again.code).not.toBe(0);
       expect(again.stderr).toContain('already exists');
     } finally {
+      // Out of the catalog first, then the file: the catalog never names a missing module.
+      syncExperimentCatalog({ without: [name] });
       rmSync(file, { force: true });
     }
   }, 120_000);

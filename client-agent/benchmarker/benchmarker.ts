@@ -1,26 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isResponseBody, type AnyRecord, type InvocationRecord, recordsOf } from '../../lab-functions/core/records';
-import type { InvocationRow, InvocationStatus } from '../../lib/results/types';
-import type { InvokerPort, TimedAnswer } from './invoker-port';
+import { isResponseBody, type InvocationRecord, recordsOf } from '../../lab-functions/core/records';
+import type { ExperimentBench, InvocationResult, TimedAnswer } from '../../lib/experiment/bench';
+import type { InvocationRow } from '../../lib/results/types';
+import type { InvokerPort } from './invoker-port';
 import type { RowSink } from './row-sink';
 import { answerToRows } from './rows';
-
-/** What one request came back with, as an experiment sees it. */
-export interface InvocationResult {
-  status: InvocationStatus;
-  httpStatus: number | null;
-  /** The client's round trip (end − send) of the final attempt, in ms; null if nothing was sent. */
-  latencyMs: number | null;
-  /** The root record, when the answer had records. */
-  root: InvocationRecord | undefined;
-  /** Every record of the response tree (root first). */
-  records: AnyRecord[];
-  errorType: string | undefined;
-  errorMessage: string | undefined;
-  /** The raw timing of the answer. */
-  answer: TimedAnswer;
-}
 
 /** Running totals, for progress display. */
 export interface BenchmarkerProgress {
@@ -52,7 +37,7 @@ export class RunAbortedError extends Error {
 }
 
 /**
- * The API experiment modules use. Every answer — ok, throttled, timed out or failed — becomes
+ * The bench experiment modules program against (lib/experiment/bench.ts). Every answer — ok, throttled, timed out or failed — becomes
  * stored rows, with its batch id, size and index; an experiment cannot lose one.
  *
  * @example
@@ -60,7 +45,7 @@ export class RunAbortedError extends Error {
  * if (result.root?.cold) bench.log(`cold start on ${result.root.instance_identifier}`);
  * await bench.sleep(60_000); // one experiment minute; 0.6 s with --quick's time scale of 0.01
  */
-export class Benchmarker {
+export class Benchmarker implements ExperimentBench {
   readonly progress: BenchmarkerProgress = { requests: 0, invocationRows: 0, errors: 0, throttled: 0, timeouts: 0, cold: 0, experimentRows: 0 };
   private seq = 0;
   private experimentSeq = new Map<string, number>();

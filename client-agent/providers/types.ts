@@ -1,4 +1,4 @@
-import type { InvocationStatus } from '../../lib/results/types';
+import type { ClassifiedAnswer } from '../../lib/experiment/bench';
 
 /**
  * A FaaS platform as the client sees it: how to address one invocation over HTTP, and what its
@@ -28,10 +28,5 @@ export interface ProviderRequest {
   headers: Record<string, string>;
 }
 
-export interface Classified {
-  status: InvocationStatus;
-  /** The parsed record map when the answer carried one (also for a 500 with an error record). */
-  body?: unknown;
-  errorType?: string;
-  errorMessage?: string;
-}
+/** What an answer means (the shape experiments see in `InvocationResult.answer.classified`). */
+export type Classified = ClassifiedAnswer;

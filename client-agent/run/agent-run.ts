@@ -1,4 +1,4 @@
-import type { Experiment } from '../experiment/define';
+import type { Experiment } from '../../lib/experiment/define';
 import { Benchmarker, type BenchmarkerProgress } from '../benchmarker/benchmarker';
 import { RowSink, type RowWriter } from '../benchmarker/row-sink';
 import { Invoker } from '../invoker';

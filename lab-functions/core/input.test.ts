@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BAD_INPUTS } from '../../test-support/bad-inputs';
+import { BAD_INPUTS } from './bad-inputs';
 import { InvalidInputError } from './errors';
 import { isMonolithName, parseLabInput } from './input';
 import { LIMITS } from './limits';

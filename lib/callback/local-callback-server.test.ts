@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TaskError, TokenBroker } from '../../local/control-plane/token-broker';
+import { TaskError, TokenBroker } from './local-token-broker';
 import { recordingLogger } from '../../test-support/callback';
 import { type LocalCallbackServer, startLocalCallbackServer } from './local-callback-server';
 import { InMemoryCallbackRegistry, registerCallback } from './registry';

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { TaskError, TokenBroker } from '../../local/control-plane/token-broker';
+import { TaskError, TokenBroker } from './local-token-broker';
 import { TaskCompleterUnavailableError, TaskNoLongerWaitingError, TaskOutputTooLargeError } from './errors';
 import {
   BrokerTaskCompleter,

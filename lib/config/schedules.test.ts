@@ -4,7 +4,7 @@
  * and the field.
  */
 import { describe, expect, it } from 'vitest';
-import { loadExperiments } from '../../client-agent/experiment/registry';
+import { listExperiments } from '../experiment/registry';
 import { loadSchedules, SCHEDULES, ScheduleConfigError, scheduleRunInput } from './schedules';
 
 const VALID = {
@@ -18,7 +18,7 @@ const VALID = {
 describe('Function: loadSchedules', () => {
   it('accepts the checked-in schedules, each naming an experiment of experiments/', async () => {
     const schedules = loadSchedules(SCHEDULES);
-    const known = (await loadExperiments()).map((experiment) => experiment.name);
+    const known = listExperiments().map((experiment) => experiment.name);
     for (const schedule of schedules) expect(known, `schedule ${schedule.name}`).toContain(schedule.experiment);
   });
 

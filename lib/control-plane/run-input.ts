@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { findExperiment } from '../../client-agent/experiment/registry';
-import { resolveParams } from '../../client-agent/run/params';
+import { findExperiment } from '../experiment/registry';
+import { resolveParams } from '../experiment/params';
 
 /** Platform names a run may name; which of them a control plane can serve depends on its provisioners. */
 export const KNOWN_PLATFORMS = ['local', 'openfaas', 'aws-lambda', 'azure-functions'] as const;
@@ -43,6 +43,6 @@ export async function validateRunInput(input: unknown): Promise<ValidatedRunInpu
   const unknown = platforms.filter((platform) => !(KNOWN_PLATFORMS as readonly string[]).includes(platform));
   if (unknown.length) throw new InvalidRunInputError(`unknown platform ${unknown.join(', ')}; known: ${KNOWN_PLATFORMS.join(', ')}`);
   if (new Set(platforms).size !== platforms.length) throw new InvalidRunInputError('platforms must not repeat');
-  const experiment = await findExperiment(name);
+  const experiment = findExperiment(name);
   return { experiment: name, platforms, params: resolveParams(experiment, { quick, overrides: params }), quick, platformOptions };
 }

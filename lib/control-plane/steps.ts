@@ -1,3 +1,4 @@
+import { FB_VERSION } from '../version';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { readResultsFile } from '../../client-agent/results-file/results-file';
@@ -143,7 +144,7 @@ export function createSteps(deps: StepDependencies) {
               platform,
               client_platform: platform === 'local' ? 'local' : 'opposite-cloud',
               params: input.params,
-              manifest: { fb_version: '0.1.0', node: process.version, host: hostname(), pid: process.pid, quick: input.quick, platform_options: input.platformOptions },
+              manifest: { fb_version: FB_VERSION, node: process.version, host: hostname(), pid: process.pid, quick: input.quick, platform_options: input.platformOptions },
               execution_id: input.executionId,
             },
             { exclusive: true },

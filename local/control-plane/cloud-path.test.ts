@@ -43,7 +43,7 @@ import { createFakeArmResources, type FakeArmResources, type FakeDeployment } fr
 import { createFakeAzureWeb, type FakeAzureWeb, type FakeBlobService, fakeBlobServiceFor, startFakeBlobService } from '../../test-support/fake-azure-web';
 import type { LocalExecutionResult } from './local-sfn';
 import { executeRunExperiment } from './run-local';
-import { TokenBroker } from './token-broker';
+import { TokenBroker } from '../../lib/callback/local-token-broker';
 
 const KEYS = (platform: string) => Object.fromEntries(LAB_FUNCTIONS.map((fn) => [fn, `${platform}/${fn}.zip`])) as CloudPlatformsConfig['labCode']['awsLambda'];
 const CONFIG: CloudPlatformsConfig = {

@@ -1,4 +1,4 @@
-import { findExperiment } from '../../client-agent/experiment/registry';
+import { findExperiment } from '../../lib/experiment/registry';
 import type { ProviderConfig } from '../../client-agent/providers';
 import type { BranchInput, FunctionProvisioner, ReadinessCheck } from '../../lib/control-plane/steps';
 import type { PlatformOptionsInput } from '../platform/options';
@@ -18,7 +18,7 @@ export class LocalFunctionProvisioner implements FunctionProvisioner {
   private readonly platforms = new Map<string, RunningPlatform>();
 
   async provision(input: BranchInput): Promise<Record<string, unknown>> {
-    const experiment = await findExperiment(input.experiment);
+    const experiment = findExperiment(input.experiment);
     const options: PlatformOptionsInput = { ...(input.quick ? experiment.quick.platform : {}), ...(input.platformOptions as Partial<PlatformOptionsInput>), port: 0 };
     const platform = await startLocalPlatform({ ...options, build: true });
     this.platforms.set(input.run.runId, platform);

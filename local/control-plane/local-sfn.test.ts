@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDefinition, type LocalTaskHandler, MissingSubstitutionError, runLocalExecution, taskStates } from './local-sfn';
-import { TaskError, TokenBroker } from './token-broker';
+import { TaskError, TokenBroker } from '../../lib/callback/local-token-broker';
 
 const DEFINITION = join(__dirname, '..', '..', 'state-machines', 'run-experiment.asl.json');
 const FUNCTIONS = ['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'StartAgent', 'CollectResults', 'Teardown', 'FinishRun', 'ReleaseLock'];

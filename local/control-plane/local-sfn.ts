@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { installPromiseWithResolvers } from './promise-polyfill';
-import type { TokenBroker } from './token-broker';
+import type { TokenBroker } from '../../lib/callback/local-token-broker';
 
 /**
  * Runs the control plane's state-machine files locally with aws-local-stepfunctions: the same

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_AGENT_BUNDLE } from '../../client-agent/build';
+import { AGENT_BUNDLE_FILE } from '../../lib/agent/bundle';
 import { openResultsStore } from '../../lib/results/open-store';
 import type { ResultsStore } from '../../lib/results/store';
 import { isAlive } from '../../test-support/platform';
@@ -65,7 +65,7 @@ describe('RunExperiment through the local state machine', () => {
       store,
       workDir,
       readinessPollMs: 20,
-      agentEntry: DEFAULT_AGENT_BUNDLE,
+      agentEntry: AGENT_BUNDLE_FILE,
       onAgentOutput: (_runId, line) => lines.push(line),
     });
     expect(execution).toMatchObject({ status: 'SUCCEEDED' });

@@ -12,7 +12,7 @@ import type { RunRow } from '../../lib/results/types';
 import { LocalAgentDriver } from './local-agent-driver';
 import { LocalFunctionProvisioner } from './local-provisioner';
 import { type LocalExecutionResult, type LocalTaskHandler, runLocalExecution } from './local-sfn';
-import { TokenBroker } from './token-broker';
+import { TokenBroker } from '../../lib/callback/local-token-broker';
 
 /** The RunExperiment state machine, as deployed. */
 export const RUN_EXPERIMENT_ASL = join(__dirname, '..', '..', 'state-machines', 'run-experiment.asl.json');

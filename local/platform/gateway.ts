@@ -1,3 +1,4 @@
+import { FB_VERSION } from '../../lib/version';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { PayloadTooLargeError, readRequestBody } from '../../lab-functions/adapters/shared/read-body';
@@ -173,8 +174,8 @@ function forwardHeaders(req: IncomingMessage): Record<string, string> {
 function info(platform: LocalPlatform) {
   const { settings } = platform;
   return {
-    provider: { provider: 'faas-benchmarker-local', orchestration: 'local-processes', version: { release: '0.1.0' } },
-    version: { release: '0.1.0' },
+    provider: { provider: 'faas-benchmarker-local', orchestration: 'local-processes', version: { release: FB_VERSION } },
+    version: { release: FB_VERSION },
     arch: process.arch,
     settings: scalingSettings(settings),
   };

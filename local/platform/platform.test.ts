@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InvocationRecord, ResponseBody } from '../../lab-functions/core/records';
-import { BAD_INPUTS, badInputText } from '../../test-support/bad-inputs';
+import { BAD_INPUTS, badInputText } from '../../lab-functions/core/bad-inputs';
 import { eventsOf, getJson, instancesOf, invoke, isAlive, rootRecord, sleepMs, startTestPlatform, waitFor } from '../../test-support/platform';
 import type { FunctionStatus } from './platform';
 

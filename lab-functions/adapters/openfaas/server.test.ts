@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BAD_INPUTS, badInputText } from '../../../test-support/bad-inputs';
+import { BAD_INPUTS, badInputText } from '../../core/bad-inputs';
 import type { InvocationRecord, ResponseBody } from '../../core/records';
 import { function1 } from '../../functions/function1';
 import { monolith } from '../../functions/monolith';

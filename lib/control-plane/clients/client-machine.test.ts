@@ -10,7 +10,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_AGENT_BUNDLE } from '../../../client-agent/build';
+import { AGENT_BUNDLE_FILE } from '../../agent/bundle';
 import { clientBootScript, MACHINE_AGENT_COMMAND } from './client-machine';
 
 const VERSION = '20.20.2';
@@ -30,7 +30,7 @@ function world(options: { tamper?: boolean } = {}) {
   const sha = createHash('sha256').update(readFileSync(join(served, TARBALL))).digest('hex');
   writeFileSync(join(served, 'SHASUMS256.txt'), `${'0'.repeat(64)}  node-v${VERSION}-linux-arm64.tar.gz\n${sha}  ${TARBALL}\n`);
   if (options.tamper) writeFileSync(join(served, TARBALL), 'not the release');
-  copyFileSync(DEFAULT_AGENT_BUNDLE, join(served, 'agent.js'));
+  copyFileSync(AGENT_BUNDLE_FILE, join(served, 'agent.js'));
   const bin = join(scratch, 'bin');
   mkdirSync(bin);
   // curl -fsS … -o FILE URL: copy the served file named by the URL's last path segment.

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Benchmarker } from '../benchmarker/benchmarker';
+import type { ExperimentBench } from './bench';
 
 /** Local-platform settings an experiment's quick profile expects (same names as `--platform-option`). */
 export interface QuickPlatformSettings {
@@ -24,6 +24,9 @@ export interface QuickProfile<Params> {
   expectedDuration: string;
 }
 
+/** The name rule of experiments (kebab-case): also their file name in `experiments/`. */
+export const EXPERIMENT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
 /** An experiment module's default export. */
 export interface Experiment<Schema extends z.ZodObject = z.ZodObject> {
   /** kebab-case, unique; what `fb run <name>` takes. */
@@ -35,7 +38,7 @@ export interface Experiment<Schema extends z.ZodObject = z.ZodObject> {
   /** Its parameters, each with a default. */
   params: Schema;
   quick: QuickProfile<z.input<Schema>>;
-  run(bench: Benchmarker, params: z.output<Schema>): Promise<void>;
+  run(bench: ExperimentBench, params: z.output<Schema>): Promise<void>;
 }
 
 export class InvalidExperimentError extends Error {
@@ -55,7 +58,7 @@ export class InvalidExperimentError extends Error {
  * });
  */
 export function defineExperiment<Schema extends z.ZodObject>(experiment: Experiment<Schema>): Experiment<Schema> {
-  if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(experiment.name)) {
+  if (!EXPERIMENT_NAME.test(experiment.name)) {
     throw new InvalidExperimentError(`experiment name "${experiment.name}" must be kebab-case (e.g. coldstart-identifier)`);
   }
   if (!experiment.description.trim()) throw new InvalidExperimentError(`experiment ${experiment.name} needs a description`);

@@ -1,22 +1,25 @@
 /**
- * Ground truth: experiments run end to end on the local platform (real instances, real HTTP, the
- * real results store) must recover the platform's configured behaviour.
+ * Ground truth: experiments run end to end the way `fb run` runs them (the RunExperiment state
+ * machine on the local interpreter, a local platform per run with real instances, the agent as a
+ * child process, the real results store) must recover the platform's configured behaviour.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunInput } from '../../lib/control-plane/run-input';
+import { findExperiment } from '../../lib/experiment/registry';
 import { openResultsStore } from '../../lib/results/open-store';
 import type { ResultsStore } from '../../lib/results/store';
-import { findExperiment } from '../experiment/registry';
-import { runExperiment } from './run-experiment';
+import type { RunRow } from '../../lib/results/types';
+import { runLocalControlPlane } from './run-local';
 
 let dataDir: string;
 let store: ResultsStore;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'fb-ground-truth-'));
-  store = await openResultsStore({ dataDir });
+  store = await openResultsStore({ dataDir: join(dataDir, 'pglite') });
 });
 
 afterAll(async () => {
@@ -24,11 +27,19 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** One `fb run <experiment> --quick` on the local platform; the run as stored and its per-function summary. */
+async function runQuick(input: Omit<RunInput, 'platforms' | 'quick'>): Promise<{ run: RunRow; summary: Awaited<ReturnType<ResultsStore['summarize']>> }> {
+  const { execution, runs } = await runLocalControlPlane({ input: { ...input, platforms: ['local'], quick: true }, store, workDir: join(dataDir, 'runs'), readinessPollMs: 20 });
+  const run = runs[0];
+  if (!run) throw new Error(`no run stored: ${JSON.stringify(execution)}`);
+  return { run, summary: await store.summarize(run.id) };
+}
+
 describe('Ground truth on the local platform', () => {
   it('coldstart-identifier --quick finds the idle timeout within the final search granularity', async () => {
-    const experiment = await findExperiment('coldstart-identifier');
+    const experiment = findExperiment('coldstart-identifier');
     const idleTimeoutMs = 1230;
-    const { run } = await runExperiment({ experiment, quick: true, store, platformOptions: { idleTimeoutMs } });
+    const { run } = await runQuick({ experiment: experiment.name, platformOptions: { idleTimeoutMs } });
     expect(run.status).toBe('completed');
     const rows = (await store.experimentRows(run.id)).coldstart ?? [];
     const final = rows.find((row) => row.final === true);
@@ -43,12 +54,9 @@ describe('Ground truth on the local platform', () => {
   }, 120_000);
 
   it('concurrency-benchmarking sees N instances for N concurrent calls on the Lambda-like profile, and stores 429s', async () => {
-    const experiment = await findExperiment('concurrency-benchmarking');
-    const { run, summary } = await runExperiment({
-      experiment,
-      quick: true,
-      store,
-      paramOverrides: { concurrency: [4, 8], repetitions: 1, gapsS: [10] },
+    const { run, summary } = await runQuick({
+      experiment: 'concurrency-benchmarking',
+      params: { concurrency: [4, 8], repetitions: 1, gapsS: [10] },
       platformOptions: { profile: 'lambda', maxInstances: 6 },
     });
     expect(run.status).toBe('completed');
@@ -67,9 +75,8 @@ describe('Ground truth on the local platform', () => {
   }, 120_000);
 
   it('linear-invocation stores every invocation, with exactly one cold start per instance', async () => {
-    const experiment = await findExperiment('linear-invocation');
     const callsPerFunction = 12;
-    const { run } = await runExperiment({ experiment, quick: true, store, paramOverrides: { callsPerFunction } });
+    const { run } = await runQuick({ experiment: 'linear-invocation', params: { callsPerFunction } });
     expect(run.status).toBe('completed');
     const invocations = await store.invocations(run.id);
     expect(invocations).toHaveLength(4 * callsPerFunction);
@@ -78,6 +85,6 @@ describe('Ground truth on the local platform', () => {
     const coldPerInstance = new Map<string, number>();
     for (const row of invocations) coldPerInstance.set(row.instance_identifier as string, (coldPerInstance.get(row.instance_identifier as string) ?? 0) + (row.cold ? 1 : 0));
     expect([...coldPerInstance.values()].every((count) => count === 1)).toBe(true);
-    expect(run.status_history.map((change) => change.status)).toEqual(['starting', 'running', 'completed']);
+    expect(run.status_history.map((change) => change.status)).toEqual(['starting', 'provisioning', 'running', 'collecting', 'destroying', 'completed']);
   }, 120_000);
 });

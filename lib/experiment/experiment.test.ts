@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { InvalidParamError, parseKeyValues, resolveParams } from '../run/params';
-import { createExperimentFile } from './create';
+import { CATALOG_FILE, EXPERIMENTS_DIR, experimentFileNames, renderCatalog, syncExperimentCatalog } from './catalog-file';
 import { defineExperiment, type Experiment, InvalidExperimentError } from './define';
-import { findExperiment, loadExperiments, UnknownExperimentError } from './registry';
+import { InvalidParamError, parseKeyValues, resolveParams } from './params';
+import { findExperiment, listExperiments, UnknownExperimentError } from './registry';
 
 const base = {
   name: 'probe',
@@ -62,30 +63,47 @@ describe('Function: parseKeyValues', () => {
   });
 });
 
-describe('Experiment registry and fb create-experiment', () => {
+describe('Experiment catalog and registry', () => {
   const dirs: string[] = [];
   afterEach(() => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('loads the built-in experiments', async () => {
-    const names = (await loadExperiments()).map((experiment) => experiment.name);
-    expect(names).toEqual(expect.arrayContaining(['coldstart-identifier', 'concurrency-benchmarking', 'linear-invocation']));
-    await expect(findExperiment('no-such-thing')).rejects.toThrow(UnknownExperimentError);
-    await expect(findExperiment('no-such-thing')).rejects.toThrow(/known: .*coldstart-identifier/);
+  it('is current: the catalog lists exactly the files in experiments/', () => {
+    expect(readFileSync(CATALOG_FILE, 'utf8')).toBe(renderCatalog(experimentFileNames(EXPERIMENTS_DIR)));
   });
 
-  it('writes a template that loads as a valid experiment with no other edit, and refuses to overwrite', async () => {
-    const dir = mkdtempSync(join(__dirname, '..', '..', 'experiments', '.tmp-'));
+  it('finds the built-in experiments by name, and names the known ones for an unknown name', () => {
+    const names = listExperiments().map((experiment) => experiment.name);
+    expect(names).toEqual(expect.arrayContaining(['coldstart-identifier', 'concurrency-benchmarking', 'linear-invocation']));
+    expect(findExperiment('linear-invocation').functions).toEqual(['function1', 'function2', 'function3', 'monolith']);
+    expect(() => findExperiment('no-such-thing')).toThrow(UnknownExperimentError);
+    expect(() => findExperiment('no-such-thing')).toThrow(/known: .*coldstart-identifier/);
+  });
+
+  it('regenerates the catalog when a file is added or removed, and only then', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fb-catalog-'));
+    const catalogDir = mkdtempSync(join(tmpdir(), 'fb-catalog-out-'));
+    dirs.push(dir, catalogDir);
+    const catalogFile = join(catalogDir, 'catalog.ts');
+    writeFileSync(join(dir, 'alpha-probe.ts'), '');
+    writeFileSync(join(dir, 'alpha-probe.test.ts'), '');
+    writeFileSync(join(dir, '_helpers.ts'), '');
+    expect(syncExperimentCatalog({ dir, catalogFile })).toBe(true);
+    expect(syncExperimentCatalog({ dir, catalogFile })).toBe(false);
+    expect(readFileSync(catalogFile, 'utf8')).toContain("['alpha-probe', alphaProbe as unknown as Experiment]");
+    writeFileSync(join(dir, 'beta2-probe.ts'), '');
+    expect(syncExperimentCatalog({ dir, catalogFile })).toBe(true);
+    expect(readFileSync(catalogFile, 'utf8')).toContain("import beta2Probe from '../../experiments/beta2-probe';");
+    expect(syncExperimentCatalog({ dir, catalogFile, without: ['beta2-probe'] })).toBe(true);
+    expect(readFileSync(catalogFile, 'utf8')).not.toContain('beta2');
+  });
+
+  it('refuses an experiment file whose name is not an experiment name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fb-catalog-'));
     dirs.push(dir);
-    const file = createExperimentFile('my-probe', dir);
-    expect(readFileSync(file, 'utf8')).toContain("name: 'my-probe'");
-    // The template imports ../client-agent/…: place it where experiments live, one level down here.
-    writeFileSync(file, readFileSync(file, 'utf8').replaceAll("'../client-agent/", "'../../client-agent/"));
-    const experiment = await findExperiment('my-probe', dir);
-    expect(experiment.functions).toEqual(['function1']);
-    expect(experiment.quick.timeScale).toBeGreaterThan(0);
-    expect(() => createExperimentFile('my-probe', dir)).toThrow('already exists');
-    expect(() => createExperimentFile('My_Probe', dir)).toThrow('kebab-case');
+    writeFileSync(join(dir, 'Cold_Start.ts'), '');
+    expect(() => experimentFileNames(dir)).toThrow(InvalidExperimentError);
+    expect(() => experimentFileNames(dir)).toThrow('experiments/Cold_Start.ts');
   });
 });

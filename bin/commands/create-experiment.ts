@@ -1,19 +1,21 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidExperimentError } from './define';
-import { EXPERIMENTS_DIR } from './registry';
+import { CATALOG_FILE, EXPERIMENTS_DIR, syncExperimentCatalog } from '../../lib/experiment/catalog-file';
+import { EXPERIMENT_NAME, InvalidExperimentError } from '../../lib/experiment/define';
 
 /**
  * Write `experiments/<name>.ts`: a documented template that runs as it is (`fb run <name>
- * --quick`), for the user to edit. Refuses a bad name or an existing file.
+ * --quick`), for the user to edit, and add it to the experiment catalog. Refuses a bad name or an
+ * existing file.
  */
-export function createExperimentFile(name: string, dir = EXPERIMENTS_DIR): string {
-  if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name)) {
+export function createExperimentFile(name: string, dir = EXPERIMENTS_DIR, catalogFile = CATALOG_FILE): string {
+  if (!EXPERIMENT_NAME.test(name)) {
     throw new InvalidExperimentError(`experiment name "${name}" must be kebab-case (lower-case letters, digits and single dashes, e.g. my-experiment)`);
   }
   const file = join(dir, `${name}.ts`);
   if (existsSync(file)) throw new InvalidExperimentError(`${file} already exists`);
   writeFileSync(file, template(name), { flag: 'wx' });
+  syncExperimentCatalog({ dir, catalogFile });
   return file;
 }
 
@@ -27,7 +29,7 @@ function template(name: string): string {
  * table names you pass to \`bench.record\`. See \`fb show <run-id>\`.
  */
 import { z } from 'zod';
-import { defineExperiment } from '../client-agent/experiment/define';
+import { defineExperiment } from '../lib/experiment';
 
 export default defineExperiment({
   name: '${name}',

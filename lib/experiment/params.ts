@@ -1,4 +1,4 @@
-import type { Experiment } from '../experiment/define';
+import type { Experiment } from './define';
 
 export class InvalidParamError extends Error {
   override name = 'InvalidParamError';

@@ -1,0 +1,65 @@
+import type { AnyRecord, InvocationRecord } from '../../lab-functions/core/records';
+import type { InvocationStatus } from '../results/types';
+
+/**
+ * The interface experiments program against: what `run(bench, params)` may do. The client agent's
+ * Benchmarker implements it (client-agent/benchmarker), storing every answer as rows; tests may
+ * pass their own. Experiments import only lib/, so this is all they know of the agent.
+ */
+export interface ExperimentBench {
+  /** The run's id (as stored in every row). */
+  readonly runId: string;
+  /** Experiment time × timeScale = real time (1 for a full run; e.g. 0.01 for `--quick`). */
+  readonly timeScale: number;
+  /** One request; resolves once the answer is read and its rows are queued for storage. */
+  invoke(functionName: string, payload?: unknown): Promise<InvocationResult>;
+  /**
+   * `n` requests with the same payload, released together over warm connections. Results are in
+   * request order; each is stored with the batch's id, `n` and its index.
+   */
+  invokeConcurrently(functionName: string, n: number, payload?: unknown): Promise<InvocationResult[]>;
+  /** Sleep `ms` of experiment time, i.e. `ms × timeScale` of real time; throws when the run is aborted. */
+  sleep(ms: number): Promise<void>;
+  /** Store an experiment-specific row in `experiment_rows` under `table` (snake_case). */
+  record(table: string, row: Record<string, unknown>): void;
+  /** A line in the run's log (strings as they are, anything else as JSON). */
+  log(...parts: unknown[]): void;
+}
+
+/** What one request came back with, as an experiment sees it. */
+export interface InvocationResult {
+  status: InvocationStatus;
+  httpStatus: number | null;
+  /** The client's round trip (end − send) of the final attempt, in ms; null if nothing was sent. */
+  latencyMs: number | null;
+  /** The root record, when the answer had records. */
+  root: InvocationRecord | undefined;
+  /** Every record of the response tree (root first). */
+  records: AnyRecord[];
+  errorType: string | undefined;
+  errorMessage: string | undefined;
+  /** The raw timing of the answer. */
+  answer: TimedAnswer;
+}
+
+/** One answer as the invoker timed it. Retries of connection failures are never inside the timing. */
+export interface TimedAnswer {
+  /** Tries made. */
+  attempts: number;
+  httpStatus: number | null;
+  /** Epoch ms, sub-ms precision, of the final attempt. */
+  sendAt: number | null;
+  firstByteAt: number | null;
+  endAt: number | null;
+  bodyText: string | null;
+  classified: ClassifiedAnswer;
+}
+
+/** What an answer means, as a platform's provider reads it. */
+export interface ClassifiedAnswer {
+  status: InvocationStatus;
+  /** The parsed record map when the answer carried one (also for a 500 with an error record). */
+  body?: unknown;
+  errorType?: string;
+  errorMessage?: string;
+}
