@@ -13,9 +13,10 @@ import { acknowledgements, synthWithNag } from '../../test-support/cdk-nag';
 import { cloudPlatformsConfigSchema } from '../config/cloud-platforms';
 import { loadSchedules } from '../config/schedules';
 import { loadStageConfig } from '../config/stage';
-import { ControlPlaneStack, controlPlaneStackProps, STEP_FUNCTIONS } from '../stacks/control-plane-stack';
+import { ControlPlaneStack, controlPlaneStackProps } from '../stacks/control-plane-stack';
 import { ResultsStack, resultsStackProps } from '../stacks/results-stack';
 import type { CloudStepName } from './cloud-platforms';
+import { STEP_FUNCTIONS } from './run-experiment-steps';
 
 const CONFIG = loadStageConfig({
   account: '123456789012',

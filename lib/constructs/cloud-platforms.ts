@@ -42,21 +42,52 @@ const RUN_NAME_PREFIX = 'fb-';
 /** The step Lambdas this construct grants to, by their state name. */
 export type CloudStepName = 'ProvisionFunctions' | 'CheckFunctionsReady' | 'ProvisionClient' | 'CheckClientReady' | 'StartAgent' | 'Teardown';
 
+/** Properties of {@link CloudPlatforms}. */
 export interface CloudPlatformsProps {
-  /** Every step Lambda (all get the config); the ones in {@link CloudStepName} get grants. */
+  /** Every step Lambda (all get `FB_CLOUD_CONFIG`); the ones in {@link CloudStepName} get their cloud policy. */
   readonly steps: Readonly<Record<string, ControlPlaneFunction>> & Readonly<Record<CloudStepName, ControlPlaneFunction>>;
+
   /** The results bucket, whose `plans/` prefix holds the agents' plans. */
   readonly plansBucket: s3.IBucket;
-  /** Its encryption key. */
+
+  /**
+   * The key the plans bucket is encrypted with: StartAgent may encrypt and decrypt plans with it.
+   *
+   * @default - none: the bucket is not SSE-KMS encrypted, so no key grant
+   */
   readonly plansKey?: kms.IKey;
+
+  /** The Azure subscription runs deploy to, and its service principal. */
   readonly azure: {
+    /** The subscription of the per-run resource groups. */
     readonly subscriptionId: string;
+    /** The Azure region of the per-run resource groups, e.g. `westeurope`. */
     readonly location: string;
     /** Name of the Secrets Manager secret with `{ tenantId, clientId, clientSecret }`. */
     readonly credentialsSecretName: string;
   };
-  /** An OpenFaaS gateway the control plane deploys to. @default - no OpenFaaS platform */
-  readonly openfaas?: { readonly gatewayUrl: string; readonly publicGatewayUrl?: string };
+
+  /**
+   * An OpenFaaS gateway the control plane deploys to.
+   *
+   * @default - no OpenFaaS platform
+   */
+  readonly openfaas?: {
+    /** The gateway the control plane deploys the lab functions through. */
+    readonly gatewayUrl: string;
+    /**
+     * The gateway as the clients reach it, when that differs.
+     *
+     * @default - `gatewayUrl`
+     */
+    readonly publicGatewayUrl?: string;
+  };
+
+  /**
+   * Retention of the client VPC's flow-log group.
+   *
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
   readonly logRetention?: logs.RetentionDays;
 }
 

@@ -17,16 +17,10 @@ import { acknowledgements, synthWithNag } from '../../test-support/cdk-nag';
 import { loadSchedules } from '../config/schedules';
 import { loadStageConfig } from '../config/stage';
 import { MIGRATIONS } from '../results/migrations';
-import {
-  aslPlaceholders,
-  aslStates,
-  ControlPlaneStack,
-  controlPlaneStackProps,
-  migrationsHash,
-  RUN_EXPERIMENT_ASL_FILE,
-  STEP_FUNCTIONS,
-  type StepFunctionName,
-} from './control-plane-stack';
+import { aslPlaceholders, aslStates, RUN_EXPERIMENT_ASL_FILE } from '../constructs/run-experiment-definition';
+import { STEP_FUNCTIONS, type StepFunctionName } from '../constructs/run-experiment-steps';
+import { migrationsHash } from '../constructs/schema-migrations';
+import { ControlPlaneStack, controlPlaneStackProps } from './control-plane-stack';
 import { ResultsStack, resultsStackProps } from './results-stack';
 
 const CONFIG = loadStageConfig({ account: '123456789012', region: 'eu-west-1', stageName: 'test' });

@@ -7,7 +7,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acknowledgements, synthWithNag } from '../../test-support/cdk-nag';
 import { loadStageConfig } from '../config/stage';
-import { RAW_RESULTS_PREFIX, RESULTS_DATABASE_NAME, ResultsStack, resultsStackProps } from './results-stack';
+import { RESULTS_DATABASE_NAME } from '../constructs/results-database';
+import { RAW_RESULTS_PREFIX, ResultsStack, resultsStackProps } from './results-stack';
 
 const CONFIG = loadStageConfig({ account: '123456789012', region: 'eu-west-1', stageName: 'test' });
 /** Skip asset bundling: the results stack has no assets, but later stacks in the same app will. */

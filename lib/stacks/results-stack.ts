@@ -4,50 +4,37 @@
  * It creates:
  * - a customer-managed KMS key (yearly rotation) that encrypts the database storage, the results
  *   bucket and the database log group (the master-user secret stays on the AWS-managed
- *   `aws/secretsmanager` key, see below);
- * - a VPC with two isolated subnets only (no internet gateway, no NAT gateway), VPC flow logs to
- *   the access-logs bucket, and a free S3 gateway endpoint limited to the results bucket so the
- *   cluster can run `aws_s3.table_import_from_s3`;
- * - an Aurora Serverless v2 PostgreSQL 17 cluster with one serverless writer, the RDS Data API
- *   switched on (the control plane talks to it over HTTPS with IAM, never over the network), IAM
- *   database authentication, a master password that RDS keeps and rotates in Secrets Manager,
- *   deletion protection, automated backups, PostgreSQL logs exported to CloudWatch, and an IAM
- *   role associated for S3 import of raw result files;
- * - the results bucket (`raw/` holds the raw result files the agents upload; they move to
- *   Standard-IA and later expire) and the access-logs bucket that receives its server access logs.
+ *   `aws/secretsmanager` key, see lib/constructs/results-database.ts);
+ * - the access-logs bucket (server access logs of the results bucket, the database VPC's flow logs)
+ *   and the results bucket (`raw/` holds the raw result files the agents upload; they move to
+ *   Standard-IA and later expire), both `SecureBucket`s;
+ * - the `ResultsDatabase`: Aurora Serverless v2 PostgreSQL 17 with the Data API, in a VPC with two
+ *   isolated subnets and an S3 gateway endpoint for `aws_s3.table_import_from_s3`.
  *
  * Everything that holds data is RETAIN and the stack has termination protection; construct IDs
- * here must never change, because a new ID means a new (empty) database or bucket.
+ * here must never change, because a new ID means a new (empty) database or bucket. That is why
+ * `ResultsDatabase` places its resources on this stack itself (lib/constructs/results-database.ts).
  *
- * Cost when idle: with a minimum of 0 ACU the writer pauses after the auto-pause delay and then
- * costs nothing for compute (the first Data API call afterwards waits for it to resume, roughly
- * 15 s, and may fail with `DatabaseResumingException`, so callers retry). What still costs money:
- * the KMS key (about $1/month), the RDS-managed secret (about $0.40/month), Aurora storage and
- * backups beyond the free backup allowance, S3 storage, and CloudWatch Logs storage. The VPC,
- * its subnets, the gateway endpoint and the security group are free; there is no NAT gateway
- * and no interface endpoint.
+ * Cost when idle: with a minimum of 0 ACU the writer pauses and costs nothing for compute. What
+ * still costs money: the KMS key (about $1/month), the RDS-managed secret (about $0.40/month),
+ * Aurora storage and backups beyond the free backup allowance, S3 storage, and CloudWatch Logs
+ * storage. There is no NAT gateway and no interface endpoint.
  */
-import { Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as rds from 'aws-cdk-lib/aws-rds';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { S3_CREATE_DEFAULT_LOGGING_POLICY } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
 import { STAGE_DEFAULTS, type StageConfig } from '../config/stage';
+import { RESULTS_DATABASE_NAME, ResultsDatabase } from '../constructs/results-database';
 import { SecureBucket } from '../constructs/secure-bucket';
 
 /** Key prefix of the raw result files (one object per run and platform) in the results bucket. */
 export const RAW_RESULTS_PREFIX = 'raw/';
-/** The database that holds the results schema (lib/results/migrations). */
-export const RESULTS_DATABASE_NAME = 'faas_benchmarker';
-/** The master user; RDS generates and rotates its password. */
-export const RESULTS_MASTER_USERNAME = 'fb_admin';
-/** Aurora PostgreSQL 17.9: supports Serverless v2 scale-to-zero (auto-pause needs 16.3+ / 17), the Data API and S3 import. */
-export const RESULTS_ENGINE_VERSION = rds.AuroraPostgresEngineVersion.VER_17_9;
 
 /** Properties of the {@link ResultsStack}. Defaults are the stage defaults of lib/config/stage.ts. */
 export interface ResultsStackProps extends StackProps {
@@ -170,7 +157,6 @@ export class ResultsStack extends Stack {
     // to the access-logs bucket policy at creation, and the next update of that (stack-managed) policy drops them.
     this.node.setContext(S3_CREATE_DEFAULT_LOGGING_POLICY, true);
     const days = (value: number) => Duration.days(value);
-    const clusterIdentifier = `faas-benchmarker-${props.stageName}-results`;
 
     this.key = new kms.Key(this, 'DataKey', {
       description: `faas-benchmarker ${props.stageName}: results database storage, results bucket, database logs`,
@@ -178,21 +164,7 @@ export class ResultsStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    // CloudWatch Logs encrypts the database log group with the key, for log groups of this account and region only.
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
-          },
-        },
-      }),
-    );
-
-    const accessLogs = new SecureBucket(this, 'AccessLogsBucket', {
+    this.accessLogsBucket = new SecureBucket(this, 'AccessLogsBucket', {
       isAccessLogDestination: true,
       lifecycleRules: [
         {
@@ -202,12 +174,10 @@ export class ResultsStack extends Stack {
           abortIncompleteMultipartUploadAfter: days(1),
         },
       ],
-    });
-    this.accessLogsBucket = accessLogs.bucket;
-
-    const results = new SecureBucket(this, 'ResultsBucket', {
+    }).bucket;
+    this.bucket = new SecureBucket(this, 'ResultsBucket', {
       encryptionKey: this.key,
-      serverAccessLogs: { bucket: accessLogs.bucket, prefix: 's3-access/results/' },
+      serverAccessLogs: { bucket: this.accessLogsBucket, prefix: 's3-access/results/' },
       lifecycleRules: [
         {
           id: 'raw-results',
@@ -215,129 +185,33 @@ export class ResultsStack extends Stack {
           transitions: [
             {
               storageClass: s3.StorageClass.INFREQUENT_ACCESS,
-              transitionAfter:
-                props.rawResultsInfrequentAccessAfter ?? days(STAGE_DEFAULTS.rawResultsInfrequentAccessAfterDays),
+              transitionAfter: props.rawResultsInfrequentAccessAfter ?? days(STAGE_DEFAULTS.rawResultsInfrequentAccessAfterDays),
             },
           ],
           expiration: props.rawResultsExpireAfter ?? days(STAGE_DEFAULTS.rawResultsExpireAfterDays),
         },
-        {
-          // Agent plans (they hold a run's callback secret) are deleted at teardown; leftovers go after a day.
-          id: 'agent-plans',
-          prefix: 'plans/',
-          expiration: days(1),
-          noncurrentVersionExpiration: days(1),
-        },
-        {
-          id: 'old-versions-and-uploads',
-          noncurrentVersionExpiration: days(30),
-          abortIncompleteMultipartUploadAfter: days(7),
-        },
+        // Agent plans (they hold a run's callback secret) are deleted at teardown; leftovers go after a day.
+        { id: 'agent-plans', prefix: 'plans/', expiration: days(1), noncurrentVersionExpiration: days(1) },
+        { id: 'old-versions-and-uploads', noncurrentVersionExpiration: days(30), abortIncompleteMultipartUploadAfter: days(7) },
       ],
-    });
-    this.bucket = results.bucket;
-
-    this.vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      natGateways: 0,
-      createInternetGateway: false,
-      subnetConfiguration: [{ name: 'Database', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
-      // Nothing is placed in the default security group; restricting it would add a custom-resource Lambda.
-      restrictDefaultSecurityGroup: false,
-      flowLogs: {
-        ToAccessLogsBucket: {
-          destination: ec2.FlowLogDestination.toS3(accessLogs.bucket, 'vpc-flow-logs/'),
-          trafficType: ec2.FlowLogTrafficType.ALL,
-        },
-      },
-    });
-    // S3 import by the cluster goes through this free gateway endpoint, which reaches the results bucket only.
-    const s3Endpoint = this.vpc.addGatewayEndpoint('S3Endpoint', {
-      service: ec2.GatewayVpcEndpointAwsService.S3,
-      subnets: [{ subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
-    });
-    s3Endpoint.addToPolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.AnyPrincipal()],
-        actions: ['s3:GetObject', 's3:ListBucket', 's3:GetBucketLocation'],
-        resources: [this.bucket.bucketArn, this.bucket.arnForObjects('*')],
-      }),
-    );
-
-    const securityGroup = new ec2.SecurityGroup(this, 'DatabaseSecurityGroup', {
-      vpc: this.vpc,
-      description: 'Results cluster: no ingress (reached only through the RDS Data API); the isolated subnets route out only to the S3 gateway endpoint',
-      allowAllOutbound: true,
-    });
-
-    const s3ImportRole = new iam.Role(this, 'S3ImportRole', {
-      assumedBy: new iam.ServicePrincipal('rds.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-      }),
-      description: 'Lets the results cluster read raw result files (aws_s3.table_import_from_s3)',
-    });
-    // Only the raw/ files of the results bucket, read-only; the bucket is SSE-KMS, so also kms:Decrypt on the data key.
-    const s3ImportPolicy = new iam.Policy(this, 'S3ImportPolicy', {
-      roles: [s3ImportRole],
-      statements: [
-        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(`${RAW_RESULTS_PREFIX}*`)] }),
-        new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }),
-        new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.key.keyArn] }),
-      ],
-    });
-    const resultsBucketLogicalId = this.getLogicalId(results.bucket.node.defaultChild as s3.CfnBucket);
-    Validations.of(s3ImportPolicy).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${resultsBucketLogicalId}.Arn>/${RAW_RESULTS_PREFIX}*]`,
-      reason:
-        'aws_s3.table_import_from_s3 reads raw result files whose keys are made per run, so the object ARN needs a ' +
-        'wildcard; it is limited to s3:GetObject under the raw/ prefix of the results bucket.',
-    });
-
-    const logGroup = new logs.LogGroup(this, 'DatabaseLogGroup', {
-      // The name RDS exports to; creating it first lets the stack own its retention and encryption.
-      logGroupName: `/aws/rds/cluster/${clusterIdentifier}/postgresql`,
-      retention: props.logRetention ?? (STAGE_DEFAULTS.logRetentionDays as logs.RetentionDays),
+    }).bucket;
+    const database = new ResultsDatabase(this, {
+      clusterIdentifier: `faas-benchmarker-${props.stageName}-results`,
       encryptionKey: this.key,
-      removalPolicy: RemovalPolicy.RETAIN,
+      resultsBucket: this.bucket,
+      rawResultsPrefix: RAW_RESULTS_PREFIX,
+      flowLogsBucket: this.accessLogsBucket,
+      minCapacityAcu: props.auroraMinAcu,
+      maxCapacityAcu: props.auroraMaxAcu,
+      autoPause: props.auroraAutoPause,
+      backupRetention: props.backupRetention,
+      logRetention: props.logRetention,
     });
+    this.vpc = database.vpc;
+    this.cluster = database.cluster;
+    this.secret = database.secret;
 
-    const minAcu = props.auroraMinAcu ?? STAGE_DEFAULTS.auroraMinAcu;
-    const cluster = new rds.DatabaseCluster(this, 'Database', {
-      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: RESULTS_ENGINE_VERSION }),
-      clusterIdentifier,
-      writer: rds.ClusterInstance.serverlessV2('Writer', { publiclyAccessible: false, autoMinorVersionUpgrade: true }),
-      serverlessV2MinCapacity: minAcu,
-      serverlessV2MaxCapacity: props.auroraMaxAcu ?? STAGE_DEFAULTS.auroraMaxAcu,
-      ...(minAcu === 0
-        ? { serverlessV2AutoPauseDuration: props.auroraAutoPause ?? Duration.minutes(STAGE_DEFAULTS.auroraAutoPauseMinutes) }
-        : {}),
-      vpc: this.vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      securityGroups: [securityGroup],
-      defaultDatabaseName: RESULTS_DATABASE_NAME,
-      // RDS generates the master password, keeps it in Secrets Manager and rotates it (every 7 days by default).
-      // The secret stays on the AWS-managed key: with the data key, `cluster.grantDataApiAccess(fn)` from another
-      // stack adds `fn`'s role to the data key's policy (a kms:ViaService grant), so this stack would depend on the
-      // control-plane stack and the two would form a cycle. Who may read it is decided by IAM either way.
-      credentials: rds.Credentials.fromUsername(RESULTS_MASTER_USERNAME),
-      manageMasterUserPassword: true,
-      storageEncrypted: true,
-      storageEncryptionKey: this.key,
-      iamAuthentication: true,
-      enableDataApi: true,
-      deletionProtection: true,
-      backup: { retention: props.backupRetention ?? days(STAGE_DEFAULTS.backupRetentionDays) },
-      copyTagsToSnapshot: true,
-      cloudwatchLogsExports: ['postgresql'],
-      s3ImportRole,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    cluster.node.addDependency(logGroup);
-    this.cluster = cluster;
-    if (!cluster.secret) throw new Error('the results cluster has no master-user secret');
-    this.secret = cluster.secret;
-
-    new CfnOutput(this, 'ClusterArn', { value: cluster.clusterArn, description: 'Data API resourceArn' });
+    new CfnOutput(this, 'ClusterArn', { value: this.cluster.clusterArn, description: 'Data API resourceArn' });
     new CfnOutput(this, 'SecretArn', { value: this.secret.secretArn, description: 'Data API secretArn' });
     new CfnOutput(this, 'DatabaseName', { value: RESULTS_DATABASE_NAME });
     new CfnOutput(this, 'ResultsBucketName', { value: this.bucket.bucketName });

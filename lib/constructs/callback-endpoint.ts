@@ -1,0 +1,136 @@
+/**
+ * `CallbackEndpoint`: where client agents report the outcome of their run (ARCHITECTURE §4) — an
+ * API Gateway HTTP API with one route, `POST /callback`, on the callback Lambda
+ * (lambdas/callback/handler.ts), stage throttling and JSON access logs (no headers, no body: the
+ * Authorization header carries the run's secret).
+ *
+ * The route has no API Gateway authorizer: a request is authenticated by its run's callback
+ * secret (`Authorization: Bearer …`), which the Lambda checks against the hash in the `callbacks`
+ * table. The Lambda reads and writes the results database through the Data API and may presign
+ * raw-result uploads (for agents whose run outlived the URL in their plan); the stack lets it
+ * `SendTaskSuccess/Failure/Heartbeat` on the state machine once that exists.
+ *
+ * Its resources are placed on `scope` itself, not under a node of their own, so their construct
+ * paths and logical IDs are those they had in the stack: see lib/constructs/results-database.ts.
+ * One per scope.
+ *
+ * Idle cost: nothing but CloudWatch Logs storage (the HTTP API and Lambda bill per request).
+ */
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { ControlPlaneFunction } from './control-plane-function';
+import { type ControlPlaneResults, grantRawResults, resultsEnvironment } from './control-plane-results';
+
+/** The route the client agent reports to. */
+const CALLBACK_PATH = '/callback';
+
+/** Properties of a {@link CallbackEndpoint}. */
+export interface CallbackEndpointProps {
+  /** Name of the HTTP API, e.g. `faas-benchmarker-dev-callback`. */
+  readonly apiName: string;
+
+  /** The results database (runs, callbacks) and bucket (fresh raw-result upload URLs). */
+  readonly results: ControlPlaneResults;
+
+  /**
+   * Retention of the callback Lambda's log group and of the API access logs.
+   *
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Steady-state requests per second the API accepts (agents call once per run plus a heartbeat a
+   * minute).
+   *
+   * @default 10
+   */
+  readonly rateLimitPerSecond?: number;
+
+  /**
+   * Requests the API accepts in a burst above the steady rate.
+   *
+   * @default 20
+   */
+  readonly burstLimitRequests?: number;
+}
+
+/** The callback Lambda behind `POST /callback` of a throttled, access-logged HTTP API. */
+export class CallbackEndpoint {
+  /** The callback Lambda (`Callback`). */
+  readonly function: ControlPlaneFunction;
+  /** The HTTP API (`CallbackApi`). */
+  readonly api: apigwv2.HttpApi;
+  /** The full callback URL the agents are given (`CALLBACK_URL` of the step Lambdas). */
+  readonly url: string;
+
+  constructor(scope: Construct, props: CallbackEndpointProps) {
+    const { results } = props;
+    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+
+    this.function = new ControlPlaneFunction(scope, 'Callback', {
+      entry: 'lambdas/callback/handler.ts',
+      description: 'POST /callback: an agent reports success, failure or a heartbeat of its run',
+      // API Gateway gives up on an integration after 30 s.
+      timeout: Duration.seconds(29),
+      logRetention,
+      environment: { ...resultsEnvironment(results), STATE_MACHINE_REGION: Stack.of(scope).region, RESULTS_BUCKET: results.bucket.bucketName },
+    });
+    results.cluster.grantDataApiAccess(this.function);
+    // It presigns fresh result uploads for agents whose run outlived the URL in their plan.
+    grantRawResults(this.function, results, 'write');
+
+    const accessLogs = new logs.LogGroup(scope, 'CallbackApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN });
+    this.api = new apigwv2.HttpApi(scope, 'CallbackApi', {
+      apiName: props.apiName,
+      description: 'Client agents report the outcome of their run (authenticated by the run\'s callback secret)',
+      createDefaultStage: false,
+    });
+    const stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.rateLimitPerSecond ?? 10, burstLimit: props.burstLimitRequests ?? 20 },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+        // No headers and no body: the Authorization header carries the run's secret.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTime: '$context.requestTime',
+            sourceIp: '$context.identity.sourceIp',
+            userAgent: '$context.identity.userAgent',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            responseLatencyMs: '$context.responseLatency',
+            integrationStatus: '$context.integrationStatus',
+            integrationLatencyMs: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+    const [route] = this.api.addRoutes({
+      path: CALLBACK_PATH,
+      methods: [apigwv2.HttpMethod.POST],
+      integration: new HttpLambdaIntegration('CallbackIntegration', this.function.function, {
+        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+      }),
+    });
+    if (route) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'POST /callback is called by client agents that hold no AWS credentials and no IdP token; each request is ' +
+          "authenticated by its run's callback secret (Authorization: Bearer), which the callback Lambda checks against the " +
+          'SHA-256 in the callbacks table, accepts once per run and only until the run expires.',
+      });
+    }
+    // `$default` stage: the URL is the API endpoint itself (`…/`), so the route follows it directly.
+    this.url = `${stage.url}${CALLBACK_PATH.slice(1)}`;
+  }
+}
