@@ -6,8 +6,13 @@
  * (b) the Invoker's single `invoke` (its undici path) with 100 concurrent workers (and 100
  *     connections, as autocannon), every TimedAnswer kept in memory — target ≥ 0.7 of autocannon's
  *     req/s;
- * (c) the release spread of `invokeConcurrently(256)` after `warm(256)` (its raw-socket path; last
- *     sendAt − first sendAt), over 20 batches — target median ≤ 5 ms.
+ * (c) the release spread (last sendAt − first sendAt) of a 256-way `invokeConcurrently` after
+ *     warming 256 connections, 20 batches through each of its two paths side by side, interleaved
+ *     batch by batch: the raw-socket path (after `warm(256)`) and undici (an invoker never
+ *     warm()ed, so the whole batch goes through its undici pool, opened to 256 connections by
+ *     concurrent invokes) — target median ≤ 5 ms. `sendAt` means the same on both: right before
+ *     the request's socket write (see client-agent/invoker/invoker.ts). The bare `socket.write`
+ *     floor is printed for reference.
  * (a) and (b) run in interleaved 1 s slices (a b, b a, a b, …; 5 s each in all) so that drift in the
  * load of a shared machine hits both alike; CPU per request of client and endpoint is printed too.
  * Loopback only; bounded in time and count.
@@ -114,11 +119,34 @@ async function rawWriteFloorMs(url: string): Promise<number> {
   }
 }
 
+/** Last sendAt − first sendAt of one batch, in ms; throws unless every request was sent and answered ok. */
+function spreadOf(answers: TimedAnswer[], name: string): number {
+  const sends = answers.map((answer) => answer.sendAt).filter((at): at is number => at !== null);
+  if (sends.length !== BATCH || answers.some((answer) => answer.classified.status !== 'ok' || answer.attempts !== 1)) throw new Error(`${name}: not every request was sent once and answered ok`);
+  return Math.max(...sends) - Math.min(...sends);
+}
+
+/**
+ * Make sure the invoker's undici pool has BATCH open connections: BATCH concurrent invokes, all
+ * dispatched in one synchronous loop, each take a connection of their own (undici opens a new one
+ * while every open one is busy, up to `connectionsPerOrigin`). A no-op once they are open.
+ */
+async function warmUndici(invoker: Invoker, url: string): Promise<void> {
+  for (let round = 0; round < 3 && (invoker.stats()[url]?.connected ?? 0) < BATCH; round++) {
+    await Promise.all(Array.from({ length: BATCH }, () => invoker.invoke('bench', {})));
+  }
+  const connected = invoker.stats()[url]?.connected ?? 0;
+  if (connected < BATCH) throw new Error(`the undici pool has ${connected} of ${BATCH} connections open after warming`);
+}
+
 export async function run(): Promise<void> {
   const { child, url } = await startEndpoint();
   const path = '/function/bench';
   const invoker = new Invoker(createProvider({ platform: 'local', gatewayUrl: url }), { connectionsPerOrigin: CONNECTIONS, timeoutMs: 30_000 });
-  const batchInvoker = new Invoker(createProvider({ platform: 'local', gatewayUrl: url }), { timeoutMs: 30_000 });
+  // (c): one invoker per batch path. The undici one is never warm()ed, so its raw pool stays empty
+  // and invokeConcurrently sends every request through its undici pool (warmed by warmUndici).
+  const rawBatchInvoker = new Invoker(createProvider({ platform: 'local', gatewayUrl: url }), { timeoutMs: 30_000, connectionsPerOrigin: BATCH });
+  const undiciBatchInvoker = new Invoker(createProvider({ platform: 'local', gatewayUrl: url }), { timeoutMs: 30_000, connectionsPerOrigin: BATCH });
   try {
     const kept: TimedAnswer[] = [];
     let notOk = 0;
@@ -173,25 +201,50 @@ export async function run(): Promise<void> {
     console.log(`  Invoker kept ${kept.length} TimedAnswers in memory (${notOk} not ok)`);
     console.log(`  ratio ${ratio.toFixed(2)}; target ≥ ${THROUGHPUT_TARGET} of autocannon → ${ratio >= THROUGHPUT_TARGET ? 'met' : 'NOT met'}`);
 
-    const spreads: number[] = [];
+    // (c) Both batch paths, interleaved batch by batch (raw undici, undici raw, …) so that drift in
+    // the machine's load hits both alike.
+    await warmUndici(undiciBatchInvoker, url);
+    const rawSpreads: number[] = [];
+    const undiciSpreads: number[] = [];
+    let rawLower = 0;
     for (let i = 0; i < BATCHES; i++) {
-      await batchInvoker.warm('bench', BATCH);
-      const answers = await batchInvoker.invokeConcurrently('bench', BATCH, {});
-      const sends = answers.map((answer) => answer.sendAt).filter((at): at is number => at !== null);
-      if (sends.length !== BATCH || answers.some((answer) => answer.classified.status !== 'ok')) throw new Error(`batch ${i}: not every request was sent and answered ok`);
-      spreads.push(Math.max(...sends) - Math.min(...sends));
+      const raw = async () => {
+        await rawBatchInvoker.warm('bench', BATCH);
+        rawSpreads.push(spreadOf(await rawBatchInvoker.invokeConcurrently('bench', BATCH, {}), `raw batch ${i}`));
+      };
+      const undici = async () => {
+        await warmUndici(undiciBatchInvoker, url);
+        undiciSpreads.push(spreadOf(await undiciBatchInvoker.invokeConcurrently('bench', BATCH, {}), `undici batch ${i}`));
+      };
+      if (i % 2 === 0) {
+        await raw();
+        await undici();
+      } else {
+        await undici();
+        await raw();
+      }
+      if ((rawSpreads[i] as number) < (undiciSpreads[i] as number)) rawLower += 1;
     }
-    spreads.sort((a, b) => a - b);
-    const median = percentile(spreads, 0.5);
-    const connections = batchInvoker.stats()[url]?.connected ?? 0;
-    console.log(`release spread of invokeConcurrently(${BATCH}) after warm(${BATCH}), ${BATCHES} batches (last sendAt − first sendAt):`);
-    console.log(`  median ${median.toFixed(2)} ms, p90 ${percentile(spreads, 0.9).toFixed(2)} ms, max ${(spreads.at(-1) ?? Number.NaN).toFixed(2)} ms; ${connections} connections open`);
-    console.log(`  target: median ≤ ${SPREAD_TARGET_MS} ms → ${median <= SPREAD_TARGET_MS ? 'met' : 'NOT met'}`);
+    const rawConnections = rawBatchInvoker.stats()[url]?.connected ?? 0;
+    const undiciConnections = undiciBatchInvoker.stats()[url]?.connected ?? 0;
+    console.log(`release spread of a ${BATCH}-way invokeConcurrently after warming ${BATCH} connections, ${BATCHES} batches per path, interleaved (last sendAt − first sendAt; sendAt: right before the request's socket write):`);
+    console.log(`  ${'path'.padEnd(32)} ${'median'.padStart(9)} ${'p90'.padStart(9)} ${'max'.padStart(9)}  target median ≤ ${SPREAD_TARGET_MS} ms`);
+    const row = (name: string, spreads: number[], connections: number) => {
+      const sorted = [...spreads].sort((a, b) => a - b);
+      const median = percentile(sorted, 0.5);
+      const ms = (value: number) => `${value.toFixed(2)} ms`.padStart(9);
+      console.log(`  ${name.padEnd(32)} ${ms(median)} ${ms(percentile(sorted, 0.9))} ${ms(sorted.at(-1) ?? Number.NaN)}  ${median <= SPREAD_TARGET_MS ? 'met' : 'NOT met'} (${connections} connections open)`);
+      return median;
+    };
+    const rawMedian = row('raw sockets (warm(), raw-pool)', rawSpreads, rawConnections);
+    const undiciMedian = row('undici pool (Attempt handler)', undiciSpreads, undiciConnections);
+    console.log(`  raw median / undici median ${(rawMedian / undiciMedian).toFixed(2)}; raw lower in ${rawLower} of ${BATCHES} paired batches`);
     const floor = await rawWriteFloorMs(url);
     console.log(`  for reference, ${BATCH} plain socket.write calls of a whole request on open sockets (no HTTP client): median ${floor.toFixed(2)} ms`);
   } finally {
     await invoker.close();
-    await batchInvoker.close();
+    await rawBatchInvoker.close();
+    await undiciBatchInvoker.close();
     child.kill();
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Bundles the client agent into one file, `dist/agent/agent.js`, that needs only Node 20: what a
- * client machine downloads at boot (lib/control-plane/clients/client-machine.ts) and runs with
+ * client machine downloads at boot (lib/platforms/client/boot-script.ts) and runs with
  * `node agent.js <plan.json>`. Run with `npm run build:agent`.
  */
 import { readFileSync, statSync } from 'node:fs';

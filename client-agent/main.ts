@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { findExperiment } from '../lib/experiment/registry';
-import { ResultsFileWriter } from './results-file/results-file';
+import { type AgentPlan, planSchema } from '../lib/agent/plan';
+import { ResultsFileWriter } from '../lib/agent/results-file';
 import { runAgentExperiment } from './run/agent-run';
 import { CallbackClient } from './callback-client';
-import { type AgentPlan, planSchema } from './plan';
 
 
 /** Where the agent writes rows: the plan's path, or a local file it uploads when the results go to S3. */

@@ -19,6 +19,7 @@
  *   counting as a change of instance; five failures in a row end the run with an error.
  */
 import { z } from 'zod';
+import { LAB_FUNCTION_NAMES } from '../lab-functions/names';
 import { defineExperiment, type InvocationResult } from '../lib/experiment';
 import { trimmedMean } from '../lib/stats/summary';
 
@@ -36,9 +37,9 @@ export default defineExperiment({
   name: 'coldstart-identifier',
   description:
     'Finds the idle gap after which a function goes cold, by searching for the gap at which calls land on a new instance (300 → 60 → 10 s steps, 5 confirmations). Port of the original coldstart-identifier.',
-  functions: ['function1', 'function2', 'function3', 'monolith'],
+  functions: LAB_FUNCTION_NAMES,
   params: z.object({
-    function: z.enum(['function1', 'function2', 'function3', 'monolith']).default('function1'),
+    function: z.enum(LAB_FUNCTION_NAMES).default('function1'),
     /** Idle before the baseline, in experiment seconds (the original slept 65 minutes). */
     initialIdleS: z.number().min(0).default(3900),
     /** Back-to-back calls after the first for the latency baseline. */

@@ -16,6 +16,7 @@
  * - New: `distinct_instances` and `cold` per batch, from the functions' own records.
  */
 import { z } from 'zod';
+import { LAB_FUNCTION_NAMES } from '../lab-functions/names';
 import { defineExperiment, type InvocationResult } from '../lib/experiment';
 import { mean } from '../lib/stats/summary';
 
@@ -25,7 +26,7 @@ export default defineExperiment({
     'Sends batches of 8 to 256 concurrent calls and records latency, errors, throttles and instances per batch. Port of the original concurrency-benchmarking.',
   functions: ['function3'],
   params: z.object({
-    function: z.enum(['function1', 'function2', 'function3', 'monolith']).default('function3'),
+    function: z.enum(LAB_FUNCTION_NAMES).default('function3'),
     /** Busy work per call, in seconds. */
     throughputTimeS: z.number().min(0).max(900).default(0.3),
     /** Batch sizes, in order. */

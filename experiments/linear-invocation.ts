@@ -13,20 +13,19 @@
  *   everything in memory until the end and dropped failed calls into a separate table.
  */
 import { z } from 'zod';
+import { LAB_FUNCTION_NAMES } from '../lab-functions/names';
 import { defineExperiment } from '../lib/experiment';
-
-const LAB_FUNCTIONS = ['function1', 'function2', 'function3', 'monolith'] as const;
 
 export default defineExperiment({
   name: 'linear-invocation',
   description:
     'Calls each lab function many times back to back, for warm-latency distributions and the occasional cold start. Port of the original linear-invocation.',
-  functions: LAB_FUNCTIONS,
+  functions: LAB_FUNCTION_NAMES,
   params: z.object({
     /** Sequential calls to each function. */
     callsPerFunction: z.number().int().positive().max(1_000_000).default(1000),
     /** The functions, in calling order. */
-    functions: z.array(z.enum(LAB_FUNCTIONS)).min(1).default([...LAB_FUNCTIONS]),
+    functions: z.array(z.enum(LAB_FUNCTION_NAMES)).min(1).default([...LAB_FUNCTION_NAMES]),
     /** Idle time before the first call, in experiment seconds, so the run starts cold. */
     initialIdleS: z.number().min(0).default(1200),
   }),

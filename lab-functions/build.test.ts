@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BuiltArtifact, buildFunctions, LAB_FUNCTION_NAMES, PLATFORMS } from './build';
+import { type BuiltArtifact, buildFunctions, PLATFORMS } from './build';
+import { LAB_FUNCTION_NAMES } from './names';
 
 describe('Build: one bundle per function per platform', () => {
   let outDir: string;

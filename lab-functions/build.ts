@@ -12,9 +12,9 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { LAB_FUNCTION_NAMES, type LabFunctionName } from './names';
 
-export const LAB_FUNCTION_NAMES = ['function1', 'function2', 'function3', 'monolith'] as const;
-export type LabFunctionName = (typeof LAB_FUNCTION_NAMES)[number];
+/** The platforms the lab functions are bundled for (each has an adapter in `adapters/`). */
 export const PLATFORMS = ['aws-lambda', 'azure-functions', 'openfaas'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 

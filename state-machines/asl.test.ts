@@ -5,6 +5,47 @@ import { describe, expect, it } from 'vitest';
 const validator = require('asl-validator') as (definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => { isValid: boolean; errors: unknown[] };
 
 const DIR = __dirname;
+const ROOT = join(__dirname, '..');
+
+/**
+ * The error names Step Functions itself gives: `States.*`, and the Lambda service exceptions a
+ * Lambda Task should retry (as AWS's Step Functions guide recommends for every Lambda Task).
+ */
+const BUILT_IN_ERRORS = new Set(['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException']);
+
+/**
+ * The error names the project's code can fail a Task with: the `name` of every error class in the
+ * programs behind the Tasks (a Lambda's error arrives named so), and the names the agent and the
+ * local control plane fail a task token with.
+ */
+function thrownErrorNames(): Set<string> {
+  const names = new Set<string>();
+  const visit = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) visit(path);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
+        const source = readFileSync(path, 'utf8');
+        for (const pattern of [/\bname = '([A-Za-z][\w.]*)'/g, /\.failure\('([A-Za-z][\w.]*)'/g, /failAll\('([A-Za-z][\w.]*)'/g]) {
+          for (const match of source.matchAll(pattern)) names.add(match[1] as string);
+        }
+      }
+    }
+  };
+  for (const dir of ['lib', 'lambdas', 'local', 'client-agent']) visit(join(ROOT, dir));
+  return names;
+}
+
+function errorEqualsNames(value: unknown, found = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const item of value) errorEqualsNames(item, found);
+  else if (value && typeof value === 'object') {
+    for (const [key, entry] of Object.entries(value)) {
+      if (key === 'ErrorEquals') for (const name of entry as string[]) found.add(name);
+      else errorEqualsNames(entry, found);
+    }
+  }
+  return found;
+}
 const files = readdirSync(DIR).filter((file) => file.endsWith('.asl.json'));
 
 /** Constructs the local interpreter ignores or gets wrong (toolchain notes): never allowed here. */
@@ -57,6 +98,14 @@ describe.each(files)('State machine %s', (file) => {
 
   it('never relies on IsPresent/IsNull false, which the interpreter evaluates wrongly', () => {
     expect(text).not.toMatch(/"Is(Present|Null|String|Numeric|Boolean|Timestamp)"\s*:\s*false/);
+  });
+
+  it('retries and catches only errors that something throws (or Step Functions and Lambda give)', () => {
+    const thrown = thrownErrorNames();
+    const matched = [...errorEqualsNames(parse())];
+    expect(matched.length).toBeGreaterThan(0);
+    const unknown = matched.filter((name) => !name.startsWith('States.') && !BUILT_IN_ERRORS.has(name) && !thrown.has(name));
+    expect(unknown).toEqual([]);
   });
 
   it('gives every callback Task a heartbeat', () => {

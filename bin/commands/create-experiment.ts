@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CATALOG_FILE, EXPERIMENTS_DIR, syncExperimentCatalog } from '../../lib/experiment/catalog-file';
 import { EXPERIMENT_NAME, InvalidExperimentError } from '../../lib/experiment/define';
+import { LAB_FUNCTION_NAMES } from '../../lab-functions/names';
 
 /**
  * Write `experiments/<name>.ts`: a documented template that runs as it is (`fb run <name>
@@ -34,11 +35,11 @@ import { defineExperiment } from '../lib/experiment';
 export default defineExperiment({
   name: '${name}',
   description: 'Calls a lab function in rounds, with an idle gap between rounds. Replace this with your question.',
-  // The lab functions it calls: function1, function2, function3, monolith.
+  // The lab functions it calls: ${LAB_FUNCTION_NAMES.join(', ')}.
   functions: ['function1'],
   // Parameters, each with a default; override with --param key=value (values are JSON).
   params: z.object({
-    function: z.enum(['function1', 'function2', 'function3', 'monolith']).default('function1'),
+    function: z.enum([${LAB_FUNCTION_NAMES.map((fn) => `'${fn}'`).join(', ')}]).default('function1'),
     /** Rounds of calls. */
     rounds: z.number().int().positive().default(3),
     /** Sequential calls per round. */

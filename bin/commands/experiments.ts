@@ -7,7 +7,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { deployedStateMachineArn, followExecution, regionOf, startCloudExecution } from '../../lib/control-plane/cloud-execution';
 import { findGatewayCredentials } from '../../local/platform/credentials-file';
 import { checkGatewayReachable } from './gateway-check';
-import type { OpenFaasProvisionerOptions } from '../../lib/control-plane/provisioners/openfaas';
+import type { OpenFaasProvisionerOptions } from '../../lib/platforms/openfaas/provisioner';
+import { DEPLOYED_ONLY_PLATFORMS, PLATFORMS, type PlatformName } from '../../lib/platforms/names';
 import { createExperimentFile } from './create-experiment';
 import { validateRunInput } from '../../lib/control-plane/run-input';
 import type { ResultsStore } from '../../lib/results/store';
@@ -18,9 +19,6 @@ import { formatTable } from '../../lib/report/table';
 import { platformOptionsFromPairs } from './platform-options';
 import { printSummary } from './runs';
 import { withStore } from './store';
-
-const PLATFORMS = ['local', 'openfaas', 'aws-lambda', 'azure-functions'] as const;
-const CLOUD_PLATFORMS: readonly string[] = ['aws-lambda', 'azure-functions'];
 
 /** `fb list`, `fb run`, `fb create-experiment`. */
 export function registerExperimentCommands(program: Command): void {
@@ -50,7 +48,7 @@ export function registerExperimentCommands(program: Command): void {
     .action(async (names: string[], options: RunCommandOptions) => {
       // Everything is checked before the first run starts: a typo fails at once, writing nothing.
       const experiments = names.map((name) => findExperiment(name));
-      if (CLOUD_PLATFORMS.includes(options.platform)) {
+      if (DEPLOYED_ONLY_PLATFORMS.includes(options.platform)) {
         await runInCloud(experiments, options);
         return;
       }
@@ -188,7 +186,7 @@ function printOutcome(result: RunResult): void {
 }
 
 interface RunCommandOptions {
-  platform: (typeof PLATFORMS)[number];
+  platform: PlatformName;
   quick?: boolean;
   param: string[];
   platformOption: string[];

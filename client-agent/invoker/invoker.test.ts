@@ -20,6 +20,7 @@ afterEach(async () => {
 });
 
 const nowMs = () => performance.timeOrigin + performance.now();
+const waitMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function setUp(options: InvokerOptions = {}): Promise<{ fake: FakePlatform<OpenFaasCanned>; invoker: Invoker }> {
   const fake = await startFakeOpenFaas({ flavour: 'local' });
@@ -120,6 +121,21 @@ describe('Invoker', () => {
     expect(fake.invocations).toHaveLength(1);
     // The connection it was on is gone; the invoker still works.
     expect((await invoker.invoke('function1', {})).classified.status).toBe('ok');
+  });
+
+  it('never sends a request whose deadline passed while it waited for a connection', async () => {
+    const { fake, invoker } = await setUp({ timeoutMs: 300, connectionsPerOrigin: 1 });
+    fake.replyNext({ kind: 'records', delayMs: 1000 });
+    // One connection: the second request waits in undici's queue behind the slow first one.
+    const [slow, queued] = await Promise.all([invoker.invoke('function1', {}), invoker.invoke('function1', {})]);
+    expect(slow?.classified.status).toBe('timeout');
+    expect(slow?.sendAt).not.toBeNull();
+    // Timed out before it started: never timed, and stopped when undici got to it (onRequestStart).
+    expect(queued).toMatchObject({ attempts: 1, sendAt: null, firstByteAt: null, classified: { status: 'timeout', errorType: 'ClientTimeout' } });
+    await waitMs(200);
+    expect(fake.invocations).toHaveLength(1);
+    expect((await invoker.invoke('function1', {})).classified.status).toBe('ok');
+    expect(fake.invocations).toHaveLength(2);
   });
 
   it('releases a batch of 50 together and returns the answers in request order', async () => {
@@ -276,8 +292,6 @@ async function setUpScripted(answer: (request: ScriptedRequest, index: number) =
 function spyUndici() {
   return vi.spyOn(Pool.prototype, 'dispatch');
 }
-
-const waitMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Invoker batch release over raw connections', () => {
   it('writes one whole request per warm connection: host, content-type, content-length, connection and the body', async () => {

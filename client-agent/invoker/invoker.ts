@@ -7,16 +7,27 @@
  * - batches (`invokeConcurrently`) go out over raw keep-alive sockets opened by `warm()`
  *   (raw-pool.ts, answers read by http1-parser.ts): the request is serialized once into one Buffer
  *   and written to n idle sockets in one synchronous loop. Through undici each request of a batch
- *   paid for its own request object, validation and handler plumbing, so a 256-request release
- *   took about twice the time of 256 bare `socket.write` calls; the raw path is that floor plus a
- *   few object allocations per request.
+ *   pays for its own request object, validation, handler plumbing and check-phase hop before its
+ *   write. `npm run bench invoker` measures both side by side (a 256-way batch after warming 256
+ *   connections, 20 batches per path, interleaved; same `sendAt` on both). In 15 runs on the
+ *   project's 2-core machine, loaded by other test runs (load average 1–7), the median spread was
+ *   2.5–7.1 ms through the raw path (median run 4.3 ms) against 3.5–12.5 ms through undici
+ *   (6.2 ms) in the same runs: raw lower in every run (raw/undici 0.46–0.75; in 11–18 of each
+ *   run's 20 paired batches), within the 5 ms target in 13 of 15 runs against undici's 4 (bare
+ *   `socket.write` floor: 2.1–4.5 ms). Hence the raw path for batches.
  *
  * Timestamps (epoch ms, sub-ms: `performance.timeOrigin + performance.now()`), final attempt only:
- * - `sendAt`: when the whole request had been handed to the socket — raw path: right after its
- *   `socket.write` returned; undici: its `onRequestSent`, called right after its synchronous
- *   `socket.write` of headers and body (one corked writev) returned. Both come after connect/TLS,
- *   so a handshake is never inside a measurement;
- * - `firstByteAt`: the status line and headers parsed (undici's `onHeaders`; the raw parser's
+ * - `sendAt`: when the request's write to its socket began. Always after connect/TLS (a handshake
+ *   is never inside a measurement) and, on a reused undici connection, after undici's
+ *   one-check-phase idle-socket validation. Raw path: right before its `socket.write`; undici: its
+ *   `onRequestStart`, which undici calls synchronously on the connected socket just before it builds
+ *   the head and writes head and body (one corked write). undici 7's controller-based handler API
+ *   has no hook after the write (`onRequestSent`, which used to time it, is called on
+ *   callback-style handlers only — undici's typings do not even list it — and the callback style is
+ *   deprecated), so both paths take the time before the write: the write itself (one non-blocking
+ *   send, microseconds on loopback) counts in `firstByteAt − sendAt`, and a batch's spread runs
+ *   from its first write's start to its last write's start;
+ * - `firstByteAt`: the status line and headers parsed (undici's `onResponseStart`; the raw parser's
  *   header block complete);
  * - `endAt`: the body fully read.
  *
@@ -51,9 +62,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { type Dispatcher, Pool } from 'undici';
-import { redact } from '../providers/shared';
+import { redact } from '../../lib/errors/redact';
 import type { TimedAnswer } from '../benchmarker/invoker-port';
-import type { Classified, Provider, ProviderRequest } from '../providers/types';
+import type { Classified, Provider, ProviderRequest } from '../../lib/platforms/platform';
 import { type RawConnection, type RawExchange, RawPool } from './raw-pool';
 
 /** The contract the Benchmarker consumes; defined once, beside its port. */
@@ -170,7 +181,7 @@ export class Invoker {
     }
     if (errors.length) {
       const first = errors[0] as Error;
-      throw new WarmUpError(redact(`${errors.length} of ${n} warm-up connections to ${target.request.origin} failed: ${describe(first)}`, this.#context.secrets));
+      throw new WarmUpError(redact(`${errors.length} of ${n} warm-up connections to ${target.request.origin} failed: ${failureMessage(first)}`, this.#context.secrets));
     }
   }
 
@@ -345,8 +356,8 @@ function releaseBatch(calls: Call[], target: Target, body: Buffer, closed: boole
       const attempt = new RawAttempt(call, connection);
       call.attempts = 1;
       call.current = attempt;
-      connection.send(request, attempt);
       attempt.sendAt = TIME_ORIGIN + performance.now();
+      connection.send(request, attempt);
     }
   }
   for (let j = i; j < n; j++) (calls[j] as Call).dispatch();
@@ -385,7 +396,8 @@ class Call {
     const attempt = new Attempt(this);
     this.current = attempt;
     // undici writes it on a free connection (on a reused one after its one-check-phase idle
-    // validation) or queues it; a dispatch error (closed pool, bad options) comes through onError.
+    // validation) or queues it; a dispatch error (closed pool, bad options) comes through
+    // onResponseError.
     this.target.pool.dispatch({ path: this.target.path, method: 'POST', headers: this.target.headers, body: this.body }, attempt);
   }
 
@@ -405,7 +417,7 @@ class Call {
     try {
       classified = provider.classify(httpStatus, bodyText);
     } catch (error) {
-      classified = { status: 'error', errorType: 'ClassificationError', errorMessage: redact(describe(error), secrets) };
+      classified = { status: 'error', errorType: 'ClassificationError', errorMessage: redact(failureMessage(error), secrets) };
     }
     if (classified.errorMessage && secrets.length) classified.errorMessage = redact(classified.errorMessage, secrets);
     this.finish({ attempts: this.attempts, httpStatus: attempt.httpStatus, sendAt: attempt.sendAt, firstByteAt: attempt.firstByteAt, endAt, bodyText, classified });
@@ -425,7 +437,7 @@ class Call {
       firstByteAt: attempt.firstByteAt,
       endAt: null,
       bodyText: null,
-      classified: { status: 'error', errorType: errorTypeOf(error), errorMessage: redact(describe(error), this.context.secrets) },
+      classified: { status: 'error', errorType: errorTypeOf(error), errorMessage: redact(failureMessage(error), this.context.secrets) },
     });
   }
 
@@ -439,7 +451,7 @@ class Call {
       firstByteAt: null,
       endAt: null,
       bodyText: null,
-      classified: { status: 'error', errorType: errorTypeOf(error), errorMessage: redact(describe(error), this.context.secrets) },
+      classified: { status: 'error', errorType: errorTypeOf(error), errorMessage: redact(failureMessage(error), this.context.secrets) },
     });
   }
 
@@ -455,9 +467,9 @@ class Call {
       bodyText: null,
       classified: { status: 'timeout', errorType: 'ClientTimeout', errorMessage: `no complete answer within ${this.context.timeoutMs} ms` },
     });
-    // Abort after settling, so the abort's own onError is ignored. A request still queued
-    // or connecting is aborted in onConnect.
-    attempt?.abort?.(new ClientTimeoutError(`no complete answer within ${this.context.timeoutMs} ms`));
+    // Abort after settling, so the abort's own error callback is ignored. A request still queued
+    // or connecting is aborted when it would start (`onRequestStart`).
+    attempt?.abort(new ClientTimeoutError(`no complete answer within ${this.context.timeoutMs} ms`));
   }
 
   finish(answer: TimedAnswer): void {
@@ -472,16 +484,22 @@ function onCallTimeout(call: Call): void {
 }
 
 /**
- * undici's handler for one attempt: timestamps and body chunks. It uses undici's callback-style
- * handler methods (`onConnect`, `onRequestSent`, `onHeaders`, `onData`, `onComplete`, `onError`),
- * which undici's client calls directly: no wrapper object, no controller and no header parsing
- * per request (the `onRequestStart`/`onResponseStart` style goes through undici's UnwrapHandler),
- * and `onRequestSent` is the one hook that fires right after the request was written to the
- * socket. They are marked deprecated in undici 7's typings but are what undici uses internally;
- * should they go, `onRequestStart` (just before the write) is the replacement for `sendAt`.
+ * undici's handler for one attempt: timestamps and body chunks, through undici 7's controller-based
+ * handler API (`onRequestStart`, `onResponseStart`, `onResponseData`, `onResponseEnd`,
+ * `onResponseError`; the callback-style `onConnect`/`onHeaders`/`onData`/`onComplete`/`onError` are
+ * deprecated). That API has no hook after the request was written (the undocumented
+ * `onRequestSent` of the old style is not passed through), so `sendAt` is taken in
+ * `onRequestStart`, which undici calls on the connected socket right before it writes the request
+ * (see the file comment). A dispatch that fails before any socket (refused, closed pool) comes
+ * straight to `onResponseError`, without a controller. No `onRequestUpgrade`: the invoker never
+ * asks to upgrade, and undici fails an unasked-for 101 itself (`bad upgrade`). This style costs
+ * more than the callback one did: undici wraps the handler (its UnwrapHandler: a controller and the
+ * response headers parsed into an object, per request) — 3–6 µs more client CPU per request
+ * (+10–17 %, 3–12 % fewer requests per second) in an interleaved A/B of both styles against the
+ * bench endpoint, which shows in `npm run bench invoker`'s throughput ratio.
  */
 class Attempt implements Dispatcher.DispatchHandler {
-  abort: ((error?: Error) => void) | undefined;
+  controller: Dispatcher.DispatchController | undefined;
   sendAt: number | null = null;
   firstByteAt: number | null = null;
   httpStatus: number | null = null;
@@ -489,41 +507,41 @@ class Attempt implements Dispatcher.DispatchHandler {
 
   constructor(readonly call: Call) {}
 
-  onConnect(abort: (error?: Error) => void): void {
-    if (this.call.done || this.call.current !== this) {
-      abort(new ClientTimeoutError('the call was already settled'));
-      return;
-    }
-    this.abort = abort;
+  /** The deadline passed: stop the request and drop its connection (a request not started yet is stopped in `onRequestStart`). */
+  abort(error: Error): void {
+    this.controller?.abort(error);
   }
 
-  onRequestSent(): void {
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.call.done || this.call.current !== this) {
+      controller.abort(new ClientTimeoutError('the call was already settled'));
+      return;
+    }
+    this.controller = controller;
     this.sendAt = TIME_ORIGIN + performance.now();
   }
 
-  onHeaders(statusCode: number): boolean {
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
     if (this.firstByteAt === null) this.firstByteAt = TIME_ORIGIN + performance.now();
     this.httpStatus = statusCode;
-    return true;
   }
 
-  onData(chunk: Buffer): boolean {
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.chunks.push(chunk);
-    return true;
   }
 
-  onComplete(): void {
+  onResponseEnd(): void {
     this.call.complete(this, TIME_ORIGIN + performance.now());
   }
 
-  onError(error: Error): void {
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
     this.call.fail(this, error);
   }
 }
 
 /**
  * One attempt over a raw connection (the first of a batch call): timestamps and body chunks, like
- * {@link Attempt}. `sendAt` is set by the release loop right after the write.
+ * {@link Attempt}. `sendAt` is set by the release loop right before the write.
  */
 class RawAttempt implements RawExchange {
   sendAt: number | null = null;
@@ -571,7 +589,8 @@ function errorTypeOf(error: unknown): string {
   return error instanceof Error ? error.name || 'Error' : 'Error';
 }
 
-function describe(error: unknown): string {
+/** The stored `error_message` of an invocation that got no answer: the message with its code, at most 500 characters. */
+function failureMessage(error: unknown): string {
   if (!(error instanceof Error)) return String(error).slice(0, 500);
   const code = (error as { code?: unknown }).code;
   const text = typeof code === 'string' && !error.message.includes(code) ? `${error.message} (${code})` : error.message;

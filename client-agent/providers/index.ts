@@ -1,24 +1,18 @@
 /**
- * The one way to build a provider: `createProvider(config)` validates `config` against the
- * discriminated union {@link providerConfigSchema} (on `platform`) and returns the provider.
- * Invalid configs throw `ProviderConfigError`, whose message names the offending fields and
- * never echoes a value (API keys, function keys and passwords live in these configs).
+ * The agent's one way to build a provider: `createProvider(config)` validates `config` against
+ * the discriminated union of the platforms' provider configs (lib/agent/provider-config.ts) and
+ * returns that platform's provider (lib/platforms/<platform>/provider.ts). Invalid configs throw
+ * `ProviderConfigError`, whose message names the offending fields and never echoes a value.
  */
-import * as z from 'zod';
-import { AwsLambdaProvider, awsLambdaConfigSchema } from './aws-lambda';
-import { AzureFunctionsProvider, azureFunctionsConfigSchema } from './azure-functions';
-import { localConfigSchema } from './local';
-import { GatewayProvider, openFaasConfigSchema } from './openfaas';
-import { parseConfig } from './shared';
-import type { Provider } from './types';
-
-export const providerConfigSchema = z.discriminatedUnion('platform', [localConfigSchema, openFaasConfigSchema, awsLambdaConfigSchema, azureFunctionsConfigSchema]);
-export type ProviderConfig = z.infer<typeof providerConfigSchema>;
-
-export const PROVIDER_PLATFORMS = ['local', 'openfaas', 'aws-lambda', 'azure-functions'] as const;
+import { type ProviderConfig, providerConfigSchema } from '../../lib/agent/provider-config';
+import { AwsLambdaProvider } from '../../lib/platforms/aws-lambda/provider';
+import { AzureFunctionsProvider } from '../../lib/platforms/azure-functions/provider';
+import { GatewayProvider } from '../../lib/platforms/openfaas/provider';
+import type { Provider } from '../../lib/platforms/platform';
+import { parseConfig } from '../../lib/platforms/provider-fields';
 
 export function createProvider(config: unknown): Provider {
-  const valid = parseConfig(providerConfigSchema, config, 'provider config');
+  const valid: ProviderConfig = parseConfig(providerConfigSchema, config, 'provider config');
   switch (valid.platform) {
     case 'local':
     case 'openfaas':
@@ -30,8 +24,5 @@ export function createProvider(config: unknown): Provider {
   }
 }
 
-export { AwsLambdaProvider } from './aws-lambda';
-export { AzureFunctionsProvider } from './azure-functions';
-export { GatewayProvider } from './openfaas';
-export { ProviderConfigError, UnknownFunctionError } from './shared';
-export type { Classified, Provider, ProviderRequest } from './types';
+export { ProviderConfigError, UnknownFunctionError } from '../../lib/platforms/provider-fields';
+export type { Provider } from '../../lib/platforms/platform';

@@ -8,7 +8,7 @@ import type { ResponseBody } from '../../lab-functions/core/records';
 import { startFakeApiGateway, startFakeAzureFunctions, startFakeOpenFaas } from '../../test-support/fake-platforms';
 import { Invoker } from '../invoker';
 import { createProvider, ProviderConfigError, type Provider, UnknownFunctionError } from '.';
-import { classifyRecords, fallbackAnswer, messageFromText } from './classify';
+import { classifyRecords, fallbackAnswer, messageFromText } from '../../lib/platforms/classify-answer';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -2,7 +2,8 @@ import type { Experiment } from '../../lib/experiment/define';
 import { Benchmarker, type BenchmarkerProgress } from '../benchmarker/benchmarker';
 import { RowSink, type RowWriter } from '../benchmarker/row-sink';
 import { Invoker } from '../invoker';
-import { createProvider, type ProviderConfig } from '../providers';
+import type { ProviderConfig } from '../../lib/agent/provider-config';
+import { createProvider } from '../providers';
 
 export interface AgentRunOptions {
   experiment: Experiment;
@@ -12,7 +13,7 @@ export interface AgentRunOptions {
   runId: string;
   /** How to reach the functions (validated by `createProvider`): a gateway, an API Gateway URL and key, or function URLs and keys. */
   target: ProviderConfig;
-  /** Where rows go: the results store directly, or the agent's results file. */
+  /** Where rows go: the agent's results file. */
   writer: RowWriter;
   onLog?: (message: string) => void;
   onProgress?: (progress: Readonly<BenchmarkerProgress>) => void;
@@ -21,8 +22,7 @@ export interface AgentRunOptions {
 
 /**
  * The client side of a run: invoke the functions as the experiment says and hand every row to
- * `writer` as it comes. What both paths share — `fb run` writing straight to the store, and the
- * agent the control plane starts, writing its results file.
+ * `writer` (the agent's results file) as it comes.
  */
 export async function runAgentExperiment(options: AgentRunOptions): Promise<{ invocations: number; experimentRows: number }> {
   const invoker = new Invoker(createProvider(options.target));

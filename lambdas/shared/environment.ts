@@ -6,8 +6,8 @@ import type { StepDependencies } from '../../lib/control-plane/steps';
 import { DataApiExecutor } from '../../lib/results/data-api-executor';
 import { SqlResultsStore } from '../../lib/results/sql-store';
 import { callbackIssuer } from '../../lib/callback/registry';
-import type { CloudPlatformsConfig } from '../../lib/config/cloud-platforms';
-import { cloudConfigFromEnvironment, cloudPlatforms } from './cloud-platforms';
+import type { CloudPlatformsConfig } from '../../lib/config/cloud-config';
+import { cloudConfigFromEnvironment, cloudPlatforms } from './cloud-step-dependencies';
 
 export class MissingEnvironmentError extends Error {
   override name = 'MissingEnvironmentError';
@@ -61,7 +61,7 @@ export function controlPlaneEnvironment(env: NodeJS.ProcessEnv): ControlPlaneEnv
 /**
  * The step dependencies in AWS: the results store and callback registry through the Data API
  * (Aurora may be resuming from zero: keep trying for a minute), and the provisioners and clients
- * of the cloud platforms the deployment enables (lambdas/shared/cloud-platforms.ts); a run on
+ * of the cloud platforms the deployment enables (lambdas/shared/cloud-step-dependencies.ts); a run on
  * any other platform fails at ValidateInput with PlatformNotAvailableError, saying what it lacks.
  */
 export function stepDependenciesFromEnvironment(environment: ControlPlaneEnvironment): StepDependencies {

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClientDriver, FunctionProvisioner } from '../../lib/control-plane/steps';
+import type { ClientDriver, FunctionProvisioner } from '../../lib/platforms/platform';
 import { openResultsStore } from '../../lib/results/open-store';
 import type { SqlResultsStore } from '../../lib/results/sql-store';
 import { createStepHandlers, type StepHandlers } from './handlers';
@@ -74,7 +74,7 @@ describe('Step Lambdas', () => {
     const { runs } = (await invoke('AcquireLock', event)) as { runs: { runId: string; platform: string }[] };
     expect(runs).toHaveLength(1);
     expect(await store.getRun(runs[0]?.runId as string)).toMatchObject({ status: 'starting', execution_id: event.executionId });
-    await expect(invoke('AcquireLock', event)).rejects.toMatchObject({ name: 'ExperimentAlreadyRunning' });
+    await expect(invoke('AcquireLock', event)).rejects.toMatchObject({ name: 'ExperimentAlreadyRunningError' });
   });
 
   it('refuses malformed state input with InvalidStepInputError before doing anything', async () => {

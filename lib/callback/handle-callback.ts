@@ -36,6 +36,8 @@
  * error message echoes one.
  */
 import { z } from 'zod';
+import { describe } from '../errors/describe';
+import { redact } from '../errors/redact';
 import {
   CallbackAlreadyCompletedError,
   CallbackError,
@@ -108,19 +110,19 @@ export async function handleCallback(request: CallbackHttpRequest, options: Hand
     secrets.push(call.secret);
     logged = { runId: call.runId, kind: call.kind };
     const uploadUrl = await processCallback(call, options, secrets);
-    options.logger.info('callback accepted', { ...scrubAll(logged, secrets), status: 200 });
+    options.logger.info('callback accepted', { ...redactAll(logged, secrets), status: 200 });
     return { statusCode: 200, body: { ok: true, runId: call.runId, kind: call.kind, ...(uploadUrl ? { uploadUrl } : {}) } };
   } catch (error) {
     const known = error instanceof CallbackError ? error : undefined;
     const statusCode = known?.statusCode ?? 500;
     const type = known?.name ?? 'CallbackInternalError';
-    const message = scrub(known ? known.message : 'internal error', secrets);
-    const attributes = { ...scrubAll(logged, secrets), status: statusCode, errorType: type, message };
+    const message = redact(known ? known.message : 'internal error', secrets);
+    const attributes = { ...redactAll(logged, secrets), status: statusCode, errorType: type, message };
     if (statusCode < 500) {
       options.logger.warn('callback refused', attributes);
     } else {
       const detail = known ? known.cause : error;
-      options.logger.error('callback failed', detail === undefined ? attributes : { ...attributes, cause: scrub(describe(detail), secrets) });
+      options.logger.error('callback failed', detail === undefined ? attributes : { ...attributes, cause: redact(describe(detail), secrets) });
     }
     return { statusCode, body: { error: { type, message } } };
   }
@@ -188,8 +190,8 @@ async function releaseClaim(entry: CallbackEntry, options: HandleCallbackOptions
     await options.registry.release(entry.runId);
   } catch (error) {
     options.logger.error('callback claim not released; a retry will be refused as a replay', {
-      runId: scrub(entry.runId, secrets),
-      cause: scrub(describe(error), secrets),
+      runId: redact(entry.runId, secrets),
+      cause: redact(describe(error), secrets),
     });
   }
 }
@@ -219,18 +221,6 @@ function bearerToken(header: string | undefined): string | undefined {
   return match[1];
 }
 
-/** `text` with every occurrence of each secret replaced. */
-function scrub(text: string, secrets: readonly string[]): string {
-  let result = text;
-  for (const value of secrets) if (value) result = result.replaceAll(value, '[redacted]');
-  return result;
-}
-
-function scrubAll(fields: { runId?: string; kind?: string }, secrets: readonly string[]): Record<string, string> {
-  return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, scrub(String(value), secrets)]));
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+function redactAll(fields: { runId?: string; kind?: string }, secrets: readonly string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, redact(String(value), secrets)]));
 }

@@ -9,7 +9,7 @@
  * pauses it.
  *
  * A run that fires while the previous run of the same experiment on the same platform is still
- * active fails at AcquireLock with `ExperimentAlreadyRunning`; nothing is provisioned twice.
+ * active fails at AcquireLock with `ExperimentAlreadyRunningError`; nothing is provisioned twice.
  *
  * Expressions are EventBridge Scheduler's: `cron(minutes hours day-of-month month day-of-week year)`
  * (six fields, one of day-of-month / day-of-week must be `?`) or `rate(value unit)` with unit

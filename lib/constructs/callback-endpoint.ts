@@ -10,9 +10,8 @@
  * raw-result uploads (for agents whose run outlived the URL in their plan); the stack lets it
  * `SendTaskSuccess/Failure/Heartbeat` on the state machine once that exists.
  *
- * Its resources are placed on `scope` itself, not under a node of their own, so their construct
- * paths and logical IDs are those they had in the stack: see lib/constructs/results-database.ts.
- * One per scope.
+ * Children: `Function` (the callback Lambda), `ApiAccessLogs`, `Api` (with its `$default` stage
+ * and the `POST--callback` route).
  *
  * Idle cost: nothing but CloudWatch Logs storage (the HTTP API and Lambda bill per request).
  */
@@ -21,7 +20,7 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import { ControlPlaneFunction } from './control-plane-function';
 import { type ControlPlaneResults, grantRawResults, resultsEnvironment } from './control-plane-results';
 
@@ -60,32 +59,33 @@ export interface CallbackEndpointProps {
 }
 
 /** The callback Lambda behind `POST /callback` of a throttled, access-logged HTTP API. */
-export class CallbackEndpoint {
-  /** The callback Lambda (`Callback`). */
+export class CallbackEndpoint extends Construct {
+  /** The callback Lambda (`Function`). */
   readonly function: ControlPlaneFunction;
-  /** The HTTP API (`CallbackApi`). */
+  /** The HTTP API (`Api`). */
   readonly api: apigwv2.HttpApi;
   /** The full callback URL the agents are given (`CALLBACK_URL` of the step Lambdas). */
   readonly url: string;
 
-  constructor(scope: Construct, props: CallbackEndpointProps) {
+  constructor(scope: Construct, id: string, props: CallbackEndpointProps) {
+    super(scope, id);
     const { results } = props;
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
 
-    this.function = new ControlPlaneFunction(scope, 'Callback', {
+    this.function = new ControlPlaneFunction(this, 'Function', {
       entry: 'lambdas/callback/handler.ts',
       description: 'POST /callback: an agent reports success, failure or a heartbeat of its run',
       // API Gateway gives up on an integration after 30 s.
       timeout: Duration.seconds(29),
       logRetention,
-      environment: { ...resultsEnvironment(results), STATE_MACHINE_REGION: Stack.of(scope).region, RESULTS_BUCKET: results.bucket.bucketName },
+      environment: { ...resultsEnvironment(results), STATE_MACHINE_REGION: Stack.of(this).region, RESULTS_BUCKET: results.bucket.bucketName },
     });
     results.cluster.grantDataApiAccess(this.function);
     // It presigns fresh result uploads for agents whose run outlived the URL in their plan.
     grantRawResults(this.function, results, 'write');
 
-    const accessLogs = new logs.LogGroup(scope, 'CallbackApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN });
-    this.api = new apigwv2.HttpApi(scope, 'CallbackApi', {
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN });
+    this.api = new apigwv2.HttpApi(this, 'Api', {
       apiName: props.apiName,
       description: 'Client agents report the outcome of their run (authenticated by the run\'s callback secret)',
       createDefaultStage: false,

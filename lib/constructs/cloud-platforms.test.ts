@@ -10,7 +10,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acknowledgements, synthWithNag } from '../../test-support/cdk-nag';
-import { cloudPlatformsConfigSchema } from '../config/cloud-platforms';
+import { cloudPlatformsConfigSchema } from '../config/cloud-config';
 import { loadSchedules } from '../config/schedules';
 import { loadStageConfig } from '../config/stage';
 import { ControlPlaneStack, controlPlaneStackProps } from '../stacks/control-plane-stack';

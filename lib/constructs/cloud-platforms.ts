@@ -14,7 +14,7 @@
  * - plans: agents on Azure VMs fetch their plan from `plans/` of the results bucket through a
  *   presigned URL (the plan holds the run's callback secret; a lifecycle rule expires leftovers).
  *
- * The config the Lambdas read (`FB_CLOUD_CONFIG`, lib/config/cloud-platforms.ts) is set on every
+ * The config the Lambdas read (`FB_CLOUD_CONFIG`, lib/config/cloud-config.ts) is set on every
  * step Lambda. Each step's cloud grants are one separate policy (`<Step>CloudPolicy`), so its
  * cdk-nag acknowledgements name exactly the wildcards that policy has and why.
  */
@@ -29,13 +29,12 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { CloudPlatformsConfig } from '../config/cloud-platforms';
+import { LAB_FUNCTION_NAMES } from '../../lab-functions/names';
+import type { CloudPlatformsConfig } from '../config/cloud-config';
+import { RUN_TAG_KEY } from '../platforms/run-resources';
 import type { ControlPlaneFunction } from './control-plane-function';
 import { PROJECT_ROOT } from './control-plane-function';
 
-const LAB_FUNCTIONS = ['function1', 'function2', 'function3', 'monolith'] as const;
-/** Tag every per-run resource carries (lib/control-plane/provisioners/aws-lambda-template.ts). */
-const RUN_TAG = 'faas-benchmarker:run';
 /** Per-run names start with this (`fb-<run8>-…`). */
 const RUN_NAME_PREFIX = 'fb-';
 
@@ -121,8 +120,8 @@ export class CloudPlatforms extends Construct {
       if (!existsSync(full)) throw new MissingBundleError(`${path} does not exist: run \`npm run build\` before synthesizing`);
       return new s3assets.Asset(this, name, { path: full });
     };
-    const lambdaCode = Object.fromEntries(LAB_FUNCTIONS.map((fn) => [fn, asset(`AwsLambda-${fn}`, `dist/functions/aws-lambda/${fn}`)]));
-    const azureCode = Object.fromEntries(LAB_FUNCTIONS.map((fn) => [fn, asset(`AzureFunctions-${fn}`, `dist/functions/azure-functions/${fn}`)]));
+    const lambdaCode = Object.fromEntries(LAB_FUNCTION_NAMES.map((fn) => [fn, asset(`AwsLambda-${fn}`, `dist/functions/aws-lambda/${fn}`)]));
+    const azureCode = Object.fromEntries(LAB_FUNCTION_NAMES.map((fn) => [fn, asset(`AzureFunctions-${fn}`, `dist/functions/azure-functions/${fn}`)]));
     const agentBundle = asset('AgentBundle', 'dist/agent/agent.js');
     const objectArn = (code: s3assets.Asset) => code.bucket.arnForObjects(code.s3ObjectKey);
 
@@ -222,7 +221,7 @@ export class CloudPlatforms extends Construct {
             ec2Arn('network-interface'),
           ],
         }),
-        new iam.PolicyStatement({ actions: ['ec2:RunInstances'], resources: [ec2Arn('instance'), ec2Arn('volume')], conditions: { StringLike: { [`aws:RequestTag/${RUN_TAG}`]: '*' } } }),
+        new iam.PolicyStatement({ actions: ['ec2:RunInstances'], resources: [ec2Arn('instance'), ec2Arn('volume')], conditions: { StringLike: { [`aws:RequestTag/${RUN_TAG_KEY}`]: '*' } } }),
         new iam.PolicyStatement({ actions: ['ec2:CreateTags'], resources: [ec2Arn('instance'), ec2Arn('volume')], conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } } }),
         new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.clientRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } }),
         new iam.PolicyStatement({ actions: ['ssm:GetParameters', 'ssm:GetParameter'], resources: [stack.formatArn({ service: 'ssm', account: '', resource: 'parameter', resourceName: 'aws/service/ami-amazon-linux-latest/*' })] }),
@@ -236,15 +235,15 @@ export class CloudPlatforms extends Construct {
         new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [plans] }),
         ...keyUse(['kms:GenerateDataKey', 'kms:Encrypt', 'kms:Decrypt']),
         new iam.PolicyStatement({ actions: ['ssm:SendCommand'], resources: [stack.formatArn({ service: 'ssm', account: '', resource: 'document', resourceName: 'AWS-RunShellScript' })] }),
-        new iam.PolicyStatement({ actions: ['ssm:SendCommand'], resources: [ec2Arn('instance')], conditions: { StringLike: { [`ssm:resourceTag/${RUN_TAG}`]: '*' } } }),
+        new iam.PolicyStatement({ actions: ['ssm:SendCommand'], resources: [ec2Arn('instance')], conditions: { StringLike: { [`ssm:resourceTag/${RUN_TAG_KEY}`]: '*' } } }),
         readAzureSecret,
       ],
       Teardown: [
         new iam.PolicyStatement({ actions: ['cloudformation:DeleteStack'], resources: [labStacks] }),
         new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.labDeployer.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } } }),
-        new iam.PolicyStatement({ actions: ['ec2:TerminateInstances'], resources: [ec2Arn('instance')], conditions: { StringLike: { [`aws:ResourceTag/${RUN_TAG}`]: '*' } } }),
+        new iam.PolicyStatement({ actions: ['ec2:TerminateInstances'], resources: [ec2Arn('instance')], conditions: { StringLike: { [`aws:ResourceTag/${RUN_TAG_KEY}`]: '*' } } }),
         new iam.PolicyStatement({ actions: ['ssm:SendCommand'], resources: [stack.formatArn({ service: 'ssm', account: '', resource: 'document', resourceName: 'AWS-RunShellScript' })] }),
-        new iam.PolicyStatement({ actions: ['ssm:SendCommand'], resources: [ec2Arn('instance')], conditions: { StringLike: { [`ssm:resourceTag/${RUN_TAG}`]: '*' } } }),
+        new iam.PolicyStatement({ actions: ['ssm:SendCommand'], resources: [ec2Arn('instance')], conditions: { StringLike: { [`ssm:resourceTag/${RUN_TAG_KEY}`]: '*' } } }),
         new iam.PolicyStatement({ actions: ['ec2:DescribeInstances', 'ssm:ListCommands', 'ssm:CancelCommand'], resources: ['*'] }),
         new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [plans] }),
         readAzureSecret,
@@ -323,9 +322,4 @@ function nagRendering(value: unknown, crossStack: ReadonlyMap<string, string>): 
     if ('Fn::ImportValue' in node) return String(node['Fn::ImportValue']);
   }
   return JSON.stringify(value);
-}
-
-/** For tests: the logical id of a construct's CloudFormation resource. */
-export function logicalIdOf(construct: Construct): string {
-  return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
 }

@@ -3,8 +3,9 @@
  * each starting an execution of the state machine with the entry's run input, in one schedule
  * group of the stage. No entries, no group.
  *
- * Its resources are placed on `scope` itself, so their construct paths and logical IDs are those
- * they had in the stack: see lib/constructs/results-database.ts. One per scope.
+ * Children: `Group` and one `Schedule-<entry name>` per entry. The role Scheduler assumes to
+ * start executions is the stack-wide one `aws-scheduler-targets` keeps per target
+ * (`SchedulerRoleForTarget-…`, on the stack).
  *
  * Idle cost: nothing (Scheduler's free tier covers 14 million invocations a month).
  */
@@ -12,7 +13,7 @@ import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import { type ScheduleConfig, scheduleRunInput } from '../config/schedules';
 
 /** How often Scheduler retries a StartExecution that failed. */
@@ -40,17 +41,18 @@ export interface ExperimentSchedulesProps {
 }
 
 /** The scheduled RunExperiment executions of a stage. */
-export class ExperimentSchedules {
+export class ExperimentSchedules extends Construct {
   /** The schedules, by their configured name. */
   readonly schedules: Readonly<Record<string, scheduler.Schedule>>;
 
-  constructor(scope: Construct, props: ExperimentSchedulesProps) {
+  constructor(scope: Construct, id: string, props: ExperimentSchedulesProps) {
+    super(scope, id);
     const entries = props.schedules ?? [];
     const schedules: Record<string, scheduler.Schedule> = {};
     if (entries.length > 0) {
-      const group = new scheduler.ScheduleGroup(scope, 'Schedules', { scheduleGroupName: props.groupName, removalPolicy: RemovalPolicy.DESTROY });
+      const group = new scheduler.ScheduleGroup(this, 'Group', { scheduleGroupName: props.groupName, removalPolicy: RemovalPolicy.DESTROY });
       for (const entry of entries) {
-        schedules[entry.name] = new scheduler.Schedule(scope, `Schedule-${entry.name}`, {
+        schedules[entry.name] = new scheduler.Schedule(this, `Schedule-${entry.name}`, {
           scheduleName: `${props.scheduleNamePrefix}-${entry.name}`,
           scheduleGroup: group,
           description: entry.description ?? `RunExperiment ${entry.experiment} on ${entry.platforms.join(', ')}`,

@@ -12,7 +12,7 @@ import { ResultsDatabase, type ResultsDatabaseProps } from './results-database';
 
 function build(props: Partial<ResultsDatabaseProps> = {}): Template {
   const stack = new Stack(new App(), 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
-  new ResultsDatabase(stack, {
+  new ResultsDatabase(stack, 'Database', {
     clusterIdentifier: 'test-results',
     encryptionKey: new kms.Key(stack, 'Key'),
     resultsBucket: new s3.Bucket(stack, 'Results'),

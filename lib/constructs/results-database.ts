@@ -14,28 +14,11 @@
  * so callers retry). Storage, backups beyond the free allowance, the RDS-managed secret (about
  * $0.40/month) and log storage still cost; the VPC, subnets, endpoint and security group are free.
  *
- * ## Why the resources are placed on `scope`, not under a node of their own
- *
- * This construct, and `CallbackEndpoint`, `RunExperimentSteps`, `SchemaMigrations`,
- * `RunExperimentStateMachine` and `ExperimentSchedules`, compose resources that used to be made
- * directly in a stack's constructor and are deployed under those names. CloudFormation knows a
- * resource by its logical ID, and CDK derives the logical ID from the construct path: a cluster
- * moved from `Results/Database` to `Results/ResultsDatabase/Database` would get a new logical ID,
- * and CloudFormation would replace it — a new, empty database (the same for the key, the buckets,
- * the log groups and every role). The path also shows up elsewhere: `ControlPlaneFunction` names
- * its role's description after it, and cdk-nag acknowledgements are matched on it.
- *
- * So these are plain classes, not `Construct` subclasses: they take the scope to build in (the
- * stack) and create every resource there, with the IDs it always had, in the order it always had
- * (the template's resource order follows creation order). The stack reads as a table of contents,
- * and `cdk synth` produces the same template, byte for byte, without a single
- * `overrideLogicalId`. The alternatives were worse: real nesting plus `overrideLogicalId` on every
- * resource (dozens of pinned strings, and still changed role descriptions and nag paths), or a
- * `Construct` subclass whose node stays empty while its resources sit beside it (tags, aspects,
- * `node.addDependency` and acknowledgements on it would silently reach nothing). As plain classes
- * they have no node to misuse: depend on, tag or acknowledge the resources they expose. The cost
- * is that each may be made once per scope, since its IDs are fixed. (`CloudPlatforms` was always
- * nested under its own node, so it is, and stays, a real construct.)
+ * Children: `Vpc` (with its `S3Endpoint` and flow log), `SecurityGroup`, `S3ImportRole`,
+ * `S3ImportPolicy`, `LogGroup` and `Cluster` (with its `Writer`). CloudFormation knows each resource
+ * by a logical ID derived from its construct path, so renaming this construct or a child replaces
+ * the resource — for the cluster, a new and empty database. lib/stacks/results-stack.test.ts pins
+ * the stateful IDs; a refactor that must move one keeps its ID with `overrideLogicalId`.
  */
 import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -45,7 +28,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import { STAGE_DEFAULTS } from '../config/stage';
 
 /** The database that holds the results schema (lib/results/migrations). */
@@ -116,19 +99,20 @@ export interface ResultsDatabaseProps {
 }
 
 /** The results cluster (Aurora Serverless v2 PostgreSQL + Data API) in its isolated VPC. */
-export class ResultsDatabase {
-  /** The Aurora cluster (`Database`); grant the control plane with `cluster.grantDataApiAccess(fn)`. */
+export class ResultsDatabase extends Construct {
+  /** The Aurora cluster (`Cluster`); grant the control plane with `cluster.grantDataApiAccess(fn)`. */
   readonly cluster: rds.DatabaseCluster;
   /** The RDS-managed master-user secret (the Data API's `secretArn`). */
   readonly secret: secretsmanager.ISecret;
   /** The VPC of the cluster (`Vpc`, isolated subnets only). */
   readonly vpc: ec2.Vpc;
 
-  constructor(scope: Construct, props: ResultsDatabaseProps) {
+  constructor(scope: Construct, id: string, props: ResultsDatabaseProps) {
+    super(scope, id);
     const { encryptionKey: key, resultsBucket: bucket } = props;
     const days = (value: number) => Duration.days(value);
 
-    this.vpc = new ec2.Vpc(scope, 'Vpc', {
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
       natGateways: 0,
       createInternetGateway: false,
@@ -155,13 +139,13 @@ export class ResultsDatabase {
       }),
     );
 
-    const securityGroup = new ec2.SecurityGroup(scope, 'DatabaseSecurityGroup', {
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: this.vpc,
       description: 'Results cluster: no ingress (reached only through the RDS Data API); the isolated subnets route out only to the S3 gateway endpoint',
       allowAllOutbound: true,
     });
 
-    const s3ImportRole = new iam.Role(scope, 'S3ImportRole', {
+    const s3ImportRole = new iam.Role(this, 'S3ImportRole', {
       assumedBy: new iam.ServicePrincipal('rds.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),
@@ -169,7 +153,7 @@ export class ResultsDatabase {
     });
     // Only the raw files of the results bucket, read-only; the bucket is SSE-KMS, so also kms:Decrypt on the data key.
     const rawObjects = `${props.rawResultsPrefix}*`;
-    const s3ImportPolicy = new iam.Policy(scope, 'S3ImportPolicy', {
+    const s3ImportPolicy = new iam.Policy(this, 'S3ImportPolicy', {
       roles: [s3ImportRole],
       statements: [
         new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(rawObjects)] }),
@@ -198,7 +182,7 @@ export class ResultsDatabase {
         },
       }),
     );
-    const logGroup = new logs.LogGroup(scope, 'DatabaseLogGroup', {
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {
       // The name RDS exports to; creating it first lets the stack own its retention and encryption.
       logGroupName: `/aws/rds/cluster/${props.clusterIdentifier}/postgresql`,
       retention: props.logRetention ?? (STAGE_DEFAULTS.logRetentionDays as logs.RetentionDays),
@@ -207,7 +191,7 @@ export class ResultsDatabase {
     });
 
     const minAcu = props.minCapacityAcu ?? STAGE_DEFAULTS.auroraMinAcu;
-    this.cluster = new rds.DatabaseCluster(scope, 'Database', {
+    this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
       engine: rds.DatabaseClusterEngine.auroraPostgres({ version: RESULTS_ENGINE_VERSION }),
       clusterIdentifier: props.clusterIdentifier,
       writer: rds.ClusterInstance.serverlessV2('Writer', { publiclyAccessible: false, autoMinorVersionUpgrade: true }),

@@ -4,15 +4,14 @@
  * by its step Lambda's ARN, logging ALL events with execution data to its own log group (under
  * /aws/vendedlogs/), X-Ray tracing on. It may invoke exactly the step Lambdas, by unqualified ARN.
  *
- * Its resources are placed on `scope` itself, so their construct paths and logical IDs are those
- * they had in the stack: see lib/constructs/results-database.ts. One per scope.
+ * Children: `Logs` (the execution log group) and `StateMachine`.
  *
  * Idle cost: nothing but CloudWatch Logs storage (Standard workflows bill per state transition).
  */
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import type { Construct, IDependable } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 import type { ControlPlaneFunction } from './control-plane-function';
 import { aslPlaceholders, ControlPlaneDefinitionError, type RunExperimentDefinition } from './run-experiment-definition';
 
@@ -47,11 +46,12 @@ export interface RunExperimentStateMachineProps {
 }
 
 /** The RunExperiment state machine, its execution log group and its invoke grants. */
-export class RunExperimentStateMachine {
-  /** The state machine (`RunExperiment`; `FB_STATE_MACHINE_ARN` for `fb run`). */
+export class RunExperimentStateMachine extends Construct {
+  /** The state machine (`StateMachine`; `FB_STATE_MACHINE_ARN` for `fb run`). */
   readonly stateMachine: sfn.StateMachine;
 
-  constructor(scope: Construct, props: RunExperimentStateMachineProps) {
+  constructor(scope: Construct, id: string, props: RunExperimentStateMachineProps) {
+    super(scope, id);
     const { definition, steps } = props;
     const definitionSubstitutions = Object.fromEntries(
       Object.entries(steps).map(([name, fn]) => [`${name}FunctionArn`, fn.function.functionArn]),
@@ -63,13 +63,13 @@ export class RunExperimentStateMachine {
         `${definition.file} has placeholders ${placeholders.join(', ')}, but the stack substitutes ${substituted.join(', ')}`,
       );
     }
-    const executionLogs = new logs.LogGroup(scope, 'RunExperimentLogs', {
+    const executionLogs = new logs.LogGroup(this, 'Logs', {
       // Under /aws/vendedlogs/ so Step Functions' log delivery does not grow the account's log resource policy.
       logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.stateMachine = new sfn.StateMachine(scope, 'RunExperiment', {
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromString(definition.asl),

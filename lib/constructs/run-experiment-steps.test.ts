@@ -40,7 +40,7 @@ describe('Construct: RunExperimentSteps', () => {
 
   it('refuses a step whose Task has no TimeoutSeconds, since its Lambda timeout would be unknown', () => {
     const { stack, results } = testStack();
-    expect(() => new RunExperimentSteps(stack, { definition: definition({}), results, callbackUrl: 'https://example.org/callback' })).toThrow(
+    expect(() => new RunExperimentSteps(stack, 'Steps', { definition: definition({}), results, callbackUrl: 'https://example.org/callback' })).toThrow(
       /test\.asl\.json: Task ValidateInput has no TimeoutSeconds/,
     );
   });
@@ -52,8 +52,10 @@ describe('Construct: RunExperimentStateMachine', () => {
     const fn = new ControlPlaneFunction(stack, 'ValidateInput', { entry: 'lambdas/steps/validate-input.ts', description: 'a step' });
     // biome-ignore lint/suspicious/noTemplateCurlyInString: an ASL placeholder, not a template literal
     const asl = { StartAt: 'A', States: { A: { Type: 'Task', Resource: '${ValidateInputFunctionArn}', Next: 'B' }, B: { Type: 'Task', Resource: '${AcquireLockFunctionArn}', End: true } } };
+    // A construct id per attempt: a construct that threw is still in the tree.
+    let attempt = 0;
     const make = (steps: Record<string, ControlPlaneFunction>) => () =>
-      new RunExperimentStateMachine(stack, { stateMachineName: 'test-RunExperiment', definition: definition(asl), steps });
+      new RunExperimentStateMachine(stack, `RunExperiment${++attempt}`, { stateMachineName: 'test-RunExperiment', definition: definition(asl), steps });
     expect(make({ ValidateInput: fn })).toThrow(/has placeholders AcquireLockFunctionArn, ValidateInputFunctionArn, but the stack substitutes ValidateInputFunctionArn$/);
     expect(make({ ValidateInput: fn, AcquireLock: fn, Extra: fn })).toThrow(ControlPlaneDefinitionError);
   });

@@ -3,17 +3,16 @@
  * `ControlPlaneFunction` per Task of state-machines/run-experiment.asl.json, each with the full
  * step environment and granted only what its step code uses (see {@link STEP_FUNCTIONS}).
  *
- * A separate construct from `RunExperimentStateMachine` because the stack makes the cloud
- * platforms' grants and the schema migrations between the two (that order is the order of the
- * resources in the template). Its resources are placed on `scope` itself, so their construct paths
- * and logical IDs are those they had in the stack: see lib/constructs/results-database.ts. One per
- * scope.
+ * A separate construct from `RunExperimentStateMachine`: the step Lambdas exist before the state
+ * machine (which substitutes their ARNs) and the cloud platforms' grants are made on them in
+ * between. Children: one `ControlPlaneFunction` per step, named after its placeholder (e.g.
+ * `StartAgent`).
  *
  * Idle cost: nothing but CloudWatch Logs storage (Lambda bills per request and duration).
  */
 import { Duration } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import { ControlPlaneFunction } from './control-plane-function';
 import { type ControlPlaneResults, grantRawResults, type RawResultsAccess, resultsEnvironment } from './control-plane-results';
 import { ControlPlaneDefinitionError, type RunExperimentDefinition } from './run-experiment-definition';
@@ -101,11 +100,12 @@ export interface RunExperimentStepsProps {
 }
 
 /** The step Lambdas of RunExperiment, each with its Task's timeout and its own grants. */
-export class RunExperimentSteps {
+export class RunExperimentSteps extends Construct {
   /** The step Lambdas, by the name of their placeholder (and of their construct). */
   readonly functions: Readonly<Record<StepFunctionName, ControlPlaneFunction>>;
 
-  constructor(scope: Construct, props: RunExperimentStepsProps) {
+  constructor(scope: Construct, id: string, props: RunExperimentStepsProps) {
+    super(scope, id);
     const { definition, results } = props;
     const environment = {
       ...resultsEnvironment(results),
@@ -119,7 +119,7 @@ export class RunExperimentSteps {
       if (timeoutSeconds === undefined) {
         throw new ControlPlaneDefinitionError(`${definition.file}: Task ${name} has no TimeoutSeconds, so its Lambda timeout is unknown`);
       }
-      const fn = new ControlPlaneFunction(scope, name, {
+      const fn = new ControlPlaneFunction(this, name, {
         entry: spec.entry,
         description: spec.description,
         timeout: Duration.seconds(Math.min(timeoutSeconds, LAMBDA_MAX_TIMEOUT_SECONDS)),

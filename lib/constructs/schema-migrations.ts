@@ -5,8 +5,8 @@
  * depend on {@link SchemaMigrations.resource} (the stack makes the state machine wait for it, so no
  * run sees an old schema).
  *
- * Its resources are placed on `scope` itself, so their construct paths and logical IDs are those
- * they had in the stack: see lib/constructs/results-database.ts. One per scope.
+ * Children: `Function` (the migrate Lambda), `ProviderLogs`, `ProviderRole`, `Provider` and the
+ * custom resource itself, `Resource`.
  *
  * Idle cost: nothing but CloudWatch Logs storage; the custom resource runs only during deploys.
  */
@@ -16,7 +16,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import { MIGRATIONS, type Migration } from '../results/migrations';
 import { ControlPlaneFunction } from './control-plane-function';
 import { type ControlPlaneResults, resultsEnvironment } from './control-plane-results';
@@ -42,18 +42,19 @@ export interface SchemaMigrationsProps {
 }
 
 /** A custom resource that applies lib/results/migrations at deploy time, again whenever they change. */
-export class SchemaMigrations {
-  /** The custom resource (`Migrations`): depend on it to be created after the migrations ran. */
+export class SchemaMigrations extends Construct {
+  /** The custom resource (`Resource`): depend on it to be created after the migrations ran. */
   readonly resource: CustomResource;
-  /** The Lambda that applies the migrations (`MigrateSchema`). */
+  /** The Lambda that applies the migrations (`Function`). */
   readonly function: ControlPlaneFunction;
 
-  constructor(scope: Construct, props: SchemaMigrationsProps) {
+  constructor(scope: Construct, id: string, props: SchemaMigrationsProps) {
+    super(scope, id);
     const { results } = props;
-    const stack = Stack.of(scope);
+    const stack = Stack.of(this);
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
 
-    this.function = new ControlPlaneFunction(scope, 'MigrateSchema', {
+    this.function = new ControlPlaneFunction(this, 'Function', {
       entry: 'lambdas/migrate/handler.ts',
       description: 'Custom resource: apply the results-schema migrations through the Data API',
       // Up to 5 minutes waiting for a paused writer to resume, then the migrations themselves.
@@ -62,18 +63,18 @@ export class SchemaMigrations {
       environment: resultsEnvironment(results),
     });
     results.cluster.grantDataApiAccess(this.function);
-    const providerLogs = new logs.LogGroup(scope, 'MigrationsProviderLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN });
-    const providerRole = new iam.Role(scope, 'MigrationsProviderRole', {
+    const providerLogs = new logs.LogGroup(this, 'ProviderLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN });
+    const providerRole = new iam.Role(this, 'ProviderRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
-      description: 'Provider framework of the results-schema migrations: invokes MigrateSchema',
+      description: 'Provider framework of the results-schema migrations: invokes the migrate Lambda (lambdas/migrate)',
     });
     providerLogs.grantWrite(providerRole);
-    const provider = new cr.Provider(scope, 'MigrationsProvider', {
+    const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: this.function.function,
       frameworkOnEventRole: providerRole,
       logGroup: providerLogs,
     });
-    this.resource = new CustomResource(scope, 'Migrations', {
+    this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::ResultsSchemaMigrations',
       properties: {
@@ -87,7 +88,7 @@ export class SchemaMigrations {
       Validations.of(providerPolicy).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.function.function.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
         reason:
-          'Added by the CDK Provider framework (grantInvoke of the MigrateSchema function also allows its versions and ' +
+          'Added by the CDK Provider framework (grantInvoke of the migrate function also allows its versions and ' +
           'aliases); the framework invokes only the unqualified function, and the wildcard covers no other function.',
       });
     }

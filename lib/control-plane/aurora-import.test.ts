@@ -10,7 +10,7 @@
  * the Data API executor against the fake Data API (test-support/fake-data-api.ts), as in AWS.
  */
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
-import { PutObjectCommand, type PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type PutObjectCommandInput, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeDataApi, startFakeDataApi } from '../../test-support/fake-data-api';
@@ -22,6 +22,7 @@ import { EXPERIMENT_ROW_COPY_COLUMNS, INVOCATION_COPY_COLUMNS, SqlResultsStore }
 import { invocationRow, newRun, newRunId } from '../results/store.contract';
 import type { ExperimentRow, InvocationRow } from '../results/types';
 import { importStagedRunResults, type StagedRunResults, stageRunResultsForImport, TSV_CONTENT_TYPE } from './aurora-import';
+import { ImportTransientError } from './results-transfer';
 
 const s3Mock = mockClient(S3Client);
 afterEach(() => s3Mock.reset());
@@ -115,6 +116,19 @@ describe('stageRunResultsForImport', () => {
       stageRunResultsForImport(new S3Client({ region: REGION }), { bucket: BUCKET, runId: 'run-b', ...rows }),
     ).rejects.toThrow(RangeError);
     expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('turns a throttled or failing upload into ImportTransientError (CollectResults retries it), and passes refusals on', async () => {
+    const s3Error = (name: string, status: number) => new S3ServiceException({ name, message: `${name} from S3`, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
+    const rows = rowsOf('run-1');
+    s3Mock.on(PutObjectCommand).rejects(s3Error('SlowDown', 503));
+    const error = await stageRunResultsForImport(new S3Client({ region: REGION }), { bucket: BUCKET, runId: 'run-1', ...rows }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ImportTransientError);
+    expect((error as Error).message).toMatch(/^could not stage run run-1's results in s3:\/\/[^ ]+\/raw\/run-1\/: SlowDown: SlowDown from S3$/);
+    s3Mock.reset();
+    s3Mock.on(PutObjectCommand).rejects(s3Error('AccessDenied', 403));
+    await expect(stageRunResultsForImport(new S3Client({ region: REGION }), { bucket: BUCKET, runId: 'run-1', ...rows })).rejects.toMatchObject({ name: 'AccessDenied' });
+    s3Mock.reset();
   });
 });
 

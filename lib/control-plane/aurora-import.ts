@@ -21,6 +21,9 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { encodeCopyChunks } from '../results/copy-encoder';
 import { EXPERIMENT_ROW_COPY_COLUMNS, INVOCATION_COPY_COLUMNS, type SqlResultsStore } from '../results/sql-store';
 import type { ExperimentRow, InvocationRow } from '../results/types';
+import { describe } from '../errors/describe';
+import { isTransientAwsError } from '../platforms/aws/transient';
+import { ImportTransientError } from './results-transfer';
 
 /** Where a run's staged files are and how many rows each holds: what the import needs. */
 export interface StagedRunResults {
@@ -43,7 +46,7 @@ export function stagedResultKeys(runId: string): { invocationsKey: string; exper
  * Encode a run's rows as COPY TEXT and upload them to the results bucket (both files, also when
  * empty, so the keys always hold this run's latest rows).
  * @throws RangeError when a row belongs to another run; CopyEncodingError for a value its column
- * cannot take.
+ * cannot take; ImportTransientError when S3 throttles or fails on its side (worth retrying).
  */
 export async function stageRunResultsForImport(
   s3: S3Client,
@@ -56,10 +59,16 @@ export async function stageRunResultsForImport(
   const invocationsText = [...encodeCopyChunks(invocations, INVOCATION_COPY_COLUMNS)].join('');
   const experimentRowsText = [...encodeCopyChunks(experimentRows, EXPERIMENT_ROW_COPY_COLUMNS)].join('');
   const keys = stagedResultKeys(runId);
-  await Promise.all([
-    s3.send(new PutObjectCommand({ Bucket: bucket, Key: keys.invocationsKey, Body: invocationsText, ContentType: TSV_CONTENT_TYPE })),
-    s3.send(new PutObjectCommand({ Bucket: bucket, Key: keys.experimentRowsKey, Body: experimentRowsText, ContentType: TSV_CONTENT_TYPE })),
-  ]);
+  try {
+    await Promise.all([
+      s3.send(new PutObjectCommand({ Bucket: bucket, Key: keys.invocationsKey, Body: invocationsText, ContentType: TSV_CONTENT_TYPE })),
+      s3.send(new PutObjectCommand({ Bucket: bucket, Key: keys.experimentRowsKey, Body: experimentRowsText, ContentType: TSV_CONTENT_TYPE })),
+    ]);
+  } catch (error) {
+    // Staging overwrites the same keys, so CollectResults can simply run again.
+    if (isTransientAwsError(error)) throw new ImportTransientError(`could not stage run ${runId}'s results in s3://${bucket}/raw/${runId}/: ${describe(error)}`, { cause: error });
+    throw error;
+  }
   return { bucket, runId, ...keys, invocationCount: invocations.length, experimentRowCount: experimentRows.length };
 }
 

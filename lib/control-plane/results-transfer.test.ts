@@ -1,10 +1,7 @@
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, NoSuchKey, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseS3Uri, presignResultsUpload, readResultsFrom, ResultsLocationError } from './results-transfer';
+import { ImportTransientError, parseS3Uri, presignResultsUpload, readResultsFrom, ResultsLocationError } from './results-transfer';
 
 const s3Mock = mockClient(S3Client);
 afterEach(() => s3Mock.reset());
@@ -24,6 +21,21 @@ describe('Results transfer', () => {
     await expect(readResultsFrom('s3://results-bucket/raw/r.ndjson')).rejects.toThrow(ResultsLocationError);
   });
 
+  it('turns a throttled, failing or dropped S3 read into ImportTransientError (CollectResults retries it), and passes refusals on', async () => {
+    const s3 = new S3Client({ region: 'eu-west-1' });
+    const s3Error = (name: string, status: number) => new S3ServiceException({ name, message: `${name} from S3`, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
+    for (const failure of [s3Error('SlowDown', 503), s3Error('InternalError', 500), Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })]) {
+      s3Mock.reset();
+      s3Mock.on(GetObjectCommand).rejects(failure);
+      const error = await readResultsFrom('s3://results-bucket/raw/r.ndjson', s3).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ImportTransientError);
+      expect(error).toMatchObject({ name: 'ImportTransientError', message: expect.stringContaining('could not read s3://results-bucket/raw/r.ndjson: ') });
+    }
+    s3Mock.reset();
+    s3Mock.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403));
+    await expect(readResultsFrom('s3://results-bucket/raw/r.ndjson', s3)).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+
   it('presigns a PUT the agent can upload its file with, without AWS credentials of its own', async () => {
     const s3 = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
     const url = new URL(await presignResultsUpload(s3, 's3://results-bucket/raw/run-1.ndjson', 3600));
@@ -34,31 +46,5 @@ describe('Results transfer', () => {
     expect(() => presignResultsUpload(s3, '/tmp/file', 60)).toThrow(ResultsLocationError);
     expect(parseS3Uri('s3://b/k/x')).toEqual({ bucket: 'b', key: 'k/x' });
     expect(parseS3Uri('/tmp/x')).toBeUndefined();
-  });
-
-  it('lets the agent upload to a presigned URL (a local server standing in for S3)', async () => {
-    const received: { method?: string; type?: string; body: string }[] = [];
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        received.push({ method: req.method, type: req.headers['content-type'], body: Buffer.concat(chunks).toString() });
-        res.writeHead(200).end();
-      });
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    try {
-      const { uploadResults } = await import('../../client-agent/main');
-      const { mkdtempSync, writeFileSync } = await import('node:fs');
-      const { join } = await import('node:path');
-      const { tmpdir } = await import('node:os');
-      const file = join(mkdtempSync(join(tmpdir(), 'fb-upload-')), 'r.ndjson');
-      writeFileSync(file, `${JSON.stringify(row(0))}\n`);
-      await uploadResults(file, `http://127.0.0.1:${(server.address() as AddressInfo).port}/raw/r.ndjson?X-Amz-Signature=abc`);
-      expect(received).toEqual([{ method: 'PUT', type: 'application/x-ndjson', body: `${JSON.stringify(row(0))}\n` }]);
-    } finally {
-      server.close();
-    }
   });
 });

@@ -1,10 +1,21 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { parseResultsText, readResultsFile } from '../../client-agent/results-file/results-file';
+import { parseResultsText, readResultsFile } from '../agent/results-file';
+import { describe } from '../errors/describe';
+import { isTransientAwsError } from '../platforms/aws/transient';
 import type { ExperimentRow, InvocationRow } from '../results/types';
 
 export class ResultsLocationError extends Error {
   override name = 'ResultsLocationError';
+}
+
+/**
+ * Moving a run's results failed in a way worth retrying (S3 throttled, a 5xx, the connection
+ * dropped): CollectResults' Retry matches it by name. The database's own transient failures are
+ * ResultsStoreUnavailableError.
+ */
+export class ImportTransientError extends Error {
+  override name = 'ImportTransientError';
 }
 
 /** Bucket and key of an `s3://bucket/key` URI, or undefined for anything else (a local path). */
@@ -32,6 +43,7 @@ export async function readResultsFrom(location: string, s3?: S3Client): Promise<
     return parseResultsText((await answer.Body?.transformToString('utf8')) ?? '', location);
   } catch (error) {
     if ((error as { name?: string }).name === 'NoSuchKey') return { invocations: [], experimentRows: [] };
+    if (isTransientAwsError(error)) throw new ImportTransientError(`could not read ${location}: ${describe(error)}`, { cause: error });
     throw error;
   }
 }
@@ -39,11 +51,12 @@ export async function readResultsFrom(location: string, s3?: S3Client): Promise<
 /**
  * A presigned PUT for the agent's results file, so the agent needs no AWS credentials. Note: a URL
  * signed with a Lambda role's temporary credentials stops working when those credentials expire
- * (hours), whatever `expiresInSec` says; runs longer than that need a fresh URL (a later step).
+ * (hours), whatever `expiresInSeconds` says; so the agent asks the callback endpoint for a fresh one
+ * when it finishes (`upload-url`), and this one is only its fallback.
  */
-export function presignResultsUpload(s3: S3Client, location: string, expiresInSec: number): Promise<string> {
+export function presignResultsUpload(s3: S3Client, location: string, expiresInSeconds: number): Promise<string> {
   const object = parseS3Uri(location);
   if (!object) throw new ResultsLocationError(`not an s3:// location: ${location}`);
-  const seconds = Math.max(60, Math.min(expiresInSec, 7 * 24 * 3600));
+  const seconds = Math.max(60, Math.min(expiresInSeconds, 7 * 24 * 3600));
   return getSignedUrl(s3, new PutObjectCommand({ Bucket: object.bucket, Key: object.key, ContentType: 'application/x-ndjson' }), { expiresIn: seconds });
 }

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { findExperiment } from '../experiment/registry';
 import { resolveParams } from '../experiment/params';
-
-/** Platform names a run may name; which of them a control plane can serve depends on its provisioners. */
-export const KNOWN_PLATFORMS = ['local', 'openfaas', 'aws-lambda', 'azure-functions'] as const;
+import { isPlatformName, PLATFORMS } from '../platforms/names';
 
 export class InvalidRunInputError extends Error {
   override name = 'InvalidRunInputError';
@@ -40,8 +38,8 @@ export async function validateRunInput(input: unknown): Promise<ValidatedRunInpu
     throw new InvalidRunInputError(`${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'invalid'}`);
   }
   const { experiment: name, platforms, params, quick, platformOptions } = parsed.data;
-  const unknown = platforms.filter((platform) => !(KNOWN_PLATFORMS as readonly string[]).includes(platform));
-  if (unknown.length) throw new InvalidRunInputError(`unknown platform ${unknown.join(', ')}; known: ${KNOWN_PLATFORMS.join(', ')}`);
+  const unknown = platforms.filter((platform) => !isPlatformName(platform));
+  if (unknown.length) throw new InvalidRunInputError(`unknown platform ${unknown.join(', ')}; known: ${PLATFORMS.join(', ')}`);
   if (new Set(platforms).size !== platforms.length) throw new InvalidRunInputError('platforms must not repeat');
   const experiment = findExperiment(name);
   return { experiment: name, platforms, params: resolveParams(experiment, { quick, overrides: params }), quick, platformOptions };

@@ -1,75 +1,17 @@
 import { FB_VERSION } from '../version';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { readResultsFile } from '../../client-agent/results-file/results-file';
-import type { AgentPlan } from '../../client-agent/plan';
-import type { ProviderConfig } from '../../client-agent/providers';
+import type { AgentOutcome } from '../agent/plan';
+import { readResultsFile } from '../agent/results-file';
 import type { ResultsStore } from '../results/store';
 import type { ExperimentRow, InvocationRow } from '../results/types';
+import type { BranchInput, BranchRun, ClientDriver, FunctionProvisioner } from '../platforms/platform';
 import { failAbandonedLocalRuns } from './abandoned-runs';
 import { type ValidatedRunInput, validateRunInput } from './run-input';
-
-/** One platform's run inside the Map: its row id and platform. */
-export interface BranchRun {
-  runId: string;
-  platform: string;
-}
-
-/** What every branch state receives (the Map's ItemSelector, plus earlier results). */
-export interface BranchInput {
-  run: BranchRun;
-  experiment: string;
-  params: Record<string, unknown>;
-  quick: boolean;
-  platformOptions: Record<string, unknown>;
-  functions?: Record<string, unknown>;
-  client?: Record<string, unknown>;
-  agent?: AgentOutcome;
-  error?: { Error: string; Cause?: string };
-}
-
-/** What a Wait + Choice loop polls: `ready`, or `failed` with a reason when it never will be. */
-export type ReadinessCheck = { ready: boolean; failed?: boolean; reason?: string } & Record<string, unknown>;
-
-/** Deploys the lab functions of a run on one platform (AWS: a per-run stack; local: the local platform). */
-export interface FunctionProvisioner {
-  provision(input: BranchInput): Promise<Record<string, unknown>>;
-  /** `ready` once the functions answer; `failed` with a reason when they never will. */
-  check(input: BranchInput): Promise<ReadinessCheck>;
-  /**
-   * How the agent reaches the functions (`input.functions` is the last check's answer): the
-   * provider config the agent validates (client-agent/providers). Called by StartAgent right
-   * before the plan is sent, so it may read secrets (an API key, function keys) that must never
-   * be in a state's output.
-   */
-  agentTarget(input: BranchInput): Promise<ProviderConfig>;
-  teardown(input: BranchInput): Promise<void>;
-}
-
-/** Provisions the client and starts the agent on it (AWS: an Azure VM + Run Command; local: a child process). */
-export interface ClientDriver {
-  /** Start making the client; returns at once (`ready: false` while it boots). */
-  provision(input: BranchInput): Promise<Record<string, unknown>>;
-  /** Polled until the client takes commands (`input.client` is what provision or the last check answered). */
-  check(input: BranchInput): Promise<ReadinessCheck>;
-  /** Hand the agent its plan and start it; the agent's callback completes the RunAgent task. */
-  startAgent(plan: AgentPlan, input: BranchInput): Promise<void>;
-  teardown(input: BranchInput): Promise<void>;
-}
 
 /** Hands out the per-run callback secret for a task token (the agent never sees the token). */
 export interface CallbackIssuer {
   issue(runId: string, taskToken: string): Promise<{ url: string; secret: string }>;
-}
-
-/** Everything the agent needs to run its part, sent to it by RunAgent (client-agent/plan.ts). */
-export type { AgentPlan } from '../../client-agent/plan';
-
-/** What the agent reports with its success callback. */
-export interface AgentOutcome {
-  resultsLocation: string;
-  invocations: number;
-  experimentRows: number;
 }
 
 export interface StepDependencies {

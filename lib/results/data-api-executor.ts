@@ -29,9 +29,9 @@
  * under COPY: `-0`, `5e-324`, `t`/`f` and jsonb text arrive unchanged. Batches stay under a byte
  * budget (2 MiB of JSON per request by default, half the documented 4 MiB request limit, which
  * also counts headers) and a row cap, all inside one transaction (the caller's, or one opened
- * for the call), so a batch is stored whole or not at all. This path is for moderate volumes;
- * production bulk import of large runs is `aws_s3.table_import_from_s3` from the results bucket
- * (a later step).
+ * for the call), so a batch is stored whole or not at all. This path is for moderate volumes:
+ * CollectResults in AWS loads a run's rows with `aws_s3.table_import_from_s3` from the results
+ * bucket instead (lib/control-plane/aurora-import.ts).
  *
  * Errors: SQL errors keep their SQLSTATE and detail (parsed from the service's message, `…
  * Detail: …; SQLState: 23505`), so mapDatabaseError names duplicates and unknown runs as for the
@@ -169,8 +169,6 @@ const CONFIGURATION_UNAVAILABLE = new Set([
 ]);
 
 export class DataApiExecutor implements SqlExecutor {
-  // 'data-api' is not yet in SqlExecutor['kind'] ('pglite' | 'pg'); widening that union in
-  // sql-executor.ts removes the need for this cast.
   readonly kind = 'data-api' as const;
   readonly location: string;
   private readonly client: RDSDataClient;

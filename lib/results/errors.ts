@@ -2,7 +2,7 @@
  * Named errors of the results store, so the CLI can tell "the database is down" from "no such
  * run" from "these rows were already stored" without parsing driver messages. Driver errors are
  * mapped here once ({@link mapDatabaseError}) for every SQL driver, using the SQLSTATE codes that
- * PostgreSQL, PGlite and (later) the Data API all report.
+ * PostgreSQL, PGlite and the Data API all report.
  */
 
 /** Base class: anything the results store raises on purpose. */
@@ -38,7 +38,7 @@ export class RunNotFoundError extends ResultsStoreError {
  * the RunExperiment state machine's AcquireLock Catch matches.
  */
 export class ExperimentAlreadyRunningError extends ResultsStoreError {
-  override name = 'ExperimentAlreadyRunning';
+  override name = 'ExperimentAlreadyRunningError';
   constructor(
     readonly experiment: string,
     readonly platform: string,

@@ -3,9 +3,8 @@
  * driver. Drivers stay thin: run a statement with `$n` parameters, bulk-load COPY text, run a
  * transaction, close. Implementations, one file each so a process loads only what it uses:
  * PgliteExecutor (pglite-executor.ts, the embedded default) and PgExecutor (pg-executor.ts, a
- * PostgreSQL server through `pg`); a Data API executor for Aurora comes later behind the same
- * interface (it has no COPY: it can split the TEXT back into rows, one line per row, and send
- * batched INSERTs).
+ * PostgreSQL server through `pg`) and DataApiExecutor (data-api-executor.ts, Aurora through the
+ * RDS Data API, which has no COPY: it splits the TEXT back into rows and sends batched INSERTs).
  *
  * Conventions every caller follows, so every driver can serve them:
  * - parameters are strings, numbers, booleans or null; jsonb and timestamptz parameters are

@@ -1,5 +1,5 @@
 /**
- * ResultsStore implemented once, in SQL, over any SqlExecutor (PGlite, pg, later the Data API):
+ * ResultsStore implemented once, in SQL, over any SqlExecutor (PGlite, pg, the Data API):
  * every statement of the results store lives here or in the migrations, and the drivers only
  * carry them.
  *

@@ -1,7 +1,7 @@
 /**
  * The ResultsStore contract, as vitest suites registered against any SQL driver: each *-store
  * test file calls {@link describeStoreContract} with a way to open its database, so PGlite and
- * PostgreSQL (and later the Data API) are held to exactly the same behaviour.
+ * PostgreSQL and the Data API are held to exactly the same behaviour.
  *
  * One store is opened per suite and shared by its tests (PGlite takes seconds to start); every
  * test makes its own runs with random ids, so tests never depend on each other's rows. The
@@ -428,7 +428,7 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
         // Concurrent attempts: exactly none may pass while the first is active.
         const attempts = await Promise.allSettled([1, 2, 3].map(() => store.createRun(newRun(newRunId('excl'), { experiment }), { exclusive: true })));
         expect(attempts.map((attempt) => attempt.status)).toEqual(['rejected', 'rejected', 'rejected']);
-        expect((attempts[0] as PromiseRejectedResult).reason).toMatchObject({ name: 'ExperimentAlreadyRunning', activeRunId: first });
+        expect((attempts[0] as PromiseRejectedResult).reason).toMatchObject({ name: 'ExperimentAlreadyRunningError', activeRunId: first });
         // Another platform, or the same once the first has ended, is fine.
         await store.createRun(newRun(newRunId('excl'), { experiment, platform: 'openfaas' }), { exclusive: true });
         await store.setRunStatus(first, 'failed', 'test');

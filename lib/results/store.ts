@@ -2,14 +2,14 @@ import type { ExperimentRow, FunctionSummary, InvocationRow, NewRun, RunRow, Run
 
 /**
  * The results store: one interface over embedded PGlite (the default), a PostgreSQL server
- * (`pg`) and, later, Aurora through the RDS Data API. The schema and its migrations are the same
+ * (`pg`) and Aurora through the RDS Data API. The schema and its migrations are the same
  * for all.
  */
 export interface ResultsStore {
   /** Apply every migration not yet applied. Idempotent. */
   migrate(): Promise<void>;
   /**
-   * Create a run in status `starting`. With `exclusive`, refuse (ExperimentAlreadyRunning) while
+   * Create a run in status `starting`. With `exclusive`, refuse (ExperimentAlreadyRunningError) while
    * another run of the same experiment on the same platform has not completed or failed; the
    * check and the insert are one atomic step, so two concurrent callers cannot both pass.
    */

@@ -1,9 +1,9 @@
 /**
- * The results model shared by the Benchmarker, the CLI and (later) the control plane's Lambdas:
+ * The results model shared by the Benchmarker, the CLI and the control plane's step code:
  * one row type per table of the results schema (ARCHITECTURE §5).
  */
 
-/** Run life cycle. Locally a run goes starting → running → completed|failed; the control plane adds the rest. */
+/** Run life cycle, one status per phase of RunExperiment: starting → provisioning → running → collecting → destroying → completed|failed. */
 export const RUN_STATUSES = ['starting', 'provisioning', 'running', 'collecting', 'destroying', 'completed', 'failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 

@@ -19,7 +19,11 @@ import { loadStageConfig } from '../config/stage';
 import { MIGRATIONS } from '../results/migrations';
 import { aslPlaceholders, aslStates, RUN_EXPERIMENT_ASL_FILE } from '../constructs/run-experiment-definition';
 import { STEP_FUNCTIONS, type StepFunctionName } from '../constructs/run-experiment-steps';
-import { migrationsHash } from '../constructs/schema-migrations';
+import { CallbackEndpoint } from '../constructs/callback-endpoint';
+import { ExperimentSchedules } from '../constructs/experiment-schedules';
+import { RunExperimentStateMachine } from '../constructs/run-experiment-state-machine';
+import { RunExperimentSteps } from '../constructs/run-experiment-steps';
+import { migrationsHash, SchemaMigrations } from '../constructs/schema-migrations';
 import { ControlPlaneStack, controlPlaneStackProps } from './control-plane-stack';
 import { ResultsStack, resultsStackProps } from './results-stack';
 
@@ -85,8 +89,14 @@ let template: Template;
 const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
 const stepFunctionId = (name: StepFunctionName) => logicalId(stack.steps[name].function);
 const stateMachineId = () => logicalId(stack.stateMachine);
+/** The migrate Lambda, inside the `Migrations` construct. */
+const migrateFunction = () => (stack.node.findChild('Migrations') as SchemaMigrations).function.function;
+/** Owners of the policies in {@link policiesByOwner}: construct paths below the stack. */
+const stepOwner = (name: StepFunctionName) => `Steps/${name}`;
+const CALLBACK_OWNER = 'Callback/Function';
+const MIGRATE_OWNER = 'Migrations/Function';
 
-/** Statements of the inline policies, by the path of the construct whose role they belong to (e.g. `StartAgent`). */
+/** Statements of the inline policies, by the path below the stack of the construct whose role they belong to (e.g. `Steps/StartAgent`). */
 function policiesByOwner(): Map<string, Statement[]> {
   const byLogicalId = new Map<string, Statement[]>();
   for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
@@ -109,6 +119,23 @@ function actionsOf(statements: Statement[]): string[] {
 
 beforeAll(() => {
   ({ template, failure: synthFailure } = synthWithNag(app, stack));
+});
+
+describe('Stack: ControlPlaneStack — composition', () => {
+  it('is composed of its constructs, each holding its own resources', () => {
+    expect(stack.node.findChild('Callback')).toBeInstanceOf(CallbackEndpoint);
+    expect(stack.node.findChild('Steps')).toBeInstanceOf(RunExperimentSteps);
+    expect(stack.node.findChild('Migrations')).toBeInstanceOf(SchemaMigrations);
+    expect(stack.node.findChild('RunExperiment')).toBeInstanceOf(RunExperimentStateMachine);
+    expect(stack.node.findChild('Schedules')).toBeInstanceOf(ExperimentSchedules);
+    expect(stack.cloud).toBeUndefined();
+    expect(stack.callback.node.path).toBe('ControlPlane/Callback/Function');
+    expect(stack.callbackApi.node.path).toBe('ControlPlane/Callback/Api');
+    expect(stack.steps.StartAgent.node.path).toBe('ControlPlane/Steps/StartAgent');
+    expect(stack.migrations.node.path).toBe('ControlPlane/Migrations/Resource');
+    expect(stack.stateMachine.node.path).toBe('ControlPlane/RunExperiment/StateMachine');
+    expect(stack.schedules['nightly-coldstart']?.node.path).toBe('ControlPlane/Schedules/Schedule-nightly-coldstart');
+  });
 });
 
 describe('Stack: ControlPlaneStack — state machine', () => {
@@ -156,7 +183,7 @@ describe('Stack: ControlPlaneStack — state machine', () => {
   });
 
   it('may invoke exactly the eleven step functions, unqualified, and nothing else', () => {
-    const statements = policiesByOwner().get('RunExperiment') ?? [];
+    const statements = policiesByOwner().get('RunExperiment/StateMachine') ?? [];
     const invoke = statements.filter((statement) => asArray(statement.Action).includes('lambda:InvokeFunction'));
     const resources = invoke.flatMap((statement) => asArray(statement.Resource));
     const expected = STEP_NAMES.flatMap((name) => [
@@ -228,7 +255,7 @@ describe('Stack: ControlPlaneStack — IAM', () => {
       .map(([owner]) => owner)
       .sort();
     const storeSteps = STEP_NAMES.filter((name) => STEP_FUNCTIONS[name].resultsStore);
-    expect(withDataApi).toEqual([...storeSteps, 'Callback', 'MigrateSchema'].sort());
+    expect(withDataApi).toEqual([...storeSteps.map(stepOwner), CALLBACK_OWNER, MIGRATE_OWNER].sort());
     expect(storeSteps).not.toContain('ValidateInput');
     for (const owner of withDataApi) {
       const statements = policiesByOwner().get(owner) ?? [];
@@ -238,7 +265,7 @@ describe('Stack: ControlPlaneStack — IAM', () => {
 
   it('leaves ValidateInput, CheckFunctionsReady, ProvisionClient, CheckClientReady and ReleaseLock with logs and X-Ray only (no cloud configured)', () => {
     for (const name of ['ValidateInput', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'ReleaseLock'] as const) {
-      expect(actionsOf(policiesByOwner().get(name) ?? []).sort(), name).toEqual(
+      expect(actionsOf(policiesByOwner().get(stepOwner(name)) ?? []).sort(), name).toEqual(
         ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),
       );
     }
@@ -246,7 +273,7 @@ describe('Stack: ControlPlaneStack — IAM', () => {
 
   it('lets only CollectResults read raw result files: s3:GetObject under raw/ and kms:Decrypt on the data key', () => {
     const owners = [...policiesByOwner()].filter(([, statements]) => actionsOf(statements).includes('s3:GetObject'));
-    expect(owners.map(([owner]) => owner)).toEqual(['CollectResults']);
+    expect(owners.map(([owner]) => owner)).toEqual([stepOwner('CollectResults')]);
     const statements = owners[0]?.[1] ?? [];
     const s3 = statements.filter((statement) => asArray(statement.Action).some((action) => action.startsWith('s3:')));
     expect(s3).toEqual([
@@ -262,8 +289,8 @@ describe('Stack: ControlPlaneStack — IAM', () => {
 
   it('lets StartAgent and the callback (they presign the agent\'s upload) and CollectResults (it stages Aurora\'s import) put raw result files, and no one else', () => {
     const owners = [...policiesByOwner()].filter(([, statements]) => actionsOf(statements).includes('s3:PutObject'));
-    expect(owners.map(([owner]) => owner).sort()).toEqual(['Callback', 'CollectResults', 'StartAgent']);
-    for (const owner of ['StartAgent', 'Callback']) {
+    expect(owners.map(([owner]) => owner).sort()).toEqual([CALLBACK_OWNER, stepOwner('CollectResults'), stepOwner('StartAgent')].sort());
+    for (const owner of [stepOwner('StartAgent'), CALLBACK_OWNER]) {
     const statements = policiesByOwner().get(owner) ?? [];
     expect(statements.filter((statement) => asArray(statement.Action).some((action) => action.startsWith('s3:')))).toEqual([
       expect.objectContaining({
@@ -282,7 +309,7 @@ describe('Stack: ControlPlaneStack — IAM', () => {
       statements.filter((statement) => asArray(statement.Action).some((action) => action.startsWith('states:SendTask'))).map((statement) => ({ owner, statement })),
     );
     expect(granted).toHaveLength(1);
-    expect(granted[0]?.owner).toBe('Callback');
+    expect(granted[0]?.owner).toBe(CALLBACK_OWNER);
     expect(asArray(granted[0]?.statement.Action).sort()).toEqual([...sendTask].sort());
     expect(granted[0]?.statement.Resource).toEqual({ Ref: stateMachineId() });
   });
@@ -394,7 +421,7 @@ describe('Stack: ControlPlaneStack — schema migrations', () => {
   });
 
   it('runs lambdas/migrate with the Data API target and a timeout long enough for a paused writer', () => {
-    const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.node.findChild('MigrateSchema').node.findChild('Function'))];
+    const fn = template.findResources('AWS::Lambda::Function')[logicalId(migrateFunction())];
     expect(fn?.Properties.Timeout).toBe(600);
     expect(Object.keys(fn?.Properties.Environment.Variables).sort()).toEqual(['NODE_OPTIONS', 'RESULTS_CLUSTER_ARN', 'RESULTS_DATABASE', 'RESULTS_SECRET_ARN']);
   });
@@ -426,25 +453,25 @@ describe('cdk-nag AwsSolutions on the control-plane stack', () => {
       expect(ack.reason.length, `reason of ${ack.id} on ${ack.path}`).toBeGreaterThan(40);
       if (/^AwsSolutions-IAM[45]/.test(ack.id)) expect(ack.id, 'IAM4/IAM5 acknowledged per finding').toMatch(/\[.+\]$/);
     }
-    const xray = ['Callback', ...STEP_NAMES, 'MigrateSchema'].map((owner) => ({ path: `ControlPlane/${owner}/Role/DefaultPolicy`, id: 'AwsSolutions-IAM5[Resource::*]' }));
+    const xray = [CALLBACK_OWNER, ...STEP_NAMES.map(stepOwner), MIGRATE_OWNER].map((owner) => ({ path: `ControlPlane/${owner}/Role/DefaultPolicy`, id: 'AwsSolutions-IAM5[Resource::*]' }));
     expect(nag.map(({ path, id }) => ({ path, id }))).toEqual(
       expect.arrayContaining([
         ...xray,
-        { path: 'ControlPlane/CallbackApi/POST--callback', id: 'AwsSolutions-APIG4' },
+        { path: 'ControlPlane/Callback/Api/POST--callback', id: 'AwsSolutions-APIG4' },
         {
-          path: 'ControlPlane/CollectResults/Role/DefaultPolicy',
+          path: 'ControlPlane/Steps/CollectResults/Role/DefaultPolicy',
           id: expect.stringMatching(/^AwsSolutions-IAM5\[Resource::Results:ExportsOutputFnGetAttResultsBucket\w+Arn\w+\/raw\/\*\]$/),
         },
         {
-          path: 'ControlPlane/StartAgent/Role/DefaultPolicy',
+          path: 'ControlPlane/Steps/StartAgent/Role/DefaultPolicy',
           id: expect.stringMatching(/^AwsSolutions-IAM5\[Resource::Results:ExportsOutputFnGetAttResultsBucket\w+Arn\w+\/raw\/\*\]$/),
         },
         {
-          path: 'ControlPlane/Callback/Role/DefaultPolicy',
+          path: 'ControlPlane/Callback/Function/Role/DefaultPolicy',
           id: expect.stringMatching(/^AwsSolutions-IAM5\[Resource::Results:ExportsOutputFnGetAttResultsBucket\w+Arn\w+\/raw\/\*\]$/),
         },
-        { path: 'ControlPlane/MigrationsProviderRole/DefaultPolicy', id: `AwsSolutions-IAM5[Resource::<${logicalId(stack.node.findChild('MigrateSchema').node.findChild('Function'))}.Arn>:*]` },
-        { path: 'ControlPlane/RunExperiment/Role/DefaultPolicy', id: 'AwsSolutions-IAM5[Resource::*]' },
+        { path: 'ControlPlane/Migrations/ProviderRole/DefaultPolicy', id: `AwsSolutions-IAM5[Resource::<${logicalId(migrateFunction())}.Arn>:*]` },
+        { path: 'ControlPlane/RunExperiment/StateMachine/Role/DefaultPolicy', id: 'AwsSolutions-IAM5[Resource::*]' },
       ]),
     );
     expect(nag).toHaveLength(xray.length + 6);

@@ -1,19 +1,21 @@
 /**
  * `ControlPlaneStack`: the stateless half of the control plane (ARCHITECTURE §1, §4) — what runs
  * an experiment. Deployed after the `ResultsStack`, whose database and bucket it is granted
- * through typed props (never ARN strings). It composes, in this order (the template's order):
+ * through typed props (never ARN strings). It composes these constructs (construct id in parentheses):
  *
- * - `CallbackEndpoint`: `POST /callback` on the callback Lambda, where client agents report;
- * - `RunExperimentSteps`: the eleven step Lambdas, one per Task of state-machines/run-experiment.asl.json;
- * - with Azure configured, `CloudPlatforms`: code assets, the lab stacks' CloudFormation role, the
- *   EC2 clients' VPC (one public subnet, no NAT) and instance role, each cloud step's grants;
- * - `SchemaMigrations`: the custom resource that migrates the results schema at deploy time;
- * - `RunExperimentStateMachine`: the Standard state machine, created after the migrations; the
- *   callback Lambda may `SendTaskSuccess/Failure/Heartbeat` on it only;
- * - `ExperimentSchedules`: one schedule per entry of lib/config/schedules.ts.
+ * - `CallbackEndpoint` (`Callback`): `POST /callback` on the callback Lambda, where client agents report;
+ * - `RunExperimentSteps` (`Steps`): the eleven step Lambdas, one per Task of state-machines/run-experiment.asl.json;
+ * - with Azure configured, `CloudPlatforms` (`CloudPlatforms`): code assets, the lab stacks'
+ *   CloudFormation role, the EC2 clients' VPC (one public subnet, no NAT) and instance role, each
+ *   cloud step's grants;
+ * - `SchemaMigrations` (`Migrations`): the custom resource that migrates the results schema at deploy time;
+ * - `RunExperimentStateMachine` (`RunExperiment`): the Standard state machine, created after the
+ *   migrations; the callback Lambda may `SendTaskSuccess/Failure/Heartbeat` on it only;
+ * - `ExperimentSchedules` (`Schedules`): one schedule per entry of lib/config/schedules.ts.
  *
- * Every construct but `CloudPlatforms` places its resources on this stack itself, so the logical
- * IDs are those of the resources already deployed (lib/constructs/results-database.ts says why).
+ * Nothing here holds results, so construct IDs may change; a renamed construct's resources are
+ * replaced on the next deploy (the execution log group has a fixed name, so renaming
+ * `RunExperiment` needs the retained old group deleted first).
  *
  * Idle cost: nothing but CloudWatch Logs storage. Lambda, Step Functions (Standard: per state
  * transition), the HTTP API (per request), Scheduler (free tier: 14 million invocations a month)
@@ -136,20 +138,20 @@ export class ControlPlaneStack extends Stack {
     const namePrefix = `faas-benchmarker-${stageName}`;
     const definition = readRunExperimentDefinition();
 
-    // The callback endpoint first: the step Lambdas are given its URL. (Creation order is the template's resource order.)
-    const callback = new CallbackEndpoint(this, {
+    // The callback endpoint first: the step Lambdas are given its URL.
+    const callback = new CallbackEndpoint(this, 'Callback', {
       apiName: `${namePrefix}-callback`,
       results,
       logRetention,
       rateLimitPerSecond: props.callbackRateLimitPerSec,
       burstLimitRequests: props.callbackBurstLimit,
     });
-    const steps = new RunExperimentSteps(this, { definition, results, callbackUrl: callback.url, logRetention });
+    const steps = new RunExperimentSteps(this, 'Steps', { definition, results, callbackUrl: callback.url, logRetention });
     this.cloud = props.cloud
       ? new CloudPlatforms(this, 'CloudPlatforms', { ...props.cloud, steps: steps.functions, plansBucket: results.bucket, plansKey: results.bucket.encryptionKey, logRetention })
       : undefined;
-    const migrations = new SchemaMigrations(this, { results, logRetention });
-    const runExperiment = new RunExperimentStateMachine(this, {
+    const migrations = new SchemaMigrations(this, 'Migrations', { results, logRetention });
+    const runExperiment = new RunExperimentStateMachine(this, 'RunExperiment', {
       stateMachineName: `${namePrefix}-RunExperiment`,
       definition,
       steps: steps.functions,
@@ -158,7 +160,7 @@ export class ControlPlaneStack extends Stack {
     });
     // The callback Lambda completes the agent's Task (SendTaskSuccess/Failure/Heartbeat), on this state machine only.
     runExperiment.stateMachine.grantTaskResponse(callback.function);
-    const schedules = new ExperimentSchedules(this, {
+    const schedules = new ExperimentSchedules(this, 'Schedules', {
       stateMachine: runExperiment.stateMachine,
       schedules: props.schedules,
       groupName: namePrefix,

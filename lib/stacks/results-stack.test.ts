@@ -155,6 +155,44 @@ describe('Stack: ResultsStack', () => {
   });
 });
 
+/**
+ * The logical IDs of the resources that hold data, or whose replacement replaces one. CloudFormation
+ * knows a resource only by its logical ID, which CDK derives from the construct path: renaming or
+ * moving a construct (here or in SecureBucket / ResultsDatabase) gives the resource a new ID, and the
+ * next deploy creates a new, empty database, key or bucket in its place (the old one is retained and
+ * orphaned). A changed ID here is therefore never "just update the snapshot": if a refactor must move
+ * one of these constructs, keep its ID with `(construct.node.defaultChild as CfnResource).overrideLogicalId(...)`.
+ * A new resource of one of these types is added to the list deliberately.
+ */
+const PINNED_STATEFUL_LOGICAL_IDS: Record<string, string[]> = {
+  // The results database and its serverless writer.
+  'AWS::RDS::DBCluster': ['DatabaseCluster5B53A178'],
+  'AWS::RDS::DBInstance': ['DatabaseClusterWriterD43085C6'],
+  // The cluster's subnet group: CloudFormation replaces the cluster to move it to another one.
+  'AWS::RDS::DBSubnetGroup': ['DatabaseClusterSubnets5540150D'],
+  // Encrypts the cluster storage and the results bucket: a new key is a new (empty) cluster.
+  'AWS::KMS::Key': ['DataKey17AFBB84'],
+  // Access logs and VPC flow logs; raw result files.
+  'AWS::S3::Bucket': ['AccessLogsBucket9935880A', 'ResultsBucket260A22AD'],
+  // The PostgreSQL log group (RETAIN, fixed name: a new ID would also collide with the retained group's name).
+  'AWS::Logs::LogGroup': ['DatabaseLogGroupD348ED08'],
+  // The master-user secret is RDS-managed: it belongs to the cluster (see below), not to a resource of this stack.
+  'AWS::SecretsManager::Secret': [],
+};
+
+describe('Stack: ResultsStack — stateful logical IDs', () => {
+  it('keeps the logical IDs of the database, its key, buckets and logs (a new ID replaces the resource)', () => {
+    const actual = Object.fromEntries(
+      Object.keys(PINNED_STATEFUL_LOGICAL_IDS).map((type) => [type, Object.keys(template.findResources(type)).sort()]),
+    );
+    expect(actual).toEqual(PINNED_STATEFUL_LOGICAL_IDS);
+  });
+
+  it('takes the Data API secret from the pinned cluster (RDS-managed master-user secret)', () => {
+    expect(template.toJSON().Outputs.SecretArn.Value).toEqual({ 'Fn::GetAtt': ['DatabaseCluster5B53A178', 'MasterUserSecret.SecretArn'] });
+  });
+});
+
 describe('cdk-nag AwsSolutions on the results stack', () => {
   it('synthesizes with no unacknowledged finding', () => {
     expect(synthFailure, `cdk-nag findings:\n${synthFailure}`).toBeUndefined();
@@ -168,7 +206,7 @@ describe('cdk-nag AwsSolutions on the results stack', () => {
       if (/^AwsSolutions-IAM[45]/.test(ack.id)) expect(ack.id, 'IAM4/IAM5 acknowledged per finding').toMatch(/\[.+\]$/);
     }
     expect(nag.map(({ path, id }) => ({ path, id }))).toEqual([
-      { path: 'Results/S3ImportPolicy', id: expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<ResultsBucket\w+\.Arn>\/raw\/\*\]$/) },
+      { path: 'Results/Database/S3ImportPolicy', id: expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<ResultsBucket\w+\.Arn>\/raw\/\*\]$/) },
     ]);
   });
 });

@@ -8,12 +8,13 @@
  * - the access-logs bucket (server access logs of the results bucket, the database VPC's flow logs)
  *   and the results bucket (`raw/` holds the raw result files the agents upload; they move to
  *   Standard-IA and later expire), both `SecureBucket`s;
- * - the `ResultsDatabase`: Aurora Serverless v2 PostgreSQL 17 with the Data API, in a VPC with two
- *   isolated subnets and an S3 gateway endpoint for `aws_s3.table_import_from_s3`.
+ * - the `ResultsDatabase` (`Database`): Aurora Serverless v2 PostgreSQL 17 with the Data API, in a
+ *   VPC with two isolated subnets and an S3 gateway endpoint for `aws_s3.table_import_from_s3`.
  *
- * Everything that holds data is RETAIN and the stack has termination protection; construct IDs
- * here must never change, because a new ID means a new (empty) database or bucket. That is why
- * `ResultsDatabase` places its resources on this stack itself (lib/constructs/results-database.ts).
+ * Everything that holds data is RETAIN and the stack has termination protection. Construct IDs
+ * here and in those constructs must never change: a new ID is a new logical ID, and CloudFormation
+ * creates a new (empty) database, key or bucket in place of the retained one. results-stack.test.ts
+ * pins the logical IDs of the stateful resources.
  *
  * Cost when idle: with a minimum of 0 ACU the writer pauses and costs nothing for compute. What
  * still costs money: the KMS key (about $1/month), the RDS-managed secret (about $0.40/month),
@@ -195,7 +196,7 @@ export class ResultsStack extends Stack {
         { id: 'old-versions-and-uploads', noncurrentVersionExpiration: days(30), abortIncompleteMultipartUploadAfter: days(7) },
       ],
     }).bucket;
-    const database = new ResultsDatabase(this, {
+    const database = new ResultsDatabase(this, 'Database', {
       clusterIdentifier: `faas-benchmarker-${props.stageName}-results`,
       encryptionKey: this.key,
       resultsBucket: this.bucket,

@@ -24,16 +24,17 @@ import { StorageManagementClient } from '@azure/arm-storage';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CloudPlatforms, cloudPlatforms } from '../../lambdas/shared/cloud-platforms';
+import { type CloudPlatforms, cloudPlatforms } from '../../lambdas/shared/cloud-step-dependencies';
 import { createStepHandlers } from '../../lambdas/steps/handlers';
 import { startLocalCallbackServer } from '../../lib/callback/local-callback-server';
 import { callbackIssuer, InMemoryCallbackRegistry } from '../../lib/callback/registry';
-import type { CloudPlatformsConfig } from '../../lib/config/cloud-platforms';
-import { AzureFunctionsProvisioner } from '../../lib/control-plane/provisioners/azure-functions-provisioner';
-import { LAB_FUNCTIONS, RUN_TAG_KEY } from '../../lib/control-plane/provisioners/aws-lambda-template';
-import { hostNameOutputOf } from '../../lib/control-plane/provisioners/azure-functions-template';
+import type { CloudPlatformsConfig } from '../../lib/config/cloud-config';
+import { LAB_FUNCTION_NAMES } from '../../lab-functions/names';
+import { AzureFunctionsProvisioner } from '../../lib/platforms/azure-functions/provisioner';
+import { hostNameOutputOf } from '../../lib/platforms/azure-functions/lab-template';
+import { RUN_TAG_KEY } from '../../lib/platforms/run-resources';
 import { presignResultsUpload, rawResultsLocation, readResultsFrom } from '../../lib/control-plane/results-transfer';
-import type { AgentPlan } from '../../lib/control-plane/steps';
+import type { AgentPlan } from '../../lib/agent/plan';
 import { openResultsStore } from '../../lib/results/open-store';
 import type { ResultsStore } from '../../lib/results/store';
 import { invocationRow } from '../../lib/results/store.contract';
@@ -45,7 +46,7 @@ import type { LocalExecutionResult } from './local-sfn';
 import { executeRunExperiment } from './run-local';
 import { TokenBroker } from '../../lib/callback/local-token-broker';
 
-const KEYS = (platform: string) => Object.fromEntries(LAB_FUNCTIONS.map((fn) => [fn, `${platform}/${fn}.zip`])) as CloudPlatformsConfig['labCode']['awsLambda'];
+const KEYS = (platform: string) => Object.fromEntries(LAB_FUNCTION_NAMES.map((fn) => [fn, `${platform}/${fn}.zip`])) as CloudPlatformsConfig['labCode']['awsLambda'];
 const CONFIG: CloudPlatformsConfig = {
   labCode: { bucket: 'cdk-assets', awsLambda: KEYS('lambda'), azureFunctions: KEYS('azure') },
   agentBundle: { bucket: 'cdk-assets', key: 'agent.js' },
@@ -108,7 +109,7 @@ function outputsFor(deployment: FakeDeployment): Record<string, { type: string; 
   }
   const names = AzureFunctionsProvisioner.namesOf(resources.groups.get(deployment.resourceGroup.toLowerCase())?.tags[RUN_TAG_KEY] ?? '');
   if (deployment.name === 'storage') return { blobEndpoint: { type: 'String', value: blob.endpointOf(names.storageAccount) } };
-  if (deployment.name === 'apps') return Object.fromEntries(LAB_FUNCTIONS.map((fn) => [hostNameOutputOf(fn), { type: 'String', value: `${names.apps[fn]}.azurewebsites.net` }]));
+  if (deployment.name === 'apps') return Object.fromEntries(LAB_FUNCTION_NAMES.map((fn) => [hostNameOutputOf(fn), { type: 'String', value: `${names.apps[fn]}.azurewebsites.net` }]));
   return {};
 }
 
@@ -225,7 +226,7 @@ describe('RunExperiment with the deployed composition', () => {
   }, 120_000);
 
   it('azure-functions: the lab’s three deployments polled to ready and an EC2 client; the agent gets the function keys; both are torn down', async () => {
-    for (const fn of LAB_FUNCTIONS) {
+    for (const fn of LAB_FUNCTION_NAMES) {
       s3.on(GetObjectCommand, { Bucket: 'cdk-assets', Key: `azure/${fn}.zip` }).resolves({ Body: { transformToByteArray: async () => new Uint8Array(Buffer.from(`zip of ${fn}`)) } as never });
     }
     ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: INSTANCE_ID, LaunchTime: new Date() }] });
@@ -246,11 +247,11 @@ describe('RunExperiment with the deployed composition', () => {
     // The lab: storage, then the packages, then apps, then wiring, each started once, through the polled check.
     const names = AzureFunctionsProvisioner.namesOf(run?.id as string);
     expect(resources.deployments.filter((deployment) => deployment.resourceGroup === names.resourceGroup).map((deployment) => deployment.name)).toEqual(['storage', 'apps', 'wiring']);
-    expect(blob.uploads.filter((upload) => upload.account === names.storageAccount).map((upload) => upload.bytes.toString()).sort()).toEqual(LAB_FUNCTIONS.map((fn) => `zip of ${fn}`).sort());
+    expect(blob.uploads.filter((upload) => upload.account === names.storageAccount).map((upload) => upload.bytes.toString()).sort()).toEqual(LAB_FUNCTION_NAMES.map((fn) => `zip of ${fn}`).sort());
     // The agent got each function's URL and its own key, read at StartAgent.
     const target = plans[0]?.target;
     expect(target?.platform).toBe('azure-functions');
-    for (const fn of LAB_FUNCTIONS) {
+    for (const fn of LAB_FUNCTION_NAMES) {
       expect((target as { functions: Record<string, { url: string; key: string }> }).functions[fn]).toEqual({ url: `https://${names.apps[fn]}.azurewebsites.net/api/${fn}`, key: web.functionKeys.get(`${names.apps[fn]}/${fn}`) });
     }
     // The EC2 client: launched in the configured network, the agent started there through SSM, terminated.

@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { AgentPlan, BranchInput, ClientDriver, ReadinessCheck } from '../../lib/control-plane/steps';
+import type { AgentPlan } from '../../lib/agent/plan';
+import type { BranchInput, ClientDriver, ReadinessCheck } from '../../lib/platforms/platform';
 
 /** The agent's entry, run with the same Node as this process. */
 const AGENT_ENTRY = join(__dirname, '..', '..', 'bin', 'agent.js');

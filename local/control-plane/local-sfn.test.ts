@@ -173,11 +173,11 @@ describe('RunExperiment on the local interpreter', () => {
   it('a second run of the same experiment and platform is refused before anything is provisioned', async () => {
     const { run, calls } = scenario({
       AcquireLock: async () => {
-        throw new TaskError('ExperimentAlreadyRunning', 'coldstart-identifier on local is running as run-1');
+        throw new TaskError('ExperimentAlreadyRunningError', 'coldstart-identifier on local is running as run-1');
       },
     });
     const result = await run();
-    expect(result).toMatchObject({ status: 'FAILED', error: 'ExperimentAlreadyRunning' });
+    expect(result).toMatchObject({ status: 'FAILED', error: 'ExperimentAlreadyRunningError' });
     expect(calls.map((call) => call.state)).toEqual(['ValidateInput', 'AcquireLock']);
   });
 

@@ -6,7 +6,7 @@ import { AGENT_BUNDLE_FILE } from '../../lib/agent/bundle';
 import { openResultsStore } from '../../lib/results/open-store';
 import type { ResultsStore } from '../../lib/results/store';
 import { isAlive } from '../../test-support/platform';
-import { OpenFaasProvisioner } from '../../lib/control-plane/provisioners/openfaas';
+import { runPrefixOf } from '../../lib/platforms/run-resources';
 import { startLocalPlatform } from '../platform/start';
 import { runLocalControlPlane } from './run-local';
 
@@ -131,7 +131,7 @@ describe('RunExperiment through the local state machine', () => {
     ]);
     const outcomes = [first.execution, second.execution];
     expect(outcomes.filter((execution) => execution.status === 'SUCCEEDED')).toHaveLength(1);
-    expect(outcomes.find((execution) => execution.status === 'FAILED')).toMatchObject({ error: 'ExperimentAlreadyRunning' });
+    expect(outcomes.find((execution) => execution.status === 'FAILED')).toMatchObject({ error: 'ExperimentAlreadyRunningError' });
   }, 120_000);
 
   it('deploys per-run functions to an OpenFaaS gateway, runs against them, and removes them', async () => {
@@ -151,7 +151,7 @@ describe('RunExperiment through the local state machine', () => {
       const invocations = await store.invocations(run?.id as string);
       expect(invocations.map((row) => row.function_name).sort()).toEqual(['function1', 'function1', 'function2', 'function2', 'function3', 'function3', 'monolith', 'monolith']);
       const events = gateway.platform.events.since(0);
-      const prefix = OpenFaasProvisioner.prefixOf(run?.id as string);
+      const prefix = runPrefixOf(run?.id as string);
       expect(events.filter((event) => event.type === 'function-deployed').map((event) => event.function).sort()).toEqual(['function1', 'function2', 'function3', 'monolith'].map((name) => `${prefix}${name}`));
       expect(events.filter((event) => event.type === 'function-removed')).toHaveLength(4);
       expect(gateway.platform.list()).toEqual([]);

@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import { callbackIssuer, InMemoryCallbackRegistry } from '../../lib/callback/registry';
 import { startLocalCallbackServer } from '../../lib/callback/local-callback-server';
 import type { RunInput } from '../../lib/control-plane/run-input';
-import { OpenFaasProvisioner, type OpenFaasProvisionerOptions } from '../../lib/control-plane/provisioners/openfaas';
+import { LocalFunctionProvisioner } from '../../lib/platforms/local/provisioner';
+import { OpenFaasProvisioner, type OpenFaasProvisionerOptions } from '../../lib/platforms/openfaas/provisioner';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createStepHandlers, type StepHandlers, type StepName } from '../../lambdas/steps/handlers';
 import type { ResultsStore } from '../../lib/results/store';
 import type { RunRow } from '../../lib/results/types';
 import { LocalAgentDriver } from './local-agent-driver';
-import { LocalFunctionProvisioner } from './local-provisioner';
+import type { PlatformOptionsInput } from '../platform/options';
+import { startLocalPlatform } from '../platform/start';
 import { type LocalExecutionResult, type LocalTaskHandler, runLocalExecution } from './local-sfn';
 import { TokenBroker } from '../../lib/callback/local-token-broker';
 
@@ -103,7 +105,8 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
   const broker = new TokenBroker();
   const registry = new InMemoryCallbackRegistry();
   const callbackServer = await startLocalCallbackServer({ registry, broker });
-  const provisioner = new LocalFunctionProvisioner();
+  // A local platform per run, on a free port, its lab functions built first.
+  const provisioner = new LocalFunctionProvisioner((settings) => startLocalPlatform({ ...(settings as Partial<PlatformOptionsInput>), port: 0, build: true }));
   const driver = new LocalAgentDriver({ planDir: options.workDir, onOutput: options.onAgentOutput, ...(options.agentEntry ? { agentEntry: options.agentEntry } : {}) });
   const lambdas: StepHandlers = createStepHandlers({
     store: options.store,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { bundlePath, DEFAULT_OUT_DIR, LAB_FUNCTION_NAMES } from '../../lab-functions/build';
+import { bundlePath, DEFAULT_OUT_DIR } from '../../lab-functions/build';
+import { LAB_FUNCTION_NAMES } from '../../lab-functions/names';
 
 /**
  * Environment variables through which whoever deploys a function could make its instance run

@@ -10,7 +10,7 @@ import {
 } from './deployments';
 import { FunctionPool } from './function-pool';
 import type { PlatformSettings } from './options';
-import { LAB_FUNCTION_NAMES } from '../../lab-functions/build';
+import { LAB_FUNCTION_NAMES } from '../../lab-functions/names';
 
 export class FunctionNotFoundError extends Error {
   override name = 'FunctionNotFoundError';

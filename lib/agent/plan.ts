@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { providerConfigSchema } from './provider-config';
+
+/**
+ * What the control plane sends the agent (RunAgent → StartAgent → the client driver): the one
+ * contract between the two, validated by the agent when it starts. The agent answers through the
+ * callback endpoint ({@link AgentOutcome} on success) and writes its rows to the results file
+ * (./results-file.ts).
+ */
+export const planSchema = z.object({
+  runId: z.string().min(1),
+  experiment: z.string().min(1),
+  params: z.record(z.string(), z.unknown()),
+  quick: z.boolean(),
+  /** How to reach the functions: the provider config (a gateway, an API Gateway URL and key, function URLs and keys). */
+  target: providerConfigSchema,
+  resultsLocation: z.string().min(1),
+  resultsUploadUrl: z.string().url().optional(),
+  callback: z.object({ url: z.string().url(), runId: z.string().min(1), secret: z.string().min(1) }),
+  heartbeatIntervalMs: z.number().int().positive(),
+});
+
+/** The agent's plan. */
+export type AgentPlan = z.infer<typeof planSchema>;
+
+/** What the agent reports with its success callback, and CollectResults reads its rows from. */
+export interface AgentOutcome {
+  resultsLocation: string;
+  invocations: number;
+  experimentRows: number;
+}

@@ -1,0 +1,59 @@
+import { appendFile, readFile } from 'node:fs/promises';
+import type { ResultsStore } from '../results/store';
+import type { ExperimentRow, InvocationRow } from '../results/types';
+
+/**
+ * The agent's raw results: one JSON line per row (`{"i": InvocationRow}` or `{"e": ExperimentRow}`),
+ * appended as the run goes, so a crash keeps everything written so far. The control plane's
+ * CollectResults step imports the file into the results store (AWS: uploaded to S3 first). Both
+ * sides of the format are here: the agent's writer (what its Benchmarker writes rows through, in
+ * place of the store) and the control plane's reader.
+ */
+export class ResultsFileWriter implements Pick<ResultsStore, 'insertInvocations' | 'insertExperimentRows'> {
+  constructor(readonly path: string) {}
+
+  async insertInvocations(rows: readonly InvocationRow[]): Promise<void> {
+    await appendFile(this.path, rows.map((row) => `${JSON.stringify({ i: row })}\n`).join(''));
+  }
+
+  async insertExperimentRows(rows: readonly ExperimentRow[]): Promise<void> {
+    await appendFile(this.path, rows.map((row) => `${JSON.stringify({ e: row })}\n`).join(''));
+  }
+}
+
+export class ResultsFileError extends Error {
+  override name = 'ResultsFileError';
+}
+
+/** Read a results file back; a missing file has no rows. See {@link parseResultsText}. */
+export async function readResultsFile(path: string): Promise<{ invocations: InvocationRow[]; experimentRows: ExperimentRow[] }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { invocations: [], experimentRows: [] };
+    throw error;
+  }
+  return parseResultsText(text, path);
+}
+
+/** Parse a results file's text; a torn last line (the agent died mid-write) is skipped, any other bad line refused. */
+export function parseResultsText(text: string, source: string): { invocations: InvocationRow[]; experimentRows: ExperimentRow[] } {
+  const lines = text.split('\n');
+  const invocations: InvocationRow[] = [];
+  const experimentRows: ExperimentRow[] = [];
+  for (const [index, line] of lines.entries()) {
+    if (!line) continue;
+    let parsed: { i?: InvocationRow; e?: ExperimentRow };
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      if (index === lines.length - 1) continue;
+      throw new ResultsFileError(`${source}:${index + 1}: not a JSON line`);
+    }
+    if (parsed.i) invocations.push(parsed.i);
+    else if (parsed.e) experimentRows.push(parsed.e);
+    else throw new ResultsFileError(`${source}:${index + 1}: neither an invocation nor an experiment row`);
+  }
+  return { invocations, experimentRows };
+}

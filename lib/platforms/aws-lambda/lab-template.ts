@@ -1,0 +1,218 @@
+/**
+ * The per-run AWS Lambda lab stack, as a plain CloudFormation template object (no CDK synth at run
+ * time: the control plane builds it in its own Lambda and hands it to CreateStack as JSON).
+ *
+ * What one run's stack holds:
+ * - the four lab functions (`<prefix>function1` … `<prefix>monolith`), Node.js 22, `index.handler`,
+ *   code from the zipped bundles the control plane uploaded ahead to `codeBucket`/`codeKeys[fn]`,
+ *   `FB_FUNCTION_PREFIX=<prefix>` so nested calls reach this run's siblings;
+ * - their execution role (unless `roleArn` is given): the logs permissions of
+ *   AWSLambdaBasicExecutionRole, narrowed to the run's log groups, plus `lambda:InvokeFunction` on
+ *   the run's four functions only. The ARNs are built with `Fn::Sub` from the known names rather
+ *   than `Fn::GetAtt`, since the functions depend on the role (GetAtt would be a cycle);
+ * - a REST API: one resource per function whose path part is the deployed name (the client agent
+ *   calls `POST <invokeUrl>/<deployed name>`), a POST method each with `ApiKeyRequired` and a Lambda
+ *   proxy (AWS_PROXY) integration, a deployment, stage `prod` with method throttling, an API key, a
+ *   usage plan (throttle) on the stage and the plan's key; an `AWS::Lambda::Permission` per
+ *   function for API Gateway, limited to that method;
+ * - Outputs `InvokeUrl` (`https://<api>.execute-api.<region>.<suffix>/prod`), `ApiKeyId` and
+ *   `FunctionPrefix`.
+ * Every resource that takes tags carries `faas-benchmarker:run=<runId>` (the stack's own tags,
+ * set by the provisioner, propagate too).
+ *
+ * Note: the REST API's proxy integration sends API Gateway's payload format 1.0 (`httpMethod`,
+ * `body`, `isBase64Encoded`, `requestContext` without `http`).
+ */
+import { LAB_FUNCTION_NAMES, type LabFunctionName } from '../../../lab-functions/names';
+import { logicalIdOf, RUN_TAG_KEY } from '../run-resources';
+
+export const LAB_RUNTIME = 'nodejs22.x';
+export const STAGE_NAME = 'prod';
+
+export interface LabStackOptions {
+  runId: string;
+  /** Prefix of the deployed names, `fb-1a2b3c4d-`. */
+  prefix: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  /** Bucket holding the zipped bundles. */
+  codeBucket: string;
+  /** The zip of each function in codeBucket. */
+  codeKeys: Record<LabFunctionName, string>;
+  /** An existing execution role to use instead of the stack's own. */
+  roleArn?: string;
+  /** Stage and usage-plan throttle. @default { rateLimit: 1000, burstLimit: 2000 } */
+  throttle?: { rateLimit: number; burstLimit: number };
+}
+
+/** A CloudFormation template, loosely typed: what gets JSON-stringified for CreateStack. */
+export interface CloudFormationTemplate {
+  AWSTemplateFormatVersion: '2010-09-09';
+  Description: string;
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] }>;
+  Outputs: Record<string, { Description: string; Value: unknown }>;
+}
+
+const ref = (logicalId: string) => ({ Ref: logicalId });
+const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+
+/** The run's lab stack (see the file comment). */
+export function labStackTemplate(options: LabStackOptions): CloudFormationTemplate {
+  const { runId, prefix, memoryMb, timeoutSeconds, codeBucket, codeKeys, roleArn } = options;
+  const throttle = options.throttle ?? { rateLimit: 1000, burstLimit: 2000 };
+  const tags = [{ Key: RUN_TAG_KEY, Value: runId }];
+  const resources: CloudFormationTemplate['Resources'] = {};
+
+  if (!roleArn) {
+    resources.ExecutionRole = {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        },
+        Policies: [
+          {
+            PolicyName: 'lab-function',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Action: 'logs:CreateLogGroup',
+                  Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${prefix}*` },
+                },
+                {
+                  Effect: 'Allow',
+                  Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+                  Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${prefix}*:*` },
+                },
+                {
+                  Effect: 'Allow',
+                  Action: 'lambda:InvokeFunction',
+                  Resource: LAB_FUNCTION_NAMES.map((fn) => functionArnSub(`${prefix}${fn}`)),
+                },
+              ],
+            },
+          },
+        ],
+        Tags: tags,
+      },
+    };
+  }
+
+  resources.Api = {
+    Type: 'AWS::ApiGateway::RestApi',
+    Properties: {
+      Name: `${prefix}lab`,
+      Description: `faas-benchmarker lab functions of run ${runId}`,
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+      ApiKeySourceType: 'HEADER',
+      Tags: tags,
+    },
+  };
+
+  const methods: string[] = [];
+  for (const fn of LAB_FUNCTION_NAMES) {
+    const id = logicalIdOf(fn);
+    const name = `${prefix}${fn}`;
+    resources[id] = {
+      Type: 'AWS::Lambda::Function',
+      Properties: {
+        FunctionName: name,
+        Runtime: LAB_RUNTIME,
+        Handler: 'index.handler',
+        MemorySize: memoryMb,
+        Timeout: timeoutSeconds,
+        Code: { S3Bucket: codeBucket, S3Key: codeKeys[fn] },
+        Role: roleArn ?? arnOf('ExecutionRole'),
+        Environment: { Variables: { FB_FUNCTION_PREFIX: prefix } },
+        Tags: tags,
+      },
+    };
+    resources[`${id}Resource`] = {
+      Type: 'AWS::ApiGateway::Resource',
+      Properties: { RestApiId: ref('Api'), ParentId: { 'Fn::GetAtt': ['Api', 'RootResourceId'] }, PathPart: name },
+    };
+    resources[`${id}Method`] = {
+      Type: 'AWS::ApiGateway::Method',
+      Properties: {
+        RestApiId: ref('Api'),
+        ResourceId: ref(`${id}Resource`),
+        HttpMethod: 'POST',
+        AuthorizationType: 'NONE',
+        ApiKeyRequired: true,
+        Integration: {
+          Type: 'AWS_PROXY',
+          IntegrationHttpMethod: 'POST',
+          Uri: {
+            'Fn::Sub': `arn:\${AWS::Partition}:apigateway:\${AWS::Region}:lambda:path/2015-03-31/functions/\${${id}.Arn}/invocations`,
+          },
+        },
+      },
+    };
+    methods.push(`${id}Method`);
+    resources[`${id}ApiPermission`] = {
+      Type: 'AWS::Lambda::Permission',
+      Properties: {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: arnOf(id),
+        Principal: 'apigateway.amazonaws.com',
+        SourceArn: { 'Fn::Sub': `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${Api}/*/POST/${name}` },
+      },
+    };
+  }
+
+  resources.Deployment = {
+    Type: 'AWS::ApiGateway::Deployment',
+    DependsOn: methods,
+    Properties: { RestApiId: ref('Api'), Description: `run ${runId}` },
+  };
+  resources.Stage = {
+    Type: 'AWS::ApiGateway::Stage',
+    Properties: {
+      RestApiId: ref('Api'),
+      DeploymentId: ref('Deployment'),
+      StageName: STAGE_NAME,
+      MethodSettings: [{ ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit }],
+      Tags: tags,
+    },
+  };
+  resources.ApiKey = {
+    Type: 'AWS::ApiGateway::ApiKey',
+    Properties: { Name: `${prefix}lab`, Enabled: true, Description: `client agent key of run ${runId}`, Tags: tags },
+  };
+  resources.UsagePlan = {
+    Type: 'AWS::ApiGateway::UsagePlan',
+    DependsOn: ['Stage'],
+    Properties: {
+      UsagePlanName: `${prefix}lab`,
+      ApiStages: [{ ApiId: ref('Api'), Stage: STAGE_NAME }],
+      Throttle: { RateLimit: throttle.rateLimit, BurstLimit: throttle.burstLimit },
+      Tags: tags,
+    },
+  };
+  resources.UsagePlanKey = {
+    Type: 'AWS::ApiGateway::UsagePlanKey',
+    Properties: { KeyId: ref('ApiKey'), KeyType: 'API_KEY', UsagePlanId: ref('UsagePlan') },
+  };
+
+  return {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: `faas-benchmarker lab functions of run ${runId}`,
+    Resources: resources,
+    Outputs: {
+      InvokeUrl: {
+        Description: 'Base URL the client agent POSTs <deployed name> to',
+        Value: { 'Fn::Sub': `https://\${Api}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${STAGE_NAME}` },
+      },
+      ApiKeyId: { Description: 'Id of the API key (its value: apigateway GetApiKey includeValue)', Value: ref('ApiKey') },
+      FunctionPrefix: { Description: 'Prefix of the deployed function names', Value: prefix },
+    },
+  };
+}
+
+/** `arn:<partition>:lambda:<region>:<account>:function:<name>`, resolved by CloudFormation. */
+function functionArnSub(name: string) {
+  return { 'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${name}` };
+}

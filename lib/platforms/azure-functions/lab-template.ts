@@ -1,0 +1,249 @@
+/**
+ * The ARM templates of a run's Azure Functions lab, as plain objects (the control plane builds them
+ * in its own Lambda and hands them to `deployments.beginCreateOrUpdate`). All three are deployed
+ * into the run's resource group, in this order, by `AzureFunctionsProvisioner`:
+ *
+ * 1. `storage` ({@link storageTemplate}): the run's storage account (StorageV2, Standard_LRS,
+ *    https only, TLS 1.2, no public blob access) and its private blob container `packages`.
+ *    Output `blobEndpoint` (the account's primary blob endpoint, no secret in it).
+ * 2. `apps` ({@link appsTemplate}): one Linux Consumption plan (Y1, Dynamic) and one function app
+ *    per lab function (`functionapp,linux`, `Node|<version>`, Functions v4, `httpsOnly`, TLS 1.2,
+ *    FTPS off). Each app runs its code from `WEBSITE_RUN_FROM_PACKAGE` = a read-only SAS URL of its
+ *    zip in `packages`, passed as a securestring parameter (ARM neither logs nor returns those).
+ *    `AzureWebJobsStorage` is built inside the template with `listKeys()`, so the account key never
+ *    passes through a parameter, an output or the deployment history. Outputs `hostName<Fn>`
+ *    (each app's `defaultHostName`).
+ * 3. `wiring` ({@link wiringTemplate}): each app's `appsettings` again, now with
+ *    `FB_AZURE_FUNCTIONS` (logical function name → `{ url, key }` of every lab function, read by
+ *    the Azure adapter for nested calls) as one more securestring parameter. A `sites/config`
+ *    `appsettings` PUT replaces the whole set, so it repeats every setting of step 2.
+ *
+ * Why nesting needs a third deployment: a caller needs its callees' function keys, which exist only
+ * once the callee app runs its package and the Functions runtime has indexed the function (after a
+ * trigger sync). Template-side `listKeys()` on `Microsoft.Web/sites/functions` in step 2 would run
+ * before that; in step 3 it would run while other apps restart from their own settings update. So
+ * the provisioner reads the keys itself between steps 2 and 3 (the same `listFunctionKeys` call
+ * `agentTarget` makes) and passes them in as a securestring.
+ *
+ * Names are literals (the provisioner derives them from the run id); no name is longer than 32
+ * characters, and they differ before character 32, so the Functions host ids of the four apps that
+ * share one storage account cannot collide. Every resource carries `faas-benchmarker:run=<runId>`.
+ */
+import { LAB_FUNCTION_NAMES, type LabFunctionName } from '../../../lab-functions/names';
+import { logicalIdOf, RUN_TAG_KEY } from '../run-resources';
+
+export const ARM_TEMPLATE_SCHEMA = 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#';
+export const STORAGE_API_VERSION = '2023-05-01';
+export const WEB_API_VERSION = '2023-12-01';
+/** The private blob container holding each function's zip. */
+export const PACKAGES_CONTAINER = 'packages';
+/** Memory of a Linux Consumption instance: fixed by the plan, not configurable. */
+export const CONSUMPTION_MEMORY_MB = 1536;
+/** Longest `functionTimeout` the Consumption plan allows. */
+export const CONSUMPTION_MAX_TIMEOUT_SECONDS = 600;
+/** Securestring parameter of the wiring deployment holding `FB_AZURE_FUNCTIONS`. */
+export const NESTED_FUNCTIONS_PARAMETER = 'nestedFunctions';
+
+/** The names of a run's Azure resources (see `AzureFunctionsProvisioner.namesOf`). */
+export interface AzureLabNames {
+  resourceGroup: string;
+  storageAccount: string;
+  plan: string;
+  /** Lab function → its function app. */
+  apps: Record<LabFunctionName, string>;
+}
+
+export interface ArmResource {
+  type: string;
+  apiVersion: string;
+  name: string;
+  location?: string;
+  kind?: string;
+  sku?: Record<string, string>;
+  tags?: Record<string, string>;
+  dependsOn?: string[];
+  properties?: Record<string, unknown>;
+}
+
+/** An ARM deployment template, loosely typed: what goes into a deployment's `properties.template`. */
+export type ArmTemplate = {
+  $schema: string;
+  contentVersion: '1.0.0.0';
+  parameters: Record<string, { type: 'securestring' | 'string'; metadata?: { description: string } }>;
+  resources: ArmResource[];
+  outputs: Record<string, { type: 'string'; value: string }>;
+};
+
+export interface StorageTemplateOptions {
+  runId: string;
+  location: string;
+  names: AzureLabNames;
+}
+
+export interface AppsTemplateOptions extends StorageTemplateOptions {
+  /** Node.js major version of the apps (`linuxFxVersion: Node|<version>`). */
+  nodeVersion: string;
+  /** The functions' `functionTimeout` (host.json, overridden through an app setting). */
+  timeoutSeconds: number;
+}
+
+/** Securestring parameter carrying a function's package SAS URL: `packageUrlFunction1`. */
+export function packageUrlParameterOf(fn: LabFunctionName): string {
+  return `packageUrl${logicalIdOf(fn)}`;
+}
+
+/** Output of the apps deployment carrying a function app's host name: `hostNameFunction1`. */
+export function hostNameOutputOf(fn: LabFunctionName): string {
+  return `hostName${logicalIdOf(fn)}`;
+}
+
+/** Name of a function's zip in the packages container. */
+export function packageBlobOf(fn: LabFunctionName): string {
+  return `${fn}.zip`;
+}
+
+/** The storage deployment (see the file comment). */
+export function storageTemplate(options: StorageTemplateOptions): ArmTemplate {
+  const { runId, location, names } = options;
+  const tags = { [RUN_TAG_KEY]: runId };
+  return {
+    $schema: ARM_TEMPLATE_SCHEMA,
+    contentVersion: '1.0.0.0',
+    parameters: {},
+    resources: [
+      {
+        type: 'Microsoft.Storage/storageAccounts',
+        apiVersion: STORAGE_API_VERSION,
+        name: names.storageAccount,
+        location,
+        kind: 'StorageV2',
+        sku: { name: 'Standard_LRS' },
+        tags,
+        properties: {
+          accessTier: 'Hot',
+          minimumTlsVersion: 'TLS1_2',
+          supportsHttpsTrafficOnly: true,
+          allowBlobPublicAccess: false,
+          // AzureWebJobsStorage and the package upload authenticate with the account key.
+          allowSharedKeyAccess: true,
+        },
+      },
+      {
+        type: 'Microsoft.Storage/storageAccounts/blobServices/containers',
+        apiVersion: STORAGE_API_VERSION,
+        name: `${names.storageAccount}/default/${PACKAGES_CONTAINER}`,
+        dependsOn: [`[${storageAccountId(names)}]`],
+        properties: { publicAccess: 'None' },
+      },
+    ],
+    outputs: {
+      blobEndpoint: { type: 'string', value: `[reference(${storageAccountId(names)}, '${STORAGE_API_VERSION}').primaryEndpoints.blob]` },
+    },
+  };
+}
+
+/** The apps deployment (see the file comment). */
+export function appsTemplate(options: AppsTemplateOptions): ArmTemplate {
+  const { runId, location, names, nodeVersion } = options;
+  const tags = { [RUN_TAG_KEY]: runId };
+  const planId = `[resourceId('Microsoft.Web/serverfarms', '${names.plan}')]`;
+  const resources: ArmResource[] = [
+    {
+      type: 'Microsoft.Web/serverfarms',
+      apiVersion: WEB_API_VERSION,
+      name: names.plan,
+      location,
+      kind: 'linux',
+      sku: { name: 'Y1', tier: 'Dynamic' },
+      tags,
+      properties: { computeMode: 'Dynamic', reserved: true },
+    },
+  ];
+  const outputs: ArmTemplate['outputs'] = {};
+  for (const fn of LAB_FUNCTION_NAMES) {
+    const settings = labAppSettings(fn, options);
+    resources.push({
+      type: 'Microsoft.Web/sites',
+      apiVersion: WEB_API_VERSION,
+      name: names.apps[fn],
+      location,
+      kind: 'functionapp,linux',
+      tags,
+      dependsOn: [planId],
+      properties: {
+        serverFarmId: planId,
+        reserved: true,
+        httpsOnly: true,
+        clientAffinityEnabled: false,
+        siteConfig: {
+          linuxFxVersion: `Node|${nodeVersion}`,
+          minTlsVersion: '1.2',
+          scmMinTlsVersion: '1.2',
+          ftpsState: 'Disabled',
+          appSettings: Object.entries(settings).map(([name, value]) => ({ name, value })),
+        },
+      },
+    });
+    outputs[hostNameOutputOf(fn)] = { type: 'string', value: `[reference(resourceId('Microsoft.Web/sites', '${names.apps[fn]}'), '${WEB_API_VERSION}').defaultHostName]` };
+  }
+  return { $schema: ARM_TEMPLATE_SCHEMA, contentVersion: '1.0.0.0', parameters: packageUrlParameters(), resources, outputs };
+}
+
+/** The wiring deployment (see the file comment). */
+export function wiringTemplate(options: AppsTemplateOptions): ArmTemplate {
+  const { names } = options;
+  return {
+    $schema: ARM_TEMPLATE_SCHEMA,
+    contentVersion: '1.0.0.0',
+    parameters: {
+      ...packageUrlParameters(),
+      [NESTED_FUNCTIONS_PARAMETER]: { type: 'securestring', metadata: { description: 'FB_AZURE_FUNCTIONS: JSON of function name → { url, key }' } },
+    },
+    resources: LAB_FUNCTION_NAMES.map((fn) => ({
+      type: 'Microsoft.Web/sites/config',
+      apiVersion: WEB_API_VERSION,
+      name: `${names.apps[fn]}/appsettings`,
+      properties: { ...labAppSettings(fn, options), FB_AZURE_FUNCTIONS: `[parameters('${NESTED_FUNCTIONS_PARAMETER}')]` },
+    })),
+    outputs: {},
+  };
+}
+
+/**
+ * The app settings of a lab function's app, values as ARM expressions where needed. Not set:
+ * `WEBSITE_NODE_DEFAULT_VERSION` (Windows only; Linux takes the version from `linuxFxVersion`),
+ * `WEBSITE_CONTENTAZUREFILECONNECTIONSTRING`/`WEBSITE_CONTENTSHARE` (a Linux Consumption app that
+ * runs from a package URL has no content share), Application Insights (its telemetry would add
+ * work to every measured invocation).
+ */
+export function labAppSettings(fn: LabFunctionName, options: Pick<AppsTemplateOptions, 'names' | 'timeoutSeconds'>): Record<string, string> {
+  const { names, timeoutSeconds } = options;
+  const key = `listKeys(${storageAccountId(names)}, '${STORAGE_API_VERSION}').keys[0].value`;
+  return {
+    AzureWebJobsStorage: `[format('DefaultEndpointsProtocol=https;AccountName={0};EndpointSuffix={1};AccountKey={2}', '${names.storageAccount}', environment().suffixes.storage, ${key})]`,
+    FUNCTIONS_EXTENSION_VERSION: '~4',
+    FUNCTIONS_WORKER_RUNTIME: 'node',
+    WEBSITE_RUN_FROM_PACKAGE: `[parameters('${packageUrlParameterOf(fn)}')]`,
+    // host.json's functionTimeout, overridden per deployment (hh:mm:ss).
+    AzureFunctionsJobHost__functionTimeout: formatTimeSpan(timeoutSeconds),
+    // The adapter reports memory_mb from this; Consumption does not expose its fixed limit.
+    FB_MEMORY_MB: String(CONSUMPTION_MEMORY_MB),
+  };
+}
+
+function packageUrlParameters(): ArmTemplate['parameters'] {
+  return Object.fromEntries(
+    LAB_FUNCTION_NAMES.map((fn) => [packageUrlParameterOf(fn), { type: 'securestring', metadata: { description: `WEBSITE_RUN_FROM_PACKAGE of ${fn}: read-only SAS URL of its zip` } }]),
+  );
+}
+
+/** The storage account's id, as an expression to use inside `[...]`. */
+function storageAccountId(names: AzureLabNames): string {
+  return `resourceId('Microsoft.Storage/storageAccounts', '${names.storageAccount}')`;
+}
+
+/** `hh:mm:ss` of a number of seconds (below a day). */
+function formatTimeSpan(seconds: number): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor((seconds % 3600) / 60))}:${pad(seconds % 60)}`;
+}

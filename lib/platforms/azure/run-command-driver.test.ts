@@ -1,0 +1,272 @@
+/**
+ * AzureRunCommandDriver against the fake ARM of test-support/fake-arm.ts, through the real
+ * `@azure/arm-compute` client over https: the RunShellScript it sends (quoted plan URL, umask, nohup, agent command, never the secret), the Run Command LRO
+ * followed to its final result, the "agent started" check, and the idempotent teardown; and once
+ * end to end, with the fake VM running the scripts in /bin/sh and the plan fetched by real curl.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createFakeArmClient, type FakeArm, type FakeRunCommand, runShellScriptOutput, startFakeArm } from '../../../test-support/fake-arm';
+import type { AgentPlan } from '../../agent/plan';
+import { shellQuote } from '../client/agent-commands';
+import { AgentStartError, ClientTeardownError } from '../errors';
+import type { BranchInput } from '../platform';
+import { AzureRunCommandDriver, type AzureRunCommandDriverOptions } from './run-command-driver';
+
+const RUN_ID = '1a2b3c4d-0000-4000-8000-00000000abcd';
+const SECRET = 'cb-secret-Zx9q7-DO-NOT-LEAK';
+const RG = 'fb-clients';
+const VM = 'fb-client-1';
+const PLAN_URL = `https://fbplans.blob.core.windows.net/plans/${RUN_ID}.json?sv=2024-11-04&se=2030-01-01T00%3A00%3A00Z&sr=b&sp=r&sig=c2FzLXNpZ25hdHVyZQ%3D%3D`;
+
+const plan: AgentPlan = {
+  runId: RUN_ID,
+  experiment: 'coldstart-identifier',
+  params: { maxGapS: 60 },
+  quick: true,
+  target: { platform: 'openfaas', gatewayUrl: 'https://gateway.example.com' },
+  resultsLocation: 's3://fb-results/runs/x.arrow',
+  callback: { url: 'https://cb.example.com/callback', runId: RUN_ID, secret: SECRET },
+  heartbeatIntervalMs: 30_000,
+};
+
+const branch = (client?: Record<string, unknown>): BranchInput => ({
+  run: { runId: RUN_ID, platform: 'openfaas' },
+  experiment: 'coldstart-identifier',
+  params: {},
+  quick: true,
+  platformOptions: {},
+  ...(client ? { client } : {}),
+});
+/** The branch once the run's VM is up: its client names the VM (what AzureVmClientMachine.check answers). */
+const onVm = () => branch({ kind: 'azure-vm', resourceGroup: RG, vmName: VM, ready: true });
+
+const started = (runId = RUN_ID) => `Enable succeeded: \n[stdout]\nfaas-benchmarker agent started: run ${runId} pid 4242\n\n[stderr]\n`;
+
+let fake: FakeArm;
+beforeAll(async () => {
+  fake = await startFakeArm();
+});
+afterAll(async () => {
+  await fake?.close();
+});
+beforeEach(() => {
+  fake.requests.length = 0;
+  fake.runCommands.length = 0;
+  fake.setVm(RG, VM, 'running');
+  fake.options.runCommandOutput = undefined;
+  fake.options.runCommandStatus = undefined;
+  fake.options.inProgressPolls = 1;
+});
+
+const planUrls: AgentPlan[] = [];
+const driver = (options: Partial<AzureRunCommandDriverOptions> = {}) =>
+  new AzureRunCommandDriver({
+    compute: createFakeArmClient(fake),
+    planUrlFor: async (p) => {
+      planUrls.push(p);
+      return PLAN_URL;
+    },
+    pollIntervalMs: 5,
+    ...options,
+  });
+
+const vmPath = (action: string) => `/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/${VM}/${action}`;
+
+describe('startAgent', () => {
+  it('sends exactly one RunShellScript that downloads the plan privately and starts the agent detached, without the secret', async () => {
+    fake.options.runCommandOutput = () => started();
+    fake.options.inProgressPolls = 3;
+    planUrls.length = 0;
+    await driver().startAgent(plan, onVm());
+
+    expect(planUrls).toEqual([plan]);
+    expect(fake.runCommands).toHaveLength(1);
+    const command = fake.runCommands[0];
+    expect(command).toMatchObject({ resourceGroup: RG, vmName: VM, input: { commandId: 'RunShellScript' } });
+    const script = command?.input.script ?? [];
+    const text = script.join('\n');
+    expect(script).toContain('umask 077');
+    expect(text).toContain(`curl -fsS --retry 3 --max-time 60 -o '/var/tmp/faas-benchmarker/fb-plan-${RUN_ID}.json.part' ${shellQuote(PLAN_URL)}`);
+    expect(text).toContain(`chmod 600 '/var/tmp/faas-benchmarker/fb-plan-${RUN_ID}.json.part'`);
+    expect(text).toMatch(/^nohup sh -c .*node bin\/agent\.js .*fb-plan-.*\.json.* < \/dev\/null &$/m);
+    expect(text).toContain('cd /opt/faas-benchmarker && node bin/agent.js');
+    expect(text).toContain('"$!"');
+    // the secret, and nothing else of the plan, is in what Azure receives
+    const wire = JSON.stringify(fake.requests);
+    expect(wire).not.toContain(SECRET);
+    expect(wire).not.toContain(plan.callback.url);
+    expect(wire).not.toContain('gateway.example.com');
+
+    // the LRO was followed: POST, the operation polled until Succeeded, then the final result
+    const runCommandRequests = fake.requests.filter((r) => r.method === 'POST');
+    expect(runCommandRequests.map((r) => r.path)).toEqual([vmPath('runCommand')]);
+    const polls = fake.requests.filter((r) => r.path.startsWith('/fake-operations/'));
+    expect(polls.length).toBe(4);
+    expect(fake.requests.at(-1)?.path).toMatch(/^\/fake-results\//);
+  });
+
+  it('uses the configured agent command', async () => {
+    fake.options.runCommandOutput = () => started();
+    await driver({ agentCommand: 'cd /srv/fb && /usr/bin/node bin/agent.js' }).startAgent(plan, onVm());
+    expect(fake.runCommands[0]?.input.script?.join('\n')).toContain('cd /srv/fb && /usr/bin/node bin/agent.js');
+  });
+
+  it('fails with AgentStartError, without the URL query string, when the output lacks the "agent started" line', async () => {
+    fake.options.runCommandOutput = () =>
+      `Enable succeeded: \n[stdout]\n\n[stderr]\ncurl: (22) The requested URL returned error: 403 for ${PLAN_URL}\n`;
+    const error = await driver().startAgent(plan, onVm()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AgentStartError);
+    const message = (error as Error).message;
+    expect(message).toContain('agent did not start');
+    expect(message).toContain('error: 403');
+    expect(message).not.toContain('sig=');
+    expect(message).not.toContain('c2FzLXNpZ25hdHVyZQ');
+    expect(message).not.toContain(SECRET);
+  });
+
+  it('does not accept another run\'s "agent started" line', async () => {
+    fake.options.runCommandOutput = () => started('some-other-run');
+    await expect(driver().startAgent(plan, onVm())).rejects.toBeInstanceOf(AgentStartError);
+  });
+
+  it('fails with AgentStartError when the Run Command operation fails', async () => {
+    fake.options.runCommandStatus = 'Failed';
+    const error = await driver().startAgent(plan, onVm()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AgentStartError);
+    expect((error as Error).message).toContain('start Run Command');
+  });
+
+  it('fails with AgentStartError when ARM refuses the Run Command (409 on a stopped VM, 500)', async () => {
+    fake.setVm(RG, VM, 'deallocated');
+    await expect(driver().startAgent(plan, onVm())).rejects.toBeInstanceOf(AgentStartError);
+    fake.setVm(RG, VM, 'running');
+    fake.failNext({ status: 500, method: 'POST' });
+    await expect(driver().startAgent(plan, onVm())).rejects.toBeInstanceOf(AgentStartError);
+  });
+
+  it('fails with AgentStartError, redacted, when the plan URL cannot be made or carries the secret', async () => {
+    const failing = driver({
+      planUrlFor: async () => {
+        throw new Error(`upload to https://x.blob.core.windows.net/p?sig=abc failed for ${SECRET}`);
+      },
+    });
+    const error = await failing.startAgent(plan, onVm()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AgentStartError);
+    expect((error as Error).message).not.toContain('sig=abc');
+    expect((error as Error).message).not.toContain(SECRET);
+    await expect(driver({ planUrlFor: async () => `https://x/p?s=${SECRET}` }).startAgent(plan, onVm())).rejects.toBeInstanceOf(AgentStartError);
+    expect(fake.runCommands).toHaveLength(0);
+  });
+
+  it('refuses a run id that is not a safe file name, before calling Azure', async () => {
+    await expect(driver().startAgent({ ...plan, runId: '../etc/passwd' }, onVm())).rejects.toBeInstanceOf(AgentStartError);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('refuses a branch whose client names no VM, before making the plan URL or calling Azure', async () => {
+    planUrls.length = 0;
+    const error = await driver().startAgent(plan, branch()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AgentStartError);
+    expect((error as Error).message).toContain('no client VM is known');
+    expect(planUrls).toHaveLength(0);
+    expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe('teardown', () => {
+  it('sends the kill script for the run, on the provisioned VM, and can repeat it', async () => {
+    const d = driver();
+    await d.teardown(onVm());
+    await d.teardown(onVm());
+    expect(fake.runCommands).toHaveLength(2);
+    for (const command of fake.runCommands) {
+      expect(command).toMatchObject({ resourceGroup: RG, vmName: VM, input: { commandId: 'RunShellScript' } });
+      expect(command.input.script).toEqual([
+        `pkill -TERM -f 'fb-plan-${RUN_ID}\\.json'\\''?$' || true`,
+        `rm -f '/var/tmp/faas-benchmarker/fb-plan-${RUN_ID}.json' '/var/tmp/faas-benchmarker/fb-plan-${RUN_ID}.json.part'`,
+        `echo 'faas-benchmarker agent stopped: run ${RUN_ID}'`,
+      ]);
+    }
+  });
+
+  it('treats a missing VM (404) as torn down', async () => {
+    fake.setVm(RG, VM, undefined);
+    await expect(driver().teardown(onVm())).resolves.toBeUndefined();
+    expect(fake.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('reports other failures as ClientTeardownError', async () => {
+    fake.failNext({ status: 500, method: 'POST' });
+    await expect(driver().teardown(onVm())).rejects.toBeInstanceOf(ClientTeardownError);
+  });
+
+  it('reports a branch whose client names no VM as ClientTeardownError, without calling Azure', async () => {
+    await expect(driver().teardown(branch())).rejects.toThrow(/client teardown incomplete: kill: no client VM is known/);
+    expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe('end to end, the fake VM running the scripts with /bin/sh', () => {
+  const work = mkdtempSync(join(tmpdir(), 'fb-azure-driver-'));
+  afterAll(() => {
+    fake.options.runCommandOutput = undefined;
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('fetches the plan through its URL into a 0600 file, starts the agent, and teardown kills it', async () => {
+    const runId = `e2e-${process.pid}-${Date.now()}`;
+    const runPlan: AgentPlan = { ...plan, runId, callback: { ...plan.callback, runId } };
+    const remoteDir = join(work, 'remote');
+    // Plan storage: answers the plan only with the right "SAS" token.
+    const storage = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (url.searchParams.get('sig') !== 'e2e-sig') return void res.writeHead(403).end('denied');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(runPlan));
+    });
+    await new Promise<void>((resolve) => storage.listen(0, '127.0.0.1', resolve));
+    const planUrl = `http://127.0.0.1:${(storage.address() as AddressInfo).port}/plans/${runId}.json?sv=1&sig=e2e-sig`;
+    // A fake agent: records its argument, then waits to be killed (or gives up after 30 s).
+    writeFileSync(join(work, 'agent.js'), `require('node:fs').writeFileSync(${JSON.stringify(join(work, 'agent-arg.txt'))}, process.argv[2]); setTimeout(() => process.exit(0), 30_000);`);
+    fake.options.runCommandOutput = (command: FakeRunCommand) =>
+      new Promise((resolve) => {
+        execFile('/bin/sh', ['-c', (command.input.script ?? []).join('\n')], { timeout: 20_000 }, (_error, stdout, stderr) => resolve(runShellScriptOutput(stdout, stderr)));
+      });
+    const d = driver({ planUrlFor: async () => planUrl, remoteDir, agentCommand: `cd '${work}' && '${process.execPath}' agent.js` });
+    const running = () => spawnSync('pgrep', ['-f', `fb-plan-${runId}\\.json`], { encoding: 'utf8' }).stdout.trim();
+    const e2eBranch = (client?: Record<string, unknown>) => ({ ...branch(client), run: { runId, platform: 'openfaas' } });
+    const e2eVm = () => e2eBranch({ kind: 'azure-vm', resourceGroup: RG, vmName: VM, ready: true });
+    try {
+      await d.startAgent(runPlan, e2eVm());
+      const planFile = join(remoteDir, `fb-plan-${runId}.json`);
+      expect(statSync(planFile).mode & 0o777).toBe(0o600);
+      expect(JSON.parse(readFileSync(planFile, 'utf8')).callback.secret).toBe(SECRET);
+      const argFile = join(work, 'agent-arg.txt');
+      for (let i = 0; i < 100 && !existsSync(argFile); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(readFileSync(argFile, 'utf8')).toBe(planFile);
+      expect(running()).not.toBe('');
+      expect(JSON.stringify(fake.requests)).not.toContain(SECRET);
+
+      await d.teardown(e2eVm());
+      for (let i = 0; i < 100 && running(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(running()).toBe('');
+      expect(existsSync(planFile)).toBe(false);
+      await d.teardown(e2eVm());
+
+      // A plan URL the storage refuses: curl fails, the script stops, and the driver says so.
+      const refused = driver({ planUrlFor: async () => planUrl.replace('e2e-sig', 'wrong'), remoteDir, agentCommand: 'false' });
+      const error = await refused.startAgent(runPlan, e2eVm()).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AgentStartError);
+      expect((error as Error).message).toMatch(/curl/);
+      expect((error as Error).message).not.toContain('sig=');
+    } finally {
+      spawnSync('pkill', ['-f', `fb-plan-${runId}\\.json`]);
+      storage.close();
+    }
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * The ClientDriver of a cloud run: a machine made for the run (`ClientMachine`: an EC2 instance or
+ * an Azure VM) plus the AgentDriver that starts the agent on it (SSM Run Command or Azure Run Command).
+ * ProvisionClient starts the machine, CheckClientReady polls it until it takes commands, RunAgent
+ * hands the agent its plan through the driver, and Teardown stops the agent and deletes the machine.
+ */
+import type { AgentPlan } from '../../agent/plan';
+import { describe } from '../../errors/describe';
+import { ClientTeardownError } from '../errors';
+import type { AgentDriver, BranchInput, ClientDriver, ClientMachine, ReadinessCheck } from '../platform';
+
+export class MachineClientDriver implements ClientDriver {
+  constructor(
+    private readonly machine: ClientMachine,
+    private readonly agent: AgentDriver,
+    /** Removes the run's plan wherever the driver did not (the S3 plan of an Azure VM). */
+    private readonly removePlan?: (runId: string) => Promise<void>,
+  ) {}
+
+  provision(input: BranchInput): Promise<Record<string, unknown>> {
+    return this.machine.create(input);
+  }
+
+  check(input: BranchInput): Promise<ReadinessCheck> {
+    return this.machine.check(input);
+  }
+
+  startAgent(plan: AgentPlan, input: BranchInput): Promise<void> {
+    return this.agent.startAgent(plan, input);
+  }
+
+  /**
+   * Stop the agent (when the machine was ever ready, it may be running), remove the plan, delete
+   * the machine. Deleting the machine is what matters: when it is gone, a failure to stop the
+   * agent on it does not count; when it is not, the step fails and the state machine retries it.
+   */
+  async teardown(input: BranchInput): Promise<void> {
+    const failures: string[] = [];
+    const attempt = async (what: string, step: () => Promise<void>) => {
+      try {
+        await step();
+        return true;
+      } catch (error) {
+        failures.push(`${what}: ${describe(error)}`);
+        return false;
+      }
+    };
+    if (input.client?.ready === true) await attempt('agent', () => this.agent.teardown(input));
+    const { removePlan } = this;
+    if (removePlan) await attempt('plan', () => removePlan(input.run.runId));
+    const destroyed = await attempt('machine', () => this.machine.destroy(input));
+    if (!destroyed) throw new ClientTeardownError(`run ${input.run.runId}: client teardown incomplete: ${failures.join('; ')}`);
+  }
+}
