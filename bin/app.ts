@@ -24,6 +24,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildAgentBundle } from '../client-agent/build';
 import { buildFunctions } from '../lab-functions/build';
 import { loadSchedules, SCHEDULES } from '../lib/config/schedules';
+import { syncExperimentCatalog } from '../lib/experiment/catalog-file';
 import { loadStageConfig, STAGE_CONFIG_KEYS, type StageConfigInput } from '../lib/config/stage';
 import { ControlPlaneStack, controlPlaneStackProps } from '../lib/stacks/control-plane-stack';
 import { ResultsStack, resultsStackProps } from '../lib/stacks/results-stack';
@@ -50,7 +51,10 @@ function synthesize(): void {
   app.synth();
 }
 
-// The lab packages and the agent bundle are assets of the control plane: build them first.
+// The step Lambdas and the agent bundle carry the experiments through the catalog: bring it up to
+// date with experiments/ first. The lab packages and the agent bundle are assets of the control
+// plane: build them before synthesizing.
+syncExperimentCatalog();
 Promise.all([buildFunctions(), buildAgentBundle()])
   .then(synthesize)
   .catch((error: unknown) => {

@@ -12,7 +12,7 @@ import { request } from 'undici';
 import { findExperiment } from '../lib/experiment/registry';
 import { type AgentPlan, planSchema } from '../lib/agent/plan';
 import { ResultsFileWriter } from '../lib/agent/results-file';
-import { runAgentExperiment } from './run/agent-run';
+import { runExperimentOnTarget } from './run/run-on-target';
 import { CallbackClient } from './callback-client';
 
 
@@ -50,7 +50,7 @@ export async function freshUploadUrl(callback: CallbackClient, planUrl: string):
   }
 }
 
-export async function runAgent(plan: AgentPlan, signal?: AbortSignal): Promise<void> {
+export async function runAgentPlan(plan: AgentPlan, signal?: AbortSignal): Promise<void> {
   const callback = new CallbackClient(plan.callback);
   let latest = '';
   const started = Date.now();
@@ -63,7 +63,7 @@ export async function runAgent(plan: AgentPlan, signal?: AbortSignal): Promise<v
   const heartbeat = setInterval(beat, plan.heartbeatIntervalMs);
   try {
     const experiment = findExperiment(plan.experiment);
-    const written = await runAgentExperiment({
+    const written = await runExperimentOnTarget({
       experiment,
       params: plan.params,
       timeScale: plan.quick ? experiment.quick.timeScale : 1,
@@ -111,7 +111,7 @@ export function main(argv: string[]): void {
   const controller = new AbortController();
   process.once('SIGTERM', () => controller.abort());
   process.once('SIGINT', () => controller.abort());
-  runAgent(parsed.data, controller.signal).then(
+  runAgentPlan(parsed.data, controller.signal).then(
     () => process.exit(0),
     () => process.exit(1),
   );

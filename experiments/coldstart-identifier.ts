@@ -41,20 +41,20 @@ export default defineExperiment({
   params: z.object({
     function: z.enum(LAB_FUNCTION_NAMES).default('function1'),
     /** Idle before the baseline, in experiment seconds (the original slept 65 minutes). */
-    initialIdleS: z.number().min(0).default(3900),
+    initialIdleSeconds: z.number().min(0).default(3900),
     /** Back-to-back calls after the first for the latency baseline. */
     baselineCalls: z.number().int().min(1).max(10_000).default(50),
     /** Search steps, coarse to fine, in experiment seconds; the last is the result's granularity. */
-    stepsS: z.array(z.number().positive()).min(1).default([300, 60, 10]),
+    stepsSeconds: z.array(z.number().positive()).min(1).default([300, 60, 10]),
     /** Consecutive new-instance probes needed to confirm the gap. */
     confirmations: z.number().int().min(1).default(5),
     /** Give up when the gap grows beyond this, in experiment seconds. */
-    maxGapS: z.number().positive().default(4 * 3600),
+    maxGapSeconds: z.number().positive().default(4 * 3600),
     /** Give up after this long, in experiment hours (the original's limit was 24 h). */
     maxDurationH: z.number().positive().default(24),
   }),
   quick: {
-    params: { initialIdleS: 0, baselineCalls: 20 },
+    params: { initialIdleSeconds: 0, baselineCalls: 20 },
     timeScale: 0.01,
     platform: { profile: 'lambda', idleTimeoutMs: 1550 },
     expectedDuration: '30s',
@@ -81,7 +81,7 @@ export default defineExperiment({
       }
     };
 
-    await bench.sleep(params.initialIdleS * 1000);
+    await bench.sleep(params.initialIdleSeconds * 1000);
     const first = await call();
     const latencies: number[] = [];
     let last = first;
@@ -99,18 +99,18 @@ export default defineExperiment({
     });
     let lastInstance = last.root.instance_identifier;
 
-    /** Sleep `gapS`, call once, record the probe; true when the call landed on a new instance. */
-    const probe = async (phase: string, gapS: number, granularityS: number): Promise<boolean> => {
-      if (gapS > params.maxGapS) throw new SearchLimitError(`idle gap ${gapS} s exceeds maxGapS ${params.maxGapS} s without a stable result`);
+    /** Sleep `gapSeconds`, call once, record the probe; true when the call landed on a new instance. */
+    const probe = async (phase: string, gapSeconds: number, granularitySeconds: number): Promise<boolean> => {
+      if (gapSeconds > params.maxGapSeconds) throw new SearchLimitError(`idle gap ${gapSeconds} s exceeds maxGapSeconds ${params.maxGapSeconds} s without a stable result`);
       if (experimentSecondsSoFar() > params.maxDurationH * 3600) throw new SearchLimitError(`no result within ${params.maxDurationH} h`);
-      await bench.sleep(gapS * 1000);
+      await bench.sleep(gapSeconds * 1000);
       const result = await call();
       const newInstance = result.root.instance_identifier !== lastInstance;
       bench.record('coldstart', {
         phase,
         function_name: functionName,
-        gap_s: gapS,
-        granularity_s: granularityS,
+        gap_s: gapSeconds,
+        granularity_s: granularitySeconds,
         new_instance: newInstance,
         cold: result.root.cold,
         invocation_identifier: result.root.identifier,
@@ -123,41 +123,41 @@ export default defineExperiment({
       return newInstance;
     };
 
-    const steps = params.stepsS;
+    const steps = params.stepsSeconds;
     const finalStep = steps[steps.length - 1] as number;
-    let gapS = steps[0] as number;
+    let gapSeconds = steps[0] as number;
     for (let phase = 0; phase < steps.length; ) {
       const step = steps[phase] as number;
-      if (!(await probe(`search-${phase + 1}`, gapS, step))) {
-        gapS += step;
+      if (!(await probe(`search-${phase + 1}`, gapSeconds, step))) {
+        gapSeconds += step;
         continue;
       }
-      bench.log(`new instance after ${gapS} s idle (step ${step} s)`);
+      bench.log(`new instance after ${gapSeconds} s idle (step ${step} s)`);
       if (phase === steps.length - 1) break;
-      gapS = gapS - step + (steps[phase + 1] as number);
+      gapSeconds = gapSeconds - step + (steps[phase + 1] as number);
       phase += 1;
     }
 
     let confirmed = 0;
     while (confirmed < params.confirmations) {
-      if (await probe('verify', gapS, finalStep)) {
+      if (await probe('verify', gapSeconds, finalStep)) {
         confirmed += 1;
       } else {
-        bench.log(`same instance after ${gapS} s idle: trying ${gapS + finalStep} s`);
-        gapS += finalStep;
+        bench.log(`same instance after ${gapSeconds} s idle: trying ${gapSeconds + finalStep} s`);
+        gapSeconds += finalStep;
         confirmed = 0;
       }
     }
     bench.record('coldstart', {
       phase: 'final',
       function_name: functionName,
-      gap_s: gapS,
+      gap_s: gapSeconds,
       granularity_s: finalStep,
       new_instance: true,
       cold: true,
       confirmations: params.confirmations,
       final: true,
     });
-    bench.log(`cold after ${gapS} s idle (warm at ${gapS - finalStep} s), confirmed ${params.confirmations}×`);
+    bench.log(`cold after ${gapSeconds} s idle (warm at ${gapSeconds - finalStep} s), confirmed ${params.confirmations}×`);
   },
 });

@@ -28,29 +28,29 @@ export default defineExperiment({
   params: z.object({
     function: z.enum(LAB_FUNCTION_NAMES).default('function3'),
     /** Busy work per call, in seconds. */
-    throughputTimeS: z.number().min(0).max(900).default(0.3),
+    throughputTimeSeconds: z.number().min(0).max(900).default(0.3),
     /** Batch sizes, in order. */
     concurrency: z.array(z.number().int().min(1).max(1000)).min(1).default([8, 16, 32, 64, 128, 256]),
     /** Batches per size. */
     repetitions: z.number().int().min(1).default(2),
     /** One sweep per gap: idle after every batch, in experiment seconds. */
-    gapsS: z.array(z.number().min(0)).min(1).default([1200, 1200]),
+    gapsSeconds: z.array(z.number().min(0)).min(1).default([1200, 1200]),
   }),
   quick: {
-    params: { concurrency: [2, 4, 8], throughputTimeS: 0.05, gapsS: [30] },
+    params: { concurrency: [2, 4, 8], throughputTimeSeconds: 0.05, gapsSeconds: [30] },
     timeScale: 0.01,
     platform: { profile: 'lambda' },
     expectedDuration: '10s',
   },
   async run(bench, params) {
-    for (const [pass, gapS] of params.gapsS.entries()) {
+    for (const [pass, gapSeconds] of params.gapsSeconds.entries()) {
       for (const n of params.concurrency) {
         for (let repetition = 0; repetition < params.repetitions; repetition++) {
-          const results = await bench.invokeConcurrently(params.function, n, { throughput_time: params.throughputTimeS });
-          const row = batchRow(results, { functionName: params.function, pass, gapS, repetition, n });
+          const results = await bench.invokeConcurrently(params.function, n, { throughput_time: params.throughputTimeSeconds });
+          const row = batchRow(results, { functionName: params.function, pass, gapSeconds, repetition, n });
           bench.record('cc_bench', row);
           bench.log(`N=${n} #${repetition + 1}: ${row.ok} ok, ${row.throttled} throttled, ${row.errors} errors, ${row.distinct_instances} instances`);
-          await bench.sleep(gapS * 1000);
+          await bench.sleep(gapSeconds * 1000);
         }
       }
     }
@@ -60,7 +60,7 @@ export default defineExperiment({
 interface BatchContext {
   functionName: string;
   pass: number;
-  gapS: number;
+  gapSeconds: number;
   repetition: number;
   n: number;
 }
@@ -77,7 +77,7 @@ export function batchRow(results: InvocationResult[], context: BatchContext) {
   return {
     function_name: context.functionName,
     pass: context.pass,
-    gap_s: context.gapS,
+    gap_s: context.gapSeconds,
     repetition: context.repetition,
     concurrency: context.n,
     ok: ok.length,

@@ -5,7 +5,7 @@
  * Ported from the original's `linear-invocation` (1000 sequential calls each to function1,
  * function2, function3 and monolith, in that order, no arguments, no sleeps, after one "coldtime"
  * of idle). Changed, and why:
- * - The initial idle is a parameter (`initialIdleS`). The original meant to wait one measured
+ * - The initial idle is a parameter (`initialIdleSeconds`). The original meant to wait one measured
  *   cold-start delay but, because its SQL for that delay always failed, always waited its 20-minute
  *   fallback; 1200 s is kept as the default so full runs behave as the original's did.
  * - Cold starts are the functions' own `cold` flag, not a latency heuristic.
@@ -27,11 +27,11 @@ export default defineExperiment({
     /** The functions, in calling order. */
     functions: z.array(z.enum(LAB_FUNCTION_NAMES)).min(1).default([...LAB_FUNCTION_NAMES]),
     /** Idle time before the first call, in experiment seconds, so the run starts cold. */
-    initialIdleS: z.number().min(0).default(1200),
+    initialIdleSeconds: z.number().min(0).default(1200),
   }),
-  quick: { params: { callsPerFunction: 25, initialIdleS: 0 }, timeScale: 0.01, expectedDuration: '15s' },
+  quick: { params: { callsPerFunction: 25, initialIdleSeconds: 0 }, timeScale: 0.01, expectedDuration: '15s' },
   async run(bench, params) {
-    await bench.sleep(params.initialIdleS * 1000);
+    await bench.sleep(params.initialIdleSeconds * 1000);
     for (const functionName of params.functions) {
       let cold = 0;
       let failed = 0;

@@ -48,7 +48,7 @@ function errorEqualsNames(value: unknown, found = new Set<string>()): Set<string
 }
 const files = readdirSync(DIR).filter((file) => file.endsWith('.asl.json'));
 
-/** Constructs the local interpreter ignores or gets wrong (toolchain notes): never allowed here. */
+/** Constructs the local interpreter ignores or gets wrong (aws-local-stepfunctions 3: see state-machines/README.md): never allowed here. */
 const FORBIDDEN_KEYS = ['QueryLanguage', 'Arguments', 'Output', 'Assign'];
 
 function walkStates(states: Record<string, Record<string, unknown>>, visit: (name: string, state: Record<string, unknown>) => void): void {

@@ -47,7 +47,7 @@ export default defineExperiment({
     /** Concurrent calls at the end of each round. */
     concurrentCalls: z.number().int().min(0).default(4),
     /** Idle gap between rounds, in experiment seconds (scaled by quick.timeScale with --quick). */
-    gapS: z.number().min(0).default(600),
+    gapSeconds: z.number().min(0).default(600),
   }),
   // --quick: parameter overrides and a time scale so the run takes seconds on the local platform.
   quick: {
@@ -71,7 +71,7 @@ export default defineExperiment({
         concurrent_instances: new Set(batch.map((result) => result.root?.instance_identifier)).size,
       });
       bench.log(\`round \${round + 1}: \${cold} cold of \${params.callsPerRound}\`);
-      await bench.sleep(params.gapS * 1000);
+      await bench.sleep(params.gapSeconds * 1000);
     }
   },
 });

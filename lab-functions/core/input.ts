@@ -4,7 +4,7 @@ import { LIMITS } from './limits';
 import { FEATURES, RUN_FUNCTION_VALUES, resolveFeature, type RunFunctionName } from './monolith/catalog';
 
 /**
- * The lab-function request body (ARCHITECTURE §3), wire-compatible with the original's inputs.
+ * The lab-function request body (lab-functions/README.md), wire-compatible with the original's inputs.
  * Every field is optional; unknown fields (the original's examples send `StatusCode`) are ignored.
  */
 export interface LabInput {

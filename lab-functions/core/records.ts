@@ -1,7 +1,7 @@
 import type { ErrorInfo } from './errors';
 
 /**
- * One invocation record (ARCHITECTURE §3). Times are epoch milliseconds with sub-millisecond
+ * One invocation record (lab-functions/README.md). Times are epoch milliseconds with sub-millisecond
  * precision; durations are milliseconds; memory is MB on every platform.
  */
 export interface InvocationRecord {

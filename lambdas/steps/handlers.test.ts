@@ -62,7 +62,7 @@ describe('Step Lambdas', () => {
   it('ValidateInput resolves parameters and names unknown experiments', async () => {
     await expect(invoke('ValidateInput', { experiment: 'linear-invocation', platforms: ['local'], quick: true })).resolves.toMatchObject({
       experiment: 'linear-invocation',
-      params: { callsPerFunction: 25, initialIdleS: 0 },
+      params: { callsPerFunction: 25, initialIdleSeconds: 0 },
     });
     await expect(invoke('ValidateInput', { experiment: 'nope', platforms: ['local'] })).rejects.toMatchObject({ name: 'UnknownExperimentError' });
     await expect(invoke('ValidateInput', { experiment: 'linear-invocation', platforms: ['aws-lambda'] })).rejects.toMatchObject({ name: 'PlatformNotAvailableError' });

@@ -18,4 +18,5 @@ export type ProviderConfig = z.infer<typeof providerConfigSchema>;
 
 /** Every platform has a provider config, and every provider config is a platform (lib/platforms/names.ts): checked by the compiler. */
 type SamePlatforms = [ProviderConfig['platform']] extends [PlatformName] ? ([PlatformName] extends [ProviderConfig['platform']] ? true : never) : never;
-export const PROVIDER_CONFIG_COVERS_PLATFORMS: SamePlatforms = true;
+const providerConfigCoversPlatforms: SamePlatforms = true;
+void providerConfigCoversPlatforms;

@@ -5,7 +5,7 @@
  * (lambdas/shared/cloud-step-dependencies.ts) and build the provisioners and client drivers from it.
  *
  * Which platforms it enables (each needs its functions' home and a client on the opposite cloud,
- * ARCHITECTURE.md §4):
+ * docs/architecture.md):
  * - `aws-lambda`: `awsLambda` (a per-run CloudFormation stack) and `azure` (the client is an Azure VM);
  * - `azure-functions`: `azure` (a per-run resource group of function apps) and `ec2Client` (an EC2 client);
  * - `openfaas`: `openfaas` (a gateway) and `azure` (an Azure VM client).

@@ -1,5 +1,5 @@
 /**
- * `CallbackEndpoint`: where client agents report the outcome of their run (ARCHITECTURE §4) — an
+ * `CallbackEndpoint`: where client agents report the outcome of their run (docs/architecture.md) — an
  * API Gateway HTTP API with one route, `POST /callback`, on the callback Lambda
  * (lambdas/callback/handler.ts), stage throttling and JSON access logs (no headers, no body: the
  * Authorization header carries the run's secret).

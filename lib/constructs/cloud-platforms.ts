@@ -1,6 +1,6 @@
 /**
  * `CloudPlatforms`: what the step Lambdas need to run experiments on AWS Lambda, Azure Functions
- * and OpenFaaS (ARCHITECTURE.md §4), and the grants for it, each on the step that uses it:
+ * and OpenFaaS (lib/platforms/README.md), and the grants for it, each on the step that uses it:
  *
  * - the code: the lab functions' aws-lambda and azure-functions packages and the client agent
  *   bundle (dist/, built by `npm run build`), uploaded as CDK assets;

@@ -1,5 +1,5 @@
 /**
- * `ControlPlaneFunction`: the one way a control-plane Lambda is made (style rule 10), so every
+ * `ControlPlaneFunction`: the one way a control-plane Lambda is made, so every
  * step, API and maintenance Lambda shares the same fixed settings:
  * - Node.js 24 (`NODEJS_24_X`, the newest runtime aws-cdk-lib 2.276 knows) on ARM64 (Graviton:
  *   about 20 % cheaper per GB-second than x86_64);

@@ -1,5 +1,5 @@
 /**
- * `ResultsDatabase`: where results live (ARCHITECTURE §5) — an Aurora Serverless v2 PostgreSQL 17
+ * `ResultsDatabase`: where results live (lib/results/README.md) — an Aurora Serverless v2 PostgreSQL 17
  * cluster with one serverless writer, the RDS Data API switched on (the control plane talks to it
  * over HTTPS with IAM, never over the network), IAM database authentication, a master password
  * that RDS keeps and rotates in Secrets Manager, deletion protection, automated backups,

@@ -1,5 +1,5 @@
 /**
- * `RunExperimentStateMachine`: the RunExperiment Standard state machine (ARCHITECTURE §4), its
+ * `RunExperimentStateMachine`: the RunExperiment Standard state machine (state-machines/README.md), its
  * definition inlined from the ASL file with every `${<Step>FunctionArn}` placeholder substituted
  * by its step Lambda's ARN, logging ALL events with execution data to its own log group (under
  * /aws/vendedlogs/), X-Ray tracing on. It may invoke exactly the step Lambdas, by unqualified ARN.

@@ -19,7 +19,7 @@ describe('Cloud executions of RunExperiment', () => {
 
   it('start with StartExecution carrying the run input as JSON and a readable unique name', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN.replace('stateMachine', 'execution')}:x`, startDate: new Date() });
-    const input = { experiment: 'coldstart-identifier', platforms: ['aws-lambda'], params: { maxGapS: 3600 }, quick: false };
+    const input = { experiment: 'coldstart-identifier', platforms: ['aws-lambda'], params: { maxGapSeconds: 3600 }, quick: false };
     const arn = await startCloudExecution(new SFNClient({ region: 'eu-west-1' }), ARN, input, new Date('2026-11-27T05:20:00.000Z'));
     expect(arn).toContain(':execution:');
     const call = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;

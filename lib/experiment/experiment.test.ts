@@ -12,7 +12,7 @@ const base = {
   name: 'probe',
   description: 'A probe.',
   functions: ['function1'],
-  params: z.object({ calls: z.number().int().positive().default(10), gapS: z.number().min(0).default(60) }),
+  params: z.object({ calls: z.number().int().positive().default(10), gapSeconds: z.number().min(0).default(60) }),
   quick: { params: { calls: 2 }, timeScale: 0.01, expectedDuration: '1s' },
   run: async () => undefined,
 };
@@ -38,13 +38,13 @@ describe('Function: resolveParams', () => {
   const experiment = defineExperiment(base) as unknown as Experiment;
 
   it('layers defaults, then the quick overrides, then the caller’s', () => {
-    expect(resolveParams(experiment, { quick: false, overrides: {} })).toEqual({ calls: 10, gapS: 60 });
-    expect(resolveParams(experiment, { quick: true, overrides: {} })).toEqual({ calls: 2, gapS: 60 });
-    expect(resolveParams(experiment, { quick: true, overrides: { calls: 5 } })).toEqual({ calls: 5, gapS: 60 });
+    expect(resolveParams(experiment, { quick: false, overrides: {} })).toEqual({ calls: 10, gapSeconds: 60 });
+    expect(resolveParams(experiment, { quick: true, overrides: {} })).toEqual({ calls: 2, gapSeconds: 60 });
+    expect(resolveParams(experiment, { quick: true, overrides: { calls: 5 } })).toEqual({ calls: 5, gapSeconds: 60 });
   });
 
   it('refuses unknown and invalid parameters naming them', () => {
-    expect(() => resolveParams(experiment, { quick: false, overrides: { cals: 5 } })).toThrow(/no parameter cals; its parameters: calls, gapS/);
+    expect(() => resolveParams(experiment, { quick: false, overrides: { cals: 5 } })).toThrow(/no parameter cals; its parameters: calls, gapSeconds/);
     expect(() => resolveParams(experiment, { quick: false, overrides: { calls: 'many' } })).toThrow(InvalidParamError);
     expect(() => resolveParams(experiment, { quick: false, overrides: { calls: 'many' } })).toThrow('parameter calls');
   });

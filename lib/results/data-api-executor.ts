@@ -22,16 +22,12 @@
  *   sends (the store formats its times with to_char). The price is the service's 1 MiB response
  *   limit (10 MB with JSON) and 64 KB per row: reads of large result sets must be paged.
  *
- * Bulk writes (`copyFrom`): the Data API has no COPY. The COPY TEXT rows (copy-encoder.ts) are
- * decoded back into fields (`\N` → NULL, backslash escapes undone) and sent as
- * BatchExecuteStatement INSERTs, every value a stringValue cast in SQL to its column's type (read
- * once per table from pg_attribute), so each value goes through the same type input function as
- * under COPY: `-0`, `5e-324`, `t`/`f` and jsonb text arrive unchanged. Batches stay under a byte
- * budget (2 MiB of JSON per request by default, half the documented 4 MiB request limit, which
- * also counts headers) and a row cap, all inside one transaction (the caller's, or one opened
- * for the call), so a batch is stored whole or not at all. This path is for moderate volumes:
- * CollectResults in AWS loads a run's rows with `aws_s3.table_import_from_s3` from the results
- * bucket instead (lib/control-plane/aurora-import.ts).
+ * Bulk writes (`copyFrom`): none. The Data API has no COPY, and no deployed caller bulk-loads
+ * through it: CollectResults in AWS has Aurora load a run's rows itself with
+ * `aws_s3.table_import_from_s3` from the results bucket (lib/control-plane/aurora-import.ts,
+ * SqlResultsStore.importRunResultsFromS3). `copyFrom`, on the executor or in a transaction, throws
+ * DataApiBulkLoadUnsupportedError without sending anything, so the store's COPY writers
+ * (insertInvocations, insertExperimentRows, importRunResults) fail by name over the Data API.
  *
  * Errors: SQL errors keep their SQLSTATE and detail (parsed from the service's message, `…
  * Detail: …; SQLState: 23505`), so mapDatabaseError names duplicates and unknown runs as for the
@@ -45,7 +41,6 @@
  * limit raises DataApiStatementTimeoutError.
  */
 import {
-  BatchExecuteStatementCommand,
   BeginTransactionCommand,
   type ColumnMetadata,
   CommitTransactionCommand,
@@ -57,7 +52,7 @@ import {
   type SqlParameter,
 } from '@aws-sdk/client-rds-data';
 import { isConnectionError, ResultsStoreError, ResultsStoreUnavailableError } from './errors';
-import { type CopyText, copyChunks, type SqlExecutor, type SqlQueryable } from './sql-executor';
+import type { CopyText, SqlExecutor, SqlQueryable } from './sql-executor';
 import { nonCodeEnd } from './sql-lexer';
 
 export interface DataApiExecutorOptions {
@@ -70,22 +65,11 @@ export interface DataApiExecutorOptions {
   /** ARN of the Secrets Manager secret with the database credentials. */
   secretArn: string;
   database: string;
-  /** Byte budget of one BatchExecuteStatement request (JSON body). Default 2 MiB. */
-  maxBatchBytes?: number;
-  /** Rows per BatchExecuteStatement request at most. Default 1,000. */
-  maxBatchRows?: number;
   /** Keep retrying a call answered with DatabaseResumingException for this long. Default 0 (fail at once). */
   resumeTimeoutMs?: number;
   /** Pause between those retries. Default 5 s. */
   resumeRetryIntervalMs?: number;
 }
-
-/** The service's documented maximum request size (body and headers). */
-export const DATA_API_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
-export const DEFAULT_MAX_BATCH_BYTES = 2 * 1024 * 1024;
-export const DEFAULT_MAX_BATCH_ROWS = 1_000;
-/** Room left for headers (SigV4 signature, user agent, …) under the hard limit. */
-const HEADER_ALLOWANCE_BYTES = 16 * 1024;
 
 /**
  * The database cannot be used through the Data API right now (or with this configuration). Its
@@ -132,15 +116,20 @@ export class DataApiDatabaseError extends Error {
   }
 }
 
-/** COPY TEXT that cannot be decoded, or whose rows do not match the columns. */
-export class CopyDecodingError extends ResultsStoreError {
-  override name = 'CopyDecodingError';
+/**
+ * `copyFrom` through the Data API: there is no COPY in the service, and bulk rows reach Aurora
+ * through the S3 import instead (lib/control-plane/aurora-import.ts).
+ */
+export class DataApiBulkLoadUnsupportedError extends ResultsStoreError {
+  override name = 'DataApiBulkLoadUnsupportedError';
   constructor(
-    /** 0-based line of the COPY text. */
-    readonly line: number,
-    problem: string,
+    readonly location: string,
+    readonly table: string,
   ) {
-    super(`COPY text line ${line}: ${problem}`);
+    super(
+      `cannot bulk-load ${table} at ${location}: the RDS Data API has no COPY; bulk rows reach Aurora through the S3 import ` +
+        '(aws_s3.table_import_from_s3, lib/control-plane/aurora-import.ts)',
+    );
   }
 }
 
@@ -174,12 +163,8 @@ export class DataApiExecutor implements SqlExecutor {
   private readonly client: RDSDataClient;
   private readonly ownsClient: boolean;
   private readonly target: { resourceArn: string; secretArn: string; database: string };
-  private readonly maxBatchBytes: number;
-  private readonly maxBatchRows: number;
   private readonly resumeTimeoutMs: number;
   private readonly resumeRetryIntervalMs: number;
-  /** `column → SQL type` per table, for the casts of copyFrom. */
-  private readonly columnTypes = new Map<string, Promise<Map<string, string>>>();
   private closed = false;
 
   constructor(options: DataApiExecutorOptions) {
@@ -189,14 +174,8 @@ export class DataApiExecutor implements SqlExecutor {
     this.location = `Data API ${resourceArn} database ${database}`;
     this.ownsClient = !options.client;
     this.client = options.client ?? new RDSDataClient(options.region ? { region: options.region } : {});
-    this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
-    this.maxBatchRows = options.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS;
     this.resumeTimeoutMs = options.resumeTimeoutMs ?? 0;
     this.resumeRetryIntervalMs = options.resumeRetryIntervalMs ?? 5_000;
-    if (!(this.maxBatchBytes > 0 && this.maxBatchBytes <= DATA_API_MAX_REQUEST_BYTES - HEADER_ALLOWANCE_BYTES)) {
-      throw new RangeError(`maxBatchBytes must be between 1 and ${DATA_API_MAX_REQUEST_BYTES - HEADER_ALLOWANCE_BYTES}, got ${this.maxBatchBytes}`);
-    }
-    if (!(Number.isInteger(this.maxBatchRows) && this.maxBatchRows >= 1)) throw new RangeError(`maxBatchRows must be a positive integer, got ${this.maxBatchRows}`);
   }
 
   /** Create the executor and check that the database answers (`select 1`). */
@@ -215,8 +194,9 @@ export class DataApiExecutor implements SqlExecutor {
     return this.execute<T>(sql, params, undefined);
   }
 
-  copyFrom(table: string, columns: readonly string[], text: CopyText): Promise<void> {
-    return this.transaction((tx) => tx.copyFrom(table, columns, text));
+  /** Refused: see DataApiBulkLoadUnsupportedError. Sends nothing. */
+  copyFrom(table: string, _columns: readonly string[], _text: CopyText): Promise<void> {
+    return Promise.reject(new DataApiBulkLoadUnsupportedError(this.location, table));
   }
 
   async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
@@ -226,7 +206,7 @@ export class DataApiExecutor implements SqlExecutor {
     if (!transactionId) throw new DataApiUnavailableError(this.location, new Error('BeginTransaction returned no transactionId'), true, 'BeginTransaction');
     const tx: SqlQueryable = {
       query: <R>(sql: string, params: readonly unknown[] = []) => this.execute<R>(sql, params, transactionId),
-      copyFrom: (table, columns, text) => this.insertCopyText(table, columns, text, transactionId),
+      copyFrom: (table, columns, text) => this.copyFrom(table, columns, text),
     };
     let result: T;
     try {
@@ -257,73 +237,6 @@ export class DataApiExecutor implements SqlExecutor {
     if (transactionId) input.transactionId = transactionId;
     const output = await this.call(() => this.client.send(new ExecuteStatementCommand(input)), transactionId === undefined);
     return { rows: toRows(output.records, output.columnMetadata) as T[] };
-  }
-
-  /** The COPY text as batched INSERTs in the transaction `transactionId`. */
-  private async insertCopyText(table: string, columns: readonly string[], text: CopyText, transactionId: string): Promise<void> {
-    if (columns.length === 0) throw new TypeError('copyFrom needs at least one column');
-    const casts = await this.columnCasts(table, columns, transactionId);
-    const sql = `insert into ${identifier(table)} (${columns.map(identifier).join(', ')}) values (${casts.join(', ')})`;
-    const base = { ...this.target, sql, transactionId };
-    // Everything of the request but the parameter sets, plus `"parameterSets":[]`.
-    const overhead = Buffer.byteLength(JSON.stringify({ ...base, parameterSets: [] }));
-    const hardLimit = DATA_API_MAX_REQUEST_BYTES - HEADER_ALLOWANCE_BYTES;
-    let batch: SqlParameter[][] = [];
-    let batchBytes = overhead;
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const parameterSets = batch;
-      batch = [];
-      batchBytes = overhead;
-      await this.call(() => this.client.send(new BatchExecuteStatementCommand({ ...base, parameterSets })), false);
-    };
-    for (const [line, fields] of decodeCopyRows(text)) {
-      if (fields.length !== columns.length) {
-        throw new CopyDecodingError(line, `${fields.length} fields for ${columns.length} columns (${columns.join(', ')})`);
-      }
-      const set: SqlParameter[] = fields.map((value, i) => ({ name: `p${i + 1}`, value: value === null ? { isNull: true } : { stringValue: value } }));
-      // +1 for the comma between sets.
-      const setBytes = Buffer.byteLength(JSON.stringify(set)) + 1;
-      if (overhead + setBytes > hardLimit) {
-        throw new CopyDecodingError(line, `row of ${setBytes} bytes does not fit in one Data API request (${DATA_API_MAX_REQUEST_BYTES} bytes at most)`);
-      }
-      if (batch.length > 0 && (batchBytes + setBytes > this.maxBatchBytes || batch.length >= this.maxBatchRows)) await flush();
-      batch.push(set);
-      batchBytes += setBytes;
-    }
-    await flush();
-  }
-
-  /** `cast(:pN as <column type>)` for each column, the types read from pg_attribute once per table. */
-  private async columnCasts(table: string, columns: readonly string[], transactionId: string): Promise<string[]> {
-    let types = await this.tableColumnTypes(table, transactionId);
-    if (columns.some((column) => !types.has(column))) {
-      // Maybe a migration added the column since the types were read.
-      this.columnTypes.delete(table);
-      types = await this.tableColumnTypes(table, transactionId);
-    }
-    return columns.map((column, i) => {
-      const type = types.get(column);
-      if (!type) throw new ResultsStoreError(`copyFrom: table ${table} has no column ${column}`);
-      return `cast(:p${i + 1} as ${type})`;
-    });
-  }
-
-  private tableColumnTypes(table: string, transactionId: string): Promise<Map<string, string>> {
-    let types = this.columnTypes.get(table);
-    if (!types) {
-      types = this.execute<{ name: string; type: string }>(
-        `select a.attname as name, format_type(a.atttypid, a.atttypmod) as type
-         from pg_attribute a
-         where a.attrelid = $1::text::regclass and a.attnum > 0 and not a.attisdropped`,
-        [identifier(table)],
-        transactionId,
-      ).then(({ rows }) => new Map(rows.map((row) => [row.name, row.type])));
-      this.columnTypes.set(table, types);
-      // Cached only if the read succeeds.
-      types.catch(() => this.columnTypes.delete(table));
-    }
-    return types;
   }
 
   /**
@@ -364,12 +277,6 @@ export class DataApiExecutor implements SqlExecutor {
     }
     return error;
   }
-}
-
-/** `"name"` for our own plain identifiers (as copyStatement accepts them). */
-function identifier(name: string): string {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain SQL identifier: ${JSON.stringify(name)}`);
-  return `"${name}"`;
 }
 
 /**
@@ -489,82 +396,4 @@ function arrayValue(array: NonNullable<Field['arrayValue']>): unknown[] {
   if (array.booleanValues) return array.booleanValues;
   if (array.arrayValues) return array.arrayValues.map((item) => (item === null ? null : arrayValue(item)));
   return [];
-}
-
-/**
- * The rows of COPY TEXT, each as `[line number, fields]` (0-based), a field being the decoded
- * string or null for `\N`. Lines end with `\n`; a chunk may end in the middle of a line (the rest
- * is carried to the next chunk); a line `\.` ends the data.
- */
-export function* decodeCopyRows(text: CopyText): Generator<[number, (string | null)[]], void, undefined> {
-  let carry = '';
-  let line = 0;
-  for (const chunk of copyChunks(text)) {
-    const data = carry ? carry + chunk : chunk;
-    let start = 0;
-    for (let end = data.indexOf('\n'); end >= 0; end = data.indexOf('\n', start)) {
-      const content = data.slice(start, end);
-      start = end + 1;
-      if (content === '\\.') return;
-      yield [line, decodeCopyLine(content, line)];
-      line++;
-    }
-    carry = data.slice(start);
-  }
-  if (carry === '\\.') return;
-  if (carry) yield [line, decodeCopyLine(carry, line)];
-}
-
-const SIMPLE_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * One COPY TEXT line as fields: split at tabs, `\N` alone is NULL, and the escapes of PostgreSQL's
- * TEXT format undone (`\b \f \n \r \t \v`, octal `\ooo` and hex `\xhh` bytes, read as UTF-8, any
- * other `\c` is `c`).
- */
-export function decodeCopyLine(content: string, line = 0): (string | null)[] {
-  if (content.includes('\r')) throw new CopyDecodingError(line, 'unescaped carriage return (copy-encoder writes \\r)');
-  const fields = content.split('\t');
-  return fields.map((field) => {
-    if (field === '\\N') return null;
-    if (!field.includes('\\')) return field;
-    let out = '';
-    let bytes: number[] = [];
-    const flushBytes = () => {
-      if (bytes.length === 0) return;
-      try {
-        out += utf8.decode(Uint8Array.from(bytes));
-      } catch {
-        throw new CopyDecodingError(line, `escaped bytes ${bytes.map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('')} are not valid UTF-8`);
-      }
-      bytes = [];
-    };
-    for (let i = 0; i < field.length; i++) {
-      const ch = field[i] as string;
-      if (ch !== '\\') {
-        flushBytes();
-        out += ch;
-        continue;
-      }
-      const next = field[i + 1];
-      if (next === undefined) throw new CopyDecodingError(line, 'backslash at the end of a field');
-      const octal = /^[0-7]{1,3}/.exec(field.slice(i + 1))?.[0];
-      const hex = next === 'x' ? /^[0-9a-fA-F]{1,2}/.exec(field.slice(i + 2))?.[0] : undefined;
-      if (octal) {
-        bytes.push(Number.parseInt(octal, 8) & 0xff);
-        i += octal.length;
-      } else if (hex) {
-        bytes.push(Number.parseInt(hex, 16));
-        i += 1 + hex.length;
-      } else {
-        flushBytes();
-        out += SIMPLE_ESCAPES[next] ?? next;
-        i++;
-      }
-    }
-    flushBytes();
-    if (out.includes('\0')) throw new CopyDecodingError(line, 'a field contains a NUL byte, which PostgreSQL text cannot hold');
-    return out;
-  });
 }

@@ -2,14 +2,18 @@
  * The results store over the RDS Data API: the shared store contract run through a real
  * `@aws-sdk/client-rds-data` client against the local fake Data API (test-support/fake-data-api.ts,
  * PGlite behind HTTP), plus what only DataApiExecutor does: the exact commands it sends
- * (asserted with aws-sdk-client-mock), `$n` → `:pn`, COPY TEXT decoding, batching under the byte
- * budget in one transaction, rollback of a failed batch, and the mapping of Data API errors.
+ * (asserted with aws-sdk-client-mock), `$n` → `:pn`, transactions, its refusal of `copyFrom`
+ * (the Data API has no COPY), and the mapping of Data API errors.
+ *
+ * The contract seeds its data with the store's bulk writers (COPY). Over the Data API those rows
+ * reach Aurora through the S3 import instead (`aws_s3.table_import_from_s3`,
+ * lib/control-plane/aurora-import.ts), so the contract runs on {@link S3ImportStandInExecutor}:
+ * every statement through the real DataApiExecutor, bulk loads straight into the fake's PGlite.
  *
  * One fake (one PGlite, ~3 s to start) serves the whole file; tests use their own tables or runs.
  */
-import { randomUUID } from 'node:crypto';
+import type { PGlite } from '@electric-sql/pglite';
 import {
-  BatchExecuteStatementCommand,
   BeginTransactionCommand,
   CommitTransactionCommand,
   ExecuteStatementCommand,
@@ -19,20 +23,17 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeDataApi, startFakeDataApi } from '../../test-support/fake-data-api';
-import { encodeCopyText } from './copy-encoder';
 import {
-  CopyDecodingError,
-  DataApiDatabaseError,
+  DataApiBulkLoadUnsupportedError,
   DataApiExecutor,
   type DataApiExecutorOptions,
   DataApiStatementTimeoutError,
   DataApiUnavailableError,
-  decodeCopyLine,
-  decodeCopyRows,
   parseServiceMessage,
   toNamedParameters,
 } from './data-api-executor';
-import { DuplicateRowsError, ResultsStoreUnavailableError } from './errors';
+import { DuplicateRowsError, ResultsStoreError, ResultsStoreUnavailableError } from './errors';
+import { type CopyText, copyChunks, copyStatement, type SqlExecutor, type SqlQueryable } from './sql-executor';
 import { SqlResultsStore } from './sql-store';
 import { describeStoreContract, invocationRow, newRun, newRunId } from './store.contract';
 
@@ -77,9 +78,61 @@ const executorOnFake = (options: Partial<DataApiExecutorOptions> = {}) => new Da
 /** Requests the fake received from index `from` on. */
 const requestsSince = (from: number) => theFake().requests.slice(from);
 
-describeStoreContract('RDS Data API (fake on PGlite)', {
+/**
+ * What the store runs on in these tests: statements, transactions and their errors go through the
+ * real DataApiExecutor (the real client, over HTTP, to the fake), but `copyFrom` loads the COPY
+ * text directly into the PGlite behind the fake. That stands in for `aws_s3.table_import_from_s3`,
+ * which is how a run's rows really reach Aurora (lib/control-plane/aurora-import.ts): the Data API
+ * has no COPY, and DataApiExecutor.copyFrom refuses. The load runs inside a Data API transaction
+ * (the store's own, or one opened for the call): BeginTransaction holds the fake's one PGlite
+ * connection, so the COPY is part of that transaction, committed or rolled back with it, as the S3
+ * import is part of the store's transaction in AWS.
+ */
+class S3ImportStandInExecutor implements SqlExecutor {
+  readonly kind = 'data-api' as const;
+  readonly location: string;
+
+  constructor(
+    private readonly dataApi: DataApiExecutor,
+    private readonly db: PGlite,
+  ) {
+    this.location = dataApi.location;
+  }
+
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<{ rows: T[] }> {
+    return this.dataApi.query<T>(sql, params);
+  }
+
+  copyFrom(table: string, columns: readonly string[], text: CopyText): Promise<void> {
+    return this.transaction((tx) => tx.copyFrom(table, columns, text));
+  }
+
+  transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
+    return this.dataApi.transaction((tx) =>
+      fn({
+        query: <R>(sql: string, params?: readonly unknown[]) => tx.query<R>(sql, params),
+        copyFrom: (table, columns, text) => this.load(table, columns, text),
+      }),
+    );
+  }
+
+  close(): Promise<void> {
+    return this.dataApi.close();
+  }
+
+  /** COPY from a blob, as PgliteExecutor does; only ever called inside a Data API transaction. */
+  private async load(table: string, columns: readonly string[], text: CopyText): Promise<void> {
+    const blob = new Blob(Array.from(copyChunks(text)));
+    if (blob.size === 0) return;
+    await this.db.query(copyStatement(table, columns, `'/dev/blob'`), [], { blob });
+  }
+}
+
+const storeExecutorOver = (executor: DataApiExecutor) => new S3ImportStandInExecutor(executor, theFake().db);
+
+describeStoreContract('RDS Data API (fake on PGlite; bulk rows loaded as the S3 import would)', {
   open: async () => {
-    const store = new SqlResultsStore(executorOnFake());
+    const store = new SqlResultsStore(storeExecutorOver(executorOnFake()));
     await store.migrate();
     return store;
   },
@@ -215,46 +268,21 @@ describe('DataApiExecutor: commands sent (aws-sdk-client-mock)', () => {
     expect(mock.commandCalls(CommitTransactionCommand)).toHaveLength(1);
   });
 
-  it('sends COPY rows as one BatchExecuteStatement INSERT with every value a stringValue cast to its column type', async () => {
+  it('refuses copyFrom with DataApiBulkLoadUnsupportedError and sends nothing (bulk rows reach Aurora through the S3 import)', async () => {
     const { mock, executor } = mocked();
+    const error = await executor.copyFrom('invocations', ['run_id', 'seq'], 'r1\t0\n').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataApiBulkLoadUnsupportedError);
+    expect(error).toBeInstanceOf(ResultsStoreError);
+    expect(error).toMatchObject({ name: 'DataApiBulkLoadUnsupportedError', table: 'invocations' });
+    expect((error as Error).message).toMatch(/no COPY.*S3 import.*lib\/control-plane\/aurora-import\.ts/);
+    expect(mock.calls()).toHaveLength(0);
+    // In a transaction too: nothing but Begin and the Rollback the refusal causes.
     mock.on(BeginTransactionCommand).resolves({ transactionId: 'tx-copy' });
-    mock.on(ExecuteStatementCommand).resolves({
-      columnMetadata: [
-        { label: 'name', typeName: 'name' },
-        { label: 'type', typeName: 'text' },
-      ],
-      records: [
-        [{ stringValue: 'run_id' }, { stringValue: 'text' }],
-        [{ stringValue: 'seq' }, { stringValue: 'integer' }],
-        [{ stringValue: 'data' }, { stringValue: 'jsonb' }],
-      ],
-    });
-    mock.on(BatchExecuteStatementCommand).resolves({ updateResults: [] });
-    mock.on(CommitTransactionCommand).resolves({});
-    await executor.copyFrom('experiment_rows', ['run_id', 'seq', 'data'], 'r1\t0\t{"a":"b\\\\c"}\nr1\t1\t\\N\n');
-    const lookup = mock.commandCalls(ExecuteStatementCommand)[0]?.args[0].input;
-    expect(lookup?.parameters).toEqual([{ name: 'p1', value: { stringValue: '"experiment_rows"' } }]);
-    expect(lookup?.transactionId).toBe('tx-copy');
-    const batches = mock.commandCalls(BatchExecuteStatementCommand);
-    expect(batches).toHaveLength(1);
-    expect(batches[0]?.args[0].input).toEqual({
-      ...TARGET,
-      transactionId: 'tx-copy',
-      sql: 'insert into "experiment_rows" ("run_id", "seq", "data") values (cast(:p1 as text), cast(:p2 as integer), cast(:p3 as jsonb))',
-      parameterSets: [
-        [
-          { name: 'p1', value: { stringValue: 'r1' } },
-          { name: 'p2', value: { stringValue: '0' } },
-          { name: 'p3', value: { stringValue: '{"a":"b\\c"}' } },
-        ],
-        [
-          { name: 'p1', value: { stringValue: 'r1' } },
-          { name: 'p2', value: { stringValue: '1' } },
-          { name: 'p3', value: { isNull: true } },
-        ],
-      ],
-    });
-    expect(mock.commandCalls(CommitTransactionCommand)).toHaveLength(1);
+    mock.on(RollbackTransactionCommand).resolves({});
+    await expect(executor.transaction((tx) => tx.copyFrom('experiment_rows', ['run_id'], 'r1\n'))).rejects.toBeInstanceOf(DataApiBulkLoadUnsupportedError);
+    expect(mock.commandCalls(BeginTransactionCommand)).toHaveLength(1);
+    expect(mock.commandCalls(RollbackTransactionCommand)).toHaveLength(1);
+    expect(mock.calls()).toHaveLength(2);
   });
 });
 
@@ -290,63 +318,13 @@ describe('Data API error messages', () => {
   });
 });
 
-describe('COPY TEXT decoding', () => {
-  const NASTY = [
-    '',
-    ' ',
-    '\\N',
-    'NULL',
-    '\\',
-    'trailing\\',
-    '\\.',
-    '\\t not a tab',
-    'tab\there',
-    'new\nline',
-    'cr\rand crlf\r\n',
-    'control \u0001\u0008\u000b\u000c\u001f\u007f',
-    'é ü ß 日本語 한국어 العربية',
-    'emoji 😀 👩‍👩‍👧 🏳️‍🌈',
-    '\u2028\u2029',
-    '{"looks": "like json", "path": "C:\\\\x"}',
-    `long ${'x\\y\t'.repeat(5_000)}`,
-  ];
-
-  it('round-trips what copy-encoder writes: escapes undone, \\N is NULL and the empty string stays empty', () => {
-    const rows = NASTY.map((text, i) => ({ a: text, b: i % 3 === 0 ? null : text, c: i }));
-    const copy = encodeCopyText(rows, [
-      { name: 'a', type: 'text' },
-      { name: 'b', type: 'text' },
-      { name: 'c', type: 'integer' },
-    ]);
-    const decoded = [...decodeCopyRows(copy)];
-    expect(decoded.map(([line]) => line)).toEqual(rows.map((_, i) => i));
-    expect(decoded.map(([, fields]) => fields)).toEqual(rows.map((row) => [row.a, row.b, String(row.c)]));
-  });
-
-  it('takes rows split across chunks, stops at \\., and decodes octal and hex byte escapes as UTF-8', () => {
-    const chunks = ['a\tb\\', 'tc\n\\N\t', '\n', 'x\\303\\251\t\\x41\\x42\\b\\f\\v\\q\n', '\\.\nignored\tafter end\n'];
-    expect([...decodeCopyRows(chunks)].map(([, fields]) => fields)).toEqual([
-      ['a', 'b\tc'],
-      [null, ''],
-      ['xé', 'AB\b\f\vq'],
-    ]);
-  });
-
-  it('refuses what PostgreSQL would refuse', () => {
-    expect(() => decodeCopyLine('a\\')).toThrow(CopyDecodingError);
-    expect(() => decodeCopyLine('raw\rreturn')).toThrow(/carriage return/);
-    expect(() => decodeCopyLine('\\000')).toThrow(/NUL/);
-    expect(() => decodeCopyLine('\\377')).toThrow(/UTF-8/);
-  });
-});
-
 describe('DataApiExecutor against the fake Data API', () => {
   let executor: DataApiExecutor;
 
   beforeAll(async () => {
     executor = executorOnFake();
     await executor.query(
-      `create table copy_target (
+      `create table statement_target (
         id integer primary key check (id >= 0), label text, note text, x double precision, ok boolean, data jsonb, at timestamptz
       )`,
     );
@@ -356,114 +334,16 @@ describe('DataApiExecutor against the fake Data API', () => {
     await executor?.close();
   });
 
-  const table = async () => (await executor.query<{ n: number }>('select count(*)::int as n from copy_target')).rows[0]?.n;
-
-  const copyLines = (from: number, count: number, label = 'row', pad = 0) =>
-    Array.from({ length: count }, (_, i) => `${from + i}\t${label} ${from + i}\t${'p'.repeat(pad)}\t${(from + i) / 7}\tt\t{"i": ${from + i}}\t2025-01-02 03:04:05.678+00\n`).join('');
-
-  it('round-trips nasty text, -0, extreme doubles and jsonb through copyFrom and query', async () => {
-    const values = [
-      { id: 100, label: '', note: null, x: -0, ok: true, data: { s: 'quote " backslash \\ tab \t', u: '日本 😀' } },
-      { id: 101, label: '\\N', note: '', x: 5e-324, ok: false, data: null },
-      { id: 102, label: 'tab\there\nnew line \\ back', note: 'é\u2028', x: 1.7976931348623157e308, ok: null, data: [1, 'two', null] },
-    ];
-    const copy = encodeCopyText(values, [
-      { name: 'id', type: 'integer' },
-      { name: 'label', type: 'text' },
-      { name: 'note', type: 'text' },
-      { name: 'x', type: 'double' },
-      { name: 'ok', type: 'boolean' },
-      { name: 'data', type: 'jsonb' },
-    ]);
-    await executor.copyFrom('copy_target', ['id', 'label', 'note', 'x', 'ok', 'data'], copy);
-    const { rows } = await executor.query('select id, label, note, x, ok, data from copy_target where id between 100 and 102 order by id');
-    expect(rows).toEqual(values);
-    expect(Object.is(rows[0]?.x, -0)).toBe(true);
-    await executor.query('delete from copy_target where id between 100 and 102');
-  });
-
-  it('splits many rows into several BatchExecute calls under the byte budget, all in one transaction', async () => {
-    const budget = 64 * 1024;
-    const batched = executorOnFake({ maxBatchBytes: budget, maxBatchRows: 100_000 });
-    const from = theFake().requests.length;
-    // 3,000 rows of roughly 450 bytes of JSON each: about 1.3 MB, so 20-odd requests.
-    await batched.copyFrom('copy_target', ['id', 'label', 'note', 'x', 'ok', 'data', 'at'], copyLines(1_000, 3_000, 'batched', 100));
-    const requests = requestsSince(from);
-    const batches = requests.filter((request) => request.operation === 'BatchExecute');
-    expect(batches.length).toBeGreaterThan(10);
-    for (const batch of batches) expect(batch.bodyBytes).toBeLessThanOrEqual(budget);
-    expect(batches.reduce((sum, batch) => sum + (batch.parameterSetCount ?? 0), 0)).toBe(3_000);
-    const begins = requests.filter((request) => request.operation === 'BeginTransaction');
-    const commits = requests.filter((request) => request.operation === 'CommitTransaction');
-    expect(begins).toHaveLength(1);
-    expect(commits).toHaveLength(1);
-    expect(new Set(batches.map((batch) => batch.transactionId))).toEqual(new Set([commits[0]?.transactionId]));
-    expect(await table()).toBe(3_000);
-    const { rows } = await executor.query('select min(id) as lo, max(id) as hi, sum(x) as total from copy_target where label like $1', ['batched %']);
-    expect(rows).toEqual([{ lo: 1_000, hi: 3_999, total: expect.closeTo(Array.from({ length: 3_000 }, (_, i) => (1_000 + i) / 7).reduce((a, b) => a + b), 6) }]);
-    await executor.query('delete from copy_target');
-    await batched.close();
-  });
-
-  it('caps rows per batch', async () => {
-    const capped = executorOnFake({ maxBatchRows: 250 });
-    const from = theFake().requests.length;
-    await capped.copyFrom('copy_target', ['id', 'label', 'note', 'x', 'ok', 'data', 'at'], copyLines(0, 1_001));
-    const batches = requestsSince(from).filter((request) => request.operation === 'BatchExecute');
-    expect(batches.map((batch) => batch.parameterSetCount)).toEqual([250, 250, 250, 250, 1]);
-    expect(await table()).toBe(1_001);
-    await executor.query('delete from copy_target');
-    await capped.close();
-  });
-
-  it('stores nothing when a batch fails midway, rolls back, and reports the duplicate key', async () => {
-    const small = executorOnFake({ maxBatchRows: 100 });
-    const from = theFake().requests.length;
-    // Rows 0-249, then row 120 again: the third batch fails after two were inserted.
-    const text = copyLines(0, 250) + copyLines(120, 1, 'again');
-    const error = await small.copyFrom('copy_target', ['id', 'label', 'note', 'x', 'ok', 'data', 'at'], text).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DataApiDatabaseError);
-    expect(error).toMatchObject({ code: '23505', detail: 'Key (id)=(120) already exists.' });
-    // Entry 50 of the third batch (rows 200-249, then 120 again), as JDBC's batch error names it.
-    expect(((error as Error).cause as Error).message).toMatch(/^Batch entry 50 insert into "copy_target"/);
-    const requests = requestsSince(from);
-    expect(requests.filter((request) => request.operation === 'BatchExecute').map((request) => request.error)).toEqual([undefined, undefined, 'BadRequestException']);
-    expect(requests.at(-1)?.operation).toBe('RollbackTransaction');
-    expect(await table()).toBe(0);
-    expect(theFake().openTransactions()).toBe(0);
-    await small.close();
-  });
-
-  it('rolls back batches already sent when the COPY text turns out bad further on', async () => {
-    const small = executorOnFake({ maxBatchRows: 10 });
-    function* chunks() {
-      yield copyLines(0, 50);
-      yield '50\tshort row\n';
-    }
-    await expect(small.copyFrom('copy_target', ['id', 'label', 'note', 'x', 'ok', 'data', 'at'], chunks())).rejects.toThrow(
-      /COPY text line 50: 2 fields for 7 columns/,
-    );
-    expect(await table()).toBe(0);
-    expect(theFake().openTransactions()).toBe(0);
-    await small.close();
-  });
-
-  it('refuses a row too large for any Data API request before sending it', async () => {
-    const from = theFake().requests.length;
-    const huge = `0\t${'x'.repeat(4 * 1024 * 1024)}\t\\N\t1\tt\t{}\t\\N\n`;
-    await expect(executor.copyFrom('copy_target', ['id', 'label', 'note', 'x', 'ok', 'data', 'at'], huge)).rejects.toThrow(/does not fit in one Data API request/);
-    expect(requestsSince(from).some((request) => request.operation === 'BatchExecute')).toBe(false);
-    expect(await table()).toBe(0);
-  });
+  const table = async () => (await executor.query<{ n: number }>('select count(*)::int as n from statement_target')).rows[0]?.n;
 
   it('binds strings as varchar like the service: a value for a non-text column needs a cast', async () => {
-    await expect(executor.query('insert into copy_target (id, data) values ($1, $2)', [7, '{}'])).rejects.toMatchObject({
+    await expect(executor.query('insert into statement_target (id, data) values ($1, $2)', [7, '{}'])).rejects.toMatchObject({
       name: 'DataApiDatabaseError',
       code: '42804',
     });
-    await executor.query('insert into copy_target (id, data) values ($1, $2::text::jsonb)', [7, '{}']);
-    expect((await executor.query('select data from copy_target where id = 7')).rows).toEqual([{ data: {} }]);
-    await executor.query('delete from copy_target');
+    await executor.query('insert into statement_target (id, data) values ($1, $2::text::jsonb)', [7, '{}']);
+    expect((await executor.query('select data from statement_target where id = 7')).rows).toEqual([{ data: {} }]);
+    await executor.query('delete from statement_target');
   });
 
   it('maps DatabaseResumingException to a retryable ResultsStoreUnavailableError naming the cluster, not the secret', async () => {
@@ -478,7 +358,7 @@ describe('DataApiExecutor against the fake Data API', () => {
   });
 
   it('fails a store write whose transaction cannot begin while the database resumes, storing nothing', async () => {
-    const store = new SqlResultsStore(executor);
+    const store = new SqlResultsStore(storeExecutorOver(executor));
     const run = await store.createRun(newRun(newRunId('resuming')));
     theFake().failNext({ name: 'DatabaseResumingException', operation: 'BeginTransaction' });
     await expect(store.insertInvocations([invocationRow(run.id, 0)])).rejects.toBeInstanceOf(ResultsStoreUnavailableError);
@@ -519,7 +399,7 @@ describe('DataApiExecutor against the fake Data API', () => {
   it('ends the transaction of a failed statement so the connection is free again', async () => {
     await expect(
       executor.transaction(async (tx) => {
-        await tx.query('insert into copy_target (id) values ($1::text::int)', ['1']);
+        await tx.query('insert into statement_target (id) values ($1::text::int)', ['1']);
         await tx.query('select * from no_such_table');
       }),
     ).rejects.toMatchObject({ code: '42P01' });
@@ -532,13 +412,5 @@ describe('DataApiExecutor against the fake Data API', () => {
     await closing.close();
     await closing.close();
     await expect(closing.query('select 1')).rejects.toThrow(/closed/);
-  });
-
-  it('uses a fresh transaction per copyFrom call (no transaction left open)', async () => {
-    const id = randomUUID();
-    await executor.copyFrom('copy_target', ['id', 'label'], `1\t${id}\n`);
-    expect((await executor.query('select label from copy_target where id = 1')).rows).toEqual([{ label: id }]);
-    expect(theFake().openTransactions()).toBe(0);
-    await executor.query('delete from copy_target');
   });
 });

@@ -4,7 +4,7 @@
  * transaction, close. Implementations, one file each so a process loads only what it uses:
  * PgliteExecutor (pglite-executor.ts, the embedded default) and PgExecutor (pg-executor.ts, a
  * PostgreSQL server through `pg`) and DataApiExecutor (data-api-executor.ts, Aurora through the
- * RDS Data API, which has no COPY: it splits the TEXT back into rows and sends batched INSERTs).
+ * RDS Data API, which has no COPY: its copyFrom refuses, and Aurora loads bulk rows from S3).
  *
  * Conventions every caller follows, so every driver can serve them:
  * - parameters are strings, numbers, booleans or null; jsonb and timestamptz parameters are

@@ -1,6 +1,6 @@
 /**
  * The results model shared by the Benchmarker, the CLI and the control plane's step code:
- * one row type per table of the results schema (ARCHITECTURE §5).
+ * one row type per table of the results schema (lib/results/migrations/001-initial.ts).
  */
 
 /** Run life cycle, one status per phase of RunExperiment: starting → provisioning → running → collecting → destroying → completed|failed. */

@@ -1,5 +1,5 @@
 /**
- * `ControlPlaneStack`: the stateless half of the control plane (ARCHITECTURE §1, §4) — what runs
+ * `ControlPlaneStack`: the stateless half of the control plane (docs/architecture.md) — what runs
  * an experiment. Deployed after the `ResultsStack`, whose database and bucket it is granted
  * through typed props (never ARN strings). It composes these constructs (construct id in parentheses):
  *
@@ -68,7 +68,7 @@ export interface ControlPlaneStackProps extends StackProps {
    *
    * @default - the `CallbackEndpoint` default (10)
    */
-  readonly callbackRateLimitPerSec?: number;
+  readonly callbackRateLimitPerSecond?: number;
 
   /**
    * Burst of requests the callback API accepts above the steady rate.
@@ -143,7 +143,7 @@ export class ControlPlaneStack extends Stack {
       apiName: `${namePrefix}-callback`,
       results,
       logRetention,
-      rateLimitPerSecond: props.callbackRateLimitPerSec,
+      rateLimitPerSecond: props.callbackRateLimitPerSecond,
       burstLimitRequests: props.callbackBurstLimit,
     });
     const steps = new RunExperimentSteps(this, 'Steps', { definition, results, callbackUrl: callback.url, logRetention });

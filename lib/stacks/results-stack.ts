@@ -1,5 +1,5 @@
 /**
- * `ResultsStack`: the stateful half of the control plane (ARCHITECTURE §1, §5) — where results live.
+ * `ResultsStack`: the stateful half of the control plane (docs/architecture.md) — where results live.
  *
  * It creates:
  * - a customer-managed KMS key (yearly rotation) that encrypts the database storage, the results

@@ -43,7 +43,7 @@ import { FAKE_SUBSCRIPTION, type FakeArm, type FakeRunCommand, fakeCredential, r
 import { createFakeArmResources, type FakeArmResources, type FakeDeployment } from '../../test-support/fake-arm-resources';
 import { createFakeAzureWeb, type FakeAzureWeb, type FakeBlobService, fakeBlobServiceFor, startFakeBlobService } from '../../test-support/fake-azure-web';
 import type { LocalExecutionResult } from './local-sfn';
-import { executeRunExperiment } from './run-local';
+import { executeRunExperimentLocally } from './run-local';
 import { TokenBroker } from '../../lib/callback/local-token-broker';
 
 const KEYS = (platform: string) => Object.fromEntries(LAB_FUNCTION_NAMES.map((fn) => [fn, `${platform}/${fn}.zip`])) as CloudPlatformsConfig['labCode']['awsLambda'];
@@ -175,7 +175,7 @@ async function execute(platform: string): Promise<{ execution: LocalExecutionRes
       { logger: new Logger({ serviceName: 'cloud-path-test', logLevel: 'SILENT' }), metrics: false },
     );
     const executionId = `arn:aws:states:local:000000000000:execution:RunExperiment:cloud-path-${platform}`;
-    const execution = await executeRunExperiment({
+    const execution = await executeRunExperimentLocally({
       lambdas: handlers,
       broker,
       input: { experiment: 'linear-invocation', platforms: [platform], quick: true },

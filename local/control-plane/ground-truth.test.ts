@@ -56,7 +56,7 @@ describe('Ground truth on the local platform', () => {
   it('concurrency-benchmarking sees N instances for N concurrent calls on the Lambda-like profile, and stores 429s', async () => {
     const { run, summary } = await runQuick({
       experiment: 'concurrency-benchmarking',
-      params: { concurrency: [4, 8], repetitions: 1, gapsS: [10] },
+      params: { concurrency: [4, 8], repetitions: 1, gapsSeconds: [10] },
       platformOptions: { profile: 'lambda', maxInstances: 6 },
     });
     expect(run.status).toBe('completed');

@@ -75,7 +75,7 @@ describe('RunExperiment through the local state machine', () => {
 
   it('a failing agent still tears down, and the run ends failed with the agent’s reason', async () => {
     const { execution, runs } = await runLocalControlPlane({
-      input: { experiment: 'coldstart-identifier', platforms: ['local'], params: { maxGapS: 1, baselineCalls: 2 }, quick: true },
+      input: { experiment: 'coldstart-identifier', platforms: ['local'], params: { maxGapSeconds: 1, baselineCalls: 2 }, quick: true },
       store,
       workDir,
       readinessPollMs: 20,
@@ -83,7 +83,7 @@ describe('RunExperiment through the local state machine', () => {
     expect(execution).toMatchObject({ status: 'FAILED', error: 'RunFailed' });
     const run = runs[0];
     expect(run?.status).toBe('failed');
-    expect(run?.reason).toMatch(/AgentFailedError: SearchLimitError: idle gap 300 s exceeds maxGapS 1 s/);
+    expect(run?.reason).toMatch(/AgentFailedError: SearchLimitError: idle gap 300 s exceeds maxGapSeconds 1 s/);
     expect(run?.status_history.map((change) => change.status)).toEqual(['starting', 'provisioning', 'running', 'destroying', 'failed']);
   }, 120_000);
 

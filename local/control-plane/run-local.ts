@@ -66,7 +66,7 @@ export interface LocalRunOutcome {
  * Lambda handler AWS runs (middleware, input parsing and all), RunAgent through StartAgent with
  * the task token in `broker`; readiness waits shortened to `readinessPollMs`.
  */
-export function executeRunExperiment(options: {
+export function executeRunExperimentLocally(options: {
   lambdas: StepHandlers;
   broker: TokenBroker;
   input: unknown;
@@ -120,7 +120,7 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
   const onAbort = () => broker.failAll('RunAborted', 'the run was interrupted');
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const execution = await executeRunExperiment({ lambdas, broker, input: options.input, executionId, readinessPollMs: options.readinessPollMs ?? 200, heartbeatMs });
+    const execution = await executeRunExperimentLocally({ lambdas, broker, input: options.input, executionId, readinessPollMs: options.readinessPollMs ?? 200, heartbeatMs });
     const runs = (await options.store.listRuns({ limit: 1000 })).filter((run) => run.execution_id === executionId);
     return { execution, runs };
   } finally {

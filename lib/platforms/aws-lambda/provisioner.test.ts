@@ -61,7 +61,7 @@ describe('provision', () => {
 
   it('creates the run stack with the exact request', async () => {
     cfn.on(CreateStackCommand).resolves({ StackId: STACK_ID });
-    const answer = await provisioner().provision(branch({ platformOptions: { memoryMb: 512, timeoutSec: 20 } }));
+    const answer = await provisioner().provision(branch({ platformOptions: { memoryMb: 512, timeoutSeconds: 20 } }));
     expect(answer).toEqual({ stackName: STACK, stackId: STACK_ID, functionPrefix: PREFIX, ready: false });
 
     const calls = cfn.commandCalls(CreateStackCommand);

@@ -55,7 +55,7 @@ export interface AwsLambdaProvisionerOptions {
   codeKeys?: Record<LabFunctionName, string>;
   /** Memory of the functions unless the run's platformOptions.memoryMb says otherwise. @default 1024 */
   memoryMb?: number;
-  /** Timeout of the functions unless the run's platformOptions.timeoutSec says otherwise. @default 30 */
+  /** Timeout of the functions unless the run's platformOptions.timeoutSeconds says otherwise. @default 30 */
   timeoutSeconds?: number;
   /**
    * The role CloudFormation creates and deletes the lab stack's resources with (`RoleARN`), so
@@ -92,7 +92,7 @@ export class AwsLambdaProvisioner implements FunctionProvisioner {
       runId,
       prefix,
       memoryMb: this.setting(input, 'memoryMb', this.options.memoryMb ?? 1024, 128, 10240),
-      timeoutSeconds: this.setting(input, 'timeoutSec', this.options.timeoutSeconds ?? 30, 1, 900),
+      timeoutSeconds: this.setting(input, 'timeoutSeconds', this.options.timeoutSeconds ?? 30, 1, 900),
       codeBucket: this.options.codeBucket,
       codeKeys: this.options.codeKeys ?? codeKeysOf('aws-lambda/'),
       ...(this.options.roleArn ? { roleArn: this.options.roleArn } : {}),

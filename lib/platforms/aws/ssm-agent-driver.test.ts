@@ -37,7 +37,7 @@ const SECRET = 'cb-secret-Zx9q7-DO-NOT-LEAK';
 const plan: AgentPlan = {
   runId: RUN_ID,
   experiment: 'coldstart-identifier',
-  params: { maxGapS: 60 },
+  params: { maxGapSeconds: 60 },
   quick: true,
   target: { platform: 'openfaas', gatewayUrl: 'https://gateway.example.com' },
   resultsLocation: 'https://bucket.s3.amazonaws.com/results/x?X-Amz-Signature=abc',

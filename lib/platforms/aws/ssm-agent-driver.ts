@@ -1,6 +1,6 @@
 /**
  * The agent driver of an EC2 client machine (ec2-client-machine.ts) managed by AWS Systems
- * Manager: RunAgent and the agent part of Teardown, through SSM Run Command (ARCHITECTURE.md §4).
+ * Manager: RunAgent and the agent part of Teardown, through SSM Run Command (docs/architecture.md).
  * It acts on the instance the branch's `client` names (`instanceId`, what the machine's check
  * answered); client/machine-client-driver.ts puts the two together.
  *

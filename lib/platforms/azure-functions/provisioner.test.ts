@@ -275,16 +275,16 @@ describe('Class: AzureFunctionsProvisioner', () => {
     for (const name of ['storage', 'apps', 'wiring']) deploymentOf(runId, name);
   });
 
-  it('applies platformOptions.timeoutSec as the functionTimeout and refuses memoryMb', async () => {
+  it('applies platformOptions.timeoutSeconds as the functionTimeout and refuses memoryMb', async () => {
     const runId = randomUUID();
     const subject = provisioner();
     await expect(subject.provision(branch(runId, undefined, { memoryMb: 2048 }))).rejects.toThrow(ProvisionFailedError);
     await expect(subject.provision(branch(runId, undefined, { memoryMb: 2048 }))).rejects.toThrow(/memoryMb cannot be applied on azure-functions: the Consumption plan gives every instance a fixed 1536 MB/);
-    await expect(subject.provision(branch(runId, undefined, { timeoutSec: 601 }))).rejects.toThrow(/timeoutSec must be an integer from 1 to 600/);
+    await expect(subject.provision(branch(runId, undefined, { timeoutSeconds: 601 }))).rejects.toThrow(/timeoutSeconds must be an integer from 1 to 600/);
     expect(resources.groups.has(AzureFunctionsProvisioner.namesOf(runId).resourceGroup)).toBe(false);
 
-    const provisioned = await subject.provision(branch(runId, undefined, { timeoutSec: 125 }));
-    await subject.check(branch(runId, provisioned, { timeoutSec: 125 }));
+    const provisioned = await subject.provision(branch(runId, undefined, { timeoutSeconds: 125 }));
+    await subject.check(branch(runId, provisioned, { timeoutSeconds: 125 }));
     const template = JSON.stringify(deploymentOf(runId, 'apps').properties.template);
     expect(template).toContain('{"name":"AzureFunctionsJobHost__functionTimeout","value":"00:02:05"}');
   });

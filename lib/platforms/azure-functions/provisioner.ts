@@ -97,7 +97,7 @@ export interface AzureFunctionsProvisionerOptions {
   packageSasHours?: number;
   /** How long check waits for the functions, from createdAt, before it answers failed. @default 30 minutes */
   readyTimeoutMs?: number;
-  /** The functions' timeout unless the run's platformOptions.timeoutSec says otherwise (1–600). @default 30 */
+  /** The functions' timeout unless the run's platformOptions.timeoutSeconds says otherwise (1–600). @default 30 */
   timeoutSeconds?: number;
   /**
    * Node.js major version of the function apps. @default '22' (Azure Functions ended Node 20 support
@@ -302,9 +302,9 @@ export class AzureFunctionsProvisioner implements FunctionProvisioner {
         `platformOptions.memoryMb cannot be applied on azure-functions: the Consumption plan gives every instance a fixed ${CONSUMPTION_MEMORY_MB} MB; run azure-functions without memoryMb`,
       );
     }
-    const value = input.platformOptions.timeoutSec ?? this.options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+    const value = input.platformOptions.timeoutSeconds ?? this.options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > CONSUMPTION_MAX_TIMEOUT_SECONDS) {
-      throw new ProvisionFailedError(`platformOptions.timeoutSec must be an integer from 1 to ${CONSUMPTION_MAX_TIMEOUT_SECONDS} on the Consumption plan, got ${JSON.stringify(value)}`);
+      throw new ProvisionFailedError(`platformOptions.timeoutSeconds must be an integer from 1 to ${CONSUMPTION_MAX_TIMEOUT_SECONDS} on the Consumption plan, got ${JSON.stringify(value)}`);
     }
     return value;
   }

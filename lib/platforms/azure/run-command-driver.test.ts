@@ -27,7 +27,7 @@ const PLAN_URL = `https://fbplans.blob.core.windows.net/plans/${RUN_ID}.json?sv=
 const plan: AgentPlan = {
   runId: RUN_ID,
   experiment: 'coldstart-identifier',
-  params: { maxGapS: 60 },
+  params: { maxGapSeconds: 60 },
   quick: true,
   target: { platform: 'openfaas', gatewayUrl: 'https://gateway.example.com' },
   resultsLocation: 's3://fb-results/runs/x.arrow',

@@ -1,5 +1,5 @@
 /**
- * Migration 1: the results schema (ARCHITECTURE §5) — runs, invocations, experiment_rows, and
+ * Migration 1: the results schema (lib/results/README.md) — runs, invocations, experiment_rows, and
  * the schema_migrations ledger itself.
  *
  * Frozen once released: never edit an applied migration, add a new numbered one instead. The

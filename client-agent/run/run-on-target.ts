@@ -5,7 +5,7 @@ import { Invoker } from '../invoker';
 import type { ProviderConfig } from '../../lib/agent/provider-config';
 import { createProvider } from '../providers';
 
-export interface AgentRunOptions {
+export interface TargetRunOptions {
   experiment: Experiment;
   /** Resolved parameters. */
   params: Record<string, unknown>;
@@ -24,7 +24,7 @@ export interface AgentRunOptions {
  * The client side of a run: invoke the functions as the experiment says and hand every row to
  * `writer` (the agent's results file) as it comes.
  */
-export async function runAgentExperiment(options: AgentRunOptions): Promise<{ invocations: number; experimentRows: number }> {
+export async function runExperimentOnTarget(options: TargetRunOptions): Promise<{ invocations: number; experimentRows: number }> {
   const invoker = new Invoker(createProvider(options.target));
   const sink = new RowSink(options.writer);
   try {
