@@ -7,6 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { AGENT_BUNDLE_FILE } from '../lib/agent/bundle';
+import { gitCommit } from '../lib/version';
 
 export async function buildAgentBundle(outFile = AGENT_BUNDLE_FILE): Promise<{ file: string; bytes: number }> {
   const { version } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
@@ -20,7 +21,7 @@ export async function buildAgentBundle(outFile = AGENT_BUNDLE_FILE): Promise<{ f
     minify: true,
     sourcemap: false,
     legalComments: 'none',
-    define: { FB_AGENT_VERSION: JSON.stringify(version) },
+    define: { FB_AGENT_VERSION: JSON.stringify(version), FB_COMMIT: JSON.stringify(gitCommit(join(__dirname, '..')) ?? '') },
     logLevel: 'error',
   });
   return { file: outFile, bytes: statSync(outFile).size };

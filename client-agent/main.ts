@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { findExperiment } from '../lib/experiment/registry';
-import { type AgentPlan, planSchema } from '../lib/agent/plan';
+import { type AgentOutcome, type AgentPlan, planSchema } from '../lib/agent/plan';
 import { ResultsFileWriter } from '../lib/agent/results-file';
 import { runExperimentOnTarget } from './run/run-on-target';
 import { CallbackClient } from './callback-client';
@@ -79,7 +79,8 @@ export async function runAgentPlan(plan: AgentPlan, signal?: AbortSignal): Promi
     clearInterval(heartbeat);
     clearInterval(progress);
     if (plan.resultsUploadUrl) await uploadResults(localResultsPath(plan), await freshUploadUrl(callback, plan.resultsUploadUrl));
-    await callback.success({ resultsLocation: plan.resultsLocation, invocations: written.invocations, experimentRows: written.experimentRows });
+    const outcome: AgentOutcome = { resultsLocation: plan.resultsLocation, invocations: written.invocations, experimentRows: written.experimentRows, ...(written.result ? { result: written.result } : {}) };
+    await callback.success(outcome);
   } catch (error) {
     clearInterval(heartbeat);
     clearInterval(progress);

@@ -159,5 +159,12 @@ export default defineExperiment({
       final: true,
     });
     bench.log(`cold after ${gapSeconds} s idle (warm at ${gapSeconds - finalStep} s), confirmed ${params.confirmations}×`);
+    bench.result({
+      metric: 'idle_timeout',
+      value: gapSeconds,
+      unit: 's',
+      granularity: finalStep,
+      sentence: `${functionName} goes cold after ${gapSeconds} s idle (warm at ${gapSeconds - finalStep} s), confirmed ${params.confirmations}×`,
+    });
   },
 });

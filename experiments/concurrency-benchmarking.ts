@@ -43,19 +43,36 @@ export default defineExperiment({
     expectedDuration: '10s',
   },
   async run(bench, params) {
+    const rows: ReturnType<typeof batchRow>[] = [];
     for (const [pass, gapSeconds] of params.gapsSeconds.entries()) {
       for (const n of params.concurrency) {
         for (let repetition = 0; repetition < params.repetitions; repetition++) {
           const results = await bench.invokeConcurrently(params.function, n, { throughput_time: params.throughputTimeSeconds });
           const row = batchRow(results, { functionName: params.function, pass, gapSeconds, repetition, n });
           bench.record('cc_bench', row);
+          rows.push(row);
           bench.log(`N=${n} #${repetition + 1}: ${row.ok} ok, ${row.throttled} throttled, ${row.errors} errors, ${row.distinct_instances} instances`);
           await bench.sleep(gapSeconds * 1000);
         }
       }
     }
+    bench.result(headline(params.function, rows));
   },
 });
+
+/** The most instances any batch ran on, and how much was refused. */
+function headline(functionName: string, rows: ReturnType<typeof batchRow>[]) {
+  if (!rows.length) return { metric: 'max_distinct_instances', value: null, unit: 'instances', sentence: 'no batch was sent' };
+  const widest = rows.reduce((best, row) => (row.distinct_instances > best.distinct_instances ? row : best), rows[0] as ReturnType<typeof batchRow>);
+  const throttled = rows.reduce((total, row) => total + row.throttled, 0);
+  const calls = rows.reduce((total, row) => total + row.concurrency, 0);
+  return {
+    metric: 'max_distinct_instances',
+    value: widest.distinct_instances,
+    unit: 'instances',
+    sentence: `${functionName} ran on at most ${widest.distinct_instances} instances at once (at N=${widest.concurrency}); ${throttled} of ${calls} calls throttled`,
+  };
+}
 
 interface BatchContext {
   functionName: string;

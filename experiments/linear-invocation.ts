@@ -15,6 +15,7 @@
 import { z } from 'zod';
 import { LAB_FUNCTION_NAMES } from '../lab-functions/names';
 import { defineExperiment } from '../lib/experiment';
+import { percentileCont } from '../lib/stats/summary';
 
 export default defineExperiment({
   name: 'linear-invocation',
@@ -32,15 +33,33 @@ export default defineExperiment({
   quick: { params: { callsPerFunction: 25, initialIdleSeconds: 0 }, timeScale: 0.01, expectedDuration: '15s' },
   async run(bench, params) {
     await bench.sleep(params.initialIdleSeconds * 1000);
+    const warmLatenciesMs: number[] = [];
+    const medians: string[] = [];
     for (const functionName of params.functions) {
       let cold = 0;
       let failed = 0;
+      const functionLatenciesMs: number[] = [];
       for (let call = 0; call < params.callsPerFunction; call++) {
         const result = await bench.invoke(functionName);
         if (result.root?.cold) cold += 1;
         if (result.status !== 'ok') failed += 1;
+        else if (result.root && !result.root.cold && result.latencyMs !== null) functionLatenciesMs.push(result.latencyMs);
       }
+      warmLatenciesMs.push(...functionLatenciesMs);
+      if (functionLatenciesMs.length) medians.push(`${functionName} ${round(percentileCont(functionLatenciesMs, 0.5))} ms`);
       bench.log(`${functionName}: ${params.callsPerFunction} calls, ${cold} cold, ${failed} not ok`);
     }
+    const median = warmLatenciesMs.length ? round(percentileCont(warmLatenciesMs, 0.5)) : null;
+    bench.result({
+      metric: 'warm_round_trip_median',
+      value: median,
+      unit: 'ms',
+      sentence: median === null ? 'no warm call succeeded' : `median warm round trip ${median} ms over ${warmLatenciesMs.length} calls (${medians.join(', ')})`,
+    });
   },
 });
+
+/** Milliseconds to two decimals. */
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

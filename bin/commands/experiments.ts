@@ -17,7 +17,7 @@ import { runLocalControlPlane } from '../../local/control-plane/run-local';
 import { resolvePlatformSettings } from '../../local/platform/options';
 import { formatTable } from '../../lib/report/table';
 import { platformOptionsFromPairs } from './platform-options';
-import { printSummary } from './runs';
+import { formatResult, printSummary } from './runs';
 import { withStore } from './store';
 
 /** `fb list`, `fb run`, `fb create-experiment`. */
@@ -182,6 +182,7 @@ async function runThroughControlPlane(
 function printOutcome(result: RunResult): void {
   if (!result.run) return;
   console.log(`\n${result.run.experiment}: ${result.run.status} (run ${result.run.id})`);
+  if (result.run.result) console.log(`result: ${formatResult(result.run.result)}`);
   printSummary(result.summary);
 }
 

@@ -1,3 +1,4 @@
+import type { ExperimentResult } from '../../lib/experiment/result';
 import type { Command } from 'commander';
 import type { ResultsStore } from '../../lib/results/store';
 import type { FunctionSummary, InvocationRow, RunRow } from '../../lib/results/types';
@@ -29,8 +30,17 @@ export function registerRunCommands(program: Command): void {
       }
       console.log(
         formatTable(
-          ['run', 'experiment', 'platform', 'status', 'started', 'duration', 'invocations'],
-          runs.map((run) => [run.id.slice(0, 8), run.experiment, run.platform, run.status, run.started_at.replace('T', ' ').slice(0, 19), duration(run), run.invocation_count]),
+          ['run', 'experiment', 'platform', 'status', 'started', 'duration', 'invocations', 'result'],
+          runs.map((run) => [
+            run.id.slice(0, 8),
+            run.experiment,
+            run.platform,
+            run.status,
+            run.started_at.replace('T', ' ').slice(0, 19),
+            duration(run),
+            run.invocation_count,
+            run.result?.value === null || run.result === null ? '' : `${run.result.value} ${run.result.unit}`,
+          ]),
         ),
       );
     });
@@ -48,7 +58,7 @@ export function registerRunCommands(program: Command): void {
 }
 
 export interface ShownRun {
-  run: Pick<RunRow, 'id' | 'experiment' | 'platform' | 'client_platform' | 'status' | 'status_history' | 'reason' | 'started_at' | 'ended_at' | 'params' | 'manifest' | 'invocation_count'>;
+  run: Pick<RunRow, 'id' | 'experiment' | 'platform' | 'client_platform' | 'status' | 'status_history' | 'reason' | 'started_at' | 'ended_at' | 'params' | 'manifest' | 'invocation_count' | 'result'>;
   summary: RunTotals & { functions: FunctionSummary[] };
   rows: Record<string, Record<string, unknown>[]>;
 }
@@ -60,9 +70,9 @@ export async function loadRun(store: ResultsStore, runId: string): Promise<Shown
   const run = await store.getRun(runId);
   if (!run) throw new RunNotFoundError(`no run ${runId}; see fb runs`);
   const [functions, rows, invocations] = await Promise.all([store.summarize(run.id), store.experimentRows(run.id), store.invocations(run.id)]);
-  const { id, experiment, platform, client_platform, status, status_history, reason, started_at, ended_at, params, manifest, invocation_count } = run;
+  const { id, experiment, platform, client_platform, status, status_history, reason, started_at, ended_at, params, manifest, invocation_count, result } = run;
   return {
-    run: { id, experiment, platform, client_platform, status, status_history, reason, started_at, ended_at, params, manifest, invocation_count },
+    run: { id, experiment, platform, client_platform, status, status_history, reason, started_at, ended_at, params, manifest, invocation_count, result },
     summary: { ...totals(invocations), functions },
     rows,
   };
@@ -109,6 +119,7 @@ function printRun({ run, summary, rows }: ShownRun): void {
   console.log(`started ${run.started_at}${run.ended_at ? `, ended ${run.ended_at} (${duration(run)})` : ''}`);
   console.log(`status: ${run.status_history.map((change) => `${change.status} ${change.at.slice(11, 19)}`).join(' → ')}`);
   console.log(`params: ${JSON.stringify(run.params)}`);
+  if (run.result) console.log(`result: ${formatResult(run.result)}`);
   console.log(`\n${summary.invocations} invocations, ${summary.errors} errors, ${summary.throttled} throttled, ${summary.timeouts} timeouts, ${summary.cold} cold`);
   printSummary(summary.functions);
   for (const [table, tableRows] of Object.entries(rows)) {
@@ -127,4 +138,12 @@ function cellOf(value: unknown): string | number | boolean | null {
 function duration(run: Pick<RunRow, 'started_at' | 'ended_at'>): string {
   const end = run.ended_at ? Date.parse(run.ended_at) : Date.now();
   return formatElapsed(end - Date.parse(run.started_at));
+}
+
+/** One line for a headline result: its sentence, then the value with its unit and resolution. */
+export function formatResult(result: ExperimentResult): string {
+  const value = result.value === null ? 'no value' : `${result.metric} = ${result.value} ${result.unit}`;
+  const resolution = result.granularity !== undefined ? ` ± ${result.granularity} ${result.unit}` : '';
+  const ci = result.ci ? `, CI [${result.ci[0]}, ${result.ci[1]}] ${result.unit}` : '';
+  return `${result.sentence} (${value}${resolution}${ci})`;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isResponseBody, type InvocationRecord, recordsOf } from '../../lab-functions/core/records';
 import type { ExperimentBench, InvocationResult, TimedAnswer } from '../../lib/experiment/bench';
+import { type ExperimentResult, parseExperimentResult } from '../../lib/experiment/result';
 import type { InvocationRow } from '../../lib/results/types';
 import type { InvokerPort } from './invoker-port';
 import type { RowSink } from './row-sink';
@@ -48,6 +49,7 @@ export class RunAbortedError extends Error {
 export class Benchmarker implements ExperimentBench {
   readonly progress: BenchmarkerProgress = { requests: 0, invocationRows: 0, errors: 0, throttled: 0, timeouts: 0, cold: 0, experimentRows: 0 };
   private seq = 0;
+  private reported: ExperimentResult | undefined;
   private experimentSeq = new Map<string, number>();
 
   constructor(private readonly options: BenchmarkerOptions) {}
@@ -100,6 +102,16 @@ export class Benchmarker implements ExperimentBench {
     this.options.sink.addExperimentRow({ run_id: this.options.runId, table_name: table, seq, data: row });
     this.progress.experimentRows += 1;
     this.options.onProgress?.(this.progress);
+  }
+
+  /** The run's headline result, as last reported (undefined if the experiment reported none). */
+  get headline(): ExperimentResult | undefined {
+    return this.reported;
+  }
+
+  result(result: ExperimentResult): void {
+    this.reported = parseExperimentResult(result);
+    this.log(`result: ${this.reported.sentence}`);
   }
 
   log(...parts: unknown[]): void {

@@ -1,3 +1,4 @@
+import type { ExperimentResult } from '../../lib/experiment/result';
 import type { Experiment } from '../../lib/experiment/define';
 import { Benchmarker, type BenchmarkerProgress } from '../benchmarker/benchmarker';
 import { RowSink, type RowWriter } from '../benchmarker/row-sink';
@@ -24,7 +25,7 @@ export interface TargetRunOptions {
  * The client side of a run: invoke the functions as the experiment says and hand every row to
  * `writer` (the agent's results file) as it comes.
  */
-export async function runExperimentOnTarget(options: TargetRunOptions): Promise<{ invocations: number; experimentRows: number }> {
+export async function runExperimentOnTarget(options: TargetRunOptions): Promise<{ invocations: number; experimentRows: number; result?: ExperimentResult }> {
   const invoker = new Invoker(createProvider(options.target));
   const sink = new RowSink(options.writer);
   try {
@@ -43,7 +44,7 @@ export async function runExperimentOnTarget(options: TargetRunOptions): Promise<
       // Whatever happened, what was collected is kept.
       await sink.flush();
     }
-    return { ...sink.written };
+    return { ...sink.written, ...(bench.headline ? { result: bench.headline } : {}) };
   } finally {
     await invoker.close();
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { experimentResultSchema } from '../../lib/experiment/result';
 
 /** What each step Lambda accepts: the state's input after its Parameters/ItemSelector. */
 const branchRun = z.object({ runId: z.string().min(1), platform: z.string().min(1) });
@@ -31,7 +32,12 @@ export const startAgentSchema = branchSchema.extend({ taskToken: z.string().min(
 
 export const collectResultsSchema = z.object({
   run: branchRun,
-  agent: z.object({ resultsLocation: z.string().min(1), invocations: z.number().int().min(0), experimentRows: z.number().int().min(0) }),
+  agent: z.object({
+    resultsLocation: z.string().min(1),
+    invocations: z.number().int().min(0),
+    experimentRows: z.number().int().min(0),
+    result: experimentResultSchema.optional(),
+  }),
 });
 
 export const releaseLockSchema = z.object({ lock: z.unknown(), outcomes: z.array(z.looseObject({ status: z.string() })) });

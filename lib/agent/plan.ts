@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ExperimentResult } from '../experiment/result';
 import { providerConfigSchema } from './provider-config';
 
 /**
@@ -28,4 +29,6 @@ export interface AgentOutcome {
   resultsLocation: string;
   invocations: number;
   experimentRows: number;
+  /** The experiment's headline result, when it reported one. */
+  result?: ExperimentResult;
 }

@@ -20,6 +20,7 @@
  * Idle cost: nothing (Lambda bills per request and duration; the log group bills per GB stored).
  */
 import { resolve } from 'node:path';
+import { gitCommit } from '../version';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -128,6 +129,8 @@ export class ControlPlaneFunction extends Construct implements iam.IGrantable {
         sourceMap: true,
         sourcesContent: false,
         externalModules: ['@aws-sdk/*'],
+        // The commit the run manifests name (lib/version.ts), fixed at synth.
+        define: { FB_COMMIT: JSON.stringify(gitCommit(PROJECT_ROOT) ?? '') },
       },
     });
 

@@ -1,4 +1,5 @@
-import { FB_VERSION } from '../version';
+import { listExperiments } from '../experiment/registry';
+import { FB_VERSION, sourceCommit } from '../version';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { AgentOutcome } from '../agent/plan';
@@ -86,7 +87,16 @@ export function createSteps(deps: StepDependencies) {
               platform,
               client_platform: platform === 'local' ? 'local' : 'opposite-cloud',
               params: input.params,
-              manifest: { fb_version: FB_VERSION, node: process.version, host: hostname(), pid: process.pid, quick: input.quick, platform_options: input.platformOptions },
+              manifest: {
+                fb_version: FB_VERSION,
+                commit: sourceCommit(),
+                node: process.version,
+                host: hostname(),
+                pid: process.pid,
+                quick: input.quick,
+                time_scale: input.quick ? (listExperiments().find((experiment) => experiment.name === input.experiment)?.quick.timeScale ?? null) : 1,
+                platform_options: input.platformOptions,
+              },
               execution_id: input.executionId,
             },
             { exclusive: true },
@@ -102,7 +112,9 @@ export function createSteps(deps: StepDependencies) {
 
     async ProvisionFunctions(input: BranchInput): Promise<Record<string, unknown>> {
       await deps.store.setRunStatus(input.run.runId, 'provisioning');
-      return provisioner(input.run.platform).provision(input);
+      const answer = await provisioner(input.run.platform).provision(input);
+      if (answer.settings && typeof answer.settings === 'object') await deps.store.mergeRunManifest(input.run.runId, { platform_settings: answer.settings });
+      return answer;
     },
 
     CheckFunctionsReady: (input: BranchInput) => provisioner(input.run.platform).check(input),
@@ -132,13 +144,18 @@ export function createSteps(deps: StepDependencies) {
       }, input);
     },
 
-    /** Import the agent's results file; importing twice stores the rows once. */
+    /** Import the agent's results file and store its headline result; importing twice stores the rows once. */
     async CollectResults(input: { run: BranchRun; agent: AgentOutcome }): Promise<{ invocations: number; experimentRows: number }> {
       await deps.store.setRunStatus(input.run.runId, 'collecting');
-      if (deps.importResults) return deps.importResults(input.run.runId, input.agent.resultsLocation);
-      const { invocations, experimentRows } = await (deps.readResults ?? readResultsFile)(input.agent.resultsLocation);
-      await deps.store.importRunResults(input.run.runId, invocations, experimentRows);
-      return { invocations: invocations.length, experimentRows: experimentRows.length };
+      let counts: { invocations: number; experimentRows: number };
+      if (deps.importResults) counts = await deps.importResults(input.run.runId, input.agent.resultsLocation);
+      else {
+        const { invocations, experimentRows } = await (deps.readResults ?? readResultsFile)(input.agent.resultsLocation);
+        await deps.store.importRunResults(input.run.runId, invocations, experimentRows);
+        counts = { invocations: invocations.length, experimentRows: experimentRows.length };
+      }
+      if (input.agent.result) await deps.store.setRunResult(input.run.runId, input.agent.result);
+      return counts;
     },
 
     /** Delete everything the branch made; each part is tried even if another fails. */

@@ -1,5 +1,6 @@
 import type { AnyRecord, InvocationRecord } from '../../lab-functions/core/records';
 import type { InvocationStatus } from '../results/types';
+import type { ExperimentResult } from './result';
 
 /**
  * The interface experiments program against: what `run(bench, params)` may do. The client agent's
@@ -24,6 +25,11 @@ export interface ExperimentBench {
   record(table: string, row: Record<string, unknown>): void;
   /** A line in the run's log (strings as they are, anything else as JSON). */
   log(...parts: unknown[]): void;
+  /**
+   * The run's headline result (lib/experiment/result.ts), stored on the run and printed at its
+   * end; a later call replaces an earlier one. Refuses an invalid result at once.
+   */
+  result(result: ExperimentResult): void;
 }
 
 /** What one request came back with, as an experiment sees it. */

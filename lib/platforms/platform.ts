@@ -46,7 +46,10 @@ export type ReadinessCheck = { ready: boolean; failed?: boolean; reason?: string
 
 /** Deploys the lab functions of a run on one platform (AWS: a per-run stack; local: the local platform). */
 export interface FunctionProvisioner {
-  /** Start deploying; idempotent per run (a retried step must not deploy twice). */
+  /**
+   * Start deploying; idempotent per run (a retried step must not deploy twice). An answer's
+   * `settings` (the platform settings in force, every default applied) go into the run's manifest.
+   */
   provision(input: BranchInput): Promise<Record<string, unknown>>;
   /** `ready` once the functions answer; `failed` with a reason when they never will. */
   check(input: BranchInput): Promise<ReadinessCheck>;

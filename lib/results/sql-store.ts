@@ -29,6 +29,7 @@ import {
 } from './errors';
 import { type AppliedMigration, appliedMigrations, runMigrations } from './migrate';
 import type { SqlExecutor, SqlQueryable } from './sql-executor';
+import type { ExperimentResult } from '../experiment/result';
 import type { ResultsStore } from './store';
 import {
   type ExperimentRow,
@@ -103,7 +104,7 @@ const isoOf = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-M
 
 const RUN_COLUMNS = `id, experiment, platform, client_platform, status, status_history, reason,
   ${isoOf('started_at')} as started_at, ${isoOf('ended_at')} as ended_at,
-  params, manifest, execution_id, invocation_count, cost_estimate`;
+  params, manifest, execution_id, invocation_count, cost_estimate, result`;
 
 const FINAL_STATUS_LIST = FINAL_RUN_STATUSES.map((status) => `'${status}'`).join(', ');
 
@@ -178,6 +179,16 @@ export class SqlResultsStore implements ResultsStore {
     } catch (error) {
       throw mapDatabaseError(error, { table: 'runs' });
     }
+  }
+
+  async setRunResult(runId: string, result: ExperimentResult): Promise<void> {
+    const { rows } = await this.executor.query<{ id: string }>('update runs set result = $2::text::jsonb where id = $1 returning id', [runId, JSON.stringify(result)]);
+    if (rows.length === 0) throw new RunNotFoundError(runId);
+  }
+
+  async mergeRunManifest(runId: string, patch: Record<string, unknown>): Promise<void> {
+    const { rows } = await this.executor.query<{ id: string }>('update runs set manifest = manifest || $2::text::jsonb where id = $1 returning id', [runId, JSON.stringify(patch)]);
+    if (rows.length === 0) throw new RunNotFoundError(runId);
   }
 
   async setRunStatus(runId: string, status: RunStatus, reason?: string): Promise<void> {
@@ -453,6 +464,7 @@ function toRunRow(raw: RawRun): RunRow {
     execution_id: raw.execution_id === null ? null : String(raw.execution_id),
     invocation_count: Number(raw.invocation_count),
     cost_estimate: numberOrNull(raw.cost_estimate),
+    result: raw.result === null || raw.result === undefined ? null : (jsonOf(raw.result) as ExperimentResult),
   };
 }
 

@@ -15,7 +15,7 @@ function memoryStore(closed: { value: boolean }): ResultsStore {
   return {
     migrate: async () => undefined,
     createRun: async (run: NewRun) => {
-      const row: RunRow = { ...run, execution_id: null, status: 'starting', status_history: [], reason: null, started_at: new Date().toISOString(), ended_at: null, invocation_count: 0, cost_estimate: null };
+      const row: RunRow = { ...run, execution_id: null, status: 'starting', status_history: [], reason: null, started_at: new Date().toISOString(), ended_at: null, invocation_count: 0, cost_estimate: null, result: null };
       runs.push(row);
       return row;
     },
@@ -26,6 +26,8 @@ function memoryStore(closed: { value: boolean }): ResultsStore {
         throw error;
       }
     },
+    setRunResult: unsupported,
+    mergeRunManifest: unsupported,
     insertInvocations: unsupported,
     insertExperimentRows: unsupported,
     importRunResults: unsupported,

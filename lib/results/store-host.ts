@@ -26,6 +26,8 @@ const METHODS = [
   'migrate',
   'createRun',
   'setRunStatus',
+  'setRunResult',
+  'mergeRunManifest',
   'insertInvocations',
   'insertExperimentRows',
   'importRunResults',

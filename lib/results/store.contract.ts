@@ -212,6 +212,7 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
           execution_id: 'arn:exec:1',
           invocation_count: 0,
           cost_estimate: null,
+          result: null,
           params: newRun(id).params,
           manifest: newRun(id).manifest,
         });
@@ -274,6 +275,24 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
         expect(stored).toMatchObject({ status: 'completed', reason: 'draining' });
         expect(stored?.ended_at).toMatch(ISO);
         expect(stored?.status_history.map((change) => change.status)).toEqual(['starting', 'collecting', 'completed']);
+      });
+
+      it('setRunResult stores the headline result (a later one replaces it); mergeRunManifest adds and replaces keys', async () => {
+        const run = await createRun('result');
+        const first = { metric: 'idle_timeout', value: 160, unit: 's', granularity: 10, sentence: 'cold after 160 s idle "quoted" \\ ok' };
+        await store.setRunResult(run.id, first);
+        expect((await store.getRun(run.id))?.result).toEqual(first);
+        const second = { metric: 'idle_timeout', value: null, unit: 's', ci: [1.5, 2.25] as [number, number], sentence: 'no stable result' };
+        await store.setRunResult(run.id, second);
+        expect((await store.getRun(run.id))?.result).toEqual(second);
+
+        await store.mergeRunManifest(run.id, { time_scale: 0.01, platform_settings: { idleTimeoutMs: 1550 } });
+        await store.mergeRunManifest(run.id, { time_scale: 1 });
+        expect((await store.getRun(run.id))?.manifest).toEqual({ ...newRun(run.id).manifest, time_scale: 1, platform_settings: { idleTimeoutMs: 1550 } });
+
+        const missing = newRunId('missing');
+        await expect(store.setRunResult(missing, first)).rejects.toThrow(RunNotFoundError);
+        await expect(store.mergeRunManifest(missing, {})).rejects.toThrow(RunNotFoundError);
       });
 
       it('setRunStatus refuses an unknown run and an unknown status', async () => {

@@ -1,3 +1,4 @@
+import type { ExperimentResult } from '../experiment/result';
 import type { ExperimentRow, FunctionSummary, InvocationRow, NewRun, RunRow, RunStatus } from './types';
 
 /**
@@ -16,6 +17,10 @@ export interface ResultsStore {
   createRun(run: NewRun, options?: { exclusive?: boolean }): Promise<RunRow>;
   /** Move a run to a new status, appending to its history; final statuses set `ended_at`. */
   setRunStatus(runId: string, status: RunStatus, reason?: string): Promise<void>;
+  /** Store a run's headline result (replacing any earlier one). */
+  setRunResult(runId: string, result: ExperimentResult): Promise<void>;
+  /** Merge these keys into a run's manifest (what reproduces it), replacing keys it already has. */
+  mergeRunManifest(runId: string, patch: Record<string, unknown>): Promise<void>;
   /** Bulk insert (COPY). */
   insertInvocations(rows: readonly InvocationRow[]): Promise<void>;
   /** Bulk insert (COPY). */

@@ -1,3 +1,5 @@
+import type { ExperimentResult } from '../experiment/result';
+
 /**
  * The results model shared by the Benchmarker, the CLI and the control plane's step code:
  * one row type per table of the results schema (lib/results/migrations/001-initial.ts).
@@ -39,6 +41,8 @@ export interface RunRow {
   execution_id: string | null;
   invocation_count: number;
   cost_estimate: number | null;
+  /** The experiment's headline result, once collected (null if it reported none). */
+  result: ExperimentResult | null;
 }
 
 /** What a new run is created with; the store fills status `starting`, history and times. */

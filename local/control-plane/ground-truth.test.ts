@@ -49,6 +49,11 @@ describe('Ground truth on the local platform', () => {
     const granularityMs = (final?.granularity_s as number) * 1000 * timeScale;
     expect(foundMs).toBeGreaterThanOrEqual(idleTimeoutMs);
     expect(foundMs).toBeLessThan(idleTimeoutMs + granularityMs);
+    // The run's headline result says the same, in experiment seconds.
+    expect(run.result).toMatchObject({ metric: 'idle_timeout', value: final?.gap_s, unit: 's', granularity: final?.granularity_s });
+    // The manifest says how to repeat it: the time scale and the platform settings in force.
+    expect(run.manifest).toMatchObject({ time_scale: timeScale, quick: true, platform_options: { idleTimeoutMs }, platform_settings: { idleTimeoutMs, profile: 'lambda' } });
+    expect(run.manifest.commit).toMatch(/^[0-9a-f]{40}(-dirty)?$/);
     // Every probe is stored, and the verified ones all landed on new instances.
     expect(rows.filter((row) => row.phase === 'verify' && row.gap_s === final?.gap_s && row.new_instance === true).length).toBeGreaterThanOrEqual(5);
   }, 120_000);
@@ -72,6 +77,7 @@ describe('Ground truth on the local platform', () => {
       [429, 'TooManyRequestsError'],
     ]);
     expect(summary.find((s) => s.function_name === 'function3')).toMatchObject({ invocations: 12, throttled: 2, errors: 0, cold: 6 });
+    expect(run.result).toMatchObject({ metric: 'max_distinct_instances', value: 6, unit: 'instances' });
   }, 120_000);
 
   it('linear-invocation stores every invocation, with exactly one cold start per instance', async () => {
@@ -86,5 +92,7 @@ describe('Ground truth on the local platform', () => {
     for (const row of invocations) coldPerInstance.set(row.instance_identifier as string, (coldPerInstance.get(row.instance_identifier as string) ?? 0) + (row.cold ? 1 : 0));
     expect([...coldPerInstance.values()].every((count) => count === 1)).toBe(true);
     expect(run.status_history.map((change) => change.status)).toEqual(['starting', 'provisioning', 'running', 'collecting', 'destroying', 'completed']);
+    expect(run.result).toMatchObject({ metric: 'warm_round_trip_median', unit: 'ms', value: expect.any(Number) });
+    expect(run.result?.value).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -12,6 +12,7 @@ import type { ResultsStore } from '../../lib/results/store';
 import type { RunRow } from '../../lib/results/types';
 import { LocalAgentDriver } from './local-agent-driver';
 import type { PlatformOptionsInput } from '../platform/options';
+import { scalingSettings } from '../platform/options';
 import { startLocalPlatform } from '../platform/start';
 import { type LocalExecutionResult, type LocalTaskHandler, runLocalExecution } from './local-sfn';
 import { TokenBroker } from '../../lib/callback/local-token-broker';
@@ -106,7 +107,10 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
   const registry = new InMemoryCallbackRegistry();
   const callbackServer = await startLocalCallbackServer({ registry, broker });
   // A local platform per run, on a free port, its lab functions built first.
-  const provisioner = new LocalFunctionProvisioner((settings) => startLocalPlatform({ ...(settings as Partial<PlatformOptionsInput>), port: 0, build: true }));
+  const provisioner = new LocalFunctionProvisioner(async (settings) => {
+    const platform = await startLocalPlatform({ ...(settings as Partial<PlatformOptionsInput>), port: 0, build: true });
+    return { url: platform.url, stop: platform.stop, settings: scalingSettings(platform.platform.settings) };
+  });
   const driver = new LocalAgentDriver({ planDir: options.workDir, onOutput: options.onAgentOutput, ...(options.agentEntry ? { agentEntry: options.agentEntry } : {}) });
   const lambdas: StepHandlers = createStepHandlers({
     store: options.store,

@@ -119,6 +119,21 @@ describe('Local platform: Azure-like and OpenFaaS-like profiles', () => {
 });
 
 describe('Local platform: nested calls and the monolith', () => {
+  it('takes the original experiments\' callee names (<experiment>-function2) for the lab function they end with', async () => {
+    const platform = await startTestPlatform();
+    const result = await invoke(platform, 'function1', {
+      invoke_nested: [{ function_name: 'simple-cold-function-nested-function2', invoke_payload: { invoke_nested: [{ function_name: 'coldstart-identifier-nested-function3', invoke_payload: {} }] } }],
+    });
+    expect(result.status).toBe(200);
+    const records = Object.values(result.body as ResponseBody).filter((value) => typeof value === 'object') as InvocationRecord[];
+    expect(records.map((record) => [record.function_name, record.level]).sort()).toEqual([
+      ['function1', 0],
+      ['function2', 1],
+      ['function3', 2],
+    ]);
+    expect(records.every((record) => !('error' in record))).toBe(true);
+  });
+
   it('runs a 3-level nested chain through the gateway with correct parent, level and timing', async () => {
     const platform = await startTestPlatform();
     const result = await invoke(platform, 'function1', {

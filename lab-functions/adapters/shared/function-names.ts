@@ -1,9 +1,13 @@
 import * as z from 'zod/mini';
+import { LAB_FUNCTION_NAMES } from '../../names';
 
 /**
  * How a lab function finds the deployed name of a function it calls. Experiments name callees
  * logically (`function2`); a deployment names them per run (`fb-3f2a-function2`). The map wins,
  * then the prefix; a name that already carries the prefix, or is unknown to both, is used as is.
+ * The original's experiments named callees after their own deployment, `<experiment>-function2`
+ * (its OpenFaaS functions kept the part after the last "-"): such a name means the lab function it
+ * ends with, so the original's payloads work unchanged.
  */
 export interface FunctionNameConfig {
   /** Logical name → deployed name. @default {} */
@@ -26,11 +30,20 @@ export function functionNameConfigFromEnv(env: NodeJS.ProcessEnv): FunctionNameC
   return { names, prefix: env.FB_FUNCTION_PREFIX ?? '' };
 }
 
-export function deployedFunctionName(config: FunctionNameConfig, logicalName: string): string {
+export function deployedFunctionName(config: FunctionNameConfig, requestedName: string): string {
+  if (config.prefix && requestedName.startsWith(config.prefix)) return requestedName;
+  const logicalName = labFunctionOf(requestedName);
   const mapped = config.names[logicalName];
   if (mapped) return mapped;
-  if (!config.prefix || logicalName.startsWith(config.prefix)) return logicalName;
+  if (!config.prefix) return logicalName;
   return `${config.prefix}${logicalName}`;
+}
+
+/** `coldstart-identifier-nested-function2` → `function2`; any other name as it is. */
+function labFunctionOf(name: string): string {
+  if ((LAB_FUNCTION_NAMES as readonly string[]).includes(name)) return name;
+  const suffix = LAB_FUNCTION_NAMES.find((labName) => name.endsWith(`-${labName}`));
+  return suffix ?? name;
 }
 
 function safeJson(text: string): unknown {

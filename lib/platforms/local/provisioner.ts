@@ -6,6 +6,8 @@ import type { BranchInput, FunctionProvisioner, ReadinessCheck } from '../platfo
 export interface RunningLocalPlatform {
   url: string;
   stop(): Promise<void>;
+  /** The settings in force (every default applied): what the run's manifest records. */
+  settings: Record<string, unknown>;
 }
 
 /**
@@ -34,7 +36,7 @@ export class LocalFunctionProvisioner implements FunctionProvisioner {
     const experiment = findExperiment(input.experiment);
     const platform = await this.start({ ...(input.quick ? experiment.quick.platform : {}), ...input.platformOptions });
     this.platforms.set(input.run.runId, platform);
-    return { gatewayUrl: platform.url, ready: false };
+    return { gatewayUrl: platform.url, ready: false, settings: platform.settings };
   }
 
   async check(input: BranchInput): Promise<ReadinessCheck> {

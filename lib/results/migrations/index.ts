@@ -5,6 +5,7 @@
  */
 import { sql as initial } from './001-initial';
 import { sql as callbacks } from './002-callbacks';
+import { sql as runResult } from './003-run-result';
 
 export interface Migration {
   version: number;
@@ -15,4 +16,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'callbacks', sql: callbacks },
+  { version: 3, name: 'run-result', sql: runResult },
 ];
