@@ -38,7 +38,24 @@ export interface Experiment<Schema extends z.ZodObject = z.ZodObject> {
   /** Its parameters, each with a default. */
   params: Schema;
   quick: QuickProfile<z.input<Schema>>;
+  /**
+   * Declare that the experiment waits "one cold time": how long `function` must idle before its
+   * next call is cold. The experiment then has an optional parameter `coldTimeSeconds`, and the
+   * control plane fills it before the agent starts (unless the caller set it): from the latest
+   * completed idle-timeout result (coldstart-identifier, simple-cold-function) for the same
+   * platform and function, else `defaultSeconds`; the run's log and manifest (`cold_time`) say
+   * which (lib/control-plane/cold-time.ts).
+   */
+  coldTime?: ColdTimeNeed;
   run(bench: ExperimentBench, params: z.output<Schema>): Promise<void>;
+}
+
+/** What an experiment that waits one cold time declares. */
+export interface ColdTimeNeed {
+  /** The lab function whose cold time it needs. */
+  function: string;
+  /** Used when no stored result fits, in experiment seconds (the original's fallback was 1200). */
+  defaultSeconds: number;
 }
 
 export class InvalidExperimentError extends Error {
@@ -67,6 +84,13 @@ export function defineExperiment<Schema extends z.ZodObject>(experiment: Experim
   }
   const defaults = experiment.params.safeParse({});
   if (!defaults.success) throw new InvalidExperimentError(`experiment ${experiment.name}: every parameter needs a default (${defaults.error.issues[0]?.message})`);
+  if (experiment.coldTime) {
+    const declared = experiment.params.shape.coldTimeSeconds as z.ZodType | undefined;
+    if (!declared || !declared.safeParse(undefined).success || !declared.safeParse(1.5).success) {
+      throw new InvalidExperimentError(`experiment ${experiment.name}: coldTime needs an optional numeric parameter coldTimeSeconds (z.number().positive().optional())`);
+    }
+    if (!(experiment.coldTime.defaultSeconds > 0)) throw new InvalidExperimentError(`experiment ${experiment.name}: coldTime.defaultSeconds must be positive`);
+  }
   const quick = experiment.params.safeParse(experiment.quick.params ?? {});
   if (!quick.success) throw new InvalidExperimentError(`experiment ${experiment.name}: quick.params do not fit params (${quick.error.issues[0]?.message})`);
   return experiment;

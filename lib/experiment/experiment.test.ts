@@ -22,12 +22,19 @@ describe('Function: defineExperiment', () => {
     expect(defineExperiment(base).name).toBe('probe');
   });
 
+  it('accepts a cold-time experiment that declares the optional coldTimeSeconds', () => {
+    const params = z.object({ calls: z.number().default(1), coldTimeSeconds: z.number().positive().optional() });
+    expect(defineExperiment({ ...base, params, coldTime: { function: 'function1', defaultSeconds: 1200 } }).coldTime).toEqual({ function: 'function1', defaultSeconds: 1200 });
+  });
+
   it.each([
     [{ name: 'Cold_Start' }, 'kebab-case'],
     [{ description: ' ' }, 'description'],
     [{ quick: { ...base.quick, timeScale: 0 } }, 'timeScale'],
     [{ params: z.object({ calls: z.number() }) }, 'default'],
     [{ quick: { ...base.quick, params: { calls: -1 } } }, 'quick.params'],
+    [{ coldTime: { function: 'function1', defaultSeconds: 1200 } }, 'coldTimeSeconds'],
+    [{ coldTime: { function: 'function1', defaultSeconds: 0 }, params: z.object({ coldTimeSeconds: z.number().positive().optional() }) }, 'defaultSeconds'],
   ])('refuses %j at load time', (change, message) => {
     expect(() => defineExperiment({ ...base, ...change } as never)).toThrow(InvalidExperimentError);
     expect(() => defineExperiment({ ...base, ...change } as never)).toThrow(message);
