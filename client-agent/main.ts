@@ -60,6 +60,7 @@ export async function runAgentPlan(plan: AgentPlan, signal?: AbortSignal): Promi
   const beat = () => callback.heartbeat().catch((error: unknown) => console.error(`heartbeat failed: ${(error as Error).message}`));
   // One at once: the task's heartbeat clock runs from the moment it started the agent, boot included.
   void beat();
+  for (const note of plan.notes ?? []) console.log(note);
   const heartbeat = setInterval(beat, plan.heartbeatIntervalMs);
   try {
     const experiment = findExperiment(plan.experiment);

@@ -161,6 +161,7 @@ export default defineExperiment({
     bench.log(`cold after ${gapSeconds} s idle (warm at ${gapSeconds - finalStep} s), confirmed ${params.confirmations}×`);
     bench.result({
       metric: 'idle_timeout',
+      function: functionName,
       value: gapSeconds,
       unit: 's',
       granularity: finalStep,

@@ -19,6 +19,8 @@ export const planSchema = z.object({
   resultsUploadUrl: z.string().url().optional(),
   callback: z.object({ url: z.string().url(), runId: z.string().min(1), secret: z.string().min(1) }),
   heartbeatIntervalMs: z.number().int().positive(),
+  /** Lines the agent prints first in its log: what the control plane decided for this run (e.g. its cold time and where it came from). */
+  notes: z.array(z.string()).optional(),
 });
 
 /** The agent's plan. */

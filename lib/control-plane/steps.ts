@@ -1,4 +1,5 @@
-import { listExperiments } from '../experiment/registry';
+import { findExperiment, listExperiments } from '../experiment/registry';
+import { chooseColdTime } from './cold-time';
 import { FB_VERSION, sourceCommit } from '../version';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -59,6 +60,20 @@ export function createSteps(deps: StepDependencies) {
     const found = deps.clients[platform];
     if (!found) throw new UnknownPlatformError(`no client driver for platform ${platform}`);
     return found;
+  };
+
+  /**
+   * The run's parameters with its cold time filled in, when the experiment waits one
+   * (./cold-time.ts); the choice goes into the manifest (`cold_time`) and the agent's log (`notes`).
+   */
+  const paramsWithColdTime = async (input: BranchInput): Promise<{ params: Record<string, unknown>; notes: string[] }> => {
+    const need = findExperiment(input.experiment).coldTime;
+    if (!need) return { params: input.params, notes: [] };
+    const run = await deps.store.getRun(input.run.runId);
+    if (!run) throw new UnknownRunError(`run ${input.run.runId} is not in the results store`);
+    const choice = await chooseColdTime(deps.store, need, run, input.params.coldTimeSeconds);
+    await deps.store.mergeRunManifest(run.id, { cold_time: choice });
+    return { params: { ...input.params, coldTimeSeconds: choice.seconds }, notes: [choice.description] };
   };
 
   return {
@@ -131,10 +146,12 @@ export function createSteps(deps: StepDependencies) {
       const target = await provisioner(input.run.platform).agentTarget(input);
       const resultsLocation = deps.resultsLocation(input.run.runId);
       const resultsUploadUrl = deps.resultsUploadUrl ? await deps.resultsUploadUrl(resultsLocation) : undefined;
+      const { params, notes } = await paramsWithColdTime(input);
       await client(input.run.platform).startAgent({
         runId: input.run.runId,
         experiment: input.experiment,
-        params: input.params,
+        params,
+        ...(notes.length ? { notes } : {}),
         quick: input.quick,
         target,
         resultsLocation,
@@ -194,6 +211,11 @@ export function createSteps(deps: StepDependencies) {
 }
 
 export type Steps = ReturnType<typeof createSteps>;
+
+/** A Task named a run the results store does not have. */
+export class UnknownRunError extends Error {
+  override name = 'UnknownRunError';
+}
 
 export class TeardownIncompleteError extends Error {
   override name = 'TeardownIncompleteError';

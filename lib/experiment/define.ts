@@ -86,7 +86,7 @@ export function defineExperiment<Schema extends z.ZodObject>(experiment: Experim
   if (!defaults.success) throw new InvalidExperimentError(`experiment ${experiment.name}: every parameter needs a default (${defaults.error.issues[0]?.message})`);
   if (experiment.coldTime) {
     const declared = experiment.params.shape.coldTimeSeconds as z.ZodType | undefined;
-    if (!declared || !declared.safeParse(undefined).success || !declared.safeParse(1.5).success) {
+    if (!declared?.safeParse(undefined).success || !declared.safeParse(1.5).success) {
       throw new InvalidExperimentError(`experiment ${experiment.name}: coldTime needs an optional numeric parameter coldTimeSeconds (z.number().positive().optional())`);
     }
     if (!(experiment.coldTime.defaultSeconds > 0)) throw new InvalidExperimentError(`experiment ${experiment.name}: coldTime.defaultSeconds must be positive`);

@@ -12,6 +12,8 @@ export const experimentResultSchema = z.strictObject({
   metric: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be snake_case'),
   /** The value, or null when the experiment could not determine one (the sentence says why). */
   value: z.number().finite().nullable(),
+  /** The lab function the result is about, when it is about one (e.g. whose idle timeout). */
+  function: z.string().min(1).optional(),
   /** Its unit: `s`, `ms`, `instances`, `fraction`, … */
   unit: z.string().min(1).max(32),
   /** The resolution of a search's answer, in `unit`. */
