@@ -1,5 +1,5 @@
 import type { PlatformOptionsInput } from '../../local/platform/options';
-import { parseDurationMs } from '../../local/platform/duration';
+import { parseDurationMs, parseSignedDurationMs } from '../../local/platform/duration';
 import { InvalidParamError } from '../../lib/experiment/params';
 
 type Converter = [keyof PlatformOptionsInput, (value: string) => unknown];
@@ -19,6 +19,7 @@ const PLATFORM_OPTIONS: Record<string, Converter> = {
   'concurrency-per-instance': ['concurrencyPerInstance', toInteger],
   'scale-out-interval': ['scaleOutIntervalMs', parseDurationMs],
   'init-delay': ['initDelayMs', parseDurationMs],
+  'clock-skew': ['clockSkewMs', parseSignedDurationMs],
 };
 
 export function platformOptionsFromPairs(pairs: readonly string[]): Partial<PlatformOptionsInput> {

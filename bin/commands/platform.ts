@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { findGatewayCredentials, removeGatewayCredentials, writeGatewayCredentials } from '../../local/platform/credentials-file';
-import { formatDurationMs, parseDurationMs } from '../../local/platform/duration';
+import { formatDurationMs, parseDurationMs, parseSignedDurationMs } from '../../local/platform/duration';
 import type { PlatformEvent } from '../../local/platform/events';
 import { PROFILE_NAMES, type PlatformSettings } from '../../local/platform/options';
 import { startLocalPlatform } from '../../local/platform/start';
@@ -20,6 +20,7 @@ export function registerPlatformCommands(program: Command): void {
     .option('--concurrency-per-instance <n>', "requests one instance serves at once (default: the profile's)", parseIntegerOption)
     .option('--scale-out-interval <duration>', "least time between two scale-outs of a function (default: the profile's)", parseDurationOption)
     .option('--init-delay <duration>', 'extra start-up delay of each new instance', parseDurationOption, 0)
+    .option('--clock-skew <duration>', "shift every instance's clock by this much (e.g. -250ms)", parseSignedDurationOption, 0)
     .option('--no-deploy', 'start with no functions deployed')
     .option('--verbose', "print the instances' own output")
     .action(async (options: PlatformStartOptions) => {
@@ -50,6 +51,7 @@ interface PlatformStartOptions {
   concurrencyPerInstance?: number;
   scaleOutInterval?: number;
   initDelay: number;
+  clockSkew: number;
   deploy: boolean;
   verbose?: boolean;
 }
@@ -64,6 +66,7 @@ async function runPlatform(options: PlatformStartOptions): Promise<void> {
     concurrencyPerInstance: options.concurrencyPerInstance,
     scaleOutIntervalMs: options.scaleOutInterval,
     initDelayMs: options.initDelay,
+    clockSkewMs: options.clockSkew,
     deployLabFunctions: options.deploy,
     logInstanceOutput: options.verbose ?? false,
     build: true,
@@ -106,6 +109,7 @@ function describeSettings(settings: PlatformSettings): string {
     `${settings.concurrencyPerInstance} request(s) per instance`,
     `scale-out interval ${formatDurationMs(settings.scaleOutIntervalMs)}`,
     `init delay ${formatDurationMs(settings.initDelayMs)}`,
+    ...(settings.clockSkewMs ? [`clock skew ${settings.clockSkewMs} ms`] : []),
     `when busy: ${settings.whenBusy}`,
   ].join(', ');
 }
@@ -125,6 +129,14 @@ function formatEvent(event: PlatformEvent): string {
 function parseDurationOption(value: string): number {
   try {
     return parseDurationMs(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+function parseSignedDurationOption(value: string): number {
+  try {
+    return parseSignedDurationMs(value);
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isResponseBody, type InvocationRecord, recordsOf } from '../../lab-functions/core/records';
 import type { ExperimentBench, InvocationResult, TimedAnswer } from '../../lib/experiment/bench';
+import { type ClockOffset, ClockOffsetEstimator } from '../../lib/experiment/clock';
 import { type ExperimentResult, parseExperimentResult } from '../../lib/experiment/result';
 import type { InvocationRow } from '../../lib/results/types';
 import type { InvokerPort } from './invoker-port';
@@ -49,6 +50,7 @@ export class RunAbortedError extends Error {
 export class Benchmarker implements ExperimentBench {
   readonly progress: BenchmarkerProgress = { requests: 0, invocationRows: 0, errors: 0, throttled: 0, timeouts: 0, cold: 0, experimentRows: 0 };
   private seq = 0;
+  private readonly clock = new ClockOffsetEstimator();
   private reported: ExperimentResult | undefined;
   private experimentSeq = new Map<string, number>();
 
@@ -104,6 +106,10 @@ export class Benchmarker implements ExperimentBench {
     this.options.onProgress?.(this.progress);
   }
 
+  get clockOffset(): ClockOffset | undefined {
+    return this.clock.estimate;
+  }
+
   /** The run's headline result, as last reported (undefined if the experiment reported none). */
   get headline(): ExperimentResult | undefined {
     return this.reported;
@@ -124,7 +130,11 @@ export class Benchmarker implements ExperimentBench {
     const results = answers.map((answer, batchIndex) => {
       const answerRows = answerToRows(answer, { runId: this.options.runId, functionName, batchId, batchSize: answers.length, batchIndex });
       for (const row of answerRows) rows.push({ ...row, seq: this.seq++ });
-      return toResult(answer);
+      const result = toResult(answer);
+      if (result.status === 'ok' && result.root && answer.sendAt !== null && answer.endAt !== null) {
+        this.clock.add(answer.sendAt, result.root.execution_start, result.root.execution_end, answer.endAt);
+      }
+      return result;
     });
     this.options.sink.addInvocations(rows);
     this.count(rows, answers.length);

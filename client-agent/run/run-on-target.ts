@@ -1,3 +1,4 @@
+import type { ClockOffset } from '../../lib/experiment/clock';
 import type { ExperimentResult } from '../../lib/experiment/result';
 import type { Experiment } from '../../lib/experiment/define';
 import { Benchmarker, type BenchmarkerProgress } from '../benchmarker/benchmarker';
@@ -25,7 +26,7 @@ export interface TargetRunOptions {
  * The client side of a run: invoke the functions as the experiment says and hand every row to
  * `writer` (the agent's results file) as it comes.
  */
-export async function runExperimentOnTarget(options: TargetRunOptions): Promise<{ invocations: number; experimentRows: number; result?: ExperimentResult }> {
+export async function runExperimentOnTarget(options: TargetRunOptions): Promise<{ invocations: number; experimentRows: number; result?: ExperimentResult; clock?: ClockOffset }> {
   const invoker = new Invoker(createProvider(options.target));
   const sink = new RowSink(options.writer);
   try {
@@ -44,7 +45,8 @@ export async function runExperimentOnTarget(options: TargetRunOptions): Promise<
       // Whatever happened, what was collected is kept.
       await sink.flush();
     }
-    return { ...sink.written, ...(bench.headline ? { result: bench.headline } : {}) };
+    const clock = bench.clockOffset;
+    return { ...sink.written, ...(bench.headline ? { result: bench.headline } : {}), ...(clock ? { clock } : {}) };
   } finally {
     await invoker.close();
   }

@@ -37,6 +37,7 @@ export const collectResultsSchema = z.object({
     invocations: z.number().int().min(0),
     experimentRows: z.number().int().min(0),
     result: experimentResultSchema.optional(),
+    clock: z.object({ offsetMs: z.number(), errorMs: z.number().min(0), samples: z.number().int().min(0) }).optional(),
   }),
 });
 

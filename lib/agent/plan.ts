@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ClockOffset } from '../experiment/clock';
 import type { ExperimentResult } from '../experiment/result';
 import { providerConfigSchema } from './provider-config';
 
@@ -33,4 +34,6 @@ export interface AgentOutcome {
   experimentRows: number;
   /** The experiment's headline result, when it reported one. */
   result?: ExperimentResult;
+  /** The functions' clock offset from the client's, when any call was answered. */
+  clock?: ClockOffset;
 }

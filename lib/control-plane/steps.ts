@@ -172,6 +172,10 @@ export function createSteps(deps: StepDependencies) {
         counts = { invocations: invocations.length, experimentRows: experimentRows.length };
       }
       if (input.agent.result) await deps.store.setRunResult(input.run.runId, input.agent.result);
+      if (input.agent.clock) {
+        const { offsetMs, errorMs, samples } = input.agent.clock;
+        await deps.store.mergeRunManifest(input.run.runId, { clock: { offset_ms: offsetMs, error_ms: errorMs, samples } });
+      }
       return counts;
     },
 

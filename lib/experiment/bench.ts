@@ -1,5 +1,6 @@
 import type { AnyRecord, InvocationRecord } from '../../lab-functions/core/records';
 import type { InvocationStatus } from '../results/types';
+import type { ClockOffset } from './clock';
 import type { ExperimentResult } from './result';
 
 /**
@@ -12,6 +13,12 @@ export interface ExperimentBench {
   readonly runId: string;
   /** Experiment time × timeScale = real time (1 for a full run; e.g. 0.01 for `--quick`). */
   readonly timeScale: number;
+  /**
+   * The functions' clock offset from the client's, estimated from every call so far (./clock.ts);
+   * undefined before the first answered call. Correct every latency that crosses the two clocks
+   * with it (`sendToStartLatency`) and store its error bound alongside.
+   */
+  readonly clockOffset: ClockOffset | undefined;
   /** One request; resolves once the answer is read and its rows are queued for storage. */
   invoke(functionName: string, payload?: unknown): Promise<InvocationResult>;
   /**

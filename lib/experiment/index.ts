@@ -2,3 +2,4 @@
 export type { ClassifiedAnswer, ExperimentBench, InvocationResult, TimedAnswer } from './bench';
 export { defineExperiment, type Experiment, type QuickProfile } from './define';
 export type { ExperimentResult } from './result';
+export { type ClockOffset, sendToStartLatency } from './clock';

@@ -80,6 +80,30 @@ describe('Ground truth on the local platform', () => {
     expect(run.result).toMatchObject({ metric: 'max_distinct_instances', value: 6, unit: 'instances' });
   }, 120_000);
 
+  it.each([-250, 250])('estimates a function clock skewed by %i ms within its error bound, and corrects the latencies that cross the clocks', async (clockSkewMs) => {
+    const { run } = await runQuick({
+      experiment: 'concurrency-benchmarking',
+      params: { concurrency: [2, 4], repetitions: 2, gapsSeconds: [1] },
+      platformOptions: { profile: 'lambda', clockSkewMs },
+    });
+    expect(run.status).toBe('completed');
+    const clock = run.manifest.clock as { offset_ms: number; error_ms: number; samples: number };
+    expect(clock.samples).toBeGreaterThanOrEqual(10);
+    // Both clocks are this machine's; the only offset is the configured skew (±1 ms for the clocks' own reading).
+    expect(Math.abs(clock.offset_ms - clockSkewMs)).toBeLessThanOrEqual(clock.error_ms + 1);
+    const batches = (await store.experimentRows(run.id)).cc_bench ?? [];
+    expect(batches.length).toBe(4);
+    // Corrected, send → start is a latency: not negative beyond its error bound.
+    for (const batch of batches) expect(batch.avg_latency_ms as number).toBeGreaterThanOrEqual(-(batch.latency_error_ms as number));
+    // Uncorrected, the same differences carry the skew: for every call, raw − corrected = the estimated offset.
+    const roots = (await store.invocations(run.id)).filter((row) => row.status === 'ok' && row.level === 0 && row.client_send !== null && row.execution_start !== null);
+    const rawMeanMs = roots.reduce((sum, row) => sum + ((row.execution_start as number) - (row.client_send as number)), 0) / roots.length;
+    const correctedMeanMs = rawMeanMs - clock.offset_ms;
+    expect(correctedMeanMs).toBeGreaterThanOrEqual(-clock.error_ms);
+    expect(Math.sign(rawMeanMs - correctedMeanMs)).toBe(Math.sign(clockSkewMs));
+    if (clockSkewMs < 0) expect(rawMeanMs).toBeLessThan(0);
+  }, 120_000);
+
   it('linear-invocation stores every invocation, with exactly one cold start per instance', async () => {
     const callsPerFunction = 12;
     const { run } = await runQuick({ experiment: 'linear-invocation', params: { callsPerFunction } });

@@ -18,6 +18,17 @@ export function parseDurationMs(text: string | number): number {
   return Number(match[1]) * (UNIT_MS[match[2] ?? 'ms'] ?? 1);
 }
 
+/** A duration that may be negative (a clock behind, `-250ms`); otherwise as {@link parseDurationMs}. */
+export function parseSignedDurationMs(text: string | number): number {
+  if (typeof text === 'number') {
+    if (!Number.isFinite(text)) throw new InvalidDurationError(`invalid duration ${text}`);
+    return text;
+  }
+  const negative = /^\s*-/.test(text);
+  const magnitude = parseDurationMs(text.replace(/^\s*[-+]/, ''));
+  return negative ? -magnitude : magnitude;
+}
+
 /** A short human form of a duration, for logs: `750ms`, `12.5s`, `10m`, `2h`. */
 export function formatDurationMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;

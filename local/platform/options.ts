@@ -51,6 +51,8 @@ export const platformOptionsSchema = z
     scaleOutIntervalMs: z.number().min(0).optional(),
     /** Extra delay before a new instance listens, on top of the real process start. @default 0 */
     initDelayMs: z.number().min(0).default(0),
+    /** Each instance's clock is shifted by this much (negative: behind), for proving clock-offset correction. @default 0 */
+    clockSkewMs: z.number().min(-3_600_000).max(3_600_000).default(0),
     /** How long a queued request waits for room before it is answered 429. @default 60 s */
     queueTimeoutMs: z.number().positive().default(60_000),
     /** How long a new instance may take to start listening before it counts as failed. @default 30 s */
@@ -105,6 +107,7 @@ export function scalingSettings(settings: PlatformSettings) {
     concurrencyPerInstance: settings.concurrencyPerInstance,
     scaleOutIntervalMs: settings.scaleOutIntervalMs,
     initDelayMs: settings.initDelayMs,
+    clockSkewMs: settings.clockSkewMs,
     whenBusy: settings.whenBusy,
     memoryMb: settings.memoryMb,
   };

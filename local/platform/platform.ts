@@ -199,6 +199,7 @@ export class LocalPlatform {
       FB_GATEWAY_URL: this.gatewayUrl,
       FB_MEMORY_MB: String(memoryMb),
       FB_INIT_DELAY_MS: String(this.settings.initDelayMs),
+      FB_CLOCK_SKEW_MS: String(this.settings.clockSkewMs),
     };
   }
 }
