@@ -80,7 +80,7 @@ export async function runAgentPlan(plan: AgentPlan, signal?: AbortSignal): Promi
     clearInterval(heartbeat);
     clearInterval(progress);
     if (plan.resultsUploadUrl) await uploadResults(localResultsPath(plan), await freshUploadUrl(callback, plan.resultsUploadUrl));
-    const outcome: AgentOutcome = { resultsLocation: plan.resultsLocation, invocations: written.invocations, experimentRows: written.experimentRows, ...(written.result ? { result: written.result } : {}), ...(written.clock ? { clock: written.clock } : {}) };
+    const outcome: AgentOutcome = { resultsLocation: plan.resultsLocation, invocations: written.invocations, experimentRows: written.experimentRows, ...(written.result ? { result: written.result } : {}), ...(written.clock ? { clock: written.clock } : {}), ...(written.forcedCold ? { forcedCold: written.forcedCold } : {}) };
     await callback.success(outcome);
   } catch (error) {
     clearInterval(heartbeat);

@@ -17,6 +17,10 @@ export class FakeInvoker implements InvokerPort {
     this.calls.push({ functionName, payload, n });
     return Array.from({ length: n }, (_, index) => this.answer(functionName, payload, index));
   }
+  readonly forcedCold: string[] = [];
+  async forceCold(functionName: string): Promise<void> {
+    this.forcedCold.push(functionName);
+  }
   async close(): Promise<void> {}
 }
 

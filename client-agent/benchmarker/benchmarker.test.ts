@@ -46,6 +46,29 @@ function setup(answer: (functionName: string, payload: unknown, index: number) =
 }
 
 describe('Class: Benchmarker', () => {
+  it('forces cold starts through the invoker and counts the ones the next call contradicts, never assuming', async () => {
+    // Each fresh lab function's first call is cold; a second call to the same one is warm.
+    const fn = createLabFunction({ name: 'function1' });
+    const answerFrom = async (): Promise<TimedAnswer> => {
+      const sendAt = performance.timeOrigin + performance.now();
+      const response = await fn.handle({}, context(async () => ({ statusCode: 500, body: '' })));
+      const endAt = performance.timeOrigin + performance.now();
+      return { attempts: 1, httpStatus: 200, sendAt, firstByteAt: endAt, endAt, bodyText: JSON.stringify(response.body), classified: { status: 'ok', body: response.body } };
+    };
+    const answers = [await answerFrom(), await answerFrom(), await answerFrom()];
+    const invoker = new FakeInvoker(() => answers.shift() as TimedAnswer);
+    const bench = new Benchmarker({ runId: 'run-1', invoker, sink: new RowSink(new MemoryWriter()), timeScale: 1 });
+    expect((await bench.invoke('function1')).root?.cold).toBe(true);
+    await bench.forceCold('function1');
+    // The platform did not really retire the instance: its next call is warm, and that is counted.
+    expect((await bench.invoke('function1')).root?.cold).toBe(false);
+    expect(bench.progress).toMatchObject({ forcedCold: 1, forceColdMismatches: 1 });
+    // Only the first call after a forced cold start is checked.
+    await bench.invoke('function1');
+    expect(bench.progress).toMatchObject({ forcedCold: 1, forceColdMismatches: 1 });
+    expect(invoker.forcedCold).toEqual(['function1']);
+  });
+
   it('stores every record of a response tree, the root with client timing and nested ones with the caller’s', async () => {
     const { bench, writer, sink, prepare } = setup(() => labAnswer({ invoke_nested: [{ function_name: 'function2' }] }));
     await prepare(1);

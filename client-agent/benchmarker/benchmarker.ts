@@ -18,6 +18,9 @@ export interface BenchmarkerProgress {
   timeouts: number;
   cold: number;
   experimentRows: number;
+  /** Cold starts forced with `forceCold`, and how many of them the next call's `cold` flag contradicted. */
+  forcedCold: number;
+  forceColdMismatches: number;
 }
 
 export interface BenchmarkerOptions {
@@ -48,7 +51,9 @@ export class RunAbortedError extends Error {
  * await bench.sleep(60_000); // one experiment minute; 0.6 s with --quick's time scale of 0.01
  */
 export class Benchmarker implements ExperimentBench {
-  readonly progress: BenchmarkerProgress = { requests: 0, invocationRows: 0, errors: 0, throttled: 0, timeouts: 0, cold: 0, experimentRows: 0 };
+  readonly progress: BenchmarkerProgress = { requests: 0, invocationRows: 0, errors: 0, throttled: 0, timeouts: 0, cold: 0, experimentRows: 0, forcedCold: 0, forceColdMismatches: 0 };
+  /** Functions forced cold whose next call has not been checked yet. */
+  private readonly awaitingCold = new Set<string>();
   private seq = 0;
   private readonly clock = new ClockOffsetEstimator();
   private reported: ExperimentResult | undefined;
@@ -82,6 +87,13 @@ export class Benchmarker implements ExperimentBench {
     await this.options.invoker.warm(functionName, n);
     const answers = await this.options.invoker.invokeConcurrently(functionName, n, payload);
     return this.store(functionName, answers);
+  }
+
+  async forceCold(functionName: string): Promise<void> {
+    this.throwIfAborted();
+    await this.options.invoker.forceCold(functionName);
+    this.progress.forcedCold += 1;
+    this.awaitingCold.add(functionName);
   }
 
   /** Sleep `ms` of experiment time, i.e. `ms × timeScale` of real time. Ends early (throwing) on abort. */
@@ -131,6 +143,10 @@ export class Benchmarker implements ExperimentBench {
       const answerRows = answerToRows(answer, { runId: this.options.runId, functionName, batchId, batchSize: answers.length, batchIndex });
       for (const row of answerRows) rows.push({ ...row, seq: this.seq++ });
       const result = toResult(answer);
+      if (batchIndex === 0 && this.awaitingCold.delete(functionName) && result.root?.cold !== true) {
+        this.progress.forceColdMismatches += 1;
+        this.log(`forced cold start of ${functionName} not confirmed: its next call was ${result.root ? 'warm' : result.status}`);
+      }
       if (result.status === 'ok' && result.root && answer.sendAt !== null && answer.endAt !== null) {
         this.clock.add(answer.sendAt, result.root.execution_start, result.root.execution_end, answer.endAt);
       }

@@ -10,5 +10,7 @@ export interface InvokerPort {
   warm(functionName: string, connections: number): Promise<void>;
   invoke(functionName: string, payload: unknown): Promise<TimedAnswer>;
   invokeConcurrently(functionName: string, n: number, payload: unknown): Promise<TimedAnswer[]>;
+  /** Retire every instance of a function so its next call is cold (throws where the platform does not allow it). */
+  forceCold(functionName: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -61,7 +61,7 @@
  * Secrets: every provider secret is redacted from any body text and error message kept.
  */
 import { performance } from 'node:perf_hooks';
-import { type Dispatcher, Pool } from 'undici';
+import { type Dispatcher, Pool, request as undiciRequest } from 'undici';
 import { redact } from '../../lib/errors/redact';
 import type { TimedAnswer } from '../benchmarker/invoker-port';
 import type { Classified, Provider, ProviderRequest } from '../../lib/platforms/platform';
@@ -93,6 +93,16 @@ const TIME_ORIGIN = performance.timeOrigin;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The invoker was used after `close()`, or closed while a request was in flight. */
+/** The platform gives the agent no way to force a cold start. */
+export class ForceColdUnsupportedError extends Error {
+  override name = 'ForceColdUnsupportedError';
+}
+
+/** The platform refused or failed to retire a function's instances. */
+export class ForceColdFailedError extends Error {
+  override name = 'ForceColdFailedError';
+}
+
 export class InvokerClosedError extends Error {
   override name = 'InvokerClosedError';
 }
@@ -209,6 +219,25 @@ export class Invoker {
     }
     setImmediate(() => releaseBatch(calls, target, body, this.#closed));
     return Promise.all(answers);
+  }
+
+  /**
+   * Retire every instance of `functionName` so its next call is cold, where the platform lets the
+   * agent do so (the provider's `forceColdRequest`); sent outside the timed paths.
+   */
+  async forceCold(functionName: string): Promise<void> {
+    const request = this.#provider.forceColdRequest?.(functionName);
+    if (!request) throw new ForceColdUnsupportedError(`the agent cannot force a cold start on ${this.#provider.platform}`);
+    let answer: Awaited<ReturnType<typeof undiciRequest>>;
+    try {
+      answer = await undiciRequest(new URL(request.path, request.origin), { method: request.method, headers: request.headers, body: request.body, headersTimeout: 60_000, bodyTimeout: 60_000 });
+    } catch (error) {
+      throw new ForceColdFailedError(redact(`scaling ${functionName} to zero failed: ${failureMessage(error)}`, this.#context.secrets));
+    }
+    const text = await answer.body.text();
+    if (answer.statusCode >= 300) {
+      throw new ForceColdFailedError(redact(`scaling ${functionName} to zero answered ${answer.statusCode}: ${text.slice(0, 300)}`, this.#context.secrets));
+    }
   }
 
   /** Close every connection. Requests still in flight end as errors (`InvokerClosedError`). */

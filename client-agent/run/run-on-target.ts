@@ -26,7 +26,7 @@ export interface TargetRunOptions {
  * The client side of a run: invoke the functions as the experiment says and hand every row to
  * `writer` (the agent's results file) as it comes.
  */
-export async function runExperimentOnTarget(options: TargetRunOptions): Promise<{ invocations: number; experimentRows: number; result?: ExperimentResult; clock?: ClockOffset }> {
+export async function runExperimentOnTarget(options: TargetRunOptions): Promise<{ invocations: number; experimentRows: number; result?: ExperimentResult; clock?: ClockOffset; forcedCold?: { forced: number; mismatches: number } }> {
   const invoker = new Invoker(createProvider(options.target));
   const sink = new RowSink(options.writer);
   try {
@@ -46,7 +46,13 @@ export async function runExperimentOnTarget(options: TargetRunOptions): Promise<
       await sink.flush();
     }
     const clock = bench.clockOffset;
-    return { ...sink.written, ...(bench.headline ? { result: bench.headline } : {}), ...(clock ? { clock } : {}) };
+    const { forcedCold, forceColdMismatches } = bench.progress;
+    return {
+      ...sink.written,
+      ...(bench.headline ? { result: bench.headline } : {}),
+      ...(clock ? { clock } : {}),
+      ...(forcedCold ? { forcedCold: { forced: forcedCold, mismatches: forceColdMismatches } } : {}),
+    };
   } finally {
     await invoker.close();
   }

@@ -38,6 +38,7 @@ export const collectResultsSchema = z.object({
     experimentRows: z.number().int().min(0),
     result: experimentResultSchema.optional(),
     clock: z.object({ offsetMs: z.number(), errorMs: z.number().min(0), samples: z.number().int().min(0) }).optional(),
+    forcedCold: z.object({ forced: z.number().int().min(0), mismatches: z.number().int().min(0) }).optional(),
   }),
 });
 

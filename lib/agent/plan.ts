@@ -36,4 +36,6 @@ export interface AgentOutcome {
   result?: ExperimentResult;
   /** The functions' clock offset from the client's, when any call was answered. */
   clock?: ClockOffset;
+  /** Cold starts the experiment forced, and how many the next call's `cold` flag contradicted. */
+  forcedCold?: { forced: number; mismatches: number };
 }

@@ -176,6 +176,7 @@ export function createSteps(deps: StepDependencies) {
         const { offsetMs, errorMs, samples } = input.agent.clock;
         await deps.store.mergeRunManifest(input.run.runId, { clock: { offset_ms: offsetMs, error_ms: errorMs, samples } });
       }
+      if (input.agent.forcedCold) await deps.store.mergeRunManifest(input.run.runId, { forced_cold: input.agent.forcedCold });
       return counts;
     },
 

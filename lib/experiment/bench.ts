@@ -26,6 +26,13 @@ export interface ExperimentBench {
    * request order; each is stored with the batch's id, `n` and its index.
    */
   invokeConcurrently(functionName: string, n: number, payload?: unknown): Promise<InvocationResult[]>;
+  /**
+   * Make the next call of `functionName` a cold start without waiting for the platform to evict
+   * its instances (local and OpenFaaS: scale to zero through the gateway). Throws
+   * `ForceColdUnsupportedError` where the platform does not allow it. The next call's own `cold`
+   * flag is checked: a warm one is counted as a mismatch (`forceColdMismatches`), never assumed cold.
+   */
+  forceCold(functionName: string): Promise<void>;
   /** Sleep `ms` of experiment time, i.e. `ms × timeScale` of real time; throws when the run is aborted. */
   sleep(ms: number): Promise<void>;
   /** Store an experiment-specific row in `experiment_rows` under `table` (snake_case). */

@@ -127,6 +127,12 @@ export interface Provider {
    * these values from anything it stores or prints.
    */
   readonly secrets: readonly string[];
+  /**
+   * The request that retires every instance of `functionName`, so that its next call is cold
+   * (OpenFaaS and the local platform: scale to zero through the gateway). Absent where the agent
+   * cannot force a cold start by itself.
+   */
+  forceColdRequest?(functionName: string): ProviderRequest & { body: string };
 }
 
 export interface ProviderRequest {

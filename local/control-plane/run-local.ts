@@ -109,7 +109,7 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
   // A local platform per run, on a free port, its lab functions built first.
   const provisioner = new LocalFunctionProvisioner(async (settings) => {
     const platform = await startLocalPlatform({ ...(settings as Partial<PlatformOptionsInput>), port: 0, build: true });
-    return { url: platform.url, stop: platform.stop, settings: scalingSettings(platform.platform.settings) };
+    return { url: platform.url, stop: platform.stop, settings: scalingSettings(platform.platform.settings), credentials: platform.credentials };
   });
   const driver = new LocalAgentDriver({ planDir: options.workDir, onOutput: options.onAgentOutput, ...(options.agentEntry ? { agentEntry: options.agentEntry } : {}) });
   const lambdas: StepHandlers = createStepHandlers({

@@ -8,6 +8,8 @@ export interface RunningLocalPlatform {
   stop(): Promise<void>;
   /** The settings in force (every default applied): what the run's manifest records. */
   settings: Record<string, unknown>;
+  /** The gateway's credential for its /system routes: the agent scales to zero with it (`forceCold`). */
+  credentials: { user: string; password: string };
 }
 
 /**
@@ -53,7 +55,7 @@ export class LocalFunctionProvisioner implements FunctionProvisioner {
   async agentTarget(input: BranchInput): Promise<ProviderConfig> {
     const platform = this.platforms.get(input.run.runId);
     if (!platform) throw new LocalPlatformGoneError(`no local platform for run ${input.run.runId}`);
-    return { platform: 'local', gatewayUrl: platform.url };
+    return { platform: 'local', gatewayUrl: platform.url, basicAuth: platform.credentials };
   }
 
   async teardown(input: BranchInput): Promise<void> {

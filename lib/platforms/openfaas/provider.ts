@@ -45,6 +45,18 @@ export class GatewayProvider implements Provider {
   classify(httpStatus: number, bodyText: string): Classified {
     return classifyGatewayAnswer(httpStatus, bodyText);
   }
+
+  /** `POST /system/scale-function/<name> {replicas: 0}`: the gateway's own way to scale to zero (needs its basic auth). */
+  forceColdRequest(functionName: string): ProviderRequest & { body: string } {
+    const name = deployedName(functionName, this.#config.functionNames, this.#config.functionPrefix);
+    return {
+      origin: this.#origin,
+      path: `/system/scale-function/${encodeURIComponent(name)}`,
+      method: 'POST',
+      headers: { ...this.#baseHeaders },
+      body: JSON.stringify({ serviceName: name, replicas: 0 }),
+    };
+  }
 }
 
 export function classifyGatewayAnswer(httpStatus: number, bodyText: string): Classified {

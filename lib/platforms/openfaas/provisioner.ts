@@ -69,7 +69,13 @@ export class OpenFaasProvisioner implements FunctionProvisioner {
    * by another address than the control plane.
    */
   async agentTarget(input: BranchInput): Promise<ProviderConfig> {
-    return { platform: 'openfaas', gatewayUrl: this.options.publicGatewayUrl ?? this.options.gatewayUrl, functionPrefix: runPrefixOf(input.run.runId) };
+    return {
+      platform: 'openfaas',
+      gatewayUrl: this.options.publicGatewayUrl ?? this.options.gatewayUrl,
+      functionPrefix: runPrefixOf(input.run.runId),
+      // Read by StartAgent into the plan only (never a state's output): the agent scales to zero with it (forceCold).
+      ...(this.options.basicAuth ? { basicAuth: this.options.basicAuth } : {}),
+    };
   }
 
   async teardown(input: BranchInput): Promise<void> {
