@@ -41,6 +41,11 @@ export class CallbackClient {
     return answer.uploadUrl;
   }
 
+  /** Ask the control plane to make the next call of `functionName` cold (platforms where the agent cannot). */
+  async forceCold(functionName: string): Promise<void> {
+    await this.send({ kind: 'force-cold', function: functionName }, 2);
+  }
+
   /** Sends one call; answers the endpoint's JSON answer. */
   private async send(body: Record<string, unknown>, attempts = RETRY_DELAYS_MS.length + 1): Promise<unknown> {
     const text = JSON.stringify({ runId: this.target.runId, ...body });

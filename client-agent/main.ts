@@ -13,7 +13,8 @@ import { findExperiment } from '../lib/experiment/registry';
 import { type AgentOutcome, type AgentPlan, planSchema } from '../lib/agent/plan';
 import { ResultsFileWriter } from '../lib/agent/results-file';
 import { runExperimentOnTarget } from './run/run-on-target';
-import { CallbackClient } from './callback-client';
+import { CallbackClient, CallbackRefusedError } from './callback-client';
+import { ForceColdUnsupportedError } from './invoker/invoker';
 
 
 /** Where the agent writes rows: the plan's path, or a local file it uploads when the results go to S3. */
@@ -76,6 +77,14 @@ export async function runAgentPlan(plan: AgentPlan, signal?: AbortSignal): Promi
         latest = `${p.requests} requests, ${p.invocationRows} records, ${p.cold} cold, ${p.errors} errors, ${p.throttled} throttled, ${p.timeouts} timeouts, ${p.experimentRows} rows`;
       },
       signal,
+      forceColdThroughControlPlane: async (functionName) => {
+        try {
+          await callback.forceCold(functionName);
+        } catch (error) {
+          if (error instanceof CallbackRefusedError && error.status === 400) throw new ForceColdUnsupportedError(error.message);
+          throw error;
+        }
+      },
     });
     clearInterval(heartbeat);
     clearInterval(progress);

@@ -7,7 +7,8 @@
  *   `POST …/Microsoft.Web/sites/{app}/syncfunctiontriggers` → 204;
  *   `POST …/Microsoft.Web/sites/{app}/functions/{fn}/listkeys` → `{ default: <key> }` (the shape
  *   ARM really answers, keys at the top level), or 404 until the app's triggers were synced
- *   `syncsBeforeIndexed` times (a function the runtime has not indexed yet).
+ *   `syncsBeforeIndexed` times (a function the runtime has not indexed yet);
+ *   `POST …/Microsoft.Web/sites/{app}/restart` → 200, recorded with its query (softRestart, synchronous).
  *   Keys are made on first use and stay the same; an app listed in `missingApps` answers 404.
  * - {@link startFakeBlobService}: a Blob service on https://127.0.0.1 (own self-signed certificate)
  *   that takes `Put Blob` uploads (path style: `/<account>/<container>/<blob>`) and records each
@@ -39,19 +40,23 @@ export interface FakeAzureWeb {
   functionKeys: Map<string, string>;
   /** App of every trigger sync, in order. */
   syncs: string[];
+  /** Every restart: the app and its query parameters. */
+  restarts: { app: string; query: Record<string, string> }[];
   options: FakeAzureWebOptions;
 }
 
 const STORAGE_KEYS = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Storage\/storageAccounts\/([^/]+)\/listKeys$/i;
 const SYNC = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Web\/sites\/([^/]+)\/syncfunctiontriggers$/i;
+const RESTART = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Web\/sites\/([^/]+)\/restart$/i;
 const FUNCTION_KEYS = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Web\/sites\/([^/]+)\/functions\/([^/]+)\/listkeys$/i;
 
 export function createFakeAzureWeb(options: FakeAzureWebOptions = {}): FakeAzureWeb {
   const storageKeys = new Map<string, string>();
   const functionKeys = new Map<string, string>();
   const syncs: string[] = [];
+  const restarts: { app: string; query: Record<string, string> }[] = [];
 
-  const answer = ({ method, url, send, armError }: FakeArmRouteContext, match: { storage?: string; app?: string; fn?: string }) => {
+  const answer = ({ method, url, send, armError }: FakeArmRouteContext, match: { storage?: string; app?: string; fn?: string; restart?: boolean }) => {
     if (method !== 'POST') return armError(405, 'MethodNotAllowed', `fake ARM: ${method} ${url.pathname} is not faked`);
     if (!url.searchParams.get('api-version')) return armError(400, 'MissingApiVersionParameter', 'api-version is required');
     if (match.storage !== undefined) {
@@ -66,6 +71,10 @@ export function createFakeAzureWeb(options: FakeAzureWebOptions = {}): FakeAzure
     }
     const app = match.app ?? '';
     if (options.missingApps?.includes(app)) return armError(404, 'ResourceNotFound', `The Resource 'Microsoft.Web/sites/${app}' was not found.`);
+    if (match.restart) {
+      restarts.push({ app, query: Object.fromEntries(url.searchParams) });
+      return send(200);
+    }
     if (match.fn === undefined) {
       syncs.push(app);
       return send(204);
@@ -84,14 +93,16 @@ export function createFakeAzureWeb(options: FakeAzureWebOptions = {}): FakeAzure
     const storage = STORAGE_KEYS.exec(pathname);
     const sync = SYNC.exec(pathname);
     const keys = FUNCTION_KEYS.exec(pathname);
+    const restart = RESTART.exec(pathname);
     if (storage) answer(context, { storage: decodeURIComponent(storage[1] ?? '') });
+    else if (restart) answer(context, { app: decodeURIComponent(restart[1] ?? ''), restart: true });
     else if (sync) answer(context, { app: decodeURIComponent(sync[1] ?? '') });
     else if (keys) answer(context, { app: decodeURIComponent(keys[1] ?? ''), fn: decodeURIComponent(keys[2] ?? '') });
     else return false;
     return true;
   };
 
-  return { route, storageKeys, functionKeys, syncs, options };
+  return { route, storageKeys, functionKeys, syncs, restarts, options };
 }
 
 /** A blob the fake Blob service took. */

@@ -3,6 +3,7 @@ import type { ExperimentResult } from '../../lib/experiment/result';
 import type { Experiment } from '../../lib/experiment/define';
 import { Benchmarker, type BenchmarkerProgress } from '../benchmarker/benchmarker';
 import { RowSink, type RowWriter } from '../benchmarker/row-sink';
+import type { InvokerPort } from '../benchmarker/invoker-port';
 import { Invoker } from '../invoker';
 import type { ProviderConfig } from '../../lib/agent/provider-config';
 import { createProvider } from '../providers';
@@ -20,6 +21,11 @@ export interface TargetRunOptions {
   onLog?: (message: string) => void;
   onProgress?: (progress: Readonly<BenchmarkerProgress>) => void;
   signal?: AbortSignal;
+  /**
+   * How to force a cold start where the agent cannot by itself (its provider has no
+   * `forceColdRequest`): the control plane's callback endpoint. @default none: refused
+   */
+  forceColdThroughControlPlane?: (functionName: string) => Promise<void>;
 }
 
 /**
@@ -27,12 +33,21 @@ export interface TargetRunOptions {
  * `writer` (the agent's results file) as it comes.
  */
 export async function runExperimentOnTarget(options: TargetRunOptions): Promise<{ invocations: number; experimentRows: number; result?: ExperimentResult; clock?: ClockOffset; forcedCold?: { forced: number; mismatches: number } }> {
-  const invoker = new Invoker(createProvider(options.target));
+  const provider = createProvider(options.target);
+  const invoker = new Invoker(provider);
+  const viaControlPlane = provider.forceColdRequest ? undefined : options.forceColdThroughControlPlane;
+  const port: InvokerPort = {
+    warm: (functionName, connections) => invoker.warm(functionName, connections),
+    invoke: (functionName, payload) => invoker.invoke(functionName, payload),
+    invokeConcurrently: (functionName, n, payload) => invoker.invokeConcurrently(functionName, n, payload),
+    forceCold: viaControlPlane ?? ((functionName) => invoker.forceCold(functionName)),
+    close: () => invoker.close(),
+  };
   const sink = new RowSink(options.writer);
   try {
     const bench = new Benchmarker({
       runId: options.runId,
-      invoker,
+      invoker: port,
       sink,
       timeScale: options.timeScale,
       onLog: options.onLog,

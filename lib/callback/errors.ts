@@ -111,6 +111,12 @@ export class TaskCompleterUnavailableError extends CallbackError {
   }
 }
 
+/** The platform did not retire the function's instances when asked to (502): the agent may try again. */
+export class ColdStartNotForcedError extends CallbackError {
+  override name = 'ColdStartNotForcedError';
+  override readonly statusCode = 502;
+}
+
 /** The callback registry cannot be used (503): not configured, or its store is down. */
 export class CallbackRegistryUnavailableError extends CallbackError {
   override name = 'CallbackRegistryUnavailableError';

@@ -124,6 +124,26 @@ describe('Function: handleCallback', () => {
     expect((await send({ kind: 'upload-url' })).statusCode).toBe(409);
   });
 
+  it('forces a cold start through the platform on force-cold, any number of times, only for the secret’s holder', async () => {
+    const { send, handling, run } = await setUp();
+    expect(errorType(await send({ kind: 'force-cold', function: 'function2' }))).toBe('CallbackRequestInvalidError');
+    const forced: string[] = [];
+    handling.forceCold = async (runId, functionName) => {
+      forced.push(`${runId}/${functionName}`);
+    };
+    expect(await send({ kind: 'force-cold', function: 'function2' })).toEqual({ statusCode: 200, body: { ok: true, runId: run.runId, kind: 'force-cold' } });
+    expect((await send({ kind: 'force-cold', function: 'function3' })).statusCode).toBe(200);
+    expect((await send({ kind: 'force-cold', function: 'function3' }, 'A'.repeat(43))).statusCode).toBe(401);
+    expect(forced).toEqual([`${run.runId}/function2`, `${run.runId}/function3`]);
+    handling.forceCold = async () => {
+      throw new Error('EniLimitExceeded');
+    };
+    const refused = await send({ kind: 'force-cold', function: 'function1' });
+    expect(refused.statusCode).toBe(502);
+    expect(errorType(refused)).toBe('ColdStartNotForcedError');
+    expect(sfnMock.calls()).toHaveLength(0);
+  });
+
   it('refuses upload-url where it hands out none (400), and answers 503 when it cannot make one', async () => {
     const { send, handling } = await setUp();
     const refused = await send({ kind: 'upload-url' });

@@ -13,6 +13,11 @@
  *   S3 PUT, made now, so a run that outlives the URL in its plan can still upload); any number of
  *   times while the run waits; answered `{ok, runId, kind, uploadUrl}`, or 400 where this endpoint
  *   hands out no upload URLs (locally the agent writes its file in place).
+ * - `{ runId, kind: 'force-cold', function }` — make the next call of the run's lab function cold
+ *   (lib/platforms/<platform>/cold-forcer.ts: AWS Lambda's configuration update, an Azure app restart),
+ *   for platforms where the agent cannot do it itself; any number of times while the run waits;
+ *   400 where this endpoint cannot force cold starts, 502 `ColdStartNotForcedError` when the
+ *   platform refused.
  * The secret goes in `Authorization: Bearer <secret>` (preferred: bodies end up in more places
  * than headers) or as `secret` in the body; if both are given they must be the same. Unknown keys
  * are refused.
@@ -46,6 +51,7 @@ import {
   CallbackRequestInvalidError,
   CallbackRunUnknownError,
   CallbackSecretMismatchError,
+  ColdStartNotForcedError,
   TaskCompleterUnavailableError,
 } from './errors';
 import type { CallbackEntry, CallbackRegistry } from './registry';
@@ -61,6 +67,7 @@ export const callbackBodySchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('failure'), runId, secret: secret.optional(), error: z.string().min(1), cause: z.string().optional() }),
   z.strictObject({ kind: z.literal('heartbeat'), runId, secret: secret.optional() }),
   z.strictObject({ kind: z.literal('upload-url'), runId, secret: secret.optional() }),
+  z.strictObject({ kind: z.literal('force-cold'), runId, secret: secret.optional(), function: z.string().min(1).max(64) }),
 ]);
 export type CallbackBody = z.infer<typeof callbackBodySchema>;
 export type CallbackKind = CallbackBody['kind'];
@@ -99,6 +106,8 @@ export interface HandleCallbackOptions {
   now: () => Date;
   /** A fresh upload URL for a run's results file. @default none: `upload-url` is refused */
   uploadUrlFor?: (runId: string) => Promise<string>;
+  /** Make the next call of a run's function cold. @default none: `force-cold` is refused */
+  forceCold?: (runId: string, functionName: string) => Promise<void>;
 }
 
 /** Handle one callback request; never throws (unexpected errors are answered with 500). */
@@ -171,6 +180,15 @@ async function processCallback(call: CallbackCall, options: HandleCallbackOption
     } catch (error) {
       throw new CallbackRegistryUnavailableError('could not make an upload URL; retry later', { cause: error });
     }
+  }
+  if (call.kind === 'force-cold') {
+    if (!options.forceCold) throw new CallbackRequestInvalidError('this endpoint cannot force cold starts on this platform');
+    try {
+      await options.forceCold(call.runId, call.function);
+    } catch (error) {
+      throw new ColdStartNotForcedError(`could not force a cold start of ${call.function}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    return undefined;
   }
   if (call.kind === 'success') serializeTaskOutput(call.output); // refuse an oversized output before claiming
   if (!(await fromRegistry(() => registry.markUsed(call.runId)))) throw new CallbackAlreadyCompletedError(call.runId);

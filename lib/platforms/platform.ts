@@ -135,6 +135,15 @@ export interface Provider {
   forceColdRequest?(functionName: string): ProviderRequest & { body: string };
 }
 
+/**
+ * Makes the next call of a run's function cold, from the control plane (for platforms where the
+ * agent cannot: it holds no cloud credentials). Asked for by the agent through the callback
+ * endpoint (`kind: 'force-cold'`).
+ */
+export interface ColdForcer {
+  forceCold(runId: string, functionName: string): Promise<void>;
+}
+
 export interface ProviderRequest {
   /** `http://127.0.0.1:8080`: one connection pool per origin. */
   origin: string;
