@@ -1,6 +1,5 @@
 import type { AnyRecord, InvocationRecord } from '../../lab-functions/core/records';
 import type { InvocationStatus } from '../results/types';
-import type { ClockOffset } from './clock';
 import type { ExperimentResult } from './result';
 
 /**
@@ -44,6 +43,18 @@ export interface ExperimentBench {
    * end; a later call replaces an earlier one. Refuses an invalid result at once.
    */
   result(result: ExperimentResult): void;
+}
+
+/**
+ * How far the functions' clock is from the client's: `offsetMs` = function clock − client clock,
+ * known to within ± `errorMs`, estimated in-band from the calls themselves (./clock.ts).
+ */
+export interface ClockOffset {
+  offsetMs: number;
+  /** Half the best sample's round trip minus the function's own time: the bound on the error. */
+  errorMs: number;
+  /** How many calls the estimate was chosen from. */
+  samples: number;
 }
 
 /** What one request came back with, as an experiment sees it. */

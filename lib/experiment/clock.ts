@@ -1,16 +1,6 @@
-import type { InvocationResult } from './bench';
+import type { ClockOffset, InvocationResult } from './bench';
 
-/**
- * How far the functions' clock is from the client's: `offsetMs` = function clock − client clock,
- * known to within ± `errorMs`, estimated in-band from the calls themselves (./clock.ts).
- */
-export interface ClockOffset {
-  offsetMs: number;
-  /** Half the best sample's round trip minus the function's own time: the bound on the error. */
-  errorMs: number;
-  /** How many calls the estimate was chosen from. */
-  samples: number;
-}
+export type { ClockOffset };
 
 /**
  * The NTP estimate from one call's four timestamps — the client sends (`sentAt`), the function

@@ -95,13 +95,10 @@ describe('Ground truth on the local platform', () => {
     expect(batches.length).toBe(4);
     // Corrected, send → start is a latency: not negative beyond its error bound.
     for (const batch of batches) expect(batch.avg_latency_ms as number).toBeGreaterThanOrEqual(-(batch.latency_error_ms as number));
-    // Uncorrected, the same differences carry the skew: for every call, raw − corrected = the estimated offset.
+    // Every call's send → start, corrected by the run's offset, is a latency within the bound too.
     const roots = (await store.invocations(run.id)).filter((row) => row.status === 'ok' && row.level === 0 && row.client_send !== null && row.execution_start !== null);
-    const rawMeanMs = roots.reduce((sum, row) => sum + ((row.execution_start as number) - (row.client_send as number)), 0) / roots.length;
-    const correctedMeanMs = rawMeanMs - clock.offset_ms;
-    expect(correctedMeanMs).toBeGreaterThanOrEqual(-clock.error_ms);
-    expect(Math.sign(rawMeanMs - correctedMeanMs)).toBe(Math.sign(clockSkewMs));
-    if (clockSkewMs < 0) expect(rawMeanMs).toBeLessThan(0);
+    expect(roots.length).toBeGreaterThanOrEqual(10);
+    for (const row of roots) expect((row.execution_start as number) - clock.offset_ms - (row.client_send as number)).toBeGreaterThanOrEqual(-clock.error_ms);
   }, 120_000);
 
   it('linear-invocation stores every invocation, with exactly one cold start per instance', async () => {
