@@ -19,6 +19,7 @@ const PLATFORM_OPTIONS: Record<string, Converter> = {
   'concurrency-per-instance': ['concurrencyPerInstance', toInteger],
   'scale-out-interval': ['scaleOutIntervalMs', parseDurationMs],
   'init-delay': ['initDelayMs', parseDurationMs],
+  'init-delay-per-mb': ['initDelayPerMbMs', parseDurationMs],
 };
 
 export function platformOptionsFromPairs(pairs: readonly string[]): Partial<PlatformOptionsInput> {

@@ -20,6 +20,7 @@ export function registerPlatformCommands(program: Command): void {
     .option('--concurrency-per-instance <n>', "requests one instance serves at once (default: the profile's)", parseIntegerOption)
     .option('--scale-out-interval <duration>', "least time between two scale-outs of a function (default: the profile's)", parseDurationOption)
     .option('--init-delay <duration>', 'extra start-up delay of each new instance', parseDurationOption, 0)
+    .option('--init-delay-per-mb <duration>', "extra start-up delay of each new instance per MB of its function's bundle, on top of --init-delay", parseDurationOption, 0)
     .option('--no-deploy', 'start with no functions deployed')
     .option('--verbose', "print the instances' own output")
     .action(async (options: PlatformStartOptions) => {
@@ -50,6 +51,7 @@ interface PlatformStartOptions {
   concurrencyPerInstance?: number;
   scaleOutInterval?: number;
   initDelay: number;
+  initDelayPerMb: number;
   deploy: boolean;
   verbose?: boolean;
 }
@@ -64,6 +66,7 @@ async function runPlatform(options: PlatformStartOptions): Promise<void> {
     concurrencyPerInstance: options.concurrencyPerInstance,
     scaleOutIntervalMs: options.scaleOutInterval,
     initDelayMs: options.initDelay,
+    initDelayPerMbMs: options.initDelayPerMb,
     deployLabFunctions: options.deploy,
     logInstanceOutput: options.verbose ?? false,
     build: true,
@@ -105,7 +108,7 @@ function describeSettings(settings: PlatformSettings): string {
     `max instances ${settings.maxInstances}`,
     `${settings.concurrencyPerInstance} request(s) per instance`,
     `scale-out interval ${formatDurationMs(settings.scaleOutIntervalMs)}`,
-    `init delay ${formatDurationMs(settings.initDelayMs)}`,
+    `init delay ${formatDurationMs(settings.initDelayMs)}${settings.initDelayPerMbMs ? ` + ${formatDurationMs(settings.initDelayPerMbMs)} per MB of bundle` : ''}`,
     `when busy: ${settings.whenBusy}`,
   ].join(', ');
 }
