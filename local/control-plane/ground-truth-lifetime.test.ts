@@ -116,9 +116,12 @@ describe('Ground truth on the local platform: instance lifetime', () => {
     const invocations = await store.invocations(run.id);
     expect(invocations.length).toBe(row?.calls);
     expect(new Set(invocations.map((invocation) => invocation.instance_identifier))).toEqual(new Set([row?.original_instance_identifier]));
-    // The platform started one instance and let it be until the run ended.
+    // The platform started one instance and let it be until the calls ended (then it went at the
+    // run's teardown, or idle if the teardown came later than the idle timeout).
     expect(ofFunction(events, 'instance-started', 'function1')).toHaveLength(1);
-    expect(ofFunction(events, 'instance-evicted', 'function1').map((event) => event.reason)).toEqual(['shutdown']);
+    const evictions = ofFunction(events, 'instance-evicted', 'function1');
+    expect(evictions.map((event) => event.reason)).toEqual([expect.stringMatching(/^(shutdown|idle-timeout)$/)]);
+    expect(evictions[0]?.at).toBeGreaterThanOrEqual(Math.max(...invocations.map((invocation) => invocation.client_end as number)) - 5);
   }, 60_000);
 });
 
@@ -170,10 +173,18 @@ describe('Ground truth on the local platform: instance reuse', () => {
       ['step-down', 3, 3, 0, 3],
       ['step-down', 3, 3, 0, 3],
     ]);
-    const started = ofFunction(events, 'instance-started', 'function2').map((event) => event.instance);
-    expect(new Set(started)).toEqual(new Set(batches.flatMap((row) => (row.identifiers as string[]).map(platformId))));
-    expect(started).toHaveLength(9);
-    expect(ofFunction(events, 'instance-evicted', 'function2').filter((event) => event.reason === 'idle-timeout')).toHaveLength(6);
+    // The platform started three instances for each batch, and before it started any of a batch's
+    // it had evicted every instance of the batch before for idleness.
+    const sets = batches.map((row) => (row.identifiers as string[]).map(platformId));
+    const started = ofFunction(events, 'instance-started', 'function2');
+    expect(started.map((event) => event.instance)).toHaveLength(9);
+    expect(new Set(started.map((event) => event.instance))).toEqual(new Set(sets.flat()));
+    const evicted = ofFunction(events, 'instance-evicted', 'function2');
+    for (let batch = 1; batch < sets.length; batch++) {
+      const firstStart = Math.min(...started.filter((event) => sets[batch]?.includes(event.instance as string)).map((event) => event.seq));
+      const evictedBefore = evicted.filter((event) => event.seq < firstStart && sets[batch - 1]?.includes(event.instance as string));
+      expect(evictedBefore.map((event) => [event.instance, event.reason]).sort()).toEqual((sets[batch - 1] ?? []).map((id) => [id, 'idle-timeout']).sort());
+    }
     expect(run.result).toMatchObject({ metric: 'instance_reuse_fraction', value: 0 });
   }, 60_000);
 });
@@ -185,16 +196,18 @@ describe('Ground truth on the local platform: cold starts of large functions', (
    * How far the reported difference (monolith − function1, median round trip of 3 cold first
    * calls each) may be from what the platform's init delays imply. On top of those delays the
    * monolith's real module load (1.2 MB of JavaScript against 35 KB) makes each of its cold starts
-   * ~50–150 ms longer on an idle machine and up to a few hundred ms on two cores shared with other
-   * tests, and single process starts there jitter by ~100 ms: 500 ms covers both, and is a seventh
-   * of the per-MB effect tested (~3.6 s), so "equal" and "slower by size × rate" cannot be confused.
+   * ~50–150 ms longer on an idle machine and more under load (~270 ms seen with two cores shared
+   * by three test runs), and either function's cold starts can run a few hundred ms slow for a
+   * while (seen: the reported difference up to 300 ms off, either way). 600 ms covers both, and
+   * is a sixth of the per-MB effect tested (~3.6 s), so "equal" and "slower by size × rate"
+   * cannot be confused.
    */
-  const toleranceMs = 500;
+  const toleranceMs = 600;
   /**
    * How far it may be from the same difference of the platform's own start-up times (spawn to
    * listening, its `instance-ready` events) in the same run: the rest of a cold round trip (the
-   * request itself, a few ms warm) is the same for both functions, but on a loaded machine a
-   * single request can stall for ~100 ms.
+   * request itself, a few ms warm) is the same for both functions (seen: within 50 ms), but on a
+   * loaded machine a single request can stall for ~100 ms.
    */
   const platformToleranceMs = 250;
 
@@ -218,9 +231,7 @@ describe('Ground truth on the local platform: cold starts of large functions', (
     expect(expectedMs).toBeGreaterThan(3000);
     expect(run.result).toMatchObject({ metric: 'cold_start_latency_difference', unit: 'ms' });
     const reported = run.result?.value as number;
-    // The monolith's own heavier start only ever adds to the configured difference.
-    expect(reported).toBeGreaterThan(expectedMs - 150);
-    expect(reported).toBeLessThan(expectedMs + toleranceMs);
+    expect(Math.abs(reported - expectedMs)).toBeLessThan(toleranceMs);
     // The platform's own start-up times in this run: each at least its configured delay, and
     // apart by what the experiment reports.
     expect(readyMs(events, 'monolith').every((ms) => ms >= delay('monolith'))).toBe(true);
