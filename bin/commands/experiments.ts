@@ -42,7 +42,7 @@ export function registerExperimentCommands(program: Command): void {
     .addOption(new Option('--platform <platform>', 'where the functions run').choices(PLATFORMS).default('local'))
     .option('--quick', "the experiment's quick profile: scaled-down parameters and sleeps, minutes on the local platform")
     .option('--param <key=value>', 'set an experiment parameter (repeatable; values are JSON where they parse)', collect, [])
-    .option('--platform-option <key=value>', 'local platform setting: idle-timeout, max-lifetime, max-instances, profile, concurrency-per-instance, scale-out-interval, init-delay (repeatable)', collect, [])
+    .option('--platform-option <key=value>', 'local platform setting: idle-timeout, max-lifetime, max-instances, profile, concurrency-per-instance, scale-out-interval, init-delay, init-delay-per-mb, clock-skew (repeatable)', collect, [])
     .option('--gateway-url <url>', 'with --platform openfaas: the gateway to deploy the run\'s functions to (default FB_GATEWAY_URL)')
     .option('--json', 'print the outcome as JSON')
     .action(async (names: string[], options: RunCommandOptions) => {

@@ -20,6 +20,7 @@ const PLATFORM_OPTIONS: Record<string, Converter> = {
   'scale-out-interval': ['scaleOutIntervalMs', parseDurationMs],
   'init-delay': ['initDelayMs', parseDurationMs],
   'clock-skew': ['clockSkewMs', parseSignedDurationMs],
+  'init-delay-per-mb': ['initDelayPerMbMs', parseDurationMs],
 };
 
 export function platformOptionsFromPairs(pairs: readonly string[]): Partial<PlatformOptionsInput> {

@@ -21,6 +21,7 @@ export function registerPlatformCommands(program: Command): void {
     .option('--scale-out-interval <duration>', "least time between two scale-outs of a function (default: the profile's)", parseDurationOption)
     .option('--init-delay <duration>', 'extra start-up delay of each new instance', parseDurationOption, 0)
     .option('--clock-skew <duration>', "shift every instance's clock by this much (e.g. -250ms)", parseSignedDurationOption, 0)
+    .option('--init-delay-per-mb <duration>', "extra start-up delay of each new instance per MB of its function's bundle, on top of --init-delay", parseDurationOption, 0)
     .option('--no-deploy', 'start with no functions deployed')
     .option('--verbose', "print the instances' own output")
     .action(async (options: PlatformStartOptions) => {
@@ -52,6 +53,7 @@ interface PlatformStartOptions {
   scaleOutInterval?: number;
   initDelay: number;
   clockSkew: number;
+  initDelayPerMb: number;
   deploy: boolean;
   verbose?: boolean;
 }
@@ -67,6 +69,7 @@ async function runPlatform(options: PlatformStartOptions): Promise<void> {
     scaleOutIntervalMs: options.scaleOutInterval,
     initDelayMs: options.initDelay,
     clockSkewMs: options.clockSkew,
+    initDelayPerMbMs: options.initDelayPerMb,
     deployLabFunctions: options.deploy,
     logInstanceOutput: options.verbose ?? false,
     build: true,
@@ -108,7 +111,7 @@ function describeSettings(settings: PlatformSettings): string {
     `max instances ${settings.maxInstances}`,
     `${settings.concurrencyPerInstance} request(s) per instance`,
     `scale-out interval ${formatDurationMs(settings.scaleOutIntervalMs)}`,
-    `init delay ${formatDurationMs(settings.initDelayMs)}`,
+    `init delay ${formatDurationMs(settings.initDelayMs)}${settings.initDelayPerMbMs ? ` + ${formatDurationMs(settings.initDelayPerMbMs)} per MB of bundle` : ''}`,
     ...(settings.clockSkewMs ? [`clock skew ${settings.clockSkewMs} ms`] : []),
     `when busy: ${settings.whenBusy}`,
   ].join(', ');

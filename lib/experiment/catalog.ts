@@ -2,12 +2,18 @@
 // `fb` and `cdk synth` regenerate it when experiments/ changes; a test checks it is current.
 import type { Experiment } from './define';
 import coldstartIdentifier from '../../experiments/coldstart-identifier';
+import coldtimeLargeFunctions from '../../experiments/coldtime-large-functions';
 import concurrencyBenchmarking from '../../experiments/concurrency-benchmarking';
+import functionLifetime from '../../experiments/function-lifetime';
 import linearInvocation from '../../experiments/linear-invocation';
+import trackCloudfunctionsLifecycle from '../../experiments/track-cloudfunctions-lifecycle';
 
 /** Every experiment, with the file it came from (its name must be the file name). */
 export const EXPERIMENT_CATALOG: readonly (readonly [file: string, experiment: Experiment])[] = [
   ['coldstart-identifier', coldstartIdentifier as unknown as Experiment],
+  ['coldtime-large-functions', coldtimeLargeFunctions as unknown as Experiment],
   ['concurrency-benchmarking', concurrencyBenchmarking as unknown as Experiment],
+  ['function-lifetime', functionLifetime as unknown as Experiment],
   ['linear-invocation', linearInvocation as unknown as Experiment],
+  ['track-cloudfunctions-lifecycle', trackCloudfunctionsLifecycle as unknown as Experiment],
 ];

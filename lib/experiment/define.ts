@@ -10,6 +10,8 @@ export interface QuickPlatformSettings {
   concurrencyPerInstance?: number;
   scaleOutIntervalMs?: number;
   initDelayMs?: number;
+  initDelayPerMbMs?: number;
+  clockSkewMs?: number;
 }
 
 /** How `--quick` runs an experiment: in minutes on the local platform instead of hours in a cloud. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDurationMs, InvalidDurationError, parseDurationMs } from './duration';
-import { InvalidPlatformOptionsError, PROFILES, resolvePlatformSettings } from './options';
+import { InvalidPlatformOptionsError, initDelayOfBundle, PROFILES, resolvePlatformSettings, scalingSettings } from './options';
 
 describe('Function: parseDurationMs', () => {
   it.each([
@@ -38,7 +38,17 @@ describe('Function: resolvePlatformSettings', () => {
       scaleOutIntervalMs: 0,
       whenBusy: 'throttle',
       initDelayMs: 0,
+      initDelayPerMbMs: 0,
     });
+  });
+
+  it('adds the per-MB init delay for each MB (2^20 bytes) of a bundle, on top of the init delay, and reports it', () => {
+    const settings = resolvePlatformSettings({ initDelayMs: 200, initDelayPerMbMs: 1000 });
+    expect(initDelayOfBundle(settings, 0)).toBe(200);
+    expect(initDelayOfBundle(settings, 1024 * 1024)).toBe(1200);
+    expect(initDelayOfBundle(settings, 1_304_329)).toBe(1444);
+    expect(initDelayOfBundle(resolvePlatformSettings({ initDelayMs: 200 }), 1024 * 1024)).toBe(200);
+    expect(scalingSettings(settings)).toMatchObject({ initDelayMs: 200, initDelayPerMbMs: 1000 });
   });
 
   it('applies a profile and lets explicit options override it', () => {
@@ -54,6 +64,7 @@ describe('Function: resolvePlatformSettings', () => {
     [{ maxInstances: 0 }, 'maxInstances'],
     [{ profile: 'gcp' }, 'profile'],
     [{ idleTimeoutMs: -1 }, 'idleTimeoutMs'],
+    [{ initDelayPerMbMs: -5 }, 'initDelayPerMbMs'],
     [{ port: 70_000 }, 'port'],
     [{ idleTimout: 5 }, 'idleTimout'],
   ])('refuses %j naming %s', (options, field) => {

@@ -3,7 +3,8 @@ import { z } from 'zod';
 /**
  * The local platform's knobs. Each is ground truth for an experiment: an idle-gap search must
  * find `idleTimeoutMs`, a lifetime experiment `maxLifetimeMs`, a concurrency sweep
- * `maxInstances` and `concurrencyPerInstance`.
+ * `maxInstances` and `concurrencyPerInstance`, a large-function cold-start comparison
+ * `initDelayPerMbMs`.
  */
 export const PROFILE_NAMES = ['lambda', 'azure', 'openfaas'] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
@@ -53,6 +54,12 @@ export const platformOptionsSchema = z
     initDelayMs: z.number().min(0).default(0),
     /** Each instance's clock is shifted by this much (negative: behind), for proving clock-offset correction. @default 0 */
     clockSkewMs: z.number().min(-3_600_000).max(3_600_000).default(0),
+    /**
+     * Extra start-up delay per megabyte (2^20 bytes) of the function's bundle, on top of
+     * `initDelayMs`: a big deployment then starts more slowly than a small one, in proportion to
+     * its size (the monolith's ~1.2 MB bundle against function1's ~35 KB). @default 0
+     */
+    initDelayPerMbMs: z.number().min(0).default(0),
     /** How long a queued request waits for room before it is answered 429. @default 60 s */
     queueTimeoutMs: z.number().positive().default(60_000),
     /** How long a new instance may take to start listening before it counts as failed. @default 30 s */
@@ -98,6 +105,14 @@ export function resolvePlatformSettings(input: PlatformOptionsInput = {}): Platf
 }
 
 /** The settings that decide how instances come and go: what a run's manifest and `/system/info` report. */
+/** Bytes in the megabyte of `initDelayPerMbMs`. */
+const BYTES_PER_MB = 1024 * 1024;
+
+/** The start-up delay of a new instance of a function whose bundle has `bundleBytes`, in whole ms. */
+export function initDelayOfBundle(settings: Pick<PlatformSettings, 'initDelayMs' | 'initDelayPerMbMs'>, bundleBytes: number): number {
+  return Math.round(settings.initDelayMs + (settings.initDelayPerMbMs * bundleBytes) / BYTES_PER_MB);
+}
+
 export function scalingSettings(settings: PlatformSettings) {
   return {
     profile: settings.profile,
@@ -108,6 +123,7 @@ export function scalingSettings(settings: PlatformSettings) {
     scaleOutIntervalMs: settings.scaleOutIntervalMs,
     initDelayMs: settings.initDelayMs,
     clockSkewMs: settings.clockSkewMs,
+    initDelayPerMbMs: settings.initDelayPerMbMs,
     whenBusy: settings.whenBusy,
     memoryMb: settings.memoryMb,
   };

@@ -1,7 +1,10 @@
+import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { bundlePath } from '../../lab-functions/build';
 import type { InvocationRecord, ResponseBody } from '../../lab-functions/core/records';
 import { BAD_INPUTS, badInputText } from '../../lab-functions/core/bad-inputs';
 import { eventsOf, getJson, instancesOf, invoke, isAlive, rootRecord, sleepMs, startTestPlatform, waitFor } from '../../test-support/platform';
+import { initDelayOfBundle } from './options';
 import type { FunctionStatus } from './platform';
 
 describe('Local platform: instance life cycle (Lambda-like profile)', () => {
@@ -188,6 +191,30 @@ describe('Local platform: nested calls and the monolith', () => {
       expect(record.monolith_result?.length).toBeGreaterThan(0);
       expect(record.seed).toBe(11);
     }
+  });
+
+  it('delays a new instance by the init delay plus its bundle size × the per-MB rate, so the monolith is ready later than function1', async () => {
+    const initDelayMs = 100;
+    const initDelayPerMbMs = 1000;
+    const platform = await startTestPlatform({ initDelayMs, initDelayPerMbMs });
+    const expectedMs = (name: string) => initDelayOfBundle({ initDelayMs, initDelayPerMbMs }, statSync(bundlePath('openfaas', name)).size);
+    // The monolith's bundle is over a megabyte, function1's a few tens of kilobytes.
+    expect(expectedMs('monolith') - expectedMs('function1')).toBeGreaterThan(900);
+    for (const name of ['function1', 'monolith']) {
+      const started = Date.now();
+      expect(rootRecord(await invoke(platform, name)).cold).toBe(true);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(expectedMs(name));
+    }
+    const readyMs = new Map((await eventsOf(platform)).filter((event) => event.type === 'instance-ready').map((event) => [event.function, event.durationMs as number]));
+    for (const name of ['function1', 'monolith']) expect(readyMs.get(name)).toBeGreaterThanOrEqual(expectedMs(name));
+    // Ready later by about size × rate: the difference of the delays, plus the monolith's own
+    // heavier module load (~0.1 s here) and the jitter of process starts on two shared cores.
+    const later = (readyMs.get('monolith') as number) - (readyMs.get('function1') as number);
+    const extraMs = expectedMs('monolith') - expectedMs('function1');
+    expect(later).toBeGreaterThan(extraMs - 150);
+    expect(later).toBeLessThan(extraMs + 700);
+    const info = await getJson<{ settings: Record<string, unknown> }>(platform, '/system/info');
+    expect(info.body.settings).toMatchObject({ initDelayMs, initDelayPerMbMs });
   });
 
   it.each(BAD_INPUTS)('answers 400 through the gateway for $case', async (input) => {

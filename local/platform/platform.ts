@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { EventLog } from './events';
 import {
   type FunctionDeployment,
@@ -9,7 +10,7 @@ import {
   resolveImage,
 } from './deployments';
 import { FunctionPool } from './function-pool';
-import type { PlatformSettings } from './options';
+import { initDelayOfBundle, type PlatformSettings } from './options';
 import { LAB_FUNCTION_NAMES } from '../../lab-functions/names';
 
 export class FunctionNotFoundError extends Error {
@@ -85,7 +86,8 @@ export class LocalPlatform {
   deploy(body: unknown): FunctionStatus {
     const deployment = parseDeployment(body);
     if (this.functions.has(deployment.service)) throw new FunctionExistsError(`function ${deployment.service} already exists; use PUT to update it`);
-    const pool = new FunctionPool(this.poolDeployment(deployment), this.settings, this.events, (id) => this.instanceEnv(id, deployment));
+    const poolDeployment = this.poolDeployment(deployment);
+    const pool = new FunctionPool(poolDeployment, this.settings, this.events, (id) => this.instanceEnv(id, deployment, poolDeployment.bundlePath));
     this.functions.set(deployment.service, { deployment, pool, createdAt: new Date().toISOString() });
     this.events.add({ type: 'function-deployed', function: deployment.service, detail: deployment.image });
     return this.status(deployment.service);
@@ -95,7 +97,8 @@ export class LocalPlatform {
   async update(body: unknown): Promise<FunctionStatus> {
     const deployment = parseDeployment(body);
     const existing = this.lookup(deployment.service);
-    const pool = new FunctionPool(this.poolDeployment(deployment), this.settings, this.events, (id) => this.instanceEnv(id, deployment));
+    const poolDeployment = this.poolDeployment(deployment);
+    const pool = new FunctionPool(poolDeployment, this.settings, this.events, (id) => this.instanceEnv(id, deployment, poolDeployment.bundlePath));
     pool.invocationCount = existing.pool.invocationCount;
     this.functions.set(deployment.service, { deployment, pool, createdAt: existing.createdAt });
     this.events.add({ type: 'function-updated', function: deployment.service, detail: deployment.image });
@@ -186,9 +189,14 @@ export class LocalPlatform {
     };
   }
 
-  /** The environment of one instance: the deployment's variables, then the platform's own. */
-  private instanceEnv(instanceId: string, deployment: FunctionDeployment): Record<string, string> {
+  /**
+   * The environment of one instance: the deployment's variables, then the platform's own. Its
+   * init delay is `initDelayMs` plus `initDelayPerMbMs` for each MB of the bundle as it is when
+   * the instance starts.
+   */
+  private instanceEnv(instanceId: string, deployment: FunctionDeployment, bundlePath: string): Record<string, string> {
     const memoryMb = memoryMbFromQuantity(deployment.limits?.memory) ?? this.settings.memoryMb;
+    const initDelayMs = this.settings.initDelayPerMbMs > 0 ? initDelayOfBundle(this.settings, statSync(bundlePath).size) : this.settings.initDelayMs;
     return {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       PORT: '0',
@@ -198,7 +206,7 @@ export class LocalPlatform {
       FB_INSTANCE_ID: instanceId,
       FB_GATEWAY_URL: this.gatewayUrl,
       FB_MEMORY_MB: String(memoryMb),
-      FB_INIT_DELAY_MS: String(this.settings.initDelayMs),
+      FB_INIT_DELAY_MS: String(initDelayMs),
       FB_CLOCK_SKEW_MS: String(this.settings.clockSkewMs),
     };
   }
