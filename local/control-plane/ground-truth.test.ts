@@ -101,6 +101,27 @@ describe('Ground truth on the local platform', () => {
     for (const row of roots) expect((row.execution_start as number) - clock.offset_ms - (row.client_send as number)).toBeGreaterThanOrEqual(-clock.error_ms);
   }, 120_000);
 
+  it('gives an experiment that waits one cold time the latest fitting coldstart-identifier result, converted to its time scale, and says where it came from', async () => {
+    // An idle timeout no other test uses, so nothing stored fits before the search below.
+    const platformOptions = { idleTimeoutMs: 2100 };
+    const lifetime = { experiment: 'function-lifetime', params: { warmupSeconds: 0, limitSeconds: 20 }, platformOptions };
+    const before = await runQuick(lifetime);
+    expect(before.run.manifest.cold_time).toMatchObject({ source: 'default', seconds: 1200, function: 'function1' });
+
+    const search = await runQuick({ experiment: 'coldstart-identifier', platformOptions });
+    expect(search.run.result).toMatchObject({ metric: 'idle_timeout', function: 'function1' });
+    const after = await runQuick(lifetime);
+    const foundSeconds = search.run.result?.value as number;
+    const searchScale = findExperiment('coldstart-identifier').quick.timeScale;
+    const lifetimeScale = findExperiment('function-lifetime').quick.timeScale;
+    expect(after.run.manifest.cold_time).toMatchObject({
+      source: 'run',
+      function: 'function1',
+      seconds: expect.closeTo((foundSeconds * searchScale) / lifetimeScale, 3),
+      fromRun: { runId: search.run.id, experiment: 'coldstart-identifier', valueSeconds: foundSeconds, timeScale: searchScale },
+    });
+  }, 240_000);
+
   it('linear-invocation stores every invocation, with exactly one cold start per instance', async () => {
     const callsPerFunction = 12;
     const { run } = await runQuick({ experiment: 'linear-invocation', params: { callsPerFunction } });
