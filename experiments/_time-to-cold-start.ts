@@ -43,7 +43,7 @@ export const timeToColdStartParams = {
   /** Consecutive cold probes needed at the found gap before the final probe (the original: 5). */
   confirmations: z.number().int().min(1).default(5),
   /** Give up after this long, in experiment hours (the original's limit was 24 h). */
-  maxDurationH: z.number().positive().default(24),
+  maxDurationHours: z.number().positive().default(24),
 };
 
 export interface TimeToColdStartRun {
@@ -61,7 +61,7 @@ export interface TimeToColdStartRun {
   stopStepSeconds: number;
   stopStepGrowth: number;
   confirmations: number;
-  maxDurationH: number;
+  maxDurationHours: number;
 }
 
 /** One probe's calls, summarized: the mean latency the threshold judges, and what the functions say. */
@@ -156,8 +156,8 @@ export async function runTimeToColdStart(bench: ExperimentBench, run: TimeToCold
   let probes = 0;
   let disagreements = 0;
   while (state.phase !== 'done') {
-    if (experimentHours() > run.maxDurationH) {
-      const sentence = `no stable result for ${functionName} within ${run.maxDurationH} h (last gap ${state.gapSeconds} s)`;
+    if (experimentHours() > run.maxDurationHours) {
+      const sentence = `no stable result for ${functionName} within ${run.maxDurationHours} h (last gap ${state.gapSeconds} s)`;
       bench.log(sentence);
       bench.result({ metric: 'idle_timeout', value: null, unit: 's', sentence });
       return;

@@ -84,7 +84,7 @@ export default defineExperiment({
     /** Consecutive new-instance probes needed at the found gap before the final probe. */
     confirmations: z.number().int().min(1).default(5),
     /** Give up after this long, in experiment hours (the original's limit was 24 h). */
-    maxDurationH: z.number().positive().default(24),
+    maxDurationHours: z.number().positive().default(24),
   }),
   quick: {
     params: { initialIdleSeconds: 0, baselineCalls: 20 },
@@ -144,8 +144,8 @@ export default defineExperiment({
     let probes = 0;
     let disagreements = 0;
     while (state.phase !== 'done') {
-      if (experimentHours() > params.maxDurationH) {
-        const sentence = `no stable result for ${measured} within ${params.maxDurationH} h (last gap ${state.gapSeconds} s)`;
+      if (experimentHours() > params.maxDurationHours) {
+        const sentence = `no stable result for ${measured} within ${params.maxDurationHours} h (last gap ${state.gapSeconds} s)`;
         bench.log(sentence);
         bench.result({ metric: 'idle_timeout', value: null, unit: 's', sentence });
         return;

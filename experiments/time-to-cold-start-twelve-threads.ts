@@ -12,7 +12,8 @@
  * step and subtracts the half, until the step is at most 20 s; verify with 5 cold batches in a row
  * (a warm one grows the 20 s ×1.5, adds it to the step and the step to the gap, and searches
  * again); then one final batch. A batch's latency is the mean over its successful calls of the
- * handler's start minus the client's send, as the original averaged each batch into one record.
+ * handler's start minus the client's send, as the original averaged each batch into one record
+ * (on the clocks: see single-function-time-to-cold-start).
  *
  * Stores, through `bench.record`:
  * - `coldstart_baseline`: one row per threshold attempt: `first_latency_ms` (the first batch's
