@@ -3,7 +3,7 @@ import type { ResultsStore } from '../results/store';
 import type { RunRow } from '../results/types';
 
 /** The experiments whose headline result is a function's idle timeout: where cold times come from. */
-export const COLD_TIME_SOURCES: readonly string[] = ['coldstart-identifier', 'simple-cold-function'];
+export const COLD_TIME_SOURCES: readonly string[] = ['coldstart-identifier', 'simple-cold-function', 'coldstart-identifier-nested', 'single-function-time-to-cold-start'];
 
 /** The cold time a run uses, and where it came from: what its manifest records as `cold_time`. */
 export interface ColdTimeChoice {
