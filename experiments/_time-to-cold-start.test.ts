@@ -29,6 +29,7 @@ function modelBench(model: { idleTimeoutSeconds: number; coldLatencyMs: (n: numb
   const bench: ExperimentBench = {
     runId: 'model',
     timeScale: 1,
+    clockOffset: undefined,
     invoke: async () => call(),
     invokeConcurrently: async (_, n) => Array.from({ length: n }, call),
     sleep: async (ms) => {
@@ -39,6 +40,9 @@ function modelBench(model: { idleTimeoutSeconds: number; coldLatencyMs: (n: numb
       rows[table].push(row);
     },
     log: () => undefined,
+    forceCold: async () => {
+      instance = undefined;
+    },
     result: (reported) => {
       result = reported;
     },

@@ -51,7 +51,7 @@ export default defineExperiment({
     /** Give up when the gap grows beyond this, in experiment seconds. */
     maxGapSeconds: z.number().positive().default(4 * 3600),
     /** Give up after this long, in experiment hours (the original's limit was 24 h). */
-    maxDurationH: z.number().positive().default(24),
+    maxDurationHours: z.number().positive().default(24),
   }),
   quick: {
     params: { initialIdleSeconds: 0, baselineCalls: 20 },
@@ -102,7 +102,7 @@ export default defineExperiment({
     /** Sleep `gapSeconds`, call once, record the probe; true when the call landed on a new instance. */
     const probe = async (phase: string, gapSeconds: number, granularitySeconds: number): Promise<boolean> => {
       if (gapSeconds > params.maxGapSeconds) throw new SearchLimitError(`idle gap ${gapSeconds} s exceeds maxGapSeconds ${params.maxGapSeconds} s without a stable result`);
-      if (experimentSecondsSoFar() > params.maxDurationH * 3600) throw new SearchLimitError(`no result within ${params.maxDurationH} h`);
+      if (experimentSecondsSoFar() > params.maxDurationHours * 3600) throw new SearchLimitError(`no result within ${params.maxDurationHours} h`);
       await bench.sleep(gapSeconds * 1000);
       const result = await call();
       const newInstance = result.root.instance_identifier !== lastInstance;
