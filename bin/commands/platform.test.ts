@@ -29,7 +29,8 @@ async function startCli(args: string[] = []): Promise<{ child: ChildProcess; url
   child.stderr?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
-  await waitFor(() => /listening on http:\/\/127\.0\.0\.1:\d+/.test(output) || child.exitCode !== null, 30_000, 'the platform to listen');
+  // The banner's last line: everything before it has been printed.
+  await waitFor(() => output.includes('press Ctrl-C to stop') || child.exitCode !== null, 30_000, 'the platform to listen');
   const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
   if (!url) throw new Error(`fb platform start did not start: ${output}`);
   return { child, url, output: () => output };
