@@ -206,9 +206,20 @@ export async function runThresholdSearch(bench: ExperimentBench, params: Thresho
     }
   };
 
-  const giveUp = (why: string, baseline?: LatencyBaseline) => {
+  const giveUp = (why: string, baseline?: LatencyBaseline, verdicts: readonly ProbeVerdict[] = []) => {
     bench.log(why);
-    bench.record('coldstart_summary', { ...common, idle_timeout_s: null, granularity_s: null, threshold_ms: baseline?.thresholdMs ?? null, reason: why });
+    const disagreements = countDisagreements(verdicts);
+    bench.record('coldstart_summary', {
+      ...common,
+      idle_timeout_s: null,
+      granularity_s: null,
+      threshold_ms: baseline?.thresholdMs ?? null,
+      warm_trimmed_mean_ms: baseline?.warmTrimmedMeanMs ?? null,
+      probes: verdicts.length,
+      threshold_flag_disagreements: disagreements.withFlag,
+      threshold_instance_disagreements: disagreements.withInstance,
+      reason: why,
+    });
     bench.result({ metric: 'idle_timeout', value: null, unit: 's', sentence: `${target.functionName}: ${why}` });
   };
 
@@ -230,6 +241,7 @@ export async function runThresholdSearch(bench: ExperimentBench, params: Thresho
     const candidate = latencyBaseline(warm, rule);
     const accepted = isColdByThreshold(first.latencyMs, candidate.thresholdMs);
     bench.record('coldstart_baseline', {
+      ...first.columns,
       ...common,
       attempt,
       idle_before_s: attempt === 0 ? params.initialIdleSeconds : idleSeconds,
@@ -245,7 +257,6 @@ export async function runThresholdSearch(bench: ExperimentBench, params: Thresho
       threshold_ms: candidate.thresholdMs,
       threshold_by: candidate.by,
       accepted,
-      ...first.columns,
     });
     bench.log(`baseline ${attempt + 1}: first call ${first.latencyMs.toFixed(1)} ms, warm trimmed mean ${candidate.warmTrimmedMeanMs.toFixed(1)} ms, threshold ${candidate.thresholdMs.toFixed(1)} ms (${candidate.by})${accepted ? '' : ': first call not cold'}`);
     if (accepted) {
@@ -254,7 +265,7 @@ export async function runThresholdSearch(bench: ExperimentBench, params: Thresho
     }
   }
   if (!baseline) {
-    giveUp(`no baseline: the first call was not above the latency threshold after ${idles.length} attempts (the last idled ${idles[idles.length - 1]} s)`);
+    giveUp(`no baseline: the first call was not above the latency threshold in ${idles.length} baseline${idles.length === 1 ? '' : 's'} (the last after ${idles[idles.length - 1]} s idle)`);
     return;
   }
   const thresholdMs = baseline.thresholdMs;
@@ -265,8 +276,8 @@ export async function runThresholdSearch(bench: ExperimentBench, params: Thresho
   const verdicts: ProbeVerdict[] = [];
   const warmGaps: number[] = [];
   while (state.phase !== 'done') {
-    if (state.gapSeconds > params.maxGapSeconds) return giveUp(`no stable result: the idle gap grew to ${state.gapSeconds} s, beyond maxGapSeconds ${params.maxGapSeconds} s`, baseline);
-    if (experimentSecondsSoFar() > params.maxDurationSeconds) return giveUp(`no stable result within ${params.maxDurationSeconds} s`, baseline);
+    if (state.gapSeconds > params.maxGapSeconds) return giveUp(`no stable result: the idle gap grew to ${state.gapSeconds} s, beyond maxGapSeconds ${params.maxGapSeconds} s`, baseline, verdicts);
+    if (experimentSecondsSoFar() > params.maxDurationSeconds) return giveUp(`no stable result within ${params.maxDurationSeconds} s`, baseline, verdicts);
     const measurement = await measureAfter(state.gapSeconds);
     const identity = instances.next(measurement);
     const verdict: ProbeVerdict = {
@@ -278,6 +289,7 @@ export async function runThresholdSearch(bench: ExperimentBench, params: Thresho
     verdicts.push(verdict);
     if (!verdict.coldByThreshold) warmGaps.push(state.gapSeconds);
     bench.record('coldstart', {
+      ...measurement.columns,
       ...common,
       phase: phaseName(state),
       gap_s: state.gapSeconds,
@@ -295,7 +307,6 @@ export async function runThresholdSearch(bench: ExperimentBench, params: Thresho
       invocation_identifier: measurement.invocationIdentifier,
       methods_agree: verdict.coldByThreshold === verdict.coldFlag && verdict.coldByThreshold === verdict.instanceChanged,
       final: state.phase === 'final' && verdict.coldByThreshold,
-      ...measurement.columns,
     });
     if (verdict.coldByThreshold !== verdict.coldFlag || verdict.coldByThreshold !== verdict.instanceChanged) {
       bench.log(`methods disagree at ${state.gapSeconds} s: threshold says ${verdict.coldByThreshold ? 'cold' : 'warm'} (${measurement.latencyMs.toFixed(1)} ms), cold flag ${verdict.coldFlag}, new instances ${verdict.newInstances}`);

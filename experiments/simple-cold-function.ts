@@ -73,7 +73,7 @@ export default defineExperiment({
     params: { initialIdleSeconds: 0, confirmations: 2 },
     timeScale: 0.01,
     platform: { profile: 'lambda', idleTimeoutMs: 970, initDelayMs: 1100 },
-    expectedDuration: '30s',
+    expectedDuration: '25s',
   },
   async run(bench, params) {
     await runThresholdSearch(bench, params, {
