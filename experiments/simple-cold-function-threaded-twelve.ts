@@ -38,9 +38,10 @@
  *   that does 0.2 s of work would put a warm batch near 220 ms, where the threshold rule jumps
  *   from 1.0 s to 2 × the mean, and make the threshold depend on CPU contention instead of start-up.
  * - After a batch with cold starts, up to 3 more batches are sent at once (stored as invocations,
- *   counted in the row's `realign_*` columns) until one has no cold start. Twelve cold starts end
- *   up to seconds apart, and the next idle gap, timed from the batch's end, would otherwise be
- *   that much longer for the instances that finished first; a warm batch ends within ~0.1 s.
+ *   counted in the row's `realign_*` columns) until one has no cold start and its answers end
+ *   within 50 ms of each other. Twelve cold starts end up to seconds apart, and the next idle gap,
+ *   timed from the batch's end, would otherwise be that much longer for the instances that
+ *   finished first; a warm batch of warmed-up instances ends within tens of ms.
  *   The original timed the next gap from the cold batch; on its 20 s grid in the cloud the
  *   difference was small, at the quick run's 0.2 s grid it decides the answer.
  * - The per-instance latencies and start spreads the original printed are columns of the row
@@ -82,10 +83,12 @@ export default defineExperiment({
     /** Busy work per call, in seconds (real time: work is never scaled). */
     throughputTimeSeconds: z.number().min(0).max(900).default(0.2),
     /**
-     * After a batch with cold starts, up to this many batches at once, until one has none, so that
-     * every instance's idle starts within a warm batch's spread (0: never).
+     * After a batch with cold starts, up to this many batches at once, until one has no cold start
+     * and ends within `realignSpreadMs`, so that every instance's idle starts together (0: never).
      */
     realignBatches: z.number().int().min(0).max(10).default(3),
+    /** How close together, in real ms, the answers of a re-aligning batch must end. */
+    realignSpreadMs: z.number().min(0).default(50),
     ...thresholdSearchParams({ initialIdleSeconds: 45 * 60, warmCalls: 50 }),
   }),
   quick: {
@@ -102,11 +105,13 @@ export default defineExperiment({
         const batch = async () => measureBatch(await bench.invokeConcurrently(params.function, params.concurrency, { throughput_time: params.throughputTimeSeconds }));
         const attempt = await batch();
         if (!attempt.ok || attempt.measurement.coldCount === 0) return attempt;
-        // Re-align: the instances of a batch with cold starts finished up to seconds apart.
+        // Re-align: the instances of a batch with cold starts finished up to seconds apart, and the
+        // first batch after it often ends over 0.1 s apart too (the new processes are still warming up).
         let batches = 0;
         let coldCount = 0;
         let last: Measurement | undefined;
-        while (batches < params.realignBatches && (!last || last.coldCount > 0)) {
+        const aligned = (m: Measurement | undefined) => m !== undefined && m.coldCount === 0 && (m.columns.end_spread_ms as number | null) !== null && (m.columns.end_spread_ms as number) <= params.realignSpreadMs;
+        while (batches < params.realignBatches && !aligned(last)) {
           const realign = await batch();
           batches += 1;
           if (!realign.ok) continue;
