@@ -7,6 +7,9 @@ import coldtimeLargeFunctions from '../../experiments/coldtime-large-functions';
 import concurrencyBenchmarking from '../../experiments/concurrency-benchmarking';
 import functionLifetime from '../../experiments/function-lifetime';
 import linearInvocation from '../../experiments/linear-invocation';
+import simpleColdFunctionNested from '../../experiments/simple-cold-function-nested';
+import simpleColdFunctionThreadedTwelve from '../../experiments/simple-cold-function-threaded-twelve';
+import simpleColdFunction from '../../experiments/simple-cold-function';
 import singleFunctionTimeToColdStart from '../../experiments/single-function-time-to-cold-start';
 import timeToColdStartTwelveThreads from '../../experiments/time-to-cold-start-twelve-threads';
 import trackCloudfunctionsLifecycle from '../../experiments/track-cloudfunctions-lifecycle';
@@ -19,6 +22,9 @@ export const EXPERIMENT_CATALOG: readonly (readonly [file: string, experiment: E
   ['concurrency-benchmarking', concurrencyBenchmarking as unknown as Experiment],
   ['function-lifetime', functionLifetime as unknown as Experiment],
   ['linear-invocation', linearInvocation as unknown as Experiment],
+  ['simple-cold-function-nested', simpleColdFunctionNested as unknown as Experiment],
+  ['simple-cold-function-threaded-twelve', simpleColdFunctionThreadedTwelve as unknown as Experiment],
+  ['simple-cold-function', simpleColdFunction as unknown as Experiment],
   ['single-function-time-to-cold-start', singleFunctionTimeToColdStart as unknown as Experiment],
   ['time-to-cold-start-twelve-threads', timeToColdStartTwelveThreads as unknown as Experiment],
   ['track-cloudfunctions-lifecycle', trackCloudfunctionsLifecycle as unknown as Experiment],
