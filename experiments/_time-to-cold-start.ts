@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { InvocationRecord } from '../lab-functions/core/records';
 import type { LabFunctionName } from '../lab-functions/names';
-import type { ExperimentBench, InvocationResult } from '../lib/experiment';
+import { type ExperimentBench, type InvocationResult, sendToStartLatency } from '../lib/experiment';
 import { type HalvingSearchOptions, type LatencyThreshold, latencyThreshold, nextHalvingSearch, startHalvingSearch } from '../lib/stats/idle-search';
 import { mean } from '../lib/stats/summary';
 
@@ -89,7 +89,8 @@ export async function runTimeToColdStart(bench: ExperimentBench, run: TimeToCold
       if (ok.length) {
         failuresInARow = 0;
         return {
-          latencyMs: mean(ok.map((result) => result.root.execution_start - (result.answer.sendAt as number))),
+          // Send → start crosses the two clocks: corrected by the offset estimated so far (raw before the first estimate).
+          latencyMs: mean(ok.map((result) => sendToStartLatency(result, bench.clockOffset)?.latencyMs ?? result.root.execution_start - (result.answer.sendAt as number))),
           roundTripMs: mean(ok.map((result) => result.latencyMs as number)),
           records: ok.map((result) => result.root),
           failedCalls: results.length - ok.length,

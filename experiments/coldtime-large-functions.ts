@@ -15,7 +15,7 @@
  * | `function_name`, `block`, `round`, `throughput_time_s` | which round (`throughput_time_s` 0: called with no arguments) |
  * | `first_status`, `first_cold` | the round's first call: its outcome, and whether it was its instance's first (expected: true) |
  * | `first_latency_ms` | its round trip on the client |
- * | `first_start_latency_ms` | from the client sending it to the function starting (execution_start − send), with both clocks on one machine only as good as their sync |
+ * | `first_start_latency_ms`, `first_start_latency_error_ms` | from the client sending it to the function starting (execution_start − send), corrected by the run's clock offset, ± its bound |
  * | `first_instance_identifier`, `first_new_instance` | the instance it ran on, and whether no earlier round had seen it |
  * | `warm_calls`, `warm_median_latency_ms` | the round's other ok calls and their median round trip |
  * | `cold_overhead_ms` | `first_latency_ms` − `warm_median_latency_ms` |
@@ -32,13 +32,15 @@
  *   the comparison to an analysis script, which looked the experiment up under a name with a
  *   trailing space and so found nothing.
  * - No sleep after the last round: nothing follows it (the original slept one more cold time).
+ * - `forceCold: true` starts every round with a forced cold start (scale to zero) instead of a
+ *   cold time of idling, where the platform allows it; the next call's `cold` flag checks it.
  * - The cold time comes from the control plane (`coldTimeSeconds`: the latest measured idle
  *   timeout for function1 on this platform) instead of a query that always failed and fell back to
  *   20 minutes; 1200 s remains the default. Functions, work, rounds and calls are parameters.
  */
 import { z } from 'zod';
 import { LAB_FUNCTION_NAMES } from '../lab-functions/names';
-import { defineExperiment, type InvocationResult } from '../lib/experiment';
+import { type ClockOffset, defineExperiment, type InvocationResult, sendToStartLatency } from '../lib/experiment';
 import { percentileCont } from '../lib/stats/summary';
 
 /** The cold time this experiment waits, when the control plane has none to give (the original's fallback). */
@@ -51,6 +53,7 @@ interface RoundRow {
   throughput_time_s: number;
   first_status: string;
   first_cold: boolean | null;
+  first_start_latency_error_ms: number | null;
   first_latency_ms: number | null;
   first_start_latency_ms: number | null;
   first_instance_identifier: string | null;
@@ -82,6 +85,12 @@ export default defineExperiment({
     coldTimeSeconds: z.number().positive().optional(),
     /** Idle before the first round, in experiment seconds. @default one cold time */
     initialIdleSeconds: z.number().min(0).optional(),
+    /**
+     * Start each round cold with `bench.forceCold` instead of idling one cold time (local and
+     * OpenFaaS scale to zero): hours shorter, the same cold starts; each is verified by its call's
+     * own `cold` flag. Off by default: the original waited.
+     */
+    forceCold: z.boolean().default(false),
   }),
   quick: {
     // The local platform is fresh, so no initial idle. Instances go cold after 1000 s of
@@ -102,10 +111,11 @@ export default defineExperiment({
       for (const throughputTimeSeconds of params.throughputTimesSeconds) {
         const payload = throughputTimeSeconds > 0 ? { throughput_time: throughputTimeSeconds } : undefined;
         for (let round = 0; round < params.rounds; round++) {
-          if (rows.length) await bench.sleep(coldTimeSeconds * 1000);
+          if (params.forceCold) await bench.forceCold(functionName);
+          else if (rows.length) await bench.sleep(coldTimeSeconds * 1000);
           const results: InvocationResult[] = [];
           for (let call = 0; call < params.callsPerRound; call++) results.push(await bench.invoke(functionName, payload));
-          const row = roundRow(results, { functionName, block, round, throughputTimeSeconds }, seen);
+          const row = roundRow(results, { functionName, block, round, throughputTimeSeconds, clock: bench.clockOffset }, seen);
           bench.record('coldtime_large_functions', { ...row });
           rows.push(row);
           if (row.first_cold === false) bench.log(`${functionName} block ${block} round ${round}: the first call was not cold (cold time ${coldTimeSeconds} s too short?)`);
@@ -118,7 +128,11 @@ export default defineExperiment({
 });
 
 /** One round's row; `seen` collects the instances of earlier rounds. */
-function roundRow(results: InvocationResult[], context: { functionName: string; block: number; round: number; throughputTimeSeconds: number }, seen: Set<string>): RoundRow {
+function roundRow(
+  results: InvocationResult[],
+  context: { functionName: string; block: number; round: number; throughputTimeSeconds: number; clock: ClockOffset | undefined },
+  seen: Set<string>,
+): RoundRow {
   const [first, ...rest] = results as [InvocationResult, ...InvocationResult[]];
   const warm = rest.filter((result) => result.status === 'ok' && result.latencyMs !== null).map((result) => result.latencyMs as number);
   const warmMedian = warm.length ? round(percentileCont(warm, 0.5)) : null;
@@ -127,6 +141,8 @@ function roundRow(results: InvocationResult[], context: { functionName: string; 
   for (const result of results) if (result.root) seen.add(result.root.instance_identifier);
   const firstOk = first.status === 'ok' && first.root !== undefined;
   const firstLatency = firstOk && first.latencyMs !== null ? round(first.latencyMs) : null;
+  // Client send → function start crosses the two clocks: corrected by the run's offset, with its bound.
+  const startLatency = sendToStartLatency(first, context.clock);
   return {
     function_name: context.functionName,
     block: context.block,
@@ -135,7 +151,8 @@ function roundRow(results: InvocationResult[], context: { functionName: string; 
     first_status: first.status,
     first_cold: first.root?.cold ?? null,
     first_latency_ms: firstLatency,
-    first_start_latency_ms: first.root && first.answer.sendAt !== null ? round(first.root.execution_start - first.answer.sendAt) : null,
+    first_start_latency_ms: startLatency ? round(startLatency.latencyMs) : null,
+    first_start_latency_error_ms: startLatency ? round(startLatency.errorMs) : null,
     first_instance_identifier: instance,
     first_new_instance: newInstance,
     warm_calls: warm.length,

@@ -11,9 +11,9 @@
  * is at most 10 s; verify with 5 cold probes in a row at that gap (a warm one grows the 10 s ×1.5,
  * adds it to the step and the step to the gap, and searches again); then one final probe.
  * Latency is the original's: the handler's start minus the client's send (execution_start −
- * invocation_start), which needs the client's and the function's clocks to agree to well within a
- * cold start (one machine locally; NTP-disciplined hosts in the clouds, where the original also
- * corrected both ends by NTP). The client's round trip, free of that assumption, is stored beside it.
+ * invocation_start). That crosses the client's and the function's clocks, so it is corrected by
+ * the run's in-band clock-offset estimate (`bench.clockOffset`; the original asked an NTP server
+ * before each call). The client's round trip, free of any clock, is stored beside it.
  *
  * Stores, through `bench.record`:
  * - `coldstart_baseline`: one row per threshold attempt: `first_latency_ms`, `warm_mean_ms`,

@@ -239,6 +239,17 @@ describe('Ground truth on the local platform: cold starts of large functions', (
     expect(Math.abs(reported - (median(readyMs(events, 'monolith')) - median(readyMs(events, 'function1'))))).toBeLessThan(platformToleranceMs);
   }, 60_000);
 
+  it.each(['lambda', 'openfaas'] as const)('coldtime-large-functions with forceCold starts every round cold without idling, on the %s profile (no mismatch)', async (profile) => {
+    // An idle timeout far beyond the run: only the forced cold starts can make a round cold.
+    const { run, rows, events } = await runQuick({ experiment: 'coldtime-large-functions', params: { ...params, forceCold: true, coldTimeSeconds: 3600 }, platformOptions: { profile, idleTimeoutMs: 600_000 } });
+    expect(run.status).toBe('completed');
+    const rounds = rows.coldtime_large_functions ?? [];
+    expect(rounds.length).toBeGreaterThan(0);
+    expect(rounds.every((row) => row.first_cold === true)).toBe(true);
+    expect(run.manifest.forced_cold).toEqual({ forced: rounds.length, mismatches: 0 });
+    expect(events.filter((event) => event.type === 'instance-evicted').every((event) => event.reason === 'scaled-down' || event.reason === 'shutdown')).toBe(true);
+  }, 60_000);
+
   it('coldtime-large-functions reports equal cold starts within the tolerance when the init delay does not depend on size', async () => {
     const initDelayMs = 500;
     const { run, rows, events } = await runQuick({ experiment: 'coldtime-large-functions', params, platformOptions: { initDelayMs } });
