@@ -95,7 +95,7 @@ export default defineExperiment({
     params: { initialIdleSeconds: 0, warmCalls: 10, confirmations: 2 },
     timeScale: 0.01,
     platform: { profile: 'lambda', idleTimeoutMs: 2570, initDelayMs: 1100 },
-    expectedDuration: '45s',
+    expectedDuration: '50s',
   },
   async run(bench, params) {
     await runThresholdSearch(bench, params, {
