@@ -129,21 +129,19 @@ function formatEvent(event: PlatformEvent): string {
   return `${time} ${event.type.padEnd(17)} ${subject}${extra.length ? ` (${extra.join(', ')})` : ''}`;
 }
 
-function parseDurationOption(value: string): number {
-  try {
-    return parseDurationMs(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
+/** A duration parser as a commander option parser: its error becomes commander's one-line usage error. */
+function asOption(parse: (value: string) => number): (value: string) => number {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
 }
 
-function parseSignedDurationOption(value: string): number {
-  try {
-    return parseSignedDurationMs(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-}
+const parseDurationOption = asOption(parseDurationMs);
+const parseSignedDurationOption = asOption(parseSignedDurationMs);
 
 function parseIntegerOption(value: string): number {
   const parsed = Number(value);

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { isProcessAlive } from '../../lib/process/is-alive';
 import type { GatewayCredentials } from './gateway-guard';
 
 /**
@@ -51,7 +52,7 @@ export function findGatewayCredentials(stateDir: string, gatewayUrl: string): Ga
     return undefined;
   }
   const parsed = credentialsFileSchema.safeParse(safeJson(text));
-  if (!parsed.success || !isAlive(parsed.data.pid)) return undefined;
+  if (!parsed.success || !isProcessAlive(parsed.data.pid)) return undefined;
   return { user: parsed.data.user, password: parsed.data.password };
 }
 
@@ -60,14 +61,5 @@ function safeJson(text: string): unknown {
     return JSON.parse(text);
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
