@@ -13,6 +13,9 @@
  *   `AWS_REGION`, and module load fails naming the variable if neither is set.
  * - `RESULTS_BUCKET` (optional) — where agents upload results: `upload-url` calls get a fresh
  *   presigned PUT of `raw/<runId>.ndjson` there, valid for {@link UPLOAD_URL_SECONDS}.
+ * - `FB_CLOUD_CONFIG` (optional; lib/config/cloud-config.ts) — the cloud platforms the deployment
+ *   enables: `force-cold` calls of runs on AWS Lambda and Azure Functions are carried out by their
+ *   cold forcers (./cold-forcers.ts), found by the run's platform in the `runs` table.
  * - `POWERTOOLS_*` / `AWS_LAMBDA_LOG_LEVEL` — read by the powertools logger itself.
  *
  * The deployed `handler` keeps its registry in the results database (`callbacks`, through the
@@ -28,8 +31,12 @@ import { z } from 'zod';
 import { CallbackConfigurationError } from '../../lib/callback/errors';
 import { SqlCallbackRegistry } from '../../lib/callback/sql-registry';
 import { DataApiExecutor } from '../../lib/results/data-api-executor';
-import { type CallbackHttpResponse, handleCallback } from '../../lib/callback/handle-callback';
+import { type CallbackHttpResponse, handleCallback, type HandleCallbackOptions } from '../../lib/callback/handle-callback';
 import type { CallbackRegistry } from '../../lib/callback/registry';
+import { coldForcerByPlatform } from '../../lib/callback/run-cold-forcer';
+import { SqlResultsStore } from '../../lib/results/sql-store';
+import { cloudConfigFromEnvironment } from '../shared/cloud-config-environment';
+import { cloudColdForcers } from './cold-forcers';
 import { SfnTaskCompleter, type TaskCompleter } from '../../lib/callback/task-completer';
 import { presignResultsUpload, rawResultsLocation } from '../../lib/control-plane/results-transfer';
 
@@ -58,6 +65,8 @@ export interface CallbackHandlerOptions {
   now?: () => Date;
   /** A fresh upload URL for a run's results file. @default none: `upload-url` is refused */
   uploadUrlFor?: (runId: string) => Promise<string>;
+  /** Make the next call of a run's function cold. @default none: `force-cold` is refused */
+  forceCold?: HandleCallbackOptions['forceCold'];
 }
 
 /** How long a fresh upload URL is valid: the agent asks for one right before it uploads. */
@@ -66,7 +75,14 @@ export const UPLOAD_URL_SECONDS = 900;
 /** Build the handler; call once per execution environment. */
 export function createCallbackHandler(options: CallbackHandlerOptions) {
   const logger = options.logger ?? new Logger({ serviceName: 'faas-benchmarker-callback' });
-  const handling = { registry: options.registry, completer: options.completer, logger, now: options.now ?? (() => new Date()), ...(options.uploadUrlFor ? { uploadUrlFor: options.uploadUrlFor } : {}) };
+  const handling: HandleCallbackOptions = {
+    registry: options.registry,
+    completer: options.completer,
+    logger,
+    now: options.now ?? (() => new Date()),
+    ...(options.uploadUrlFor ? { uploadUrlFor: options.uploadUrlFor } : {}),
+    ...(options.forceCold ? { forceCold: options.forceCold } : {}),
+  };
 
   const callback = async (event: unknown): Promise<CallbackLambdaResponse> => {
     const parsed = httpApiEventSchema.safeParse(event);
@@ -91,6 +107,7 @@ export function callbackConfigFromEnv(env: NodeJS.ProcessEnv): {
   stateMachineRegion: string;
   results: { resourceArn: string; secretArn: string; database: string };
   resultsBucket: string | undefined;
+  cloud: ReturnType<typeof cloudConfigFromEnvironment>;
 } {
   const stateMachineRegion = env.STATE_MACHINE_REGION || env.AWS_REGION;
   if (!stateMachineRegion) throw new CallbackConfigurationError('STATE_MACHINE_REGION');
@@ -103,18 +120,21 @@ export function callbackConfigFromEnv(env: NodeJS.ProcessEnv): {
     stateMachineRegion,
     results: { resourceArn: required('RESULTS_CLUSTER_ARN'), secretArn: required('RESULTS_SECRET_ARN'), database: required('RESULTS_DATABASE') },
     resultsBucket: env.RESULTS_BUCKET || undefined,
+    cloud: cloudConfigFromEnvironment(env),
   };
 }
 
 const config = callbackConfigFromEnv(process.env);
 /** The registry every control-plane Lambda shares: the `callbacks` table, through the Data API. */
-const registry = new SqlCallbackRegistry(
-  new DataApiExecutor({ region: config.stateMachineRegion, ...config.results, resumeTimeoutMs: 20_000 }),
-);
+const executor = new DataApiExecutor({ region: config.stateMachineRegion, ...config.results, resumeTimeoutMs: 20_000 });
+const registry = new SqlCallbackRegistry(executor);
+const runs = new SqlResultsStore(executor);
+const forcers = cloudColdForcers(config.cloud, config.stateMachineRegion);
 const s3 = new S3Client({ region: config.stateMachineRegion });
 const { resultsBucket } = config;
 export const handler = createCallbackHandler({
   registry,
   completer: new SfnTaskCompleter(new SFNClient({ region: config.stateMachineRegion })),
+  ...(Object.keys(forcers).length ? { forceCold: coldForcerByPlatform({ platformOf: async (runId) => (await runs.getRun(runId))?.platform, forcers }) } : {}),
   ...(resultsBucket ? { uploadUrlFor: (runId: string) => presignResultsUpload(s3, rawResultsLocation(resultsBucket, runId), UPLOAD_URL_SECONDS) } : {}),
 });

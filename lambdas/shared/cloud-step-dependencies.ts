@@ -22,7 +22,7 @@ import type { WebSiteManagementClient } from '@azure/arm-appservice';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import type { StorageManagementClient } from '@azure/arm-storage';
 import type { TokenCredential } from '@azure/core-auth';
-import { type CloudPlatformsConfig, cloudPlatformsConfigSchema, enabledCloudPlatforms } from '../../lib/config/cloud-config';
+import { type CloudPlatformsConfig, enabledCloudPlatforms } from '../../lib/config/cloud-config';
 import { Ec2ClientMachine } from '../../lib/platforms/aws/ec2-client-machine';
 import { S3PlanStore } from '../../lib/platforms/aws/s3-plan-store';
 import { SsmAgentDriver } from '../../lib/platforms/aws/ssm-agent-driver';
@@ -36,10 +36,7 @@ import { MachineClientDriver } from '../../lib/platforms/client/machine-client-d
 import { OpenFaasProvisioner } from '../../lib/platforms/openfaas/provisioner';
 import type { AgentBundleUrl, ClientDriver, FunctionProvisioner } from '../../lib/platforms/platform';
 
-/** `FB_CLOUD_CONFIG` is set but not valid JSON for the schema; the message names the fields. */
-export class InvalidCloudConfigError extends Error {
-  override name = 'InvalidCloudConfigError';
-}
+export { cloudConfigFromEnvironment, InvalidCloudConfigError } from './cloud-config-environment';
 
 /** A lab package the stack uploaded is not where the config says. */
 export class LabPackageMissingError extends Error {
@@ -48,23 +45,6 @@ export class LabPackageMissingError extends Error {
 
 /** How long a client machine has to download the agent bundle through its presigned URL. */
 const AGENT_BUNDLE_URL_SECONDS = 3600;
-
-/** `FB_CLOUD_CONFIG`, validated; undefined when not set (no cloud platform). */
-export function cloudConfigFromEnvironment(env: NodeJS.ProcessEnv): CloudPlatformsConfig | undefined {
-  const text = env.FB_CLOUD_CONFIG;
-  if (!text) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new InvalidCloudConfigError('FB_CLOUD_CONFIG is not JSON');
-  }
-  const result = cloudPlatformsConfigSchema.safeParse(parsed);
-  if (!result.success) {
-    throw new InvalidCloudConfigError(`FB_CLOUD_CONFIG: ${result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
-  }
-  return result.data;
-}
 
 export interface CloudPlatforms {
   provisioners: Record<string, FunctionProvisioner>;

@@ -186,6 +186,8 @@ async function processCallback(call: CallbackCall, options: HandleCallbackOption
     try {
       await options.forceCold(call.runId, call.function);
     } catch (error) {
+      // The forcer's own verdict (e.g. 400: not on this run's platform) is answered as it is.
+      if (error instanceof CallbackError) throw error;
       throw new ColdStartNotForcedError(`could not force a cold start of ${call.function}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     return undefined;

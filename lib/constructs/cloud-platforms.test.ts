@@ -137,6 +137,22 @@ describe('CloudPlatforms — EC2 clients', () => {
   });
 });
 
+describe('CloudPlatforms — cold starts forced by the callback', () => {
+  it('gives the callback Lambda FB_CLOUD_CONFIG and a policy to update only fb- functions and read the Azure secret', () => {
+    const callback = template.toJSON().Resources[logicalId(stack.callback.function)];
+    expect(text(callback.Properties.Environment.Variables.FB_CLOUD_CONFIG)).toContain(logicalId(cloud().labDeployer));
+    const policy = cloud().callbackPolicy;
+    if (!policy) throw new Error('no callback policy');
+    const resource = template.toJSON().Resources[logicalId(policy)];
+    expect(text(resource.Properties.Roles)).toContain(logicalId(stack.callback.role));
+    const statements = statementsOf(logicalId(policy));
+    expect(actions(statements).sort()).toEqual(['lambda:GetFunctionConfiguration', 'lambda:UpdateFunctionConfiguration', 'secretsmanager:GetSecretValue']);
+    const lambda = statements.find((statement) => actions([statement]).includes('lambda:UpdateFunctionConfiguration'));
+    expect(text(lambda?.Resource)).toMatch(/:function:fb-\*"/);
+    expect(text(statements.find((statement) => actions([statement]).includes('secretsmanager:GetSecretValue'))?.Resource)).toContain('-??????');
+  });
+});
+
 describe('cdk-nag AwsSolutions with the cloud platforms', () => {
   it('synthesizes with no unacknowledged finding', () => {
     expect(failure, `cdk-nag findings:\n${failure}`).toBeUndefined();
@@ -149,7 +165,7 @@ describe('cdk-nag AwsSolutions with the cloud platforms', () => {
       expect(ack.id).toMatch(/^AwsSolutions-IAM[45]\[.+\]$/);
     }
     const paths = new Set(acks.map((ack) => ack.path));
-    for (const step of ['ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'StartAgent', 'Teardown']) expect(paths).toContain(`ControlPlane/CloudPlatforms/${step}CloudPolicy`);
+    for (const step of ['ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'StartAgent', 'Teardown', 'Callback']) expect(paths).toContain(`ControlPlane/CloudPlatforms/${step}CloudPolicy`);
     expect(Stack.of(cloud()).stackName).toBe('ControlPlane');
   });
 });

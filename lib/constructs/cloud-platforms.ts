@@ -46,6 +46,15 @@ export interface CloudPlatformsProps {
   /** Every step Lambda (all get `FB_CLOUD_CONFIG`); the ones in {@link CloudStepName} get their cloud policy. */
   readonly steps: Readonly<Record<string, ControlPlaneFunction>> & Readonly<Record<CloudStepName, ControlPlaneFunction>>;
 
+  /**
+   * The callback Lambda: it carries out agents' `force-cold` requests for runs on AWS Lambda
+   * (a configuration update of the run's `fb-*` function) and Azure Functions (a restart of the
+   * run's app), so it gets `FB_CLOUD_CONFIG` and its own `CallbackCloudPolicy`.
+   *
+   * @default - no cold starts forced by the control plane (`force-cold` is refused with 400)
+   */
+  readonly callback?: ControlPlaneFunction;
+
   /** The results bucket, whose `plans/` prefix holds the agents' plans. */
   readonly plansBucket: s3.IBucket;
 
@@ -109,6 +118,8 @@ export class CloudPlatforms extends Construct {
   readonly clientRole: iam.Role;
   /** Each cloud step's own policy, by step. */
   readonly policies: Readonly<Record<CloudStepName, iam.Policy>>;
+  /** The callback Lambda's policy for forcing cold starts, when {@link CloudPlatformsProps.callback} is given. */
+  readonly callbackPolicy: iam.Policy | undefined;
   /** `<logicalId>.<attribute>` of another stack's resource → the export cdk-nag names it by. */
   private readonly crossStackNames = new Map<string, string>();
 
@@ -268,6 +279,16 @@ export class CloudPlatforms extends Construct {
       policies[step] = policy;
     }
     this.policies = policies;
+    if (props.callback) {
+      this.callbackPolicy = new iam.Policy(this, 'CallbackCloudPolicy', {
+        roles: [props.callback.role],
+        statements: [new iam.PolicyStatement({ actions: ['lambda:GetFunctionConfiguration', 'lambda:UpdateFunctionConfiguration'], resources: [labFunctions] }), readAzureSecret],
+      });
+      this.acknowledgeWildcards(
+        this.callbackPolicy,
+        "A forced cold start changes one environment variable of a run's own lab function, named fb-<run8>-<function> by its per-run lab stack (function:fb-*); the callback checks the run's secret and takes the function name from the run's row.",
+      );
+    }
 
     this.config = {
       labCode: {
@@ -283,7 +304,7 @@ export class CloudPlatforms extends Construct {
       ...(props.openfaas ? { openfaas: { gatewayUrl: props.openfaas.gatewayUrl, ...(props.openfaas.publicGatewayUrl ? { publicGatewayUrl: props.openfaas.publicGatewayUrl } : {}) } } : {}),
     };
     const json = stack.toJsonString(this.config);
-    for (const fn of Object.values(props.steps)) fn.function.addEnvironment('FB_CLOUD_CONFIG', json);
+    for (const fn of [...Object.values(props.steps), ...(props.callback ? [props.callback] : [])]) fn.function.addEnvironment('FB_CLOUD_CONFIG', json);
   }
 
   /** Acknowledge each wildcard resource of `policy` (by cdk-nag's finding id), with `reason`. */

@@ -148,7 +148,7 @@ export class ControlPlaneStack extends Stack {
     });
     const steps = new RunExperimentSteps(this, 'Steps', { definition, results, callbackUrl: callback.url, logRetention });
     this.cloud = props.cloud
-      ? new CloudPlatforms(this, 'CloudPlatforms', { ...props.cloud, steps: steps.functions, plansBucket: results.bucket, plansKey: results.bucket.encryptionKey, logRetention })
+      ? new CloudPlatforms(this, 'CloudPlatforms', { ...props.cloud, steps: steps.functions, callback: callback.function, plansBucket: results.bucket, plansKey: results.bucket.encryptionKey, logRetention })
       : undefined;
     const migrations = new SchemaMigrations(this, 'Migrations', { results, logRetention });
     const runExperiment = new RunExperimentStateMachine(this, 'RunExperiment', {
