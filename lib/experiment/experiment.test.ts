@@ -57,6 +57,21 @@ describe('Function: resolveParams', () => {
   });
 });
 
+describe('Function: resolveParams with coldTimeS', () => {
+  const params = z.object({ calls: z.number().default(1), coldTimeSeconds: z.number().positive().optional() });
+  const coldTimed = defineExperiment({ ...base, params, coldTime: { function: 'function1', defaultSeconds: 1200 } }) as unknown as Experiment;
+
+  it('takes coldTimeS as coldTimeSeconds where the experiment waits one cold time, and refuses both at once', () => {
+    expect(resolveParams(coldTimed, { quick: false, overrides: { coldTimeS: 90 } })).toEqual({ calls: 1, coldTimeSeconds: 90 });
+    expect(() => resolveParams(coldTimed, { quick: false, overrides: { coldTimeS: 90, coldTimeSeconds: 80 } })).toThrow(/not both/);
+    expect(() => resolveParams(coldTimed, { quick: false, overrides: { coldTimeS: -1 } })).toThrow(/coldTimeSeconds/);
+  });
+
+  it('refuses coldTimeS where there is no cold time to set', () => {
+    expect(() => resolveParams(defineExperiment(base) as unknown as Experiment, { quick: false, overrides: { coldTimeS: 90 } })).toThrow(/no parameter coldTimeS/);
+  });
+});
+
 describe('Function: parseKeyValues', () => {
   it('reads JSON values where they parse and strings otherwise', () => {
     expect(parseKeyValues(['calls=50', 'concurrency=[4,8]', 'function=function2', 'quick=true', 'note=a=b'], '--param')).toEqual({

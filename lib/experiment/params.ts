@@ -10,17 +10,38 @@ export class InvalidParamError extends Error {
  */
 export function resolveParams(experiment: Experiment, options: { quick: boolean; overrides: Record<string, unknown> }): Record<string, unknown> {
   const known = Object.keys(experiment.params.shape);
-  const unknown = Object.keys(options.overrides).filter((name) => !known.includes(name));
+  const overrides = withAliasesResolved(experiment, options.overrides, known);
+  const unknown = Object.keys(overrides).filter((name) => !known.includes(name));
   if (unknown.length) {
     throw new InvalidParamError(`${experiment.name} has no parameter ${unknown.join(', ')}; its parameters: ${known.join(', ')}`);
   }
-  const input = { ...(options.quick ? experiment.quick.params : {}), ...options.overrides };
+  const input = { ...(options.quick ? experiment.quick.params : {}), ...overrides };
   const parsed = experiment.params.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new InvalidParamError(`${experiment.name}: parameter ${issue?.path.join('.') || '?'}: ${issue?.message ?? 'invalid'}`);
   }
   return parsed.data as Record<string, unknown>;
+}
+
+/**
+ * Other names accepted for a parameter: `coldTimeS`, the cold-start issue's and the original's
+ * short form, for `coldTimeSeconds`.
+ */
+const PARAM_ALIASES: Readonly<Record<string, string>> = { coldTimeS: 'coldTimeSeconds' };
+
+function withAliasesResolved(experiment: Experiment, overrides: Record<string, unknown>, known: readonly string[]): Record<string, unknown> {
+  const resolved: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(overrides)) {
+    const target = Object.hasOwn(PARAM_ALIASES, name) ? PARAM_ALIASES[name] : undefined;
+    if (target === undefined || !known.includes(target)) {
+      resolved[name] = value;
+      continue;
+    }
+    if (Object.hasOwn(overrides, target)) throw new InvalidParamError(`${experiment.name}: give ${target} or ${name}, not both`);
+    resolved[target] = value;
+  }
+  return resolved;
 }
 
 /**
