@@ -92,8 +92,12 @@ class FakeBench implements ExperimentBench {
   readonly sleeps: number[] = [];
   readonly rows: Record<string, Record<string, unknown>[]> = {};
   reported: ExperimentResult | undefined;
-  async forceCold(): Promise<void> {
-    throw new Error('the threshold searches wait for cold starts; they never force one');
+  readonly forced: string[] = [];
+  /** Set by the fake function: forgets its instance, as a scale to zero would. */
+  onForceCold: (() => void) | undefined;
+  async forceCold(functionName: string): Promise<void> {
+    this.forced.push(functionName);
+    this.onForceCold?.();
   }
   async sleep(ms: number): Promise<void> {
     this.sleeps.push(ms / 1000);
@@ -122,6 +126,9 @@ function fakeFunction(bench: FakeBench, idleTimeoutSeconds: number, options: { c
   let lastCallAt = Number.NEGATIVE_INFINITY;
   let instance = 0;
   let calls = 0;
+  bench.onForceCold = () => {
+    lastCallAt = Number.NEGATIVE_INFINITY;
+  };
   return {
     functionName: 'function3',
     threads: 1,
@@ -142,6 +149,18 @@ function fakeFunction(bench: FakeBench, idleTimeoutSeconds: number, options: { c
 }
 
 describe('Function: runThresholdSearch', () => {
+  it('with forceCold, forces the baseline’s first call cold instead of idling 3900 s, and finds the same timeout', async () => {
+    const idling = new FakeBench();
+    await runThresholdSearch(idling, defaults(), fakeFunction(idling, 157));
+    const forcing = new FakeBench();
+    await runThresholdSearch(forcing, defaults({ forceCold: true }), fakeFunction(forcing, 157));
+    expect(forcing.forced).toEqual(['function3']);
+    expect(forcing.sleeps[0]).toBe(0);
+    expect(forcing.rows.coldstart_baseline).toEqual([expect.objectContaining({ attempt: 0, idle_before_s: 0, forced_cold: true, first_cold_flag: true, accepted: true })]);
+    expect(forcing.reported).toMatchObject({ metric: 'idle_timeout', value: idling.reported?.value, granularity: 20 });
+    expect(idling.nowSeconds - forcing.nowSeconds).toBe(3900);
+  });
+
   it('finds the idle timeout with the original defaults and stores every probe, its threshold and the agreement of the methods', async () => {
     const bench = new FakeBench();
     await runThresholdSearch(bench, defaults(), fakeFunction(bench, 157));

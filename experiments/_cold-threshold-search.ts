@@ -15,11 +15,15 @@
  * 3. Verify: the same gap must be cold 5 times in a row; a warm call adds 20 s and starts the count
  *    again. Then one final probe: cold ends the search, warm adds 20 s and verifies again.
  *
+ * With `forceCold: true` each baseline's first call is made cold by `bench.forceCold` (of the
+ * measured function: the callee in the nested variant) instead of the initial and retry idles,
+ * which served only that purpose; the search's own idle gaps are what it measures and stay.
+ *
  * Latencies and the threshold's constants are real milliseconds: `--quick` scales idle gaps, never
  * latencies, so a cold start must really take longer than the threshold on the platform under test.
  */
 import { z } from 'zod';
-import type { ExperimentBench } from '../lib/experiment';
+import { type ExperimentBench, forceColdParam, startCold } from '../lib/experiment';
 import { type ColdThresholdRule, isColdByThreshold, type LatencyBaseline, latencyBaseline } from '../lib/stats/cold-threshold';
 
 export class ProbeFailedError extends Error {
@@ -34,6 +38,8 @@ export function thresholdSearchParams(defaults: { initialIdleSeconds: number; wa
   return {
     /** Idle before the baseline, in experiment seconds (the original slept a fixed 65 or 45 minutes). */
     initialIdleSeconds: z.number().min(0).default(defaults.initialIdleSeconds),
+    /** Make each baseline's first call cold with `bench.forceCold` instead of idling for it. */
+    forceCold: forceColdParam,
     /** Warm calls after the first (cold) call, for the latency baseline. */
     warmCalls: z.number().int().min(1).max(10_000).default(defaults.warmCalls),
     /** Idle between two warm calls of the baseline, in experiment seconds. */
@@ -224,10 +230,11 @@ export async function runThresholdSearch(bench: ExperimentBench, params: Thresho
   };
 
   // 1. Baseline, repeated after longer idles until its first call is cold by its own threshold.
-  await bench.sleep(params.initialIdleSeconds * 1000);
+  await startCold(bench, [target.functionName], { forceCold: params.forceCold, idleSeconds: params.initialIdleSeconds, why: 'baseline' });
   let baseline: LatencyBaseline | undefined;
-  const idles = [0, ...params.baselineRetryIdleSeconds];
+  const idles = [0, ...(params.forceCold ? params.baselineRetryIdleSeconds.map(() => 0) : params.baselineRetryIdleSeconds)];
   for (const [attempt, idleSeconds] of idles.entries()) {
+    if (attempt > 0 && params.forceCold) await bench.forceCold(target.functionName);
     const first = await measureAfter(idleSeconds);
     const firstIdentity = instances.next(first);
     const warm: number[] = [];
@@ -244,7 +251,8 @@ export async function runThresholdSearch(bench: ExperimentBench, params: Thresho
       ...first.columns,
       ...common,
       attempt,
-      idle_before_s: attempt === 0 ? params.initialIdleSeconds : idleSeconds,
+      idle_before_s: attempt === 0 && !params.forceCold ? params.initialIdleSeconds : idleSeconds,
+      forced_cold: params.forceCold,
       first_latency_ms: first.latencyMs,
       first_cold_by_threshold: accepted,
       first_cold_flag: first.coldCount > 0,

@@ -8,9 +8,10 @@ import { runTimeToColdStart, type TimeToColdStartRun } from './_time-to-cold-sta
  * a call on a new instance is cold (flag) and takes `coldLatencyMs(n)` for the n-th cold start,
  * a warm call `warmLatencyMs`. Sleeping advances the clock at once.
  */
-function modelBench(model: { idleTimeoutSeconds: number; coldLatencyMs: (n: number) => number; warmLatencyMs: number }) {
+function modelBench(model: { idleTimeoutSeconds: number; coldLatencyMs: (n: number) => number; warmLatencyMs: number; warmAtStart?: boolean }) {
   let nowMs = 0;
-  let instance: { id: string; lastActiveMs: number } | undefined;
+  let instance: { id: string; lastActiveMs: number } | undefined = model.warmAtStart ? { id: 'instance-0', lastActiveMs: 0 } : undefined;
+  let forced = 0;
   let coldStarts = 0;
   let calls = 0;
   const rows: Record<string, Record<string, unknown>[]> = {};
@@ -41,13 +42,14 @@ function modelBench(model: { idleTimeoutSeconds: number; coldLatencyMs: (n: numb
     },
     log: () => undefined,
     forceCold: async () => {
+      forced += 1;
       instance = undefined;
     },
     result: (reported) => {
       result = reported;
     },
   };
-  return { bench, rows, result: () => result, coldStarts: () => coldStarts };
+  return { bench, rows, result: () => result, coldStarts: () => coldStarts, forced: () => forced, nowMs: () => nowMs };
 }
 
 const RUN: TimeToColdStartRun = {
@@ -55,6 +57,7 @@ const RUN: TimeToColdStartRun = {
   threads: 1,
   payload: {},
   initialIdleSeconds: 900,
+  forceCold: false,
   warmCalls: 5,
   thresholdFactor: 0.9,
   recheckIdleSeconds: [2400, 3600, 4800, 6000, 7200],
@@ -80,6 +83,18 @@ describe('Function: runTimeToColdStart', () => {
     expect(probes.every((row) => row.threshold_ms === 720 && row.threads === 1 && row.new_instance === row.cold)).toBe(true);
     expect(model.result()).toMatchObject({ metric: 'idle_timeout', value: 140.625, unit: 's', granularity: 9.375 });
     expect(model.result()?.sentence).toContain('disagreed with the threshold on 0 of 14 probes');
+  });
+
+  it('with forceCold, forces the first call cold instead of idling for it, and finds the same timeout', async () => {
+    const idling = modelBench({ idleTimeoutSeconds: 136, coldLatencyMs: () => 800, warmLatencyMs: 20, warmAtStart: true });
+    await runTimeToColdStart(idling.bench, RUN);
+    const forcing = modelBench({ idleTimeoutSeconds: 136, coldLatencyMs: () => 800, warmLatencyMs: 20, warmAtStart: true });
+    await runTimeToColdStart(forcing.bench, { ...RUN, forceCold: true });
+    expect(forcing.forced()).toBe(1);
+    expect(forcing.rows.coldstart_baseline).toEqual([expect.objectContaining({ attempt: 0, idle_before_s: 0, first_cold_calls: 1, holds: true })]);
+    expect(forcing.result()).toMatchObject({ metric: 'idle_timeout', value: idling.result()?.value });
+    // The 900 s initial idle is saved, nothing else.
+    expect(idling.nowMs() - forcing.nowMs()).toBe(900_000);
   });
 
   it('counts the probes where the functions’ cold flag and the threshold disagree', async () => {

@@ -3,12 +3,14 @@
  * time-to-cold-start-twelve-threads, each documented in its own module): a latency threshold from
  * the first call (method C) and the binary search over idle gaps (lib/stats/idle-search.ts). A
  * probe is one call, or one batch of concurrent calls whose latencies are averaged as the original
- * averaged its batches.
+ * averaged its batches. With `forceCold: true` the first call of each threshold attempt is made
+ * cold by `bench.forceCold` instead of the initial and recheck idles, which served only that; the
+ * search's own idle gaps are what it measures and stay.
  */
 import { z } from 'zod';
 import type { InvocationRecord } from '../lab-functions/core/records';
 import type { LabFunctionName } from '../lab-functions/names';
-import { type ExperimentBench, type InvocationResult, sendToStartLatency } from '../lib/experiment';
+import { type ExperimentBench, forceColdParam, type InvocationResult, sendToStartLatency, startCold } from '../lib/experiment';
 import { type HalvingSearchOptions, type LatencyThreshold, latencyThreshold, nextHalvingSearch, startHalvingSearch } from '../lib/stats/idle-search';
 import { mean } from '../lib/stats/summary';
 
@@ -22,6 +24,8 @@ const MAX_FAILED_PROBES_IN_A_ROW = 5;
 export const timeToColdStartParams = {
   /** Idle before the first call, in experiment seconds (the original slept 15 minutes). */
   initialIdleSeconds: z.number().min(0).default(900),
+  /** Make each threshold's first call cold with `bench.forceCold` instead of idling for it. */
+  forceCold: forceColdParam,
   /** Calls (or batches) after the first whose mean latency must stay below the threshold (the original: 5). */
   warmCalls: z.number().int().min(1).max(10_000).default(5),
   /** Threshold = this × the first call's latency (the original: 0.9). */
@@ -52,6 +56,7 @@ export interface TimeToColdStartRun {
   threads: number;
   payload: Record<string, unknown>;
   initialIdleSeconds: number;
+  forceCold: boolean;
   warmCalls: number;
   thresholdFactor: number;
   recheckIdleSeconds: readonly number[];
@@ -136,13 +141,13 @@ export async function runTimeToColdStart(bench: ExperimentBench, run: TimeToCold
     return threshold;
   };
 
-  await bench.sleep(run.initialIdleSeconds * 1000);
-  let threshold = await establishThreshold(0, run.initialIdleSeconds, run.warmCalls);
+  await startCold(bench, [functionName], { forceCold: run.forceCold, idleSeconds: run.initialIdleSeconds, why: 'threshold' });
+  let threshold = await establishThreshold(0, run.forceCold ? 0 : run.initialIdleSeconds, run.warmCalls);
   for (const [index, idleSeconds] of run.recheckIdleSeconds.entries()) {
     if (threshold.holds) break;
-    bench.log(`warm mean ${threshold.warmMeanMs.toFixed(1)} ms is not below the threshold ${threshold.thresholdMs.toFixed(1)} ms: idle ${idleSeconds} s and try again`);
-    await bench.sleep(idleSeconds * 1000);
-    threshold = await establishThreshold(index + 1, idleSeconds, run.recheckWarmCalls);
+    bench.log(`warm mean ${threshold.warmMeanMs.toFixed(1)} ms is not below the threshold ${threshold.thresholdMs.toFixed(1)} ms: ${run.forceCold ? 'force a cold start' : `idle ${idleSeconds} s`} and try again`);
+    await startCold(bench, [functionName], { forceCold: run.forceCold, idleSeconds });
+    threshold = await establishThreshold(index + 1, run.forceCold ? 0 : idleSeconds, run.recheckWarmCalls);
   }
   if (!threshold.holds) {
     const sentence = `no usable threshold for ${functionName}: the warm mean (${threshold.warmMeanMs.toFixed(1)} ms) never fell below ${run.thresholdFactor} × the first latency (${threshold.thresholdMs.toFixed(1)} ms)`;

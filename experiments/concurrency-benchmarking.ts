@@ -17,10 +17,12 @@
  * - `avg_latency_ms` (client send → function start) crosses two clocks: it is corrected by the
  *   run's in-band clock-offset estimate and carries its bound in `latency_error_ms` (the original
  *   asked an NTP server before every call, blocking, and stored the uncorrected difference).
+ * - `forceCold: true` starts every batch with no instance by `bench.forceCold` instead of idling the
+ *   gap (one cold time in the original, which served only that).
  */
 import { z } from 'zod';
 import { LAB_FUNCTION_NAMES } from '../lab-functions/names';
-import { type ClockOffset, defineExperiment, type InvocationResult, sendToStartLatency } from '../lib/experiment';
+import { type ClockOffset, defineExperiment, forceColdParam, type InvocationResult, sendToStartLatency } from '../lib/experiment';
 import { mean } from '../lib/stats/summary';
 
 export default defineExperiment({
@@ -38,6 +40,8 @@ export default defineExperiment({
     repetitions: z.number().int().min(1).default(2),
     /** One sweep per gap: idle after every batch, in experiment seconds. */
     gapsSeconds: z.array(z.number().min(0)).min(1).default([1200, 1200]),
+    /** Start every batch with no instance by `bench.forceCold` instead of idling its gap. */
+    forceCold: forceColdParam,
   }),
   quick: {
     params: { concurrency: [2, 4, 8], throughputTimeSeconds: 0.05, gapsSeconds: [30] },
@@ -50,12 +54,13 @@ export default defineExperiment({
     for (const [pass, gapSeconds] of params.gapsSeconds.entries()) {
       for (const n of params.concurrency) {
         for (let repetition = 0; repetition < params.repetitions; repetition++) {
+          if (params.forceCold) await bench.forceCold(params.function);
           const results = await bench.invokeConcurrently(params.function, n, { throughput_time: params.throughputTimeSeconds });
           const row = batchRow(results, { clock: bench.clockOffset, functionName: params.function, pass, gapSeconds, repetition, n });
           bench.record('cc_bench', row);
           rows.push(row);
           bench.log(`N=${n} #${repetition + 1}: ${row.ok} ok, ${row.throttled} throttled, ${row.errors} errors, ${row.distinct_instances} instances`);
-          await bench.sleep(gapSeconds * 1000);
+          if (!params.forceCold) await bench.sleep(gapSeconds * 1000);
         }
       }
     }

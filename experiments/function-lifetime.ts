@@ -45,10 +45,12 @@
  * - The cold time comes from the control plane (`coldTimeSeconds`: the latest measured idle
  *   timeout for function1 on this platform) instead of a query that always failed and fell back to
  *   20 minutes; 1200 s remains the default. The probe interval and the initial idle can be set.
+ * - `forceCold: true` starts on a new instance with `bench.forceCold` instead of the initial idle;
+ *   the probe interval, which is what the experiment measures with, stays.
  */
 import { z } from 'zod';
 import { LAB_FUNCTION_NAMES } from '../lab-functions/names';
-import { defineExperiment, type InvocationResult } from '../lib/experiment';
+import { defineExperiment, forceColdParam, type InvocationResult, startCold } from '../lib/experiment';
 
 export class ProbeFailedError extends Error {
   override name = 'ProbeFailedError';
@@ -72,6 +74,8 @@ export default defineExperiment({
     coldTimeSeconds: z.number().positive().optional(),
     /** Idle before the first call, in experiment seconds. @default one cold time */
     initialIdleSeconds: z.number().min(0).optional(),
+    /** Make the first probe meet a new instance with `bench.forceCold` instead of the initial idle. */
+    forceCold: forceColdParam,
     /** How long the warm-up calls go on, in experiment seconds. */
     warmupSeconds: z.number().min(0).default(300),
     /** Between warm-up calls, in experiment seconds. */
@@ -118,7 +122,7 @@ export default defineExperiment({
     };
 
     bench.log(`cold time ${coldTimeSeconds} s: probing every ${probeIntervalSeconds} s for up to ${params.limitSeconds} s`);
-    await bench.sleep((params.initialIdleSeconds ?? coldTimeSeconds) * 1000);
+    await startCold(bench, [functionName], { forceCold: params.forceCold, idleSeconds: params.initialIdleSeconds ?? coldTimeSeconds, why: 'start' });
     const first = await call();
     const original = first.root;
     let lastAlive = first.root;

@@ -11,10 +11,11 @@
  * - Cold starts are the functions' own `cold` flag, not a latency heuristic.
  * - Every answer is stored as it arrives, errors and throttles included; the original kept
  *   everything in memory until the end and dropped failed calls into a separate table.
+ * - `forceCold: true` starts every function cold with `bench.forceCold` instead of the initial idle.
  */
 import { z } from 'zod';
 import { LAB_FUNCTION_NAMES } from '../lab-functions/names';
-import { defineExperiment } from '../lib/experiment';
+import { defineExperiment, forceColdParam, startCold } from '../lib/experiment';
 import { percentileCont } from '../lib/stats/summary';
 
 export default defineExperiment({
@@ -29,10 +30,12 @@ export default defineExperiment({
     functions: z.array(z.enum(LAB_FUNCTION_NAMES)).min(1).default([...LAB_FUNCTION_NAMES]),
     /** Idle time before the first call, in experiment seconds, so the run starts cold. */
     initialIdleSeconds: z.number().min(0).default(1200),
+    /** Make each function’s first call cold with `bench.forceCold` instead of the initial idle (which serves only that). */
+    forceCold: forceColdParam,
   }),
   quick: { params: { callsPerFunction: 25, initialIdleSeconds: 0 }, timeScale: 0.01, expectedDuration: '15s' },
   async run(bench, params) {
-    await bench.sleep(params.initialIdleSeconds * 1000);
+    await startCold(bench, params.functions, { forceCold: params.forceCold, idleSeconds: params.initialIdleSeconds, why: 'start' });
     const warmLatenciesMs: number[] = [];
     const medians: string[] = [];
     for (const functionName of params.functions) {

@@ -42,10 +42,13 @@
  * - The cold time comes from the control plane (`coldTimeSeconds`: the latest measured idle
  *   timeout for function2 on this platform) instead of a query that always failed and fell back to
  *   20 minutes; 1200 s remains the default. The step count, repetitions and sleep are parameters.
+ * - `forceCold: true` starts each level with no instance by `bench.forceCold` instead of idling one
+ *   cold time (the initial idle and the idle between levels served only that); the steps' own
+ *   sleeps stay.
  */
 import { z } from 'zod';
 import { LAB_FUNCTION_NAMES } from '../lab-functions/names';
-import { defineExperiment, type InvocationResult } from '../lib/experiment';
+import { defineExperiment, forceColdParam, type InvocationResult, startCold } from '../lib/experiment';
 
 /** The cold time this experiment waits, when the control plane has none to give (the original's fallback). */
 const COLD_TIME = { function: 'function2', defaultSeconds: 1200 } as const;
@@ -62,6 +65,8 @@ export default defineExperiment({
     coldTimeSeconds: z.number().positive().optional(),
     /** Idle before the first batch, in experiment seconds. @default one cold time */
     initialIdleSeconds: z.number().min(0).optional(),
+    /** Start every level with no instance by `bench.forceCold` instead of idling one cold time. */
+    forceCold: forceColdParam,
     /** The values of N, in order; one cold time apart. */
     concurrency: z.array(z.number().int().min(1).max(1000)).min(1).default([10, 20, 40, 80]),
     /** Busy work per call of the first initial batch, in seconds. */
@@ -91,10 +96,10 @@ export default defineExperiment({
     const functionName = params.function;
     const coldTimeSeconds = params.coldTimeSeconds ?? COLD_TIME.defaultSeconds;
     const reuse: { n: number; reused: number; instances: number }[] = [];
-    await bench.sleep((params.initialIdleSeconds ?? coldTimeSeconds) * 1000);
+    await startCold(bench, [functionName], { forceCold: params.forceCold, idleSeconds: params.initialIdleSeconds ?? coldTimeSeconds, why: 'start' });
 
     for (const [index, originalConcurrency] of params.concurrency.entries()) {
-      if (index > 0) await bench.sleep(coldTimeSeconds * 1000);
+      if (index > 0) await startCold(bench, [functionName], { forceCold: params.forceCold, idleSeconds: coldTimeSeconds });
       const context = { functionName, originalConcurrency };
 
       let throughputTimeSeconds = params.throughputTimeSeconds;

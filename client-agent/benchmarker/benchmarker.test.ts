@@ -69,6 +69,28 @@ describe('Class: Benchmarker', () => {
     expect(invoker.forcedCold).toEqual(['function1']);
   });
 
+  it('checks a callee forced cold at the next call that reaches it through a nested call', async () => {
+    // function1 → function2, both fresh: the first chain call finds both cold, the second both warm.
+    const caller = createLabFunction({ name: 'function1' });
+    const callee = createLabFunction({ name: 'function2' });
+    const nested = { invoke_nested: [{ function_name: 'function2' }] };
+    const chainAnswer = async (): Promise<TimedAnswer> => {
+      const sendAt = performance.timeOrigin + performance.now();
+      const response = await caller.handle(nested, context(async (_name, payload) => callee.handle(payload, context(async () => ({ statusCode: 500, body: '' })))));
+      const endAt = performance.timeOrigin + performance.now();
+      return { attempts: 1, httpStatus: 200, sendAt, firstByteAt: endAt, endAt, bodyText: JSON.stringify(response.body), classified: { status: 'ok', body: response.body } };
+    };
+    const answers = [await chainAnswer(), await chainAnswer()];
+    const bench = new Benchmarker({ runId: 'run-1', invoker: new FakeInvoker(() => answers.shift() as TimedAnswer), sink: new RowSink(new MemoryWriter()), timeScale: 1 });
+    await bench.forceCold('function2');
+    await bench.invoke('function1', nested);
+    expect(bench.progress).toMatchObject({ forcedCold: 1, forceColdMismatches: 0 });
+    // Forced again, but the platform kept the callee warm: its nested record says so.
+    await bench.forceCold('function2');
+    await bench.invoke('function1', nested);
+    expect(bench.progress).toMatchObject({ forcedCold: 2, forceColdMismatches: 1 });
+  });
+
   it('stores every record of a response tree, the root with client timing and nested ones with the caller’s', async () => {
     const { bench, writer, sink, prepare } = setup(() => labAnswer({ invoke_nested: [{ function_name: 'function2' }] }));
     await prepare(1);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isResponseBody, type InvocationRecord, recordsOf } from '../../lab-functions/core/records';
+import { type AnyRecord, isResponseBody, type InvocationRecord, recordsOf } from '../../lab-functions/core/records';
 import type { ExperimentBench, InvocationResult, TimedAnswer } from '../../lib/experiment/bench';
 import { type ClockOffset, ClockOffsetEstimator } from '../../lib/experiment/clock';
 import { type ExperimentResult, parseExperimentResult } from '../../lib/experiment/result';
@@ -136,6 +136,22 @@ export class Benchmarker implements ExperimentBench {
     this.options.onLog?.(parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' '));
   }
 
+  /**
+   * A function forced cold is checked at its next call: called directly (the root record, or the
+   * failed call itself), or reached through a nested call (its first record in the answer's tree).
+   */
+  private checkForcedCold(calledFunction: string, result: InvocationResult): void {
+    for (const awaited of [...this.awaitingCold]) {
+      const record = result.records.find((candidate): candidate is InvocationRecord => isInvocationRecord(candidate) && isRecordOf(candidate.function_name, awaited));
+      if (awaited !== calledFunction && !record) continue;
+      this.awaitingCold.delete(awaited);
+      if (record?.cold === true) continue;
+      this.progress.forceColdMismatches += 1;
+      const how = awaited === calledFunction ? 'its next call' : `its next call (nested, from ${calledFunction})`;
+      this.log(`forced cold start of ${awaited} not confirmed: ${how} was ${record ? 'warm' : result.status}`);
+    }
+  }
+
   private store(functionName: string, answers: TimedAnswer[]): InvocationResult[] {
     const batchId = randomUUID();
     const rows: InvocationRow[] = [];
@@ -143,10 +159,7 @@ export class Benchmarker implements ExperimentBench {
       const answerRows = answerToRows(answer, { runId: this.options.runId, functionName, batchId, batchSize: answers.length, batchIndex });
       for (const row of answerRows) rows.push({ ...row, seq: this.seq++ });
       const result = toResult(answer);
-      if (batchIndex === 0 && this.awaitingCold.delete(functionName) && result.root?.cold !== true) {
-        this.progress.forceColdMismatches += 1;
-        this.log(`forced cold start of ${functionName} not confirmed: its next call was ${result.root ? 'warm' : result.status}`);
-      }
+      if (batchIndex === 0) this.checkForcedCold(functionName, result);
       if (result.status === 'ok' && result.root && answer.sendAt !== null && answer.endAt !== null) {
         this.clock.add(answer.sendAt, result.root.execution_start, result.root.execution_end, answer.endAt);
       }
@@ -190,4 +203,14 @@ function toResult(answer: TimedAnswer): InvocationResult {
     errorMessage: answer.classified.errorMessage,
     answer,
   };
+}
+
+/** A record with instance fields (not a nested call's error record). */
+function isInvocationRecord(record: AnyRecord): record is InvocationRecord {
+  return typeof (record as Partial<InvocationRecord>).cold === 'boolean';
+}
+
+/** Whether a record's `function_name` (maybe with a per-run prefix, `fb-1a2b3c4d-function2`) is `functionName`. */
+function isRecordOf(recordName: string, functionName: string): boolean {
+  return recordName === functionName || recordName.endsWith(`-${functionName}`);
 }

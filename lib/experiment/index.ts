@@ -3,3 +3,4 @@ export type { ClassifiedAnswer, ExperimentBench, InvocationResult, TimedAnswer }
 export { defineExperiment, type Experiment, type QuickProfile } from './define';
 export type { ExperimentResult } from './result';
 export { type ClockOffset, sendToStartLatency } from './clock';
+export { forceColdParam, startCold } from './start-cold';

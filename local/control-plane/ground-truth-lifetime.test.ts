@@ -250,6 +250,27 @@ describe('Ground truth on the local platform: cold starts of large functions', (
     expect(events.filter((event) => event.type === 'instance-evicted').every((event) => event.reason === 'scaled-down' || event.reason === 'shutdown')).toBe(true);
   }, 60_000);
 
+  it.each([
+    ['linear-invocation', { callsPerFunction: 3, functions: ['function1', 'function2'], initialIdleSeconds: 3600 }],
+    ['concurrency-benchmarking', { concurrency: [2, 3], repetitions: 1, gapsSeconds: [3600] }],
+    ['track-cloudfunctions-lifecycle', { concurrency: [3, 4], steps: 2, repetitions: 1, coldTimeSeconds: 3600, initialIdleSeconds: 3600 }],
+  ] as const)('%s with forceCold starts cold where it would have idled, with no idle and no mismatch', async (experiment, experimentParams) => {
+    // Idle times (an hour of experiment time) and an idle timeout far beyond the run: only forced cold starts can do it in time.
+    const startedMs = Date.now();
+    const { run, timeScale } = await runQuick({ experiment, params: { ...experimentParams, forceCold: true }, platformOptions: { idleTimeoutMs: 600_000 } });
+    expect(run.status).toBe('completed');
+    const forced = run.manifest.forced_cold as { forced: number; mismatches: number };
+    expect(forced.forced).toBeGreaterThan(0);
+    expect(forced.mismatches).toBe(0);
+    const invocations = await store.invocations(run.id);
+    // Every function started cold, though the platform never evicted anything by idleness.
+    for (const functionName of new Set(invocations.map((row) => row.function_name))) {
+      expect(invocations.some((row) => row.function_name === functionName && row.cold === true)).toBe(true);
+    }
+    // One idled hour of experiment time alone would have taken longer than the whole run did.
+    expect(Date.now() - startedMs).toBeLessThan(3600 * 1000 * timeScale);
+  }, 60_000);
+
   it('coldtime-large-functions reports equal cold starts within the tolerance when the init delay does not depend on size', async () => {
     const initDelayMs = 500;
     const { run, rows, events } = await runQuick({ experiment: 'coldtime-large-functions', params, platformOptions: { initDelayMs } });
