@@ -92,8 +92,17 @@ describe('Step Lambdas', () => {
     expect((await store.getRun(run.runId))?.status_history.map((change) => change.status)).toEqual(['starting', 'destroying', 'failed']);
   });
 
-  it('ReleaseLock counts the branches that did not complete', async () => {
-    await expect(invoke('ReleaseLock', { lock: {}, outcomes: [{ status: 'completed' }, { status: 'failed' }] })).resolves.toEqual({ failed: 1 });
+  it('ReleaseLock marks failed the runs a branch left unfinished and counts those not completed', async () => {
+    const { runs } = (await invoke('AcquireLock', { experiment: 'lambda-release-test', platforms: ['local', 'openfaas'], params: {}, quick: true, executionId: 'e3' })) as { runs: { runId: string; platform: string }[] };
+    const [done, stopped] = runs as [{ runId: string; platform: string }, { runId: string; platform: string }];
+    await store.setRunStatus(done.runId, 'completed');
+    await store.setRunStatus(stopped.runId, 'provisioning');
+    await expect(invoke('ReleaseLock', { lock: { runs } })).resolves.toEqual({ failed: 1, released: [stopped.runId] });
+    const row = await store.getRun(stopped.runId);
+    expect(row?.status).toBe('failed');
+    expect(row?.reason).toContain('the run ended while provisioning without recording its end');
+    // Released: the same experiment may start again on both platforms.
+    await expect(invoke('AcquireLock', { experiment: 'lambda-release-test', platforms: ['local', 'openfaas'], params: {}, quick: true, executionId: 'e4' })).resolves.toMatchObject({ runs: [{ platform: 'local' }, { platform: 'openfaas' }] });
   });
 });
 

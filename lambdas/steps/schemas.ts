@@ -42,4 +42,4 @@ export const collectResultsSchema = z.object({
   }),
 });
 
-export const releaseLockSchema = z.object({ lock: z.unknown(), outcomes: z.array(z.looseObject({ status: z.string() })) });
+export const releaseLockSchema = z.object({ lock: z.looseObject({ runs: z.array(branchRun) }) });

@@ -39,7 +39,8 @@ export interface StepFunctionSpec {
  *   driver. The cloud platforms' grants (CloudFormation, EC2, SSM, the Azure secret, plans, code
  *   assets) are each cloud step's own policy, made by the `CloudPlatforms` construct when Azure is
  *   configured (lib/constructs/cloud-platforms.ts).
- * - ReleaseLock: counts the branches' outcomes; the runs rows are finished by FinishRun.
+ * - ReleaseLock: reads the execution's runs rows and marks failed any a branch left unfinished
+ *   (so no run holds its experiment's lock), counting the runs that did not complete.
  * - StartAgent: sets `running`, registers the callback (runs, callbacks) and presigns the PUT the
  *   agent uploads its results file with, so it may put objects under `raw/` (a presigned URL only
  *   carries its signer's permissions).
@@ -72,7 +73,7 @@ export const STEP_FUNCTIONS = {
   },
   Teardown: { entry: 'lambdas/steps/teardown.ts', description: 'RunExperiment Teardown: delete what the branch made', resultsStore: true },
   FinishRun: { entry: 'lambdas/steps/finish-run.ts', description: 'RunExperiment FinishRun: completed or failed, with the reason', resultsStore: true },
-  ReleaseLock: { entry: 'lambdas/steps/release-lock.ts', description: 'RunExperiment ReleaseLock: count failed platforms', resultsStore: false },
+  ReleaseLock: { entry: 'lambdas/steps/release-lock.ts', description: 'RunExperiment ReleaseLock: end unfinished runs, count failed platforms', resultsStore: true },
 } as const satisfies Record<string, StepFunctionSpec>;
 
 export type StepFunctionName = keyof typeof STEP_FUNCTIONS;

@@ -9,6 +9,8 @@ import type { ResultsStore } from '../results/store';
 import type { ExperimentRow, InvocationRow } from '../results/types';
 import type { BranchInput, BranchRun, ClientDriver, FunctionProvisioner } from '../platforms/platform';
 import { failAbandonedLocalRuns } from './abandoned-runs';
+import { judgeReadiness, type ReadinessDeadlines, withProvisionedAt } from './readiness-deadline';
+import { FINAL_RUN_STATUSES } from '../results/types';
 import { type ValidatedRunInput, validateRunInput } from './run-input';
 
 /** Hands out the per-run callback secret for a task token (the agent never sees the token). */
@@ -35,6 +37,10 @@ export interface StepDependencies {
   heartbeatIntervalMs: number;
   /** For platforms this control plane cannot run, why (named in ValidateInput's refusal). */
   unavailable?: Record<string, string>;
+  /** How long readiness loops may go on. @default DEFAULT_READINESS_DEADLINES (./readiness-deadline.ts) */
+  readinessDeadlines?: ReadinessDeadlines;
+  /** The clock of the readiness deadlines. @default () => new Date() */
+  now?: () => Date;
 }
 
 export class UnknownPlatformError extends Error {
@@ -51,6 +57,7 @@ export class PlatformNotAvailableError extends Error {
  * transition (starting → provisioning → running → collecting → destroying → completed|failed).
  */
 export function createSteps(deps: StepDependencies) {
+  const now = deps.now ?? (() => new Date());
   const provisioner = (platform: string) => {
     const found = deps.provisioners[platform];
     if (!found) throw new UnknownPlatformError(`no function provisioner for platform ${platform}`);
@@ -129,14 +136,16 @@ export function createSteps(deps: StepDependencies) {
       await deps.store.setRunStatus(input.run.runId, 'provisioning');
       const answer = await provisioner(input.run.platform).provision(input);
       if (answer.settings && typeof answer.settings === 'object') await deps.store.mergeRunManifest(input.run.runId, { platform_settings: answer.settings });
-      return answer;
+      return withProvisionedAt(answer, now());
     },
 
-    CheckFunctionsReady: (input: BranchInput) => provisioner(input.run.platform).check(input),
+    /** The provisioner's answer; `failed` once the readiness deadline has passed (./readiness-deadline.ts). */
+    CheckFunctionsReady: async (input: BranchInput) =>
+      judgeReadiness('functions', input.run.platform, input.functions, await provisioner(input.run.platform).check(input), now(), deps.readinessDeadlines),
 
-    ProvisionClient: (input: BranchInput) => client(input.run.platform).provision(input),
+    ProvisionClient: async (input: BranchInput) => withProvisionedAt(await client(input.run.platform).provision(input), now()),
 
-    CheckClientReady: (input: BranchInput) => client(input.run.platform).check(input),
+    CheckClientReady: async (input: BranchInput) => judgeReadiness('client', input.run.platform, input.client, await client(input.run.platform).check(input), now(), deps.readinessDeadlines),
 
     /** RunAgent's Lambda: start the agent with its plan; its callback completes the Task. */
     async StartAgent(input: BranchInput & { taskToken: string }): Promise<void> {
@@ -209,9 +218,24 @@ export function createSteps(deps: StepDependencies) {
       return { runId: input.run.runId, platform: input.run.platform, status: 'failed', reason };
     },
 
-    ReleaseLock: async (input: { outcomes: { status: string }[] }): Promise<{ failed: number }> => ({
-      failed: input.outcomes.filter((outcome) => outcome.status !== 'completed').length,
-    }),
+    /**
+     * End every run of the execution: a run whose branch could not record its end (FinishRun
+     * failing after its retries: FinishRunFailed) is marked failed here, so no run stays active
+     * and holds its experiment's lock. Counts the runs that did not complete.
+     */
+    async ReleaseLock(input: { lock: { runs: BranchRun[] } }): Promise<{ failed: number; released: string[] }> {
+      let failed = 0;
+      const released: string[] = [];
+      for (const run of input.lock.runs) {
+        const row = await deps.store.getRun(run.runId);
+        if (row && !FINAL_RUN_STATUSES.includes(row.status)) {
+          await deps.store.setRunStatus(run.runId, 'failed', `the run ended while ${row.status} without recording its end (FinishRun failed)`);
+          released.push(run.runId);
+        }
+        if (row?.status !== 'completed') failed += 1;
+      }
+      return { failed, released };
+    },
   };
 }
 

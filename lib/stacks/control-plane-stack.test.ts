@@ -263,8 +263,8 @@ describe('Stack: ControlPlaneStack — IAM', () => {
     }
   });
 
-  it('leaves ValidateInput, CheckFunctionsReady, ProvisionClient, CheckClientReady and ReleaseLock with logs and X-Ray only (no cloud configured)', () => {
-    for (const name of ['ValidateInput', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'ReleaseLock'] as const) {
+  it('leaves ValidateInput, CheckFunctionsReady, ProvisionClient and CheckClientReady with logs and X-Ray only (no cloud configured)', () => {
+    for (const name of ['ValidateInput', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady'] as const) {
       expect(actionsOf(policiesByOwner().get(stepOwner(name)) ?? []).sort(), name).toEqual(
         ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),
       );

@@ -21,6 +21,7 @@ function scenario(overrides: Partial<Record<string, LocalTaskHandler>> = {}, age
     calls.push({ state, input: input as Record<string, unknown> });
     return result(input as Record<string, unknown>);
   };
+  const finished = new Map<string, string>();
   const platformOf = (input: Record<string, unknown>) => (input.run as { platform: string }).platform;
   const handlers: Record<string, LocalTaskHandler> = {
     ValidateInput: record('ValidateInput', (input) => ({ experiment: input.experiment, platforms: input.platforms, params: {}, quick: true, platformOptions: {} })),
@@ -36,8 +37,13 @@ function scenario(overrides: Partial<Record<string, LocalTaskHandler>> = {}, age
     CheckClientReady: record('CheckClientReady', () => ({ kind: 'local', ready: true })),
     CollectResults: record('CollectResults', () => ({ imported: 42 })),
     Teardown: record('Teardown', () => ({ removed: true })),
-    FinishRun: record('FinishRun', (input) => ({ runId: (input.run as { runId: string }).runId, status: input.error ? 'failed' : 'completed' })),
-    ReleaseLock: record('ReleaseLock', (input) => ({ failed: (input.outcomes as { status: string }[]).filter((outcome) => outcome.status === 'failed').length })),
+    FinishRun: record('FinishRun', (input) => {
+      const outcome = { runId: (input.run as { runId: string }).runId, status: input.error ? 'failed' : 'completed' };
+      finished.set(outcome.runId, outcome.status);
+      return outcome;
+    }),
+    // As the real step: the runs' final statuses (here what FinishRun recorded) decide.
+    ReleaseLock: record('ReleaseLock', (input) => ({ failed: (input.lock as { runs: { runId: string }[] }).runs.filter((run) => finished.get(run.runId) !== 'completed').length })),
   };
   for (const [state, override] of Object.entries(overrides)) if (override) handlers[state] = record(state, override as (input: Record<string, unknown>) => unknown);
   const runAgent = (payload: Record<string, unknown> & { taskToken: string }) => {
@@ -55,7 +61,7 @@ function scenario(overrides: Partial<Record<string, LocalTaskHandler>> = {}, age
       input: input as never,
       executionId: 'arn:aws:states:eu-west-1:123456789012:execution:RunExperiment:test-1',
       waitTimeOverridesMs: { WaitForFunctions: 1, WaitForClient: 1 },
-      retryIntervalOverridesMs: { CollectResults: 0, ProvisionFunctions: 0, Teardown: 0 },
+      retryIntervalOverridesMs: { CollectResults: 0, ProvisionFunctions: 0, Teardown: 0, FinishRun: 0 },
       heartbeatMs: { RunAgent: 300 },
     });
   const statesOf = (platform: string) => calls.filter((call) => !call.input.run || (call.input.run as { platform: string }).platform === platform).map((call) => call.state);
@@ -104,6 +110,20 @@ describe('RunExperiment on the local interpreter', () => {
     expect(result.status).toBe('FAILED');
     expect(statesOf('local')).toEqual(['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'Teardown', 'FinishRun', 'ReleaseLock']);
     expect(calls.find((call) => call.state === 'Teardown')?.input.error).toEqual({ Error: 'ProvisioningFailed', Cause: 'image pull failed' });
+  });
+
+  it('a FinishRun that keeps failing still ends its branch, and ReleaseLock runs for every platform', async () => {
+    const { run, statesOf, calls } = scenario({
+      FinishRun: async (input) => {
+        if ((input as { run: { platform: string } }).run.platform === 'openfaas') throw Object.assign(new Error('store down'), { name: 'ResultsStoreUnavailableError' });
+        return { runId: (input as { run: { runId: string } }).run.runId, status: 'completed' };
+      },
+    });
+    const result = await run();
+    expect(statesOf('openfaas')).toEqual(expect.arrayContaining(['Teardown', 'FinishRun']));
+    const release = calls.find((call) => call.state === 'ReleaseLock');
+    expect(release?.input.lock).toEqual({ runs: [{ runId: 'run-local', platform: 'local' }, { runId: 'run-openfaas', platform: 'openfaas' }] });
+    expect(result.status).toBe('FAILED');
   });
 
   it('polls the client until it takes commands, and hands RunAgent what the last check said', async () => {
