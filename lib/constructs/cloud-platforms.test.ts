@@ -165,7 +165,7 @@ describe('cdk-nag AwsSolutions with the cloud platforms', () => {
       expect(ack.id).toMatch(/^AwsSolutions-IAM[45]\[.+\]$/);
     }
     const paths = new Set(acks.map((ack) => ack.path));
-    for (const step of ['ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'StartAgent', 'Teardown', 'Callback']) expect(paths).toContain(`ControlPlane/CloudPlatforms/${step}CloudPolicy`);
+    for (const step of ['ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'StartAgent', 'Teardown', 'Callback', 'CleanupExecution']) expect(paths).toContain(`ControlPlane/CloudPlatforms/${step}CloudPolicy`);
     expect(Stack.of(cloud()).stackName).toBe('ControlPlane');
   });
 });

@@ -47,6 +47,14 @@ export interface CloudPlatformsProps {
   readonly steps: Readonly<Record<string, ControlPlaneFunction>> & Readonly<Record<CloudStepName, ControlPlaneFunction>>;
 
   /**
+   * The Lambda that cleans up after executions that ended without their Teardown
+   * (`RunExperimentSteps.cleanup`): it gets `FB_CLOUD_CONFIG` and Teardown's cloud grants.
+   *
+   * @default - no such Lambda
+   */
+  readonly cleanup?: ControlPlaneFunction;
+
+  /**
    * The callback Lambda: it carries out agents' `force-cold` requests for runs on AWS Lambda
    * (a configuration update of the run's `fb-*` function) and Azure Functions (a restart of the
    * run's app), so it gets `FB_CLOUD_CONFIG` and its own `CallbackCloudPolicy`.
@@ -279,6 +287,10 @@ export class CloudPlatforms extends Construct {
       policies[step] = policy;
     }
     this.policies = policies;
+    if (props.cleanup) {
+      const policy = new iam.Policy(this, 'CleanupExecutionCloudPolicy', { roles: [props.cleanup.role], statements: statements.Teardown });
+      this.acknowledgeWildcards(policy, `The same as Teardown's, for the runs of executions that ended without reaching it: ${reasons.Teardown}`);
+    }
     if (props.callback) {
       this.callbackPolicy = new iam.Policy(this, 'CallbackCloudPolicy', {
         roles: [props.callback.role],
@@ -304,7 +316,7 @@ export class CloudPlatforms extends Construct {
       ...(props.openfaas ? { openfaas: { gatewayUrl: props.openfaas.gatewayUrl, ...(props.openfaas.publicGatewayUrl ? { publicGatewayUrl: props.openfaas.publicGatewayUrl } : {}) } } : {}),
     };
     const json = stack.toJsonString(this.config);
-    for (const fn of [...Object.values(props.steps), ...(props.callback ? [props.callback] : [])]) fn.function.addEnvironment('FB_CLOUD_CONFIG', json);
+    for (const fn of [...Object.values(props.steps), ...(props.cleanup ? [props.cleanup] : []), ...(props.callback ? [props.callback] : [])]) fn.function.addEnvironment('FB_CLOUD_CONFIG', json);
   }
 
   /** Acknowledge each wildcard resource of `policy` (by cdk-nag's finding id), with `reason`. */

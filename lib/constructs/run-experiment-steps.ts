@@ -104,6 +104,12 @@ export interface RunExperimentStepsProps {
 export class RunExperimentSteps extends Construct {
   /** The step Lambdas, by the name of their placeholder (and of their construct). */
   readonly functions: Readonly<Record<StepFunctionName, ControlPlaneFunction>>;
+  /**
+   * `CleanupExecution`: not a Task of the state machine but the target of the rule on its
+   * execution status changes (lambdas/steps/cleanup-execution.ts); it tears down what a stopped,
+   * timed-out or terminally failed execution left, so it has Teardown's environment and grants.
+   */
+  readonly cleanup: ControlPlaneFunction;
 
   constructor(scope: Construct, id: string, props: RunExperimentStepsProps) {
     super(scope, id);
@@ -133,5 +139,13 @@ export class RunExperimentSteps extends Construct {
       functions[name] = fn;
     }
     this.functions = functions;
+    this.cleanup = new ControlPlaneFunction(this, 'CleanupExecution', {
+      entry: 'lambdas/steps/cleanup-execution.ts',
+      description: 'RunExperiment cleanup: tear down and fail the runs of a stopped, timed-out or terminally failed execution',
+      timeout: Duration.seconds(LAMBDA_MAX_TIMEOUT_SECONDS),
+      logRetention: props.logRetention,
+      environment,
+    });
+    results.cluster.grantDataApiAccess(this.cleanup);
   }
 }

@@ -95,6 +95,8 @@ const migrateFunction = () => (stack.node.findChild('Migrations') as SchemaMigra
 const stepOwner = (name: StepFunctionName) => `Steps/${name}`;
 const CALLBACK_OWNER = 'Callback/Function';
 const MIGRATE_OWNER = 'Migrations/Function';
+/** The execution-cleanup Lambda: not a Task, but it reads and writes the results store. */
+const CLEANUP_OWNER = 'Steps/CleanupExecution';
 
 /** Statements of the inline policies, by the path below the stack of the construct whose role they belong to (e.g. `Steps/StartAgent`). */
 function policiesByOwner(): Map<string, Statement[]> {
@@ -255,7 +257,7 @@ describe('Stack: ControlPlaneStack — IAM', () => {
       .map(([owner]) => owner)
       .sort();
     const storeSteps = STEP_NAMES.filter((name) => STEP_FUNCTIONS[name].resultsStore);
-    expect(withDataApi).toEqual([...storeSteps.map(stepOwner), CALLBACK_OWNER, MIGRATE_OWNER].sort());
+    expect(withDataApi).toEqual([...storeSteps.map(stepOwner), CALLBACK_OWNER, MIGRATE_OWNER, CLEANUP_OWNER].sort());
     expect(storeSteps).not.toContain('ValidateInput');
     for (const owner of withDataApi) {
       const statements = policiesByOwner().get(owner) ?? [];
@@ -441,6 +443,22 @@ describe('Functions: ASL helpers', () => {
   });
 });
 
+describe('Stack: ControlPlaneStack — cleanup after executions that skip Teardown', () => {
+  it('sends the state machine’s ABORTED, TIMED_OUT and FAILED status changes to the cleanup Lambda, retried', () => {
+    const rules = template.findResources('AWS::Events::Rule');
+    const [rule, ...others] = Object.values(rules) as { Properties: { EventPattern: Record<string, unknown>; Targets: { Arn: unknown; RetryPolicy?: Record<string, number> }[] } }[];
+    expect(others).toEqual([]);
+    expect(rule?.Properties.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['ABORTED', 'TIMED_OUT', 'FAILED'], stateMachineArn: [{ Ref: logicalId(stack.stateMachine) }] },
+    });
+    expect(JSON.stringify(rule?.Properties.Targets[0]?.Arn)).toContain(logicalId(stack.node.findChild('Steps').node.findChild('CleanupExecution').node.findChild('Function')));
+    expect(rule?.Properties.Targets[0]?.RetryPolicy).toEqual({ MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 21_600 });
+    template.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com', Action: 'lambda:InvokeFunction' });
+  });
+});
+
 describe('cdk-nag AwsSolutions on the control-plane stack', () => {
   it('synthesizes with no unacknowledged finding', () => {
     expect(synthFailure, `cdk-nag findings:\n${synthFailure}`).toBeUndefined();
@@ -453,7 +471,7 @@ describe('cdk-nag AwsSolutions on the control-plane stack', () => {
       expect(ack.reason.length, `reason of ${ack.id} on ${ack.path}`).toBeGreaterThan(40);
       if (/^AwsSolutions-IAM[45]/.test(ack.id)) expect(ack.id, 'IAM4/IAM5 acknowledged per finding').toMatch(/\[.+\]$/);
     }
-    const xray = [CALLBACK_OWNER, ...STEP_NAMES.map(stepOwner), MIGRATE_OWNER].map((owner) => ({ path: `ControlPlane/${owner}/Role/DefaultPolicy`, id: 'AwsSolutions-IAM5[Resource::*]' }));
+    const xray = [CALLBACK_OWNER, ...STEP_NAMES.map(stepOwner), MIGRATE_OWNER, CLEANUP_OWNER].map((owner) => ({ path: `ControlPlane/${owner}/Role/DefaultPolicy`, id: 'AwsSolutions-IAM5[Resource::*]' }));
     expect(nag.map(({ path, id }) => ({ path, id }))).toEqual(
       expect.arrayContaining([
         ...xray,

@@ -22,7 +22,9 @@
  * and the Data API (per request) all bill per use; the custom resource runs only during deploys.
  * The client VPC has no NAT gateway and costs nothing while no client instance runs.
  */
-import { CfnOutput, type CustomResource, Fn, ReferenceStrength, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type CustomResource, Duration, Fn, ReferenceStrength, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -40,6 +42,7 @@ import { readRunExperimentDefinition } from '../constructs/run-experiment-defini
 import { RunExperimentStateMachine } from '../constructs/run-experiment-state-machine';
 import { RunExperimentSteps, type StepFunctionName } from '../constructs/run-experiment-steps';
 import { SchemaMigrations } from '../constructs/schema-migrations';
+import { CLEANUP_STATUSES } from '../control-plane/cleanup-execution';
 
 /** Properties of the {@link ControlPlaneStack}. */
 export interface ControlPlaneStackProps extends StackProps {
@@ -148,7 +151,7 @@ export class ControlPlaneStack extends Stack {
     });
     const steps = new RunExperimentSteps(this, 'Steps', { definition, results, callbackUrl: callback.url, logRetention });
     this.cloud = props.cloud
-      ? new CloudPlatforms(this, 'CloudPlatforms', { ...props.cloud, steps: steps.functions, callback: callback.function, plansBucket: results.bucket, plansKey: results.bucket.encryptionKey, logRetention })
+      ? new CloudPlatforms(this, 'CloudPlatforms', { ...props.cloud, steps: steps.functions, cleanup: steps.cleanup, callback: callback.function, plansBucket: results.bucket, plansKey: results.bucket.encryptionKey, logRetention })
       : undefined;
     const migrations = new SchemaMigrations(this, 'Migrations', { results, logRetention });
     const runExperiment = new RunExperimentStateMachine(this, 'RunExperiment', {
@@ -160,6 +163,16 @@ export class ControlPlaneStack extends Stack {
     });
     // The callback Lambda completes the agent's Task (SendTaskSuccess/Failure/Heartbeat), on this state machine only.
     runExperiment.stateMachine.grantTaskResponse(callback.function);
+    // Executions that end without their own Teardown (stopped, timed out, a terminal error) are cleaned up.
+    new events.Rule(this, 'ExecutionEnded', {
+      description: 'RunExperiment executions that were stopped, timed out or failed: tear down and fail the runs they left active',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: [...CLEANUP_STATUSES], stateMachineArn: [runExperiment.stateMachine.stateMachineArn] },
+      },
+      targets: [new targets.LambdaFunction(steps.cleanup.function, { retryAttempts: 4, maxEventAge: Duration.hours(6) })],
+    });
     const schedules = new ExperimentSchedules(this, 'Schedules', {
       stateMachine: runExperiment.stateMachine,
       schedules: props.schedules,
