@@ -90,7 +90,12 @@ export function stepDependenciesFromEnvironment(environment: ControlPlaneEnviron
       const rows = await readResultsFrom(location, s3);
       const staged = await stageRunResultsForImport(s3, { bucket: environment.resultsBucket, runId, ...rows });
       await importStagedRunResults(store, { ...staged, region: environment.region });
-      return { invocations: staged.invocationCount, experimentRows: staged.experimentRowCount };
+      return {
+        invocations: staged.invocationCount,
+        experimentRows: staged.experimentRowCount,
+        ...(rows.missing ? { missing: true as const } : {}),
+        ...(rows.tornLastLine === undefined ? {} : { tornLastLine: rows.tornLastLine }),
+      };
     },
     heartbeatIntervalMs: 60_000,
   };

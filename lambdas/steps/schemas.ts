@@ -32,6 +32,8 @@ export const startAgentSchema = branchSchema.extend({ taskToken: z.string().min(
 
 export const collectResultsSchema = z.object({
   run: branchRun,
+  /** CollectPartialResults: the agent failed; keep what it wrote. */
+  partial: z.boolean().optional(),
   agent: z.object({
     resultsLocation: z.string().min(1),
     invocations: z.number().int().min(0),
@@ -39,7 +41,7 @@ export const collectResultsSchema = z.object({
     result: experimentResultSchema.optional(),
     clock: z.object({ offsetMs: z.number(), errorMs: z.number().min(0), samples: z.number().int().min(0) }).optional(),
     forcedCold: z.object({ forced: z.number().int().min(0), mismatches: z.number().int().min(0) }).optional(),
-  }),
+  }).optional(),
 });
 
 export const releaseLockSchema = z.object({ lock: z.looseObject({ runs: z.array(branchRun) }) });

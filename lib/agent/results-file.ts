@@ -25,35 +25,52 @@ export class ResultsFileError extends Error {
   override name = 'ResultsFileError';
 }
 
-/** Read a results file back; a missing file has no rows. See {@link parseResultsText}. */
-export async function readResultsFile(path: string): Promise<{ invocations: InvocationRow[]; experimentRows: ExperimentRow[] }> {
+/**
+ * The rows of a results file, and what it said about its own state: `missing` when there was no
+ * file at all, `tornLastLine` (its 1-based line number) when the agent died in the middle of
+ * writing its last line — that row is not in `invocations`/`experimentRows`, and the importer
+ * reports it rather than dropping it silently.
+ */
+export interface ResultsFileContents {
+  invocations: InvocationRow[];
+  experimentRows: ExperimentRow[];
+  missing?: true;
+  tornLastLine?: number;
+}
+
+/** Read a results file back; a missing file has no rows (and says so). See {@link parseResultsText}. */
+export async function readResultsFile(path: string): Promise<ResultsFileContents> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { invocations: [], experimentRows: [] };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { invocations: [], experimentRows: [], missing: true };
     throw error;
   }
   return parseResultsText(text, path);
 }
 
-/** Parse a results file's text; a torn last line (the agent died mid-write) is skipped, any other bad line refused. */
-export function parseResultsText(text: string, source: string): { invocations: InvocationRow[]; experimentRows: ExperimentRow[] } {
+/** Parse a results file's text; a torn last line (the agent died mid-write) is reported in `tornLastLine`, any other bad line refused. */
+export function parseResultsText(text: string, source: string): ResultsFileContents {
   const lines = text.split('\n');
   const invocations: InvocationRow[] = [];
   const experimentRows: ExperimentRow[] = [];
+  let tornLastLine: number | undefined;
   for (const [index, line] of lines.entries()) {
     if (!line) continue;
     let parsed: { i?: InvocationRow; e?: ExperimentRow };
     try {
       parsed = JSON.parse(line);
     } catch {
-      if (index === lines.length - 1) continue;
+      if (index === lines.length - 1) {
+        tornLastLine = index + 1;
+        continue;
+      }
       throw new ResultsFileError(`${source}:${index + 1}: not a JSON line`);
     }
     if (parsed.i) invocations.push(parsed.i);
     else if (parsed.e) experimentRows.push(parsed.e);
     else throw new ResultsFileError(`${source}:${index + 1}: neither an invocation nor an experiment row`);
   }
-  return { invocations, experimentRows };
+  return { invocations, experimentRows, ...(tornLastLine === undefined ? {} : { tornLastLine }) };
 }

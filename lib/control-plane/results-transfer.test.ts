@@ -17,7 +17,7 @@ describe('Results transfer', () => {
     expect(read.experimentRows).toHaveLength(1);
     expect(s3Mock.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({ Bucket: 'results-bucket', Key: 'raw/r.ndjson' });
     s3Mock.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'gone', $metadata: {} }));
-    await expect(readResultsFrom('s3://results-bucket/raw/none.ndjson', s3)).resolves.toEqual({ invocations: [], experimentRows: [] });
+    await expect(readResultsFrom('s3://results-bucket/raw/none.ndjson', s3)).resolves.toEqual({ invocations: [], experimentRows: [], missing: true });
     await expect(readResultsFrom('s3://results-bucket/raw/r.ndjson')).rejects.toThrow(ResultsLocationError);
   });
 

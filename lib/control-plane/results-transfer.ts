@@ -1,6 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { parseResultsText, readResultsFile } from '../agent/results-file';
+import { parseResultsText, readResultsFile, type ResultsFileContents } from '../agent/results-file';
 import { describe } from '../errors/describe';
 import { isTransientAwsError } from '../platforms/aws/transient';
 import type { ExperimentRow, InvocationRow } from '../results/types';
@@ -34,7 +34,7 @@ export function parseS3Uri(location: string): { bucket: string; key: string } | 
  * uploaded them with a presigned PUT) or a local path (the embedded default). A missing object or
  * file has no rows (an agent that failed before writing any).
  */
-export async function readResultsFrom(location: string, s3?: S3Client): Promise<{ invocations: InvocationRow[]; experimentRows: ExperimentRow[] }> {
+export async function readResultsFrom(location: string, s3?: S3Client): Promise<ResultsFileContents> {
   const object = parseS3Uri(location);
   if (!object) return readResultsFile(location);
   if (!s3) throw new ResultsLocationError(`results at ${location}, but no S3 client is configured`);
@@ -42,7 +42,7 @@ export async function readResultsFrom(location: string, s3?: S3Client): Promise<
     const answer = await s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key }));
     return parseResultsText((await answer.Body?.transformToString('utf8')) ?? '', location);
   } catch (error) {
-    if ((error as { name?: string }).name === 'NoSuchKey') return { invocations: [], experimentRows: [] };
+    if ((error as { name?: string }).name === 'NoSuchKey') return { invocations: [], experimentRows: [], missing: true };
     if (isTransientAwsError(error)) throw new ImportTransientError(`could not read ${location}: ${describe(error)}`, { cause: error });
     throw error;
   }

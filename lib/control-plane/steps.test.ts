@@ -1,11 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ResultsStore } from '../results/store';
-import { createSteps, describeFailure, type StepDependencies } from './steps';
+import { createSteps, describeFailure, ResultsIncompleteError, type StepDependencies } from './steps';
 
 function dependencies(overrides: Partial<StepDependencies> = {}): StepDependencies & { store: ResultsStore } {
   const store = {
     setRunStatus: vi.fn(async () => undefined),
     importRunResults: vi.fn(async () => undefined),
+    mergeRunManifest: vi.fn(async () => undefined),
+    setRunResult: vi.fn(async () => undefined),
   } as unknown as ResultsStore;
   return {
     store,
@@ -31,10 +33,35 @@ describe('Step: CollectResults', () => {
   });
 
   it('otherwise reads the rows and imports them with the store (COPY)', async () => {
-    const rows = { invocations: [{ run_id: 'r1', seq: 0 }], experimentRows: [] };
+    const rows = { invocations: [{ run_id: 'r1', seq: 0 }, { run_id: 'r1', seq: 1 }], experimentRows: [{ run_id: 'r1', table_name: 't', seq: 0, data: {} }] };
     const deps = dependencies({ readResults: vi.fn(async () => rows as never) });
-    await expect(createSteps(deps).CollectResults(collect)).resolves.toEqual({ invocations: 1, experimentRows: 0 });
-    expect(deps.store.importRunResults).toHaveBeenCalledWith('r1', rows.invocations, []);
+    await expect(createSteps(deps).CollectResults(collect)).resolves.toEqual({ invocations: 2, experimentRows: 1 });
+    expect(deps.store.importRunResults).toHaveBeenCalledWith('r1', rows.invocations, rows.experimentRows);
+  });
+
+  it('stores what a short, torn or missing file holds, then fails the run naming both counts', async () => {
+    const torn = { invocations: [{ run_id: 'r1', seq: 0 }], experimentRows: [{ run_id: 'r1', table_name: 't', seq: 0, data: {} }], tornLastLine: 3 };
+    const deps = dependencies({ readResults: vi.fn(async () => torn as never) });
+    const error = await createSteps(deps).CollectResults(collect).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ResultsIncompleteError);
+    expect((error as Error).message).toBe(
+      'the agent reported 2 invocation rows and 1 experiment rows; the results file (its line 3 was torn) held 1 and 1, which are stored',
+    );
+    expect(deps.store.importRunResults).toHaveBeenCalledWith('r1', torn.invocations, torn.experimentRows);
+    expect(deps.store.mergeRunManifest).toHaveBeenCalledWith('r1', { results_file: { invocations: 1, experiment_rows: 1, torn_last_line: 3 } });
+
+    const missing = dependencies({ importResults: vi.fn(async () => ({ invocations: 0, experimentRows: 0, missing: true as const })) });
+    await expect(createSteps(missing).CollectResults(collect)).rejects.toThrow('the results file (no results file) held 0 and 0');
+  });
+
+  it('after a failed agent, keeps what its file holds and says so in the manifest, without checking counts', async () => {
+    const rows = { invocations: [{ run_id: 'r1', seq: 0 }], experimentRows: [] };
+    const readResults = vi.fn(async () => rows as never);
+    const deps = dependencies({ readResults });
+    await expect(createSteps(deps).CollectResults({ run: collect.run, partial: true })).resolves.toEqual({ invocations: 1, experimentRows: 0 });
+    expect(readResults).toHaveBeenCalledWith('/tmp/r1.ndjson');
+    expect(deps.store.mergeRunManifest).toHaveBeenCalledWith('r1', { partial_results: { invocations: 1, experiment_rows: 0 } });
+    expect(deps.store.setRunStatus).not.toHaveBeenCalledWith('r1', 'collecting');
   });
 });
 

@@ -4,7 +4,7 @@ import { FB_VERSION, sourceCommit } from '../version';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { AgentOutcome } from '../agent/plan';
-import { readResultsFile } from '../agent/results-file';
+import { readResultsFile, type ResultsFileContents } from '../agent/results-file';
 import type { ResultsStore } from '../results/store';
 import type { ExperimentRow, InvocationRow } from '../results/types';
 import type { BranchInput, BranchRun, ClientDriver, FunctionProvisioner } from '../platforms/platform';
@@ -28,12 +28,12 @@ export interface StepDependencies {
   /** A presigned upload URL for that location, where the agent cannot write it directly (S3). */
   resultsUploadUrl?: (location: string) => Promise<string>;
   /** Read an agent's results back. @default the local results file */
-  readResults?: (location: string) => Promise<{ invocations: InvocationRow[]; experimentRows: ExperimentRow[] }>;
+  readResults?: (location: string) => Promise<ResultsFileContents>;
   /**
    * Import a run's results in bulk where the database loads them itself (Aurora:
    * `aws_s3.table_import_from_s3`). @default read them, then `store.importRunResults` (COPY)
    */
-  importResults?: (runId: string, location: string) => Promise<{ invocations: number; experimentRows: number }>;
+  importResults?: (runId: string, location: string) => Promise<ImportedCounts>;
   heartbeatIntervalMs: number;
   /** For platforms this control plane cannot run, why (named in ValidateInput's refusal). */
   unavailable?: Record<string, string>;
@@ -170,22 +170,48 @@ export function createSteps(deps: StepDependencies) {
       }, input);
     },
 
-    /** Import the agent's results file and store its headline result; importing twice stores the rows once. */
-    async CollectResults(input: { run: BranchRun; agent: AgentOutcome }): Promise<{ invocations: number; experimentRows: number }> {
-      await deps.store.setRunStatus(input.run.runId, 'collecting');
-      let counts: { invocations: number; experimentRows: number };
-      if (deps.importResults) counts = await deps.importResults(input.run.runId, input.agent.resultsLocation);
+    /**
+     * Import the agent's results file and store its headline result; importing twice stores the
+     * rows once. The import is checked against the counts the agent reported: a file that holds
+     * fewer rows (missing, torn, cut short) fails the run with {@link ResultsIncompleteError},
+     * after keeping what it holds. `partial` (CollectPartialResults, after the agent failed or
+     * went silent): whatever the agent wrote before it stopped is kept, and the manifest says so.
+     */
+    async CollectResults(input: { run: BranchRun; agent?: AgentOutcome; partial?: boolean }): Promise<ImportedCounts> {
+      if (!input.partial) await deps.store.setRunStatus(input.run.runId, 'collecting');
+      const location = input.agent?.resultsLocation ?? deps.resultsLocation(input.run.runId);
+      let counts: ImportedCounts;
+      if (deps.importResults) counts = await deps.importResults(input.run.runId, location);
       else {
-        const { invocations, experimentRows } = await (deps.readResults ?? readResultsFile)(input.agent.resultsLocation);
-        await deps.store.importRunResults(input.run.runId, invocations, experimentRows);
-        counts = { invocations: invocations.length, experimentRows: experimentRows.length };
+        const contents = await (deps.readResults ?? readResultsFile)(location);
+        await deps.store.importRunResults(input.run.runId, contents.invocations, contents.experimentRows);
+        counts = {
+          invocations: contents.invocations.length,
+          experimentRows: contents.experimentRows.length,
+          ...(contents.missing ? { missing: true as const } : {}),
+          ...(contents.tornLastLine === undefined ? {} : { tornLastLine: contents.tornLastLine }),
+        };
       }
-      if (input.agent.result) await deps.store.setRunResult(input.run.runId, input.agent.result);
-      if (input.agent.clock) {
-        const { offsetMs, errorMs, samples } = input.agent.clock;
+      const file = { invocations: counts.invocations, experiment_rows: counts.experimentRows, ...(counts.missing ? { missing: true } : {}), ...(counts.tornLastLine === undefined ? {} : { torn_last_line: counts.tornLastLine }) };
+      if (input.partial) {
+        await deps.store.mergeRunManifest(input.run.runId, { partial_results: file });
+        return counts;
+      }
+      if (counts.tornLastLine !== undefined || counts.missing) await deps.store.mergeRunManifest(input.run.runId, { results_file: file });
+      const agent = input.agent;
+      if (!agent) throw new ResultsIncompleteError(`run ${input.run.runId}: no agent outcome to check the results against`);
+      if (counts.invocations !== agent.invocations || counts.experimentRows !== agent.experimentRows) {
+        const how = counts.missing ? ' (no results file)' : counts.tornLastLine === undefined ? '' : ` (its line ${counts.tornLastLine} was torn)`;
+        throw new ResultsIncompleteError(
+          `the agent reported ${agent.invocations} invocation rows and ${agent.experimentRows} experiment rows; the results file${how} held ${counts.invocations} and ${counts.experimentRows}, which are stored`,
+        );
+      }
+      if (agent.result) await deps.store.setRunResult(input.run.runId, agent.result);
+      if (agent.clock) {
+        const { offsetMs, errorMs, samples } = agent.clock;
         await deps.store.mergeRunManifest(input.run.runId, { clock: { offset_ms: offsetMs, error_ms: errorMs, samples } });
       }
-      if (input.agent.forcedCold) await deps.store.mergeRunManifest(input.run.runId, { forced_cold: input.agent.forcedCold });
+      if (agent.forcedCold) await deps.store.mergeRunManifest(input.run.runId, { forced_cold: agent.forcedCold });
       return counts;
     },
 
@@ -244,6 +270,21 @@ export type Steps = ReturnType<typeof createSteps>;
 /** A Task named a run the results store does not have. */
 export class UnknownRunError extends Error {
   override name = 'UnknownRunError';
+}
+
+/** What an import stored, and what it found about the results file. */
+export interface ImportedCounts {
+  invocations: number;
+  experimentRows: number;
+  /** There was no results file (the agent wrote nothing, or it was lost). */
+  missing?: true;
+  /** The 1-based line the agent was writing when it died: that row is not stored. */
+  tornLastLine?: number;
+}
+
+/** The imported rows differ from what the agent reported (a lost, torn or short file): the run fails, keeping what was imported. */
+export class ResultsIncompleteError extends Error {
+  override name = 'ResultsIncompleteError';
 }
 
 export class TeardownIncompleteError extends Error {

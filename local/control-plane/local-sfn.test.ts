@@ -36,6 +36,7 @@ function scenario(overrides: Partial<Record<string, LocalTaskHandler>> = {}, age
     ProvisionClient: record('ProvisionClient', () => ({ kind: 'local', ready: false })),
     CheckClientReady: record('CheckClientReady', () => ({ kind: 'local', ready: true })),
     CollectResults: record('CollectResults', () => ({ imported: 42 })),
+    CollectPartialResults: record('CollectPartialResults', (input) => ({ imported: input.partial === true ? 7 : -1 })),
     Teardown: record('Teardown', () => ({ removed: true })),
     FinishRun: record('FinishRun', (input) => {
       const outcome = { runId: (input.run as { runId: string }).runId, status: input.error ? 'failed' : 'completed' };
@@ -73,7 +74,9 @@ const BRANCH = ['ProvisionFunctions', 'CheckFunctionsReady', 'CheckFunctionsRead
 describe('RunExperiment on the local interpreter', () => {
   it('maps every Task and substitutes every placeholder', () => {
     const definition = loadDefinition(DEFINITION, SUBSTITUTIONS);
-    expect(taskStates(definition).map((task) => task.name).sort()).toEqual(['AcquireLock', 'CheckClientReady', 'CheckFunctionsReady', 'CollectResults', 'FinishRun', 'ProvisionClient', 'ProvisionFunctions', 'ReleaseLock', 'RunAgent', 'Teardown', 'ValidateInput'].sort());
+    expect(taskStates(definition).map((task) => task.name).sort()).toEqual(['AcquireLock', 'CheckClientReady', 'CheckFunctionsReady', 'CollectPartialResults', 'CollectResults', 'FinishRun', 'ProvisionClient', 'ProvisionFunctions', 'ReleaseLock', 'RunAgent', 'Teardown', 'ValidateInput'].sort());
+    // CollectPartialResults is the CollectResults Lambda again.
+    expect(taskStates(definition).find((task) => task.name === 'CollectPartialResults')?.resource).toBe(SUBSTITUTIONS.CollectResultsFunctionArn);
     expect(() => loadDefinition(DEFINITION, {})).toThrow(MissingSubstitutionError);
   });
 
@@ -155,7 +158,11 @@ describe('RunExperiment on the local interpreter', () => {
     const result = await run({ experiment: 'e', platforms: ['local'] });
     expect(result.status).toBe('FAILED');
     expect(statesOf('local')).not.toContain('CollectResults');
+    // What the agent wrote before it failed is kept; the run still fails with the agent's reason.
+    expect(statesOf('local')).toEqual(expect.arrayContaining(['RunAgent', 'CollectPartialResults', 'Teardown', 'FinishRun']));
+    expect(calls.find((call) => call.state === 'CollectPartialResults')?.input).toEqual({ run: { runId: 'run-local', platform: 'local' }, partial: true });
     expect(calls.find((call) => call.state === 'FinishRun')?.input.error).toEqual({ Error: 'AgentFailedError', Cause: 'experiment threw ProbeFailedError' });
+    expect(calls.find((call) => call.state === 'FinishRun')?.input.partial).toEqual({ imported: 7 });
   });
 
   it('the agent stops sending heartbeats: the Task times out and the branch tears down', async () => {

@@ -85,6 +85,10 @@ describe('RunExperiment through the local state machine', () => {
     expect(run?.status).toBe('failed');
     expect(run?.reason).toMatch(/AgentFailedError: SearchLimitError: idle gap 300 s exceeds maxGapSeconds 1 s/);
     expect(run?.status_history.map((change) => change.status)).toEqual(['starting', 'provisioning', 'running', 'destroying', 'failed']);
+    // The calls made before the failure are kept (the baseline's 1 + 2 and the first probe), and the manifest says they are partial.
+    const stored = await store.invocations(run?.id as string);
+    expect(stored.length).toBeGreaterThanOrEqual(3);
+    expect(run?.manifest.partial_results).toEqual({ invocations: stored.length, experiment_rows: expect.any(Number) });
   }, 120_000);
 
   it('an agent that stops sending heartbeats (frozen with SIGSTOP) times out; Teardown kills it and nothing is left', async () => {

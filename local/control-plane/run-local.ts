@@ -79,6 +79,8 @@ export function executeRunExperimentLocally(options: {
     (options.lambdas[state] as unknown as (event: unknown, context: unknown) => Promise<unknown>)(input, localLambdaContext(state));
   const handlers: Record<string, LocalTaskHandler> = {};
   for (const state of LAMBDA_STATES) handlers[state] = (input) => invokeLambda(state, input);
+  // The same Lambda as CollectResults (the ASL names its ARN), after the agent failed.
+  handlers.CollectPartialResults = (input) => invokeLambda('CollectResults', input);
   return runLocalExecution({
     definitionFile: RUN_EXPERIMENT_ASL,
     substitutions: Object.fromEntries([...LAMBDA_STATES, 'StartAgent'].map((state) => [`${state}FunctionArn`, `arn:aws:lambda:local:000000000000:function:fb-${state}`])),
