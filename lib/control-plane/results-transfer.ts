@@ -3,7 +3,6 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { parseResultsText, readResultsFile, type ResultsFileContents } from '../agent/results-file';
 import { describe } from '../errors/describe';
 import { isTransientAwsError } from '../platforms/aws/transient';
-import type { ExperimentRow, InvocationRow } from '../results/types';
 
 export class ResultsLocationError extends Error {
   override name = 'ResultsLocationError';

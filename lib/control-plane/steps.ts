@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import type { AgentOutcome } from '../agent/plan';
 import { readResultsFile, type ResultsFileContents } from '../agent/results-file';
 import type { ResultsStore } from '../results/store';
-import type { ExperimentRow, InvocationRow } from '../results/types';
 import type { BranchInput, BranchRun, ClientDriver, FunctionProvisioner } from '../platforms/platform';
 import { failAbandonedLocalRuns } from './abandoned-runs';
 import { judgeReadiness, type ReadinessDeadlines, withProvisionedAt } from './readiness-deadline';

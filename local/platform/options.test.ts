@@ -10,14 +10,20 @@ describe('Function: parseDurationMs', () => {
     ['0s', 0],
     ['1.5s', 1500],
     ['250ms', 250],
-    ['42', 42],
+    ['0', 0],
     [90, 90],
+    ['596h', 2_145_600_000],
   ] as const)('reads %s as %d ms', (text, ms) => {
     expect(parseDurationMs(text)).toBe(ms);
   });
 
-  it.each(['', 'ten minutes', '5x', '-1s', '1d', 'm10'])('refuses %j', (text) => {
+  it.each(['', 'ten minutes', '5x', '-1s', '1d', 'm10', '5', '42', '600h', 2_147_483_648, -1])('refuses %j', (text) => {
     expect(() => parseDurationMs(text)).toThrow(InvalidDurationError);
+  });
+
+  it('says what is wrong: a missing unit, or a delay no timer can wait', () => {
+    expect(() => parseDurationMs('5')).toThrow('duration "5" has no unit: write 5ms or 5s');
+    expect(() => parseDurationMs('600h')).toThrow('longer than the 2147483647 ms (about 24.8 days) a timer can wait');
   });
 
   it('formats durations compactly for logs', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_TIMER_DURATION_MS } from './duration';
 
 /**
  * The local platform's knobs. Each is ground truth for an experiment: an idle-gap search must
@@ -41,17 +42,17 @@ export const platformOptionsSchema = z
     host: z.string().default('127.0.0.1'),
     profile: z.enum(PROFILE_NAMES).default('lambda'),
     /** An instance idle this long is evicted (not before). @default 10 minutes */
-    idleTimeoutMs: z.number().min(0).default(10 * 60_000),
+    idleTimeoutMs: z.number().min(0).max(MAX_TIMER_DURATION_MS).default(10 * 60_000),
     /** An instance this old takes no new requests and is retired. @default 2 hours */
-    maxLifetimeMs: z.number().positive().default(2 * 3_600_000),
+    maxLifetimeMs: z.number().positive().max(MAX_TIMER_DURATION_MS).default(2 * 3_600_000),
     /** Most live instances per function. @default 1000 */
     maxInstances: z.number().int().positive().default(1000),
     /** @default the profile's */
     concurrencyPerInstance: z.number().int().positive().optional(),
     /** @default the profile's */
-    scaleOutIntervalMs: z.number().min(0).optional(),
+    scaleOutIntervalMs: z.number().min(0).max(MAX_TIMER_DURATION_MS).optional(),
     /** Extra delay before a new instance listens, on top of the real process start. @default 0 */
-    initDelayMs: z.number().min(0).default(0),
+    initDelayMs: z.number().min(0).max(MAX_TIMER_DURATION_MS).default(0),
     /** Each instance's clock is shifted by this much (negative: behind), for proving clock-offset correction. @default 0 */
     clockSkewMs: z.number().min(-3_600_000).max(3_600_000).default(0),
     /**
@@ -61,9 +62,9 @@ export const platformOptionsSchema = z
      */
     initDelayPerMbMs: z.number().min(0).default(0),
     /** How long a queued request waits for room before it is answered 429. @default 60 s */
-    queueTimeoutMs: z.number().positive().default(60_000),
+    queueTimeoutMs: z.number().positive().max(MAX_TIMER_DURATION_MS).default(60_000),
     /** How long a new instance may take to start listening before it counts as failed. @default 30 s */
-    startTimeoutMs: z.number().positive().default(30_000),
+    startTimeoutMs: z.number().positive().max(MAX_TIMER_DURATION_MS).default(30_000),
     /** Deploy function1–3 and monolith at start. @default true */
     deployLabFunctions: z.boolean().default(true),
     /** Forward instances' stdout/stderr to this process's stderr. @default false */
