@@ -169,6 +169,9 @@ export async function runOpenLoop(bench: ExperimentBench, steps: readonly OpenLo
     if (failure && state.issuedCalls === 0) continue;
     const report = stepReport(index, state);
     summaries.push(summaryOf(report));
+    // The step's answers are the report's now: a long schedule keeps none of them once reported.
+    state.calls = [];
+    state.pending = [];
     if (!reporting) continue;
     try {
       options.onStepSettled?.(report);
