@@ -17,7 +17,9 @@ export type { OpenLoopCall, OpenLoopStepReport, OpenLoopStepSummary, Spread } fr
  * not push back the ones after it. One timer wakes at the next planned send and issues every send
  * that is due; the answers come back on their own. Each step is reported once all its calls have
  * settled, in step order, with its planned and issued counts and its schedule error (the call's
- * actual send time, `answer.sendAt`, minus its planned time).
+ * actual send time, `answer.sendAt`, minus its planned time). Whatever holds a call back after the
+ * scheduler has issued it is in that error: a connection being opened, or every one of the
+ * invoker's connections to the origin (256) busy with a call still unanswered.
  *
  * @example
  * const steps = [{ durationMs: 1000, sends: [0, 250, 500, 750].map((offsetMs) => ({ offsetMs, functionName: 'function1' })) }];
