@@ -3,8 +3,11 @@
  * process), through the agent's whole path — an experiment run by `runExperimentOnTarget`: the
  * open-loop scheduler (lib/experiment/open-loop.ts), the Benchmarker, the timed invoker, and every
  * row appended to a results file, read back and counted. Five pyramid steps of 2,000 calls in a
- * 1 s slot, back to back, in two shapes: (a) one call every 0.5 ms; (b) the pyramid's own batching
- * rule (calls closer than 0.1 s go out in batches: 204 every 0.102 s).
+ * 1 s slot, back to back, after the ramp that leads up to them in a pyramid (500, 1,000 and 1,500
+ * calls in 1 s slots, not measured: the connections a step needs are opened as the load grows, as
+ * in a real ramp, rather than all in its first milliseconds), in two shapes: (a) one call every
+ * 0.5 ms; (b) the pyramid's own batching rule (calls closer than 0.1 s go out in batches: 204 every
+ * 0.1 s).
  * Targets for each: schedule error (actual send − planned send) median ≤ 2 ms, p99 ≤ 20 ms, and
  * every call stored. Side by side: autocannon in its fixed-rate mode (`overallRate` 2,000 over 100
  * connections), its sends timed through its clients' `request` event and compared with the same
@@ -49,10 +52,16 @@ interface Figures {
   endpointCpuUs: number;
   /** Connections the endpoint accepted meanwhile. */
   connections: number;
+  /** Calls of the unmeasured ramp before the measured steps (their rows are stored too). */
+  rampCalls: number;
 }
 
-/** One step's schedule through the agent's path; the figures, and every stored row counted from the results file. */
-async function throughAgent(url: string, name: string, steps: OpenLoopStep[], child: Parameters<typeof endpointUsage>[0]): Promise<Figures> {
+/**
+ * A ramp and the measured steps after it through the agent's path: the measured steps' figures,
+ * and every stored row (the ramp's too) counted from the results file. CPU and connections are
+ * over the whole run.
+ */
+async function throughAgent(url: string, name: string, ramp: OpenLoopStep[], measured: OpenLoopStep[], child: Parameters<typeof endpointUsage>[0]): Promise<Figures> {
   const dir = mkdtempSync(join(tmpdir(), 'fb-bench-open-loop-'));
   const reports: OpenLoopStepReport[] = [];
   const experiment = defineExperiment({
@@ -62,7 +71,7 @@ async function throughAgent(url: string, name: string, steps: OpenLoopStep[], ch
     params: z.object({}),
     quick: { timeScale: 1, expectedDuration: '5s' },
     async run(bench) {
-      await runOpenLoop(bench, steps, { drainTimeoutMs: 10_000, onStepSettled: (report) => reports.push(report) });
+      await runOpenLoop(bench, [...ramp, ...measured], { drainTimeoutMs: 10_000, onStepSettled: (report) => report.step >= ramp.length && reports.push(report) });
     },
   });
   try {
@@ -75,10 +84,13 @@ async function throughAgent(url: string, name: string, steps: OpenLoopStep[], ch
     const stored = await readResultsFile(path);
     const calls = reports.flatMap((report) => report.calls);
     const sent = calls.filter((call) => call.result.answer.sendAt !== null);
+    const rampCalls = ramp.reduce((total, step) => total + step.sends.reduce((calls, send) => calls + (send.calls ?? 1), 0), 0);
     return {
       name,
       sent: sent.length,
-      stored: stored.invocations.length,
+      // The ramp's rows are stored too; what is compared with CALLS is the measured steps' share.
+      stored: stored.invocations.length - rampCalls,
+      rampCalls,
       notOk: stored.invocations.filter((row) => row.status !== 'ok').length,
       errorsMs: sent.map((call) => (call.result.answer.sendAt as number) - call.plannedAt),
       issueLagsMs: calls.map((call) => call.issuedAt - call.plannedAt),
@@ -126,6 +138,7 @@ async function throughAutocannon(url: string, child: Parameters<typeof endpointU
     clientCpuUs: client.user + client.system,
     endpointCpuUs: endpoint.cpuUs - endpoint0.cpuUs,
     connections: endpoint.connections - endpoint0.connections,
+    rampCalls: 0,
   };
 }
 
@@ -153,7 +166,7 @@ function describe(figures: Figures, latencies: 'each' | 'p50,p99'): string[] {
     `    sent ${figures.sent} of ${CALLS}${figures.stored === null ? '' : `, stored ${figures.stored}`}, not ok ${figures.notOk}; sends per ${WINDOW_MS} ms: ${windows.min}–${windows.max} (paced: ${(RATE_PER_SECOND * WINDOW_MS) / 1000})`,
     `    schedule error median ${ms(median)}, p99 ${ms(p99)}, max ${ms(max)}, min ${ms(min)}${figures.issueLagsMs.length ? ` (of which the scheduler's own lateness: median ${ms(percentileCont(figures.issueLagsMs, 0.5))}, p99 ${ms(percentileCont(figures.issueLagsMs, 0.99))})` : ''}`,
     `    round trip p50 ${ms(p50Latency ?? Number.NaN)}, p99 ${ms(p99Latency ?? Number.NaN)}`,
-    `    client CPU ${(figures.clientCpuUs / Math.max(1, figures.sent)).toFixed(1)} µs/call, endpoint CPU ${(figures.endpointCpuUs / Math.max(1, figures.sent)).toFixed(1)} µs/call; ${figures.connections} connections opened`,
+    `    client CPU ${(figures.clientCpuUs / Math.max(1, figures.sent + figures.rampCalls)).toFixed(1)} µs/call, endpoint CPU ${(figures.endpointCpuUs / Math.max(1, figures.sent + figures.rampCalls)).toFixed(1)} µs/call; ${figures.connections} connections opened${figures.rampCalls ? ` (over the ramp's ${figures.rampCalls} calls too)` : ''}`,
   ];
 }
 
@@ -168,17 +181,18 @@ function verdict(figures: Figures): string {
 export async function run(): Promise<void> {
   const { child, url } = await startEndpoint();
   try {
-    // SECONDS pyramid steps of RATE calls in a 1 s slot each, back to back.
-    const perCallStep: OpenLoopStep = { durationMs: 1000, sends: Array.from({ length: RATE_PER_SECOND }, (_, i) => ({ offsetMs: (i * 1000) / RATE_PER_SECOND, functionName: 'bench' })) };
-    const perCall = Array.from({ length: SECONDS }, () => perCallStep);
-    // The same steps as the pyramid builds them: calls would be under 0.1 s apart, so they go in batches.
-    const [batch] = pyramidSteps({ functions: ['bench'], increment: RATE_PER_SECOND, peak: RATE_PER_SECOND, rampTimeSeconds: 1 }, ORIGINAL_CONSTANTS, {}).filter((step) => step.sends.length);
-    if (!batch) throw new Error('the pyramid plan has no ramp step');
-    const batched = Array.from({ length: SECONDS }, () => batch);
-    console.log(`open loop at ${RATE_PER_SECOND} calls/s for ${SECONDS} s to a trivial endpoint in its own process:`);
-    const ours = await throughAgent(url, 'open-loop scheduler, one call every 0.5 ms (Benchmarker, results file)', perCall, child);
+    // (a) A ramp of 1 s slots at 500, 1,000 and 1,500 calls, then SECONDS slots of RATE calls, one call at a time.
+    const evenly = (calls: number): OpenLoopStep => ({ durationMs: 1000, sends: Array.from({ length: calls }, (_, i) => ({ offsetMs: (i * 1000) / calls, functionName: 'bench' })) });
+    const rampRates = [RATE_PER_SECOND / 4, RATE_PER_SECOND / 2, (RATE_PER_SECOND * 3) / 4];
+    const peak = evenly(RATE_PER_SECOND);
+    // (b) The same steps as the pyramid builds them: calls would be under 0.1 s apart, so they go in batches.
+    const pyramid = pyramidSteps({ functions: ['bench'], increment: RATE_PER_SECOND / 4, peak: RATE_PER_SECOND, rampTimeSeconds: 4 }, ORIGINAL_CONSTANTS, {}).filter((step) => step.phase === 'ramp_up');
+    const batch = pyramid[pyramid.length - 1];
+    if (!batch || batch.invocations !== RATE_PER_SECOND) throw new Error('the pyramid plan has no step at the rate');
+    console.log(`open loop at ${RATE_PER_SECOND} calls/s for ${SECONDS} s to a trivial endpoint in its own process, after a ramp of ${rampRates.join(', ')} calls/s (1 s each, stored, not measured):`);
+    const ours = await throughAgent(url, 'open-loop scheduler, one call every 0.5 ms (Benchmarker, results file)', rampRates.map(evenly), Array.from({ length: SECONDS }, () => peak), child);
     for (const line of [...describe(ours, 'each'), verdict(ours)]) console.log(line);
-    const oursBatched = await throughAgent(url, `open-loop scheduler, the pyramid's batches (${batch.batchSize} calls every ${(batch.sendIntervalSeconds * 1000).toFixed(1)} ms)`, batched, child);
+    const oursBatched = await throughAgent(url, `open-loop scheduler, the pyramid's batches (${batch.batchSize} calls every ${(batch.sendIntervalSeconds * 1000).toFixed(1)} ms)`, pyramid.slice(0, -1), Array.from({ length: SECONDS }, () => batch), child);
     for (const line of [...describe(oursBatched, 'each'), verdict(oursBatched)]) console.log(line);
     const cannon = await throughAutocannon(url, child);
     for (const line of describe(cannon, 'p50,p99')) console.log(line);
