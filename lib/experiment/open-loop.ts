@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { ExperimentBench, InvocationResult } from './bench';
 import { type OpenLoopCall, type OpenLoopStepReport, type OpenLoopStepSummary, stepReport, summaryOf } from './open-loop-report';
 
-export type { OpenLoopCall, OpenLoopStepReport, OpenLoopStepSummary, Spread } from './open-loop-report';
+export type { OpenLoopStepReport, OpenLoopStepSummary, Spread } from './open-loop-report';
 
 /**
  * Open-loop load: calls go out at planned times, and no answer — slow, late or never — delays
