@@ -2,8 +2,8 @@
  * The trivial HTTP endpoint of the invoker benchmark, run in its own process (forked by
  * bench/invoker.ts) so that client and server do not share an event loop. It answers every
  * request with a small lab-style record map (so the `local` provider classifies it `ok`), reports
- * its port over IPC and, when sent `'cpu'`, its CPU usage (so the bench can print the endpoint's
- * CPU per request). It exits when its parent disconnects.
+ * its port over IPC and, when sent `'cpu'`, its CPU usage and the connections it has accepted (so
+ * the bench can print the endpoint's CPU per request, and how many connections a client opened). It exits when its parent disconnects.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +20,11 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 60_000;
+/** Connections accepted so far (reported with the CPU usage). */
+let connections = 0;
+server.on('connection', () => {
+  connections += 1;
+});
 server.maxHeadersCount = 50;
 
 server.listen(0, '127.0.0.1', () => {
@@ -27,5 +32,5 @@ server.listen(0, '127.0.0.1', () => {
 });
 process.on('disconnect', () => process.exit(0));
 process.on('message', (message: unknown) => {
-  if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+  if (message === 'cpu') process.send?.({ cpu: process.cpuUsage(), connections });
 });

@@ -17,14 +17,14 @@
  * load of a shared machine hits both alike; CPU per request of client and endpoint is printed too.
  * Loopback only; bounded in time and count.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { Invoker, type TimedAnswer } from '../client-agent/invoker';
 import { createProvider } from '../client-agent/providers';
+import { serverCpuUs, startEndpoint } from './endpoint-process';
 
 const CONNECTIONS = 100;
 /** (a) and (b) each run in 5 slices of 1 s (autocannon stops on whole seconds), interleaved a b, b a, a b, … */
@@ -44,23 +44,6 @@ interface Phase {
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
-}
-
-async function startEndpoint(): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(join(__dirname, 'invoker-endpoint.ts'), [], {
-    execArgv: ['--require', require.resolve('tsx/cjs')],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const started = once(child, 'message') as Promise<[{ port: number }]>;
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the bench endpoint did not start within 20 s')), 20_000).unref());
-  const [{ port }] = await Promise.race([started, timeout]);
-  return { child, url: `http://127.0.0.1:${port}` };
-}
-
-async function serverCpuUs(child: ChildProcess): Promise<number> {
-  child.send('cpu');
-  const [message] = (await once(child, 'message')) as [{ cpu: NodeJS.CpuUsage }];
-  return message.cpu.user + message.cpu.system;
 }
 
 /** Run `work`; it returns its request count and, if it knows better than the wall time around it, its own duration. */

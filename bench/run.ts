@@ -5,12 +5,14 @@
  */
 import { run as invoker } from './invoker';
 import { run as localPlatform } from './local-platform';
+import { run as openLoop } from './open-loop';
 import { run as store } from './store';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   invoker,
   store,
   'local-platform': localPlatform,
+  'open-loop': openLoop,
 };
 
 async function main(): Promise<void> {

@@ -1,20 +1,20 @@
-import type { InvokerPort, TimedAnswer } from '../client-agent/benchmarker/invoker-port';
+import type { InvokeOptions, InvokerPort, TimedAnswer } from '../client-agent/benchmarker/invoker-port';
 import type { ExperimentRow, InvocationRow } from '../lib/results/types';
 
 /** A scripted invoker for Benchmarker tests: answers come from `answer(functionName, payload, index)`. */
 export class FakeInvoker implements InvokerPort {
-  readonly calls: { functionName: string; payload: unknown; n: number }[] = [];
+  readonly calls: { functionName: string; payload: unknown; n: number; options?: InvokeOptions }[] = [];
   readonly warmed: { functionName: string; connections: number }[] = [];
   constructor(private readonly answer: (functionName: string, payload: unknown, index: number) => TimedAnswer) {}
   async warm(functionName: string, connections: number): Promise<void> {
     this.warmed.push({ functionName, connections });
   }
-  async invoke(functionName: string, payload: unknown): Promise<TimedAnswer> {
-    this.calls.push({ functionName, payload, n: 1 });
+  async invoke(functionName: string, payload: unknown, options?: InvokeOptions): Promise<TimedAnswer> {
+    this.calls.push({ functionName, payload, n: 1, ...(options ? { options } : {}) });
     return this.answer(functionName, payload, 0);
   }
-  async invokeConcurrently(functionName: string, n: number, payload: unknown): Promise<TimedAnswer[]> {
-    this.calls.push({ functionName, payload, n });
+  async invokeConcurrently(functionName: string, n: number, payload: unknown, options?: InvokeOptions): Promise<TimedAnswer[]> {
+    this.calls.push({ functionName, payload, n, ...(options ? { options } : {}) });
     return Array.from({ length: n }, (_, index) => this.answer(functionName, payload, index));
   }
   readonly forcedCold: string[] = [];

@@ -137,6 +137,25 @@ describe('Class: Benchmarker', () => {
     ]);
   });
 
+  it("passes a call's own timeout to the invoker and stores the timeout it ends with, while other calls are in flight", async () => {
+    const timedOut: TimedAnswer = { attempts: 1, httpStatus: null, sendAt: 1000, firstByteAt: null, endAt: null, bodyText: null, classified: { status: 'timeout', errorType: 'ClientTimeout', errorMessage: 'no complete answer within 250 ms' } };
+    const { bench, writer, sink, invoker, prepare } = setup((_f, _p, index) => (index === 0 ? timedOut : labAnswer({})));
+    await prepare(3);
+    // Both issued before either is awaited: many calls may be in flight at once.
+    const single = bench.invoke('function1', {}, { timeoutMs: 250 });
+    const batch = bench.invokeConcurrently('function1', 2, {}, { timeoutMs: 400 });
+    const [result, results] = await Promise.all([single, batch]);
+    await sink.flush();
+    expect(invoker.calls.map((call) => [call.n, call.options])).toEqual([
+      [1, { timeoutMs: 250 }],
+      [2, { timeoutMs: 400 }],
+    ]);
+    expect(result).toMatchObject({ status: 'timeout', errorType: 'ClientTimeout' });
+    expect(results.map((r) => r.status)).toEqual(['ok', 'ok']);
+    expect(writer.invocations[0]).toMatchObject({ status: 'timeout', error_type: 'ClientTimeout', client_send: 1000, client_end: null });
+    expect(bench.progress).toMatchObject({ requests: 3, timeouts: 1 });
+  });
+
   it('refuses a batch size that is not a positive integer', async () => {
     const { bench } = setup(() => throttled);
     await expect(bench.invokeConcurrently('function1', 0)).rejects.toThrow(RangeError);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AnyRecord, isResponseBody, type InvocationRecord, recordsOf } from '../../lab-functions/core/records';
-import type { ExperimentBench, InvocationResult, TimedAnswer } from '../../lib/experiment/bench';
+import type { ExperimentBench, InvocationResult, InvokeOptions, TimedAnswer } from '../../lib/experiment/bench';
 import { type ClockOffset, ClockOffsetEstimator } from '../../lib/experiment/clock';
 import { type ExperimentResult, parseExperimentResult } from '../../lib/experiment/result';
 import type { InvocationRow } from '../../lib/results/types';
@@ -70,10 +70,14 @@ export class Benchmarker implements ExperimentBench {
     return this.options.timeScale;
   }
 
-  /** One request; resolves with its result once the answer is read (and its rows are queued for storage). */
-  async invoke(functionName: string, payload: unknown = {}): Promise<InvocationResult> {
+  /**
+   * One request; resolves with its result once the answer is read (and its rows are queued for
+   * storage). Many may be in flight at once; `options.timeoutMs` bounds this one (stored as
+   * `timeout` past it).
+   */
+  async invoke(functionName: string, payload: unknown = {}, options?: InvokeOptions): Promise<InvocationResult> {
     this.throwIfAborted();
-    const answer = await this.options.invoker.invoke(functionName, payload);
+    const answer = await this.options.invoker.invoke(functionName, payload, options);
     return this.store(functionName, [answer])[0] as InvocationResult;
   }
 
@@ -81,11 +85,11 @@ export class Benchmarker implements ExperimentBench {
    * `n` requests with the same payload, released together over warm connections. Results are in
    * request order; each is stored with this batch's id, `n` and its index.
    */
-  async invokeConcurrently(functionName: string, n: number, payload: unknown = {}): Promise<InvocationResult[]> {
+  async invokeConcurrently(functionName: string, n: number, payload: unknown = {}, options?: InvokeOptions): Promise<InvocationResult[]> {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`invokeConcurrently needs a positive integer count, got ${n}`);
     this.throwIfAborted();
     await this.options.invoker.warm(functionName, n);
-    const answers = await this.options.invoker.invokeConcurrently(functionName, n, payload);
+    const answers = await this.options.invoker.invokeConcurrently(functionName, n, payload, options);
     return this.store(functionName, answers);
   }
 

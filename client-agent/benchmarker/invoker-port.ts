@@ -1,6 +1,6 @@
-import type { TimedAnswer } from '../../lib/experiment/bench';
+import type { InvokeOptions, TimedAnswer } from '../../lib/experiment/bench';
 
-export type { TimedAnswer };
+export type { InvokeOptions, TimedAnswer };
 
 /**
  * What the Benchmarker needs of an invoker (client-agent/invoker implements it over undici and raw
@@ -8,8 +8,9 @@ export type { TimedAnswer };
  */
 export interface InvokerPort {
   warm(functionName: string, connections: number): Promise<void>;
-  invoke(functionName: string, payload: unknown): Promise<TimedAnswer>;
-  invokeConcurrently(functionName: string, n: number, payload: unknown): Promise<TimedAnswer[]>;
+  /** `options.timeoutMs` replaces the invoker's own deadline for this call. */
+  invoke(functionName: string, payload: unknown, options?: InvokeOptions): Promise<TimedAnswer>;
+  invokeConcurrently(functionName: string, n: number, payload: unknown, options?: InvokeOptions): Promise<TimedAnswer[]>;
   /** Retire every instance of a function so its next call is cold (throws where the platform does not allow it). */
   forceCold(functionName: string): Promise<void>;
   close(): Promise<void>;

@@ -123,6 +123,24 @@ describe('Invoker', () => {
     expect((await invoker.invoke('function1', {})).classified.status).toBe('ok');
   });
 
+  it("ends a call at its own timeoutMs, as a client timeout, while the invoker's deadline stays for the others", async () => {
+    const { fake, invoker } = await setUp({ timeoutMs: 30_000 });
+    fake.replyNext({ kind: 'records', delayMs: 800 }, { kind: 'records', delayMs: 800 });
+    const started = nowMs();
+    const [short, long] = await Promise.all([invoker.invoke('function1', {}, { timeoutMs: 250 }), invoker.invoke('function1', {})]);
+    expect(short.classified).toEqual({ status: 'timeout', errorType: 'ClientTimeout', errorMessage: 'no complete answer within 250 ms' });
+    expect(short.sendAt).not.toBeNull();
+    expect(short.sendAt as number).toBeLessThan(started + 200);
+    // The other call, under the invoker's 30 s deadline, waits for its 800 ms answer.
+    expect(long.classified.status).toBe('ok');
+    expect(long.endAt as number).toBeGreaterThanOrEqual(started + 790);
+    // A batch's calls take theirs too.
+    fake.replyNext({ kind: 'records', delayMs: 3000 }, { kind: 'records', delayMs: 3000 });
+    const batch = await invoker.invokeConcurrently('function1', 2, {}, { timeoutMs: 200 });
+    expect(batch.map((answer) => answer.classified.errorMessage)).toEqual(['no complete answer within 200 ms', 'no complete answer within 200 ms']);
+    await expect(invoker.invoke('function1', {}, { timeoutMs: 0 })).rejects.toThrow(RangeError);
+  });
+
   it('never sends a request whose deadline passed while it waited for a connection', async () => {
     const { fake, invoker } = await setUp({ timeoutMs: 300, connectionsPerOrigin: 1 });
     fake.replyNext({ kind: 'records', delayMs: 1000 });

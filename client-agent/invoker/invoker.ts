@@ -35,7 +35,7 @@
  * resending is safe (`ECONNRESET`/`EPIPE`/`other side closed` on a reused keep-alive socket,
  * `ECONNREFUSED`), up to `connectionRetries` more attempts, always through undici (a raw attempt's
  * retry connects anew there, outside the timing). Throttles, HTTP errors and timeouts are results,
- * never retried. One deadline (`timeoutMs`) covers all attempts; past it the answer is
+ * never retried. One deadline (`timeoutMs`, or the call's own `timeoutMs`) covers all attempts; past it the answer is
  * `{status:'timeout', errorType:'ClientTimeout'}` and the request is aborted (a raw connection is
  * destroyed).
  *
@@ -63,7 +63,7 @@
 import { performance } from 'node:perf_hooks';
 import { type Dispatcher, Pool, request as undiciRequest } from 'undici';
 import { redact } from '../../lib/errors/redact';
-import type { TimedAnswer } from '../benchmarker/invoker-port';
+import type { InvokeOptions, TimedAnswer } from '../benchmarker/invoker-port';
 import type { Classified, Provider, ProviderRequest } from '../../lib/platforms/platform';
 import { type RawConnection, type RawExchange, RawPool } from './raw-pool';
 
@@ -195,10 +195,14 @@ export class Invoker {
     }
   }
 
-  /** One invocation, timed. Never rejects for a platform or network failure: those are answers. */
-  async invoke(functionName: string, payload: unknown): Promise<TimedAnswer> {
+  /**
+   * One invocation, timed. Never rejects for a platform or network failure: those are answers.
+   * `options.timeoutMs` replaces the invoker's deadline for this call.
+   */
+  async invoke(functionName: string, payload: unknown, options?: InvokeOptions): Promise<TimedAnswer> {
+    const timeoutMs = this.#timeoutOf(options);
     const { target, body } = this.#prepare(functionName, payload);
-    return new Promise<TimedAnswer>((resolve) => new Call(this.#context, target, body, resolve).start());
+    return new Promise<TimedAnswer>((resolve) => new Call(this.#context, target, body, resolve, timeoutMs).start());
   }
 
   /**
@@ -207,14 +211,15 @@ export class Invoker {
    * {@link warm} with `n` first so each finds one; those beyond go through undici). Answers come
    * back in request order.
    */
-  async invokeConcurrently(functionName: string, n: number, payload: unknown): Promise<TimedAnswer[]> {
+  async invokeConcurrently(functionName: string, n: number, payload: unknown, options?: InvokeOptions): Promise<TimedAnswer[]> {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`invokeConcurrently needs a positive integer count, got ${n}`);
+    const timeoutMs = this.#timeoutOf(options);
     const { target, body } = this.#prepare(functionName, payload);
     const calls: Call[] = new Array(n);
     const answers: Promise<TimedAnswer>[] = new Array(n);
     for (let i = 0; i < n; i++) {
       answers[i] = new Promise<TimedAnswer>((resolve) => {
-        calls[i] = new Call(this.#context, target, body, resolve);
+        calls[i] = new Call(this.#context, target, body, resolve, timeoutMs);
       });
     }
     setImmediate(() => releaseBatch(calls, target, body, this.#closed));
@@ -265,6 +270,14 @@ export class Invoker {
       entry.running += raw.busy;
     }
     return result;
+  }
+
+  /** A call's deadline: its own, else the invoker's; a RangeError (the call rejects) for one setTimeout cannot honour. */
+  #timeoutOf(options: InvokeOptions | undefined): number {
+    const timeoutMs = options?.timeoutMs;
+    if (timeoutMs === undefined) return this.#context.timeoutMs;
+    if (!(timeoutMs > 0) || timeoutMs > MAX_TIMER_MS) throw new RangeError(`timeoutMs must be a number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${timeoutMs}`);
+    return timeoutMs;
   }
 
   /** The function's target and the encoded payload; throws (so the call rejects) for an unknown function or bad payload. */
@@ -408,6 +421,8 @@ class Call {
     readonly target: Target,
     readonly body: Buffer,
     readonly resolve: (answer: TimedAnswer) => void,
+    /** This call's deadline, all attempts included. */
+    readonly timeoutMs: number,
   ) {}
 
   start(): void {
@@ -417,7 +432,7 @@ class Call {
 
   /** Start the deadline (once the first attempt is under way). */
   arm(): void {
-    if (!this.done) this.timer = setTimeout(onCallTimeout, this.context.timeoutMs, this);
+    if (!this.done) this.timer = setTimeout(onCallTimeout, this.timeoutMs, this);
   }
 
   dispatch(): void {
@@ -494,11 +509,11 @@ class Call {
       firstByteAt: attempt?.firstByteAt ?? null,
       endAt: null,
       bodyText: null,
-      classified: { status: 'timeout', errorType: 'ClientTimeout', errorMessage: `no complete answer within ${this.context.timeoutMs} ms` },
+      classified: { status: 'timeout', errorType: 'ClientTimeout', errorMessage: `no complete answer within ${this.timeoutMs} ms` },
     });
     // Abort after settling, so the abort's own error callback is ignored. A request still queued
     // or connecting is aborted when it would start (`onRequestStart`).
-    attempt?.abort(new ClientTimeoutError(`no complete answer within ${this.context.timeoutMs} ms`));
+    attempt?.abort(new ClientTimeoutError(`no complete answer within ${this.timeoutMs} ms`));
   }
 
   finish(answer: TimedAnswer): void {

@@ -38,8 +38,8 @@ export async function runExperimentOnTarget(options: TargetRunOptions): Promise<
   const viaControlPlane = provider.forceColdRequest ? undefined : options.forceColdThroughControlPlane;
   const port: InvokerPort = {
     warm: (functionName, connections) => invoker.warm(functionName, connections),
-    invoke: (functionName, payload) => invoker.invoke(functionName, payload),
-    invokeConcurrently: (functionName, n, payload) => invoker.invokeConcurrently(functionName, n, payload),
+    invoke: (functionName, payload, invokeOptions) => invoker.invoke(functionName, payload, invokeOptions),
+    invokeConcurrently: (functionName, n, payload, invokeOptions) => invoker.invokeConcurrently(functionName, n, payload, invokeOptions),
     forceCold: viaControlPlane ?? ((functionName) => invoker.forceCold(functionName)),
     close: () => invoker.close(),
   };

@@ -13,13 +13,31 @@ export class ResultsFileWriter implements Pick<ResultsStore, 'insertInvocations'
   constructor(readonly path: string) {}
 
   async insertInvocations(rows: readonly InvocationRow[]): Promise<void> {
-    await appendFile(this.path, rows.map((row) => `${JSON.stringify({ i: row })}\n`).join(''));
+    await this.append(rows, (row) => ({ i: row }));
   }
 
   async insertExperimentRows(rows: readonly ExperimentRow[]): Promise<void> {
-    await appendFile(this.path, rows.map((row) => `${JSON.stringify({ e: row })}\n`).join(''));
+    await this.append(rows, (row) => ({ e: row }));
+  }
+
+  /**
+   * Serialize and append `rows` a chunk at a time: each append is awaited, so timers and answers
+   * are served between chunks. Serializing a second's worth of rows at once (thousands under
+   * open-loop load) would stall the agent's event loop for tens of ms, and every send planned in
+   * that time would leave late.
+   */
+  private async append<Row>(rows: readonly Row[], wrap: (row: Row) => unknown): Promise<void> {
+    for (let start = 0; start < rows.length; start += ROWS_PER_APPEND) {
+      let text = '';
+      const end = Math.min(rows.length, start + ROWS_PER_APPEND);
+      for (let i = start; i < end; i++) text += `${JSON.stringify(wrap(rows[i] as Row))}\n`;
+      await appendFile(this.path, text);
+    }
   }
 }
+
+/** Rows serialized per append: about a millisecond of work on a typical row. */
+const ROWS_PER_APPEND = 100;
 
 export class ResultsFileError extends Error {
   override name = 'ResultsFileError';

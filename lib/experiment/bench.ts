@@ -18,13 +18,16 @@ export interface ExperimentBench {
    * with it (`sendToStartLatency`) and store its error bound alongside.
    */
   readonly clockOffset: ClockOffset | undefined;
-  /** One request; resolves once the answer is read and its rows are queued for storage. */
-  invoke(functionName: string, payload?: unknown): Promise<InvocationResult>;
+  /**
+   * One request; resolves once the answer is read and its rows are queued for storage. Many may
+   * be in flight at once: call it without awaiting to send on a schedule (./open-loop.ts).
+   */
+  invoke(functionName: string, payload?: unknown, options?: InvokeOptions): Promise<InvocationResult>;
   /**
    * `n` requests with the same payload, released together over warm connections. Results are in
    * request order; each is stored with the batch's id, `n` and its index.
    */
-  invokeConcurrently(functionName: string, n: number, payload?: unknown): Promise<InvocationResult[]>;
+  invokeConcurrently(functionName: string, n: number, payload?: unknown, options?: InvokeOptions): Promise<InvocationResult[]>;
   /**
    * Make the next call of `functionName` a cold start without waiting for the platform to evict
    * its instances (local and OpenFaaS: scale to zero through the gateway). Throws
@@ -43,6 +46,16 @@ export interface ExperimentBench {
    * end; a later call replaces an earlier one. Refuses an invalid result at once.
    */
   result(result: ExperimentResult): void;
+}
+
+/** Per-call settings of `invoke` and `invokeConcurrently`. */
+export interface InvokeOptions {
+  /**
+   * Longest the call may take, all attempts included, in real milliseconds (not scaled by
+   * `timeScale`: it bounds the platform's answer). Past it the call ends, and is stored, as
+   * status `timeout` (`ClientTimeout`). @default the invoker's (16 minutes)
+   */
+  timeoutMs?: number;
 }
 
 /**

@@ -7,8 +7,10 @@ import coldstartIdentifier from '../../experiments/coldstart-identifier';
 import coldtimeLargeFunctions from '../../experiments/coldtime-large-functions';
 import concurrencyBenchmarking from '../../experiments/concurrency-benchmarking';
 import functionLifetime from '../../experiments/function-lifetime';
+import growingLoadSpikes from '../../experiments/growing-load-spikes';
 import linearInvocationNested from '../../experiments/linear-invocation-nested';
 import linearInvocation from '../../experiments/linear-invocation';
+import scenarioPyramid from '../../experiments/scenario-pyramid';
 import simpleColdFunctionNested from '../../experiments/simple-cold-function-nested';
 import simpleColdFunctionThreadedTwelve from '../../experiments/simple-cold-function-threaded-twelve';
 import simpleColdFunction from '../../experiments/simple-cold-function';
@@ -25,8 +27,10 @@ export const EXPERIMENT_CATALOG: readonly (readonly [file: string, experiment: E
   ['coldtime-large-functions', coldtimeLargeFunctions as unknown as Experiment],
   ['concurrency-benchmarking', concurrencyBenchmarking as unknown as Experiment],
   ['function-lifetime', functionLifetime as unknown as Experiment],
+  ['growing-load-spikes', growingLoadSpikes as unknown as Experiment],
   ['linear-invocation-nested', linearInvocationNested as unknown as Experiment],
   ['linear-invocation', linearInvocation as unknown as Experiment],
+  ['scenario-pyramid', scenarioPyramid as unknown as Experiment],
   ['simple-cold-function-nested', simpleColdFunctionNested as unknown as Experiment],
   ['simple-cold-function-threaded-twelve', simpleColdFunctionThreadedTwelve as unknown as Experiment],
   ['simple-cold-function', simpleColdFunction as unknown as Experiment],

@@ -44,6 +44,8 @@ interface Waiter {
 export class FunctionPool {
   readonly instances = new Set<LocalInstance>();
   invocationCount = 0;
+  /** Requests refused with {@link TooManyRequestsError} (answered 429): at once, or after waiting `queueTimeoutMs` for room. */
+  throttledCount = 0;
   private readonly waiters: Waiter[] = [];
   private lastScaleOutAtMs = Number.NEGATIVE_INFINITY;
   private scaleOutTimer: NodeJS.Timeout | undefined;
@@ -73,6 +75,7 @@ export class FunctionPool {
     const lease = this.tryLease();
     if (lease) return Promise.resolve(lease);
     if (this.settings.whenBusy === 'throttle') {
+      this.throttledCount += 1;
       return Promise.reject(
         new TooManyRequestsError(
           `all ${this.liveCount} instances of ${this.deployment.name} are busy (max instances ${this.settings.maxInstances}, ${this.settings.concurrencyPerInstance} per instance)`,
@@ -85,6 +88,7 @@ export class FunctionPool {
         reject,
         timer: setTimeout(() => {
           this.waiters.splice(this.waiters.indexOf(waiter), 1);
+          this.throttledCount += 1;
           reject(new TooManyRequestsError(`no instance of ${this.deployment.name} had room within ${this.settings.queueTimeoutMs} ms`));
         }, this.settings.queueTimeoutMs),
       };

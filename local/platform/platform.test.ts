@@ -65,6 +65,9 @@ describe('Local platform: instance life cycle (Lambda-like profile)', () => {
     const served = results.filter((result) => result.status === 200).map(rootRecord);
     expect(new Set(served.map((record) => record.instance_identifier)).size).toBe(2);
     expect(served.every((record) => record.cold)).toBe(true);
+    // The platform counts what it refused, per function.
+    expect((await getJson<FunctionStatus>(platform, '/system/function/function3')).body).toMatchObject({ invocationCount: 3, throttledCount: 1 });
+    expect((await getJson<FunctionStatus>(platform, '/system/function/function1')).body).toMatchObject({ invocationCount: 0, throttledCount: 0 });
   });
 });
 
@@ -80,6 +83,14 @@ describe('Local platform: Azure-like and OpenFaaS-like profiles', () => {
     // They really overlapped: six half-second sleeps on one instance, well under three seconds in all.
     const span = Math.max(...records.map((r) => r.execution_end)) - Math.min(...records.map((r) => r.execution_start));
     expect(span).toBeLessThan(2500);
+  });
+
+  it('answers 429 to a queued request that found no room within the queue timeout, and counts it (Azure-like)', async () => {
+    const platform = await startTestPlatform({ profile: 'azure', maxInstances: 1, concurrencyPerInstance: 1, queueTimeoutMs: 300 });
+    const results = await Promise.all([0, 1].map(() => invoke(platform, 'function2', { sleep: 1.5 })));
+    expect(results.map((result) => result.status).sort()).toEqual([200, 429]);
+    expect(results.find((result) => result.status === 429)?.body).toEqual({ error: { type: 'TooManyRequestsError', message: expect.stringContaining('within 300 ms') } });
+    expect((await getJson<FunctionStatus>(platform, '/system/function/function2')).body).toMatchObject({ invocationCount: 2, throttledCount: 1 });
   });
 
   it('adds instances no faster than the scale-out interval, queueing requests meanwhile (Azure-like)', async () => {

@@ -39,6 +39,8 @@ export interface FunctionStatus {
   replicas: number;
   availableReplicas: number;
   invocationCount: number;
+  /** Invocations refused with 429 because no instance had room (not in OpenFaaS's FunctionStatus: the local platform's own ground truth). */
+  throttledCount: number;
   createdAt: string;
 }
 
@@ -100,6 +102,7 @@ export class LocalPlatform {
     const poolDeployment = this.poolDeployment(deployment);
     const pool = new FunctionPool(poolDeployment, this.settings, this.events, (id) => this.instanceEnv(id, deployment, poolDeployment.bundlePath));
     pool.invocationCount = existing.pool.invocationCount;
+    pool.throttledCount = existing.pool.throttledCount;
     this.functions.set(deployment.service, { deployment, pool, createdAt: existing.createdAt });
     this.events.add({ type: 'function-updated', function: deployment.service, detail: deployment.image });
     await existing.pool.close('function-removed');
@@ -138,6 +141,7 @@ export class LocalPlatform {
       replicas: pool.liveCount,
       availableReplicas: pool.readyCount,
       invocationCount: pool.invocationCount,
+      throttledCount: pool.throttledCount,
       createdAt,
     };
   }
