@@ -7,6 +7,7 @@ import type { AgentOutcome } from '../agent/plan';
 import { readResultsFile } from '../agent/results-file';
 import type { ResultsStore } from '../results/store';
 import type { ExperimentRow, InvocationRow } from '../results/types';
+import { chooseClientSize, clientManifestEntry } from '../platforms/client/machine-size';
 import type { BranchInput, BranchRun, ClientDriver, FunctionProvisioner } from '../platforms/platform';
 import { failAbandonedLocalRuns } from './abandoned-runs';
 import { type ValidatedRunInput, validateRunInput } from './run-input';
@@ -134,7 +135,16 @@ export function createSteps(deps: StepDependencies) {
 
     CheckFunctionsReady: (input: BranchInput) => provisioner(input.run.platform).check(input),
 
-    ProvisionClient: (input: BranchInput) => client(input.run.platform).provision(input),
+    /**
+     * Start making the client, of the size the run's platform options name, else the size the
+     * experiment declares (lib/platforms/client/machine-size.ts); the manifest records what was made.
+     */
+    async ProvisionClient(input: BranchInput): Promise<Record<string, unknown>> {
+      const sizing = chooseClientSize(findExperiment(input.experiment).client, input.platformOptions);
+      const answer = await client(input.run.platform).provision({ ...input, platformOptions: sizing.platformOptions });
+      await deps.store.mergeRunManifest(input.run.runId, { client: clientManifestEntry(answer, sizing) });
+      return answer;
+    },
 
     CheckClientReady: (input: BranchInput) => client(input.run.platform).check(input),
 
