@@ -121,8 +121,10 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
     heartbeatIntervalMs: Math.max(50, Math.min(60_000, Math.floor(heartbeatMs / 3))),
   }, { logger: new Logger({ serviceName: 'faas-benchmarker-local', logLevel: 'SILENT' }), metrics: false });
   const executionId = `arn:aws:states:local:000000000000:execution:RunExperiment:${randomUUID()}`;
-  const onAbort = () => broker.failAll('RunAborted', 'the run was interrupted');
+  // Also before RunAgent: an agent the run never started is not started afterwards.
+  const onAbort = () => broker.close('RunAborted', 'the run was interrupted');
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
   try {
     const execution = await executeRunExperimentLocally({ lambdas, broker, input: options.input, executionId, readinessPollMs: options.readinessPollMs ?? 200, heartbeatMs });
     const runs = (await options.store.listRuns({ limit: 1000 })).filter((run) => run.execution_id === executionId);
