@@ -5,6 +5,7 @@ import coldstartIdentifierNested from '../../experiments/coldstart-identifier-ne
 import coldstartIdentifier from '../../experiments/coldstart-identifier';
 import coldtimeLargeFunctions from '../../experiments/coldtime-large-functions';
 import concurrencyBenchmarking from '../../experiments/concurrency-benchmarking';
+import devExperiment from '../../experiments/dev-experiment';
 import functionLifetime from '../../experiments/function-lifetime';
 import linearInvocation from '../../experiments/linear-invocation';
 import simpleColdFunctionNested from '../../experiments/simple-cold-function-nested';
@@ -20,6 +21,7 @@ export const EXPERIMENT_CATALOG: readonly (readonly [file: string, experiment: E
   ['coldstart-identifier', coldstartIdentifier as unknown as Experiment],
   ['coldtime-large-functions', coldtimeLargeFunctions as unknown as Experiment],
   ['concurrency-benchmarking', concurrencyBenchmarking as unknown as Experiment],
+  ['dev-experiment', devExperiment as unknown as Experiment],
   ['function-lifetime', functionLifetime as unknown as Experiment],
   ['linear-invocation', linearInvocation as unknown as Experiment],
   ['simple-cold-function-nested', simpleColdFunctionNested as unknown as Experiment],
