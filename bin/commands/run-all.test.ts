@@ -113,7 +113,7 @@ describe('fb run --all (runSuite) on the local platform', () => {
       if (run.status === 'completed') expect(line).toContain(run.result?.sentence.slice(0, 40));
       else expect(line).toContain('SearchLimitError');
     }
-    expect(table).toContain('2 of 3 runs completed; not completed: coldstart-identifier (failed)');
+    expect(table).toContain('2 of 3 runs completed: 1 failed (coldstart-identifier)');
     // Not a terminal: plain lines, no cursor movement; each run's start and end once.
     const progress = stderr.text();
     expect(progress).not.toContain('\x1b[');
@@ -130,9 +130,10 @@ describe('fb run --all (runSuite) on the local platform', () => {
       { experiment: 'concurrency-benchmarking', params: { concurrency: [2], repetitions: 1, gapsSeconds: [1] } },
     ];
     const stdout = captured();
+    const stderr = captured();
     const suite = runSuite(
       { jobs, platform: 'local', quick: true, parallel: 1, platformOptions: { local: {}, client: {} } },
-      { stdout, stderr: captured(), env: {}, cwd, store, readinessPollMs: 20, callsPollMs: 100, signal: controller.signal },
+      { stdout, stderr, env: {}, cwd, store, readinessPollMs: 20, callsPollMs: 100, signal: controller.signal },
     );
     // Interrupt once the first run's agent is calling.
     const deadline = Date.now() + 60_000;
@@ -155,6 +156,9 @@ describe('fb run --all (runSuite) on the local platform', () => {
     expect(aborted?.status_history.map((change) => change.status)).toEqual(expect.arrayContaining(['running', 'destroying', 'failed']));
     expect((await store.listRuns({ limit: 100 })).filter((run) => run.experiment === 'concurrency-benchmarking' && Date.parse(run.started_at) > Date.parse(aborted?.started_at ?? ''))).toEqual([]);
     expect(stdout.text()).toMatch(/concurrency-benchmarking\s+not started/);
+    expect(stdout.text()).toContain('0 of 2 runs completed: 1 failed (linear-invocation), 1 not started');
+    // The display's last word agrees: nothing waits any more.
+    expect(stderr.text()).toMatch(/^1\/2 done \(1 failed\), 0 running, 1 not started · /m);
   }, 90_000);
 });
 

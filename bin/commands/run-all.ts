@@ -110,7 +110,12 @@ export async function runSuite(options: SuiteOptions, io: SuiteIo): Promise<Suit
         progress.end(index, outcome.status);
         display.event(eventLine(outcome));
       },
-    }).finally(() => display.stop());
+    })
+      .then((outcomes) => {
+        for (const [index, outcome] of outcomes.entries()) if (outcome.status === 'not started') progress.end(index, outcome.status);
+        return outcomes;
+      })
+      .finally(() => display.stop());
   };
 
   let outcomes: SuiteOutcome[];

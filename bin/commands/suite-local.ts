@@ -51,6 +51,13 @@ export function localSuiteRunner(options: LocalSuiteRunnerOptions): (job: SuiteJ
         store: options.store,
         workDir: jobDir,
         onAgentOutput: (runId, line) => log.write(`[${runId.slice(0, 8)}] ${line}\n`),
+        // The callback endpoint's complaints (an agent reporting after its run was aborted) belong
+        // with the run, not across the live display.
+        callbackLogger: {
+          info: () => undefined,
+          warn: (message, attributes) => log.write(`${JSON.stringify({ level: 'WARN', message, ...attributes })}\n`),
+          error: (message, attributes) => log.write(`${JSON.stringify({ level: 'ERROR', message, ...attributes })}\n`),
+        },
         signal,
         ...(options.readinessPollMs !== undefined ? { readinessPollMs: options.readinessPollMs } : {}),
       });

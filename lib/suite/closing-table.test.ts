@@ -35,8 +35,9 @@ describe('Function: formatClosingTable', () => {
 });
 
 describe('Function: closingSummary', () => {
-  it('counts the completed runs and names the others', () => {
-    expect(closingSummary(OUTCOMES)).toBe('2 of 4 runs completed; not completed: growing-load-spikes (failed), dev-experiment (not started)');
+  it('counts the completed runs, names the failed ones and counts those never started', () => {
+    expect(closingSummary(OUTCOMES)).toBe('2 of 4 runs completed: 1 failed (growing-load-spikes), 1 not started');
+    expect(closingSummary(OUTCOMES.filter((outcome) => outcome.status !== 'not started'))).toBe('2 of 3 runs completed: 1 failed (growing-load-spikes)');
     expect(closingSummary(OUTCOMES.filter((outcome) => outcome.status === 'completed'))).toBe('all 2 runs completed');
   });
 });

@@ -22,12 +22,14 @@ export function formatClosingTable(outcomes: readonly SuiteOutcome[]): string {
   );
 }
 
-/** One line under the table: how many completed, and which did not. */
+/** One line under the table: how many completed, which failed, how many never started. */
 export function closingSummary(outcomes: readonly SuiteOutcome[]): string {
   const completed = outcomes.filter((outcome) => outcome.status === 'completed').length;
-  const others = outcomes.filter((outcome) => outcome.status !== 'completed');
-  if (!others.length) return `all ${completed} runs completed`;
-  return `${completed} of ${outcomes.length} runs completed; not completed: ${others.map((outcome) => `${outcome.experiment} (${outcome.status})`).join(', ')}`;
+  if (completed === outcomes.length) return `all ${completed} runs completed`;
+  const failed = outcomes.filter((outcome) => outcome.status === 'failed').map((outcome) => outcome.experiment);
+  const notStarted = outcomes.filter((outcome) => outcome.status === 'not started').length;
+  const parts = [...(failed.length ? [`${failed.length} failed (${failed.join(', ')})`] : []), ...(notStarted ? [`${notStarted} not started`] : [])];
+  return `${completed} of ${outcomes.length} runs completed: ${parts.join(', ')}`;
 }
 
 function resultText(outcome: SuiteOutcome): string {
