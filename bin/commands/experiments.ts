@@ -1,12 +1,13 @@
 import { join } from 'node:path';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Experiment } from '../../lib/experiment/define';
 import { findExperiment, listExperiments } from '../../lib/experiment/registry';
 import { parseKeyValues, resolveParams } from '../../lib/experiment/params';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { deployedStateMachineArn, followExecution, regionOf, startCloudExecution } from '../../lib/control-plane/cloud-execution';
-import { findGatewayCredentials } from '../../local/platform/credentials-file';
 import { checkGatewayReachable } from './gateway-check';
+import { openFaasGateway } from './openfaas-gateway';
+import { runSuite } from './run-all';
 import type { OpenFaasProvisionerOptions } from '../../lib/platforms/openfaas/provisioner';
 import { DEPLOYED_ONLY_PLATFORMS, PLATFORMS, type PlatformName } from '../../lib/platforms/names';
 import { createExperimentFile } from './create-experiment';
@@ -16,7 +17,7 @@ import type { FunctionSummary, RunRow } from '../../lib/results/types';
 import { runLocalControlPlane } from '../../local/control-plane/run-local';
 import { resolvePlatformSettings } from '../../local/platform/options';
 import { formatTable } from '../../lib/report/table';
-import { platformOptionsFromPairs } from './platform-options';
+import { PLATFORM_OPTION_NAMES, runPlatformOptionsFromPairs } from './platform-options';
 import { formatResult, printSummary } from './runs';
 import { withStore } from './store';
 
@@ -37,24 +38,33 @@ export function registerExperimentCommands(program: Command): void {
 
   program
     .command('run')
-    .description('run experiments and store their results (local platform by default)')
-    .argument('<experiment...>', 'experiment names (fb list)')
+    .description('run experiments and store their results (local platform by default); --all runs every one')
+    .argument('[experiment...]', 'experiment names (fb list); none with --all')
     .addOption(new Option('--platform <platform>', 'where the functions run').choices(PLATFORMS).default('local'))
     .option('--quick', "the experiment's quick profile: scaled-down parameters and sleeps, minutes on the local platform")
+    .option('--all', 'run every experiment, each in its own run, with a live progress display and a closing table of every run')
+    .option('--parallel <k>', 'with --all or several experiments: at most k runs at once (default 2 on this machine, all at once on a cloud platform)', positiveInteger)
     .option('--param <key=value>', 'set an experiment parameter (repeatable; values are JSON where they parse)', collect, [])
-    .option('--platform-option <key=value>', 'local platform setting: idle-timeout, max-lifetime, max-instances, profile, concurrency-per-instance, scale-out-interval, init-delay, init-delay-per-mb, clock-skew (repeatable)', collect, [])
+    .option('--platform-option <key=value>', `local platform setting, or a cloud client's size: ${PLATFORM_OPTION_NAMES.join(', ')} (repeatable)`, collect, [])
     .option('--gateway-url <url>', 'with --platform openfaas: the gateway to deploy the run\'s functions to (default FB_GATEWAY_URL)')
     .option('--json', 'print the outcome as JSON')
     .action(async (names: string[], options: RunCommandOptions) => {
+      if (options.all && names.length) throw new Error('--all runs every experiment: name none, or leave out --all');
+      if (!options.all && !names.length) throw new Error('name an experiment to run (fb list), or use --all');
       // Everything is checked before the first run starts: a typo fails at once, writing nothing.
-      const experiments = names.map((name) => findExperiment(name));
+      const experiments = options.all ? listExperiments() : names.map((name) => findExperiment(name));
+      if (options.all || options.parallel !== undefined) {
+        await runSuiteCommand(experiments, options);
+        return;
+      }
       if (DEPLOYED_ONLY_PLATFORMS.includes(options.platform)) {
         await runInCloud(experiments, options);
         return;
       }
       const paramOverrides = parseKeyValues(options.param, '--param');
-      const platformOptions = platformOptionsFromPairs(options.platformOption);
-      const openfaas = options.platform === 'openfaas' ? openFaasGateway(options) : undefined;
+      const { local: platformOptions, client: clientOptions } = runPlatformOptionsFromPairs(options.platformOption);
+      if (Object.keys(clientOptions).length) throw new Error('client-instance-type and client-vm-size apply to the cloud platforms (aws-lambda, azure-functions)');
+      const openfaas = options.platform === 'openfaas' ? openFaasGateway(options.gatewayUrl, process.env, process.cwd()) : undefined;
       if (!openfaas && options.gatewayUrl) throw new Error('--gateway-url goes with --platform openfaas');
       if (openfaas && Object.keys(platformOptions).length) throw new Error('--platform-option applies only to the local platform');
       for (const experiment of experiments) {
@@ -108,15 +118,16 @@ export function registerExperimentCommands(program: Command): void {
  * A cloud platform: one StartExecution of the deployed RunExperiment state machine per experiment,
  * followed until it ends. The results stay in the deployment's results database.
  */
-async function runInCloud(experiments: Experiment[], options: RunCommandOptions): Promise<void> {
-  if (options.platformOption.length || options.gatewayUrl) throw new Error('--platform-option and --gateway-url apply only to local runs');
+async function runInCloud(experiments: readonly Experiment[], options: RunCommandOptions): Promise<void> {
+  const { local, client: clientOptions } = runPlatformOptionsFromPairs(options.platformOption);
+  if (Object.keys(local).length || options.gatewayUrl) throw new Error('--gateway-url and the local platform\'s --platform-option settings apply only to local runs; a cloud run takes client-instance-type and client-vm-size');
   const stateMachineArn = deployedStateMachineArn(process.env, options.platform);
   const paramOverrides = parseKeyValues(options.param, '--param');
   const client = new SFNClient({ region: regionOf(stateMachineArn) });
   let failed = 0;
   for (const experiment of experiments) {
     resolveParams(experiment, { quick: Boolean(options.quick), overrides: paramOverrides });
-    const input = { experiment: experiment.name, platforms: [options.platform], params: paramOverrides, quick: Boolean(options.quick) };
+    const input = { experiment: experiment.name, platforms: [options.platform], params: paramOverrides, quick: Boolean(options.quick), ...(Object.keys(clientOptions).length ? { platformOptions: clientOptions } : {}) };
     const executionArn = await startCloudExecution(client, stateMachineArn, input);
     console.error(`${experiment.name}: execution ${executionArn}`);
     const outcome = await followExecution(client, executionArn, { onStatus: (status) => console.error(`  ${new Date().toISOString().slice(11, 19)} ${status}`) });
@@ -129,17 +140,6 @@ async function runInCloud(experiments: Experiment[], options: RunCommandOptions)
   }
   client.destroy();
   if (failed) process.exitCode = 1;
-}
-
-/** The OpenFaaS gateway a run deploys to: `--gateway-url` or FB_GATEWAY_URL, basic auth from FB_GATEWAY_USER/PASSWORD. */
-function openFaasGateway(options: RunCommandOptions): OpenFaasProvisionerOptions {
-  const gatewayUrl = options.gatewayUrl ?? process.env.FB_GATEWAY_URL;
-  if (!gatewayUrl) throw new Error('--platform openfaas needs --gateway-url or FB_GATEWAY_URL');
-  const user = process.env.FB_GATEWAY_USER;
-  const password = process.env.FB_GATEWAY_PASSWORD;
-  // A local platform started from this directory (fb platform start) left its credential here.
-  const basicAuth = user && password ? { user, password } : findGatewayCredentials(join(process.cwd(), '.fb'), gatewayUrl);
-  return { gatewayUrl, ...(basicAuth ? { basicAuth } : {}) };
 }
 
 interface RunResult {
@@ -186,13 +186,57 @@ function printOutcome(result: RunResult): void {
   printSummary(result.summary);
 }
 
+/**
+ * `fb run --all`, or several experiments with `--parallel`: the suite runner (./run-all.ts).
+ * The first Ctrl-C starts no more runs and aborts the running ones, which tear down; a second
+ * one quits at once.
+ */
+async function runSuiteCommand(experiments: readonly Experiment[], options: RunCommandOptions): Promise<void> {
+  if (options.all && options.param.length) throw new Error('--param names one experiment\'s parameters: not with --all');
+  const params = parseKeyValues(options.param, '--param');
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\ninterrupted: no more runs start; the running ones are aborted and torn down (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const { exitCode } = await runSuite(
+      {
+        jobs: experiments.map((experiment) => ({ experiment: experiment.name, params })),
+        platform: options.platform,
+        quick: Boolean(options.quick),
+        ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
+        platformOptions: runPlatformOptionsFromPairs(options.platformOption),
+        ...(options.gatewayUrl ? { gatewayUrl: options.gatewayUrl } : {}),
+        json: Boolean(options.json),
+      },
+      { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal: controller.signal },
+    );
+    if (exitCode) process.exitCode = exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 interface RunCommandOptions {
   platform: PlatformName;
   quick?: boolean;
+  all?: boolean;
+  parallel?: number;
   param: string[];
   platformOption: string[];
   gatewayUrl?: string;
   json?: boolean;
+}
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('must be a positive integer');
+  return number;
 }
 
 function collect(value: string, previous: string[]): string[] {

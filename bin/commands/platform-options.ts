@@ -1,6 +1,7 @@
 import type { PlatformOptionsInput } from '../../local/platform/options';
 import { parseDurationMs, parseSignedDurationMs } from '../../local/platform/duration';
 import { InvalidParamError } from '../../lib/experiment/params';
+import { AZURE_VM_SIZE, CLIENT_SIZE_OPTIONS, EC2_INSTANCE_TYPE } from '../../lib/platforms/client/machine-size';
 
 type Converter = [keyof PlatformOptionsInput, (value: string) => unknown];
 
@@ -23,21 +24,45 @@ const PLATFORM_OPTIONS: Record<string, Converter> = {
   'init-delay-per-mb': ['initDelayPerMbMs', parseDurationMs],
 };
 
-export function platformOptionsFromPairs(pairs: readonly string[]): Partial<PlatformOptionsInput> {
-  const options: Record<string, unknown> = {};
+const sizeOf = (pattern: RegExp, example: string) => (value: string) => {
+  if (value.length > 64 || !pattern.test(value)) throw new InvalidParamError(`"${value}" is not a size such as ${example}`);
+  return value;
+};
+
+/** `--platform-option` names of the cloud platforms' client machine → run platform options. */
+const CLIENT_OPTIONS: Record<string, [string, (value: string) => string]> = {
+  'client-instance-type': [CLIENT_SIZE_OPTIONS.ec2InstanceType, sizeOf(EC2_INSTANCE_TYPE, 'm5.xlarge')],
+  'client-vm-size': [CLIENT_SIZE_OPTIONS.azureVmSize, sizeOf(AZURE_VM_SIZE, 'Standard_D4_v3')],
+};
+
+/** Every `--platform-option` name, for help texts. */
+export const PLATFORM_OPTION_NAMES = [...Object.keys(PLATFORM_OPTIONS), ...Object.keys(CLIENT_OPTIONS)];
+
+/** The options of a run, split by what they set: the local platform, or the clouds' client machine. */
+export interface RunPlatformOptions {
+  local: Partial<PlatformOptionsInput>;
+  /** `clientInstanceType`, `clientVmSize`. */
+  client: Record<string, string>;
+}
+
+/** Parse `--platform-option key=value` pairs; an unknown key or a bad value is an InvalidParamError naming it. */
+export function runPlatformOptionsFromPairs(pairs: readonly string[]): RunPlatformOptions {
+  const local: Record<string, unknown> = {};
+  const client: Record<string, string> = {};
   for (const pair of pairs) {
     const at = pair.indexOf('=');
     const key = at > 0 ? pair.slice(0, at) : pair;
-    const converter = PLATFORM_OPTIONS[key];
-    if (at <= 0 || !converter) {
-      throw new InvalidParamError(`--platform-option "${pair}": use key=value with key one of ${Object.keys(PLATFORM_OPTIONS).join(', ')}`);
+    const localOption = PLATFORM_OPTIONS[key];
+    const clientOption = CLIENT_OPTIONS[key];
+    if (at <= 0 || !(localOption || clientOption)) {
+      throw new InvalidParamError(`--platform-option "${pair}": use key=value with key one of ${PLATFORM_OPTION_NAMES.join(', ')}`);
     }
-    const [field, convert] = converter;
     try {
-      options[field] = convert(pair.slice(at + 1));
+      if (localOption) local[localOption[0]] = localOption[1](pair.slice(at + 1));
+      else if (clientOption) client[clientOption[0]] = clientOption[1](pair.slice(at + 1));
     } catch (error) {
       throw new InvalidParamError(`--platform-option ${key}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  return options as Partial<PlatformOptionsInput>;
+  return { local: local as Partial<PlatformOptionsInput>, client };
 }

@@ -23,10 +23,14 @@ interface Pending {
  */
 export class TokenBroker {
   private readonly pending = new Map<string, Pending>();
+  /** Set by {@link close}: every later Task fails at once with this. */
+  private closedWith: TaskError | undefined;
 
   /** A new token and the promise its Task waits on. */
   issue(options: { heartbeatMs?: number } = {}): { token: string; result: Promise<unknown> } {
     const token = randomBytes(32).toString('base64url');
+    const closedWith = this.closedWith;
+    if (closedWith) return { token, result: Promise.reject(closedWith) };
     const result = new Promise<unknown>((resolve, reject) => {
       const entry: Pending = { resolve, reject, heartbeatTimer: undefined, heartbeatMs: options.heartbeatMs };
       this.pending.set(token, entry);
@@ -52,6 +56,15 @@ export class TokenBroker {
   /** Tokens still waiting. */
   get size(): number {
     return this.pending.size;
+  }
+
+  /**
+   * Fail every waiting Task and every Task that asks for a token later (a run interrupted before
+   * its agent started must not start it).
+   */
+  close(error: string, cause: string): void {
+    this.closedWith ??= new TaskError(error, cause);
+    this.failAll(error, cause);
   }
 
   /** Fail every waiting Task (at shutdown). */

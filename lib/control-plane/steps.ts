@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { AgentOutcome } from '../agent/plan';
 import { readResultsFile, type ResultsFileContents } from '../agent/results-file';
 import type { ResultsStore } from '../results/store';
+import { chooseClientSize, clientManifestEntry } from '../platforms/client/machine-size';
 import type { BranchInput, BranchRun, ClientDriver, FunctionProvisioner } from '../platforms/platform';
 import { failAbandonedLocalRuns } from './abandoned-runs';
 import { judgeReadiness, type ReadinessDeadlines, withProvisionedAt } from './readiness-deadline';
@@ -142,7 +143,16 @@ export function createSteps(deps: StepDependencies) {
     CheckFunctionsReady: async (input: BranchInput) =>
       judgeReadiness('functions', input.run.platform, input.functions, await provisioner(input.run.platform).check(input), now(), deps.readinessDeadlines),
 
-    ProvisionClient: async (input: BranchInput) => withProvisionedAt(await client(input.run.platform).provision(input), now()),
+    /**
+     * Start making the client, of the size the run's platform options name, else the size the
+     * experiment declares (lib/platforms/client/machine-size.ts); the manifest records what was made.
+     */
+    async ProvisionClient(input: BranchInput): Promise<Record<string, unknown>> {
+      const sizing = chooseClientSize(findExperiment(input.experiment).client, input.platformOptions);
+      const answer = await client(input.run.platform).provision({ ...input, platformOptions: sizing.platformOptions });
+      await deps.store.mergeRunManifest(input.run.runId, { client: clientManifestEntry(answer, sizing) });
+      return withProvisionedAt(answer, now());
+    },
 
     CheckClientReady: async (input: BranchInput) => judgeReadiness('client', input.run.platform, input.client, await client(input.run.platform).check(input), now(), deps.readinessDeadlines),
 

@@ -6,6 +6,7 @@ import coldstartIdentifierNested from '../../experiments/coldstart-identifier-ne
 import coldstartIdentifier from '../../experiments/coldstart-identifier';
 import coldtimeLargeFunctions from '../../experiments/coldtime-large-functions';
 import concurrencyBenchmarking from '../../experiments/concurrency-benchmarking';
+import devExperiment from '../../experiments/dev-experiment';
 import functionLifetime from '../../experiments/function-lifetime';
 import growingLoadSpikes from '../../experiments/growing-load-spikes';
 import linearInvocationNested from '../../experiments/linear-invocation-nested';
@@ -26,6 +27,7 @@ export const EXPERIMENT_CATALOG: readonly (readonly [file: string, experiment: E
   ['coldstart-identifier', coldstartIdentifier as unknown as Experiment],
   ['coldtime-large-functions', coldtimeLargeFunctions as unknown as Experiment],
   ['concurrency-benchmarking', concurrencyBenchmarking as unknown as Experiment],
+  ['dev-experiment', devExperiment as unknown as Experiment],
   ['function-lifetime', functionLifetime as unknown as Experiment],
   ['growing-load-spikes', growingLoadSpikes as unknown as Experiment],
   ['linear-invocation-nested', linearInvocationNested as unknown as Experiment],

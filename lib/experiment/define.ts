@@ -1,5 +1,7 @@
 import type { z } from 'zod';
+import { type ClientMachineNeed, clientMachineNeedSchema } from '../platforms/client/machine-size';
 import type { ExperimentBench } from './bench';
+import { expectedDurationMs } from './expected-duration';
 
 /** Local-platform settings an experiment's quick profile expects (same names as `--platform-option`). */
 export interface QuickPlatformSettings {
@@ -41,6 +43,11 @@ export interface Experiment<Schema extends z.ZodObject = z.ZodObject> {
   params: Schema;
   quick: QuickProfile<z.input<Schema>>;
   /**
+   * Roughly how long a full (not quick) run takes, e.g. `10h` or `2h 30m` (the units of
+   * `quick.expectedDuration`), for the ETA of `fb run --all`. @default unknown
+   */
+  expectedDuration?: string;
+  /**
    * Declare that the experiment waits "one cold time": how long `function` must idle before its
    * next call is cold. The experiment then has an optional parameter `coldTimeSeconds`, and the
    * control plane fills it before the agent starts (unless the caller set it): from the latest
@@ -49,6 +56,14 @@ export interface Experiment<Schema extends z.ZodObject = z.ZodObject> {
    * which (lib/control-plane/cold-time.ts).
    */
   coldTime?: ColdTimeNeed;
+  /**
+   * The client machine it needs on the clouds, as the original's per-experiment `.tfvars` said
+   * (e.g. `{ ec2InstanceType: 'm5.xlarge', azureVmSize: 'Standard_D4_v3' }`); ProvisionClient
+   * uses it unless the run's platform options name a size (`client-instance-type`,
+   * `client-vm-size`), and the run's manifest records what was used (`client`). @default the
+   * deployment's default size (lib/platforms/client/machine-size.ts)
+   */
+  client?: ClientMachineNeed;
   run(bench: ExperimentBench, params: z.output<Schema>): Promise<void>;
 }
 
@@ -92,6 +107,16 @@ export function defineExperiment<Schema extends z.ZodObject>(experiment: Experim
       throw new InvalidExperimentError(`experiment ${experiment.name}: coldTime needs an optional numeric parameter coldTimeSeconds (z.number().positive().optional())`);
     }
     if (!(experiment.coldTime.defaultSeconds > 0)) throw new InvalidExperimentError(`experiment ${experiment.name}: coldTime.defaultSeconds must be positive`);
+  }
+  if (experiment.expectedDuration !== undefined && expectedDurationMs(experiment.expectedDuration) === undefined) {
+    throw new InvalidExperimentError(`experiment ${experiment.name}: expectedDuration "${experiment.expectedDuration}" must be amounts with units, e.g. 10h or 2h 30m`);
+  }
+  if (experiment.client !== undefined) {
+    const client = clientMachineNeedSchema.safeParse(experiment.client);
+    if (!client.success) {
+      const issue = client.error.issues[0];
+      throw new InvalidExperimentError(`experiment ${experiment.name}: client.${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`);
+    }
   }
   const quick = experiment.params.safeParse(experiment.quick.params ?? {});
   if (!quick.success) throw new InvalidExperimentError(`experiment ${experiment.name}: quick.params do not fit params (${quick.error.issues[0]?.message})`);

@@ -27,7 +27,19 @@ describe('Function: defineExperiment', () => {
     expect(defineExperiment({ ...base, params, coldTime: { function: 'function1', defaultSeconds: 1200 } }).coldTime).toEqual({ function: 'function1', defaultSeconds: 1200 });
   });
 
+  it('accepts the client machine an experiment needs, and a full run\'s expected duration', () => {
+    const declared = defineExperiment({ ...base, client: { ec2InstanceType: 'm5.xlarge', azureVmSize: 'Standard_D4_v3' }, expectedDuration: '2h 30m' });
+    expect(declared.client).toEqual({ ec2InstanceType: 'm5.xlarge', azureVmSize: 'Standard_D4_v3' });
+    expect(defineExperiment({ ...base, client: { azureVmSize: 'Standard_D4_v3' } }).client).toEqual({ azureVmSize: 'Standard_D4_v3' });
+  });
+
   it.each([
+    [{ client: { ec2InstanceType: 'M5.XLARGE' } }, 'client.ec2InstanceType'],
+    [{ client: { ec2InstanceType: 'm5.xlarge; reboot' } }, 'client.ec2InstanceType'],
+    [{ client: { azureVmSize: 'D4_v3' } }, 'client.azureVmSize'],
+    [{ client: { azureVmSize: `Standard_${'D'.repeat(80)}` } }, 'client.azureVmSize'],
+    [{ client: { gcpMachineType: 'e2-small' } }, 'client'],
+    [{ expectedDuration: 'ten hours' }, 'expectedDuration'],
     [{ name: 'Cold_Start' }, 'kebab-case'],
     [{ description: ' ' }, 'description'],
     [{ quick: { ...base.quick, timeScale: 0 } }, 'timeScale'],

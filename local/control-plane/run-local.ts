@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { callbackIssuer, InMemoryCallbackRegistry } from '../../lib/callback/registry';
+import type { CallbackLogger } from '../../lib/callback/handle-callback';
 import { startLocalCallbackServer } from '../../lib/callback/local-callback-server';
 import type { RunInput } from '../../lib/control-plane/run-input';
 import { LocalFunctionProvisioner } from '../../lib/platforms/local/provisioner';
@@ -54,6 +55,8 @@ export interface LocalRunOptions {
   heartbeatTimeoutMs?: number;
   /** Run this agent entry instead of `bin/agent.js`, e.g. the bundle client machines run (`dist/agent/agent.js`). */
   agentEntry?: string;
+  /** Where the callback endpoint reports refused and failed callbacks. @default JSON lines on stderr */
+  callbackLogger?: CallbackLogger;
 }
 
 export interface LocalRunOutcome {
@@ -107,7 +110,7 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
   const heartbeatMs = options.heartbeatTimeoutMs ?? runAgentState.HeartbeatSeconds * 1000;
   const broker = new TokenBroker();
   const registry = new InMemoryCallbackRegistry();
-  const callbackServer = await startLocalCallbackServer({ registry, broker });
+  const callbackServer = await startLocalCallbackServer({ registry, broker, ...(options.callbackLogger ? { logger: options.callbackLogger } : {}) });
   // A local platform per run, on a free port, its lab functions built first.
   const provisioner = new LocalFunctionProvisioner(async (settings) => {
     const platform = await startLocalPlatform({ ...(settings as Partial<PlatformOptionsInput>), port: 0, build: true });
@@ -123,8 +126,10 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
     heartbeatIntervalMs: Math.max(50, Math.min(60_000, Math.floor(heartbeatMs / 3))),
   }, { logger: new Logger({ serviceName: 'faas-benchmarker-local', logLevel: 'SILENT' }), metrics: false });
   const executionId = `arn:aws:states:local:000000000000:execution:RunExperiment:${randomUUID()}`;
-  const onAbort = () => broker.failAll('RunAborted', 'the run was interrupted');
+  // Also before RunAgent: an agent the run never started is not started afterwards.
+  const onAbort = () => broker.close('RunAborted', 'the run was interrupted');
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
   try {
     const execution = await executeRunExperimentLocally({ lambdas, broker, input: options.input, executionId, readinessPollMs: options.readinessPollMs ?? 200, heartbeatMs });
     const runs = (await options.store.listRuns({ limit: 1000 })).filter((run) => run.execution_id === executionId);

@@ -80,7 +80,7 @@ const ec2Error = (name: string, message: string, status = 400) =>
   new EC2ServiceException({ name, message, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
 
 const described = (...instances: Instance[]) => ({ Reservations: [{ Instances: instances }] });
-const created = { kind: 'ec2', instanceId: INSTANCE, createdAt: T0_ISO, ready: false };
+const created = { kind: 'ec2', instanceId: INSTANCE, instanceType: 'c5.large', createdAt: T0_ISO, ready: false };
 
 /** Every string anywhere in the value, for leak checks. */
 const noBundleUrl = (value: unknown) => {
@@ -149,8 +149,10 @@ describe('Ec2ClientMachine.create', () => {
 
   it('takes the instance type from platformOptions, else the option, and the image from the option', async () => {
     ec2Mock.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: INSTANCE }] });
-    await machine({ instanceType: 'm6i.large', imageId: 'ami-0123456789abcdef0' }).create(branch(undefined, { clientInstanceType: 'c6i.xlarge' }));
-    await machine({ instanceType: 'm6i.large' }).create(branch());
+    const overridden = await machine({ instanceType: 'm6i.large', imageId: 'ami-0123456789abcdef0' }).create(branch(undefined, { clientInstanceType: 'c6i.xlarge' }));
+    const defaulted = await machine({ instanceType: 'm6i.large' }).create(branch());
+    // The answer names the type launched, for the run's manifest.
+    expect([overridden.instanceType, defaulted.instanceType]).toEqual(['c6i.xlarge', 'm6i.large']);
     const inputs = ec2Mock.commandCalls(RunInstancesCommand).map((call) => call.args[0].input);
     expect(inputs.map((input) => [input.InstanceType, input.ImageId])).toEqual([
       ['c6i.xlarge', 'ami-0123456789abcdef0'],

@@ -3,7 +3,9 @@
  * managed by AWS Systems Manager, on which `SsmAgentDriver` later starts the agent (it finds the
  * instance from `input.client.instanceId`).
  *
- * - create: RunInstances of one instance (IMDSv2 only, encrypted gp3 root volume, a public IP in
+ * - create: RunInstances of one instance of the run's instance type (`platformOptions.clientInstanceType`,
+ *   which ProvisionClient fills from the experiment's declaration, else the option), answered with
+ *   the type it has (IMDSv2 only, encrypted gp3 root volume, a public IP in
  *   the given subnet because the agent calls Azure over the internet, a security group without
  *   ingress, shutdown = terminate) with `clientBootScript` as user data and the run tag on the
  *   instance and its volume. The ClientToken is derived from the run id, so a retried
@@ -35,6 +37,7 @@ import { DescribeInstanceInformationCommand, type InstanceInformation, type SSMC
 import { describe, errorNameOf } from '../../errors/describe';
 import { redactCredentials } from '../../errors/redact';
 import { clientBootScript } from '../client/boot-script';
+import { EC2_INSTANCE_TYPE } from '../client/machine-size';
 import { ClientTeardownError, ClientUnavailableError, ProvisionTransientError } from '../errors';
 import type { AgentBundleUrl, BranchInput, ClientMachine, ReadinessCheck } from '../platform';
 import { RUN_TAG_KEY, runPrefixOf } from '../run-resources';
@@ -67,7 +70,6 @@ export const DEFAULT_BOOT_TIMEOUT_MS = 15 * 60_000;
 /** How long after create an instance EC2 does not know yet still counts as starting (eventual consistency). */
 export const NOT_FOUND_GRACE_MS = 2 * 60_000;
 
-const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 const CLIENT_TOKEN_MAX = 64;
 const STOPPED_STATES = new Set(['shutting-down', 'terminated', 'stopping', 'stopped']);
@@ -126,7 +128,7 @@ export class Ec2ClientMachine implements ClientMachine {
       if (instance.LaunchTime) createdAt = instance.LaunchTime;
     }
     if (!instance?.InstanceId) throw new ClientUnavailableError(`run ${runId}: RunInstances answered no instance id`);
-    return { kind: 'ec2', instanceId: instance.InstanceId, createdAt: createdAt.toISOString(), ready: false };
+    return { kind: 'ec2', instanceId: instance.InstanceId, instanceType: instance.InstanceType ?? instanceType, createdAt: createdAt.toISOString(), ready: false };
   }
 
   async check(input: BranchInput): Promise<ReadinessCheck> {
@@ -244,7 +246,7 @@ export class Ec2ClientMachine implements ClientMachine {
   /** The run's instance type: `platformOptions.clientInstanceType`, else the option, else c5.large. */
   private instanceType(input: BranchInput): string {
     const value = input.platformOptions.clientInstanceType ?? this.options.instanceType ?? DEFAULT_CLIENT_INSTANCE_TYPE;
-    if (typeof value !== 'string' || !INSTANCE_TYPE.test(value)) {
+    if (typeof value !== 'string' || !EC2_INSTANCE_TYPE.test(value)) {
       throw new ClientUnavailableError(`run ${input.run.runId}: platformOptions.clientInstanceType must be an EC2 instance type such as c5.large, got ${JSON.stringify(value)}`);
     }
     return value;

@@ -118,11 +118,11 @@ function sshKeygen(line: string, args: string[]): string {
 
 describe('Class: AzureVmClientMachine', () => {
   describe('Method: create', () => {
-    it('creates the run group with the run tag and starts the VM deployment, answering names only', async () => {
+    it('creates the run group with the run tag and starts the VM deployment, answering names and the VM size only', async () => {
       fake.options.runningPolls = 100;
       const answer = await machine().create(branch());
 
-      expect(answer).toEqual({ kind: 'azure-vm', resourceGroup: RG, vmName: VM, deployment: 'client', createdAt: new Date(T0).toISOString(), ready: false });
+      expect(answer).toEqual({ kind: 'azure-vm', resourceGroup: RG, vmName: VM, vmSize: 'Standard_D2s_v5', deployment: 'client', createdAt: new Date(T0).toISOString(), ready: false });
       const groupPut = arm.requests.find((request) => request.method === 'PUT' && request.path === GROUP_PATH);
       expect(groupPut?.body).toEqual({ location: 'westeurope', tags: { 'faas-benchmarker:run': RUN_ID } });
       expect(fake.groups.get(RG)).toEqual({ name: RG, location: 'westeurope', tags: { 'faas-benchmarker:run': RUN_ID } });
@@ -233,8 +233,9 @@ describe('Class: AzureVmClientMachine', () => {
     });
 
     it('uses the run’s platformOptions.clientVmSize, and the Arm64 image and Node.js for an Arm64 size', async () => {
-      await machine({ vmSize: 'Standard_D4s_v5' }).create(branch(undefined, { clientVmSize: 'Standard_F4s_v2' }));
+      const answer = await machine({ vmSize: 'Standard_D4s_v5' }).create(branch(undefined, { clientVmSize: 'Standard_F4s_v2' }));
       expect(resourceOf('Microsoft.Compute/virtualMachines').properties.hardwareProfile).toEqual({ vmSize: 'Standard_F4s_v2' });
+      expect(answer.vmSize).toBe('Standard_F4s_v2');
       expect(decode(customDataOf())).toContain('linux-x64');
 
       const other = '2b3c4d5e-0000-4000-8000-00000000abcd';

@@ -10,7 +10,8 @@
  *   `azureVmTemplate` (NSG denying all inbound, VNet + subnet, Standard static public IP for
  *   outbound, NIC, Ubuntu 22.04 VM with a throwaway SSH key, password login off, and
  *   `clientBootScript` as custom data through a secureString parameter) and returns without
- *   waiting for it. A retried create that finds the deployment already there answers it instead
+ *   waiting for it, answering the names and the VM size (`platformOptions.clientVmSize`, which
+ *   ProvisionClient fills from the experiment's declaration, else the option). A retried create that finds the deployment already there answers it instead
  *   of deploying again: a second deployment would carry a fresh bundle URL and SSH key, and Azure
  *   refuses to change a VM's customData or SSH keys once it exists.
  * - check: the deployment's state (Running/Accepted → not ready; Failed → failed with the first
@@ -33,6 +34,7 @@ import { redactCredentials } from '../../errors/redact';
 // The agent bundle URL is an S3 presign: its failures are AWS ones.
 import { isTransientAwsError } from '../aws/transient';
 import { clientBootScript } from '../client/boot-script';
+import { AZURE_VM_SIZE } from '../client/machine-size';
 import { ClientTeardownError, ClientUnavailableError, ProvisionTransientError } from '../errors';
 import type { AgentBundleUrl, BranchInput, ClientMachine, ReadinessCheck } from '../platform';
 import { RUN_TAG_KEY, runPrefixOf } from '../run-resources';
@@ -63,7 +65,6 @@ export const CLIENT_DEPLOYMENT_NAME = 'client';
 /** VMs are force-deleted with their group: no graceful shutdown of a throwaway client. */
 export const FORCE_DELETION_TYPES = 'Microsoft.Compute/virtualMachines';
 
-const VM_SIZE = /^Standard_[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*$/;
 /** Azure's size names mark Arm64 (Ampere, Cobalt) sizes with a `p` among the lowercase features: `Standard_D2ps_v5`, `Standard_E4pds_v6`. */
 const ARM64_VM_SIZE = /^Standard_[A-Z]+\d+(?:-\d+)?[a-z]*p[a-z]*(?:_|$)/;
 const IN_PROGRESS = new Set(['Accepted', 'Running', 'Created', 'Creating', 'Ready', 'Updating', 'Waiting', 'Validating', 'NotSpecified']);
@@ -92,7 +93,7 @@ export class AzureVmClientMachine implements ClientMachine {
     const vmSize = this.vmSize(input);
     const resourceGroup = AzureVmClientMachine.resourceGroupOf(runId);
     const vmName = AzureVmClientMachine.vmNameOf(runId);
-    const answer = () => ({ kind: 'azure-vm', resourceGroup, vmName, deployment: CLIENT_DEPLOYMENT_NAME, createdAt: new Date(this.now()).toISOString(), ready: false });
+    const answer = () => ({ kind: 'azure-vm', resourceGroup, vmName, vmSize, deployment: CLIENT_DEPLOYMENT_NAME, createdAt: new Date(this.now()).toISOString(), ready: false });
     const fail = (what: string, error: unknown, secrets: string[] = []) => {
       const message = redactCredentials(`run ${runId}: ${what}: ${describeAzureError(error)}`, secrets);
       return isTransientAzureError(error) ? new ProvisionTransientError(message) : new ClientUnavailableError(message);
@@ -227,7 +228,7 @@ export class AzureVmClientMachine implements ClientMachine {
   /** The run's VM size: `platformOptions.clientVmSize`, else the option, else Standard_D2s_v5. */
   private vmSize(input: BranchInput): string {
     const value = input.platformOptions.clientVmSize ?? this.options.vmSize ?? DEFAULT_CLIENT_VM_SIZE;
-    if (typeof value !== 'string' || value.length > 64 || !VM_SIZE.test(value)) {
+    if (typeof value !== 'string' || value.length > 64 || !AZURE_VM_SIZE.test(value)) {
       throw new ClientUnavailableError(`run ${input.run.runId}: platformOptions.clientVmSize must be an Azure VM size such as ${DEFAULT_CLIENT_VM_SIZE}, got ${JSON.stringify(value)}`);
     }
     return value;

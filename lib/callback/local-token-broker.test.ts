@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { TaskError, TokenBroker } from './local-token-broker';
+
+describe('Class: TokenBroker', () => {
+  it('close fails the waiting Task and every Task that asks for a token afterwards, naming the error', async () => {
+    const broker = new TokenBroker();
+    const waiting = broker.issue();
+    broker.close('RunAborted', 'the run was interrupted');
+    await expect(waiting.result).rejects.toMatchObject({ name: 'RunAborted', message: 'the run was interrupted' });
+    const later = broker.issue();
+    await expect(later.result).rejects.toBeInstanceOf(TaskError);
+    await expect(later.result).rejects.toMatchObject({ name: 'RunAborted' });
+    expect(broker.size).toBe(0);
+    // A token of a closed broker is no use to anyone.
+    expect(() => broker.sendTaskSuccess(later.token, {})).toThrow(/unknown or finished task token/);
+  });
+
+  it('failAll fails only the Tasks waiting now', async () => {
+    const broker = new TokenBroker();
+    const waiting = broker.issue();
+    broker.failAll('Shutdown', 'stopping');
+    await expect(waiting.result).rejects.toMatchObject({ name: 'Shutdown' });
+    const later = broker.issue();
+    broker.sendTaskSuccess(later.token, { ok: true });
+    await expect(later.result).resolves.toEqual({ ok: true });
+  });
+});
