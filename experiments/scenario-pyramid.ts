@@ -74,6 +74,8 @@ export default defineExperiment({
   description:
     'Ramps open-loop load linearly up to a peak and back down on pairs of functions, and stores per step the planned and issued calls, how well the send schedule held and how the calls ended. Port of the original scenario-pyramid.',
   functions: ['function1', 'function2', 'function3'],
+  // The original's scenario-pyramid.tfvars: the one experiment whose client needs four cores.
+  client: { ec2InstanceType: 'm5.xlarge', azureVmSize: 'Standard_D4_v3' },
   coldTime: COLD_TIME,
   params: z.object({
     pyramids: z

@@ -8,6 +8,7 @@ import type { RunInput } from '../../lib/control-plane/run-input';
 import { LocalFunctionProvisioner } from '../../lib/platforms/local/provisioner';
 import { OpenFaasProvisioner, type OpenFaasProvisionerOptions } from '../../lib/platforms/openfaas/provisioner';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { cleanUpExecution } from '../../lib/control-plane/cleanup-execution';
 import { createStepHandlers, type StepHandlers, type StepName } from '../../lambdas/steps/handlers';
 import type { ResultsStore } from '../../lib/results/store';
 import type { RunRow } from '../../lib/results/types';
@@ -117,10 +118,12 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
     return { url: platform.url, stop: platform.stop, settings: scalingSettings(platform.platform.settings), credentials: platform.credentials };
   });
   const driver = new LocalAgentDriver({ planDir: options.workDir, onOutput: options.onAgentOutput, ...(options.agentEntry ? { agentEntry: options.agentEntry } : {}) });
+  const provisioners = { local: provisioner, ...(options.openfaas ? { openfaas: new OpenFaasProvisioner(options.openfaas) } : {}) };
+  const clients = { local: driver, openfaas: driver };
   const lambdas: StepHandlers = createStepHandlers({
     store: options.store,
-    provisioners: { local: provisioner, ...(options.openfaas ? { openfaas: new OpenFaasProvisioner(options.openfaas) } : {}) },
-    clients: { local: driver, openfaas: driver },
+    provisioners,
+    clients,
     callbacks: callbackIssuer(registry, callbackServer.url, runAgentState.TimeoutSeconds * 1000),
     resultsLocation: (runId) => join(options.workDir, `${runId}.results.ndjson`),
     heartbeatIntervalMs: Math.max(50, Math.min(60_000, Math.floor(heartbeatMs / 3))),
@@ -132,6 +135,11 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
   if (options.signal?.aborted) onAbort();
   try {
     const execution = await executeRunExperimentLocally({ lambdas, broker, input: options.input, executionId, readinessPollMs: options.readinessPollMs ?? 200, heartbeatMs });
+    // As the deployment's rule on execution status changes does: an execution that ended without
+    // its own Teardown (a terminal States.Runtime, say) leaves no run active and nothing running.
+    if (execution.status !== 'SUCCEEDED') {
+      await cleanUpExecution({ store: options.store, provisioners, clients }, { executionArn: executionId, status: 'FAILED', error: execution.error ?? null, cause: execution.cause ?? null });
+    }
     const runs = (await options.store.listRuns({ limit: 1000 })).filter((run) => run.execution_id === executionId);
     return { execution, runs };
   } finally {
