@@ -104,7 +104,7 @@ export default defineExperiment({
     },
     timeScale: 0.01,
     platform: { profile: 'lambda' },
-    expectedDuration: '25s',
+    expectedDuration: '30s',
   },
   async run(bench, params) {
     await bench.sleep((params.initialIdleSeconds ?? params.coldTimeSeconds ?? COLD_TIME.defaultSeconds) * 1000);

@@ -33,10 +33,10 @@ const DEFAULT_BURST_MS = 2;
 /**
  * Holds one process to a share of a core from the outside, the way a cgroup's CPU quota does but
  * without needing one: it reads the process's CPU time every few milliseconds while it works
- * (./process-cpu-time.ts), and
- * pauses it (SIGSTOP) as soon as it has used more than its share, resuming it (SIGCONT) once the
- * wall time has caught up (the budget in ./cpu-budget.ts). The process itself is not told: the CPU
- * time it measures is what it really used, and its wall time stretches.
+ * (./process-cpu-time.ts), and pauses it (SIGSTOP) as soon as it has used more than its share,
+ * resuming it (SIGCONT) once the wall time has caught up (the budget in ./cpu-budget.ts). The
+ * process itself is not told: the CPU time it measures is what it really used, and its wall time
+ * stretches.
  *
  * Call {@link CpuPacer.wake} when the process is given work, so the pacer looks at once rather
  * than at its idle interval, and {@link CpuPacer.dispose} before signalling the process to stop
