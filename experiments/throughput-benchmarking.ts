@@ -28,16 +28,18 @@
  * fraction of one core).
  *
  * Changed, and why:
- * - The share is computed from the CPU time of the work itself. The original's functions reported
- *   the process's cumulative CPU time (`process_time`), which its analysis divided by one call's
- *   wall time, so on a warm instance the "share" grew with every call; its busy loop's own
- *   `throughput_process_time` was per loop, but nothing summarised it.
+ * - The share is the work's own CPU time over the work's own wall time, per call. The original's
+ *   "process fraction" divided the loop's CPU time by the *requested* `throughput_time` rather than
+ *   the time the loop took, and its CPU-efficiency helpers treated `process_time` — the process's
+ *   CPU time since it started, growing with every call on a warm instance — as if it were one
+ *   call's.
  * - The share is stored per call and summarised per work value and concurrency (the original left
- *   it to a later query over its generic tables); the monolith's timings keep the Monolith table's
- *   meaning under names with units (`process_time_matrix` → `matrix_cpu_time_ms`,
- *   `running_time_matrix` → `matrix_wall_time_ms`).
- * - A concurrent matrix batch sends one seed to all its calls (the batch's index); the original's
- *   choice of seed there is not recorded.
+ *   it to a later query over its generic tables); the `monolith` rows keep the Monolith table's
+ *   fields under names that say what they hold and in which unit (`invo_id` →
+ *   `invocation_identifier`, `function_argument` → `matrix_size_n`, `process_time_matrix` →
+ *   `matrix_cpu_time_ms`, `running_time_matrix` → `matrix_wall_time_ms`).
+ * - A concurrent batch is one payload sent `concurrency` times, so a matrix batch sends one seed
+ *   (the batch's index) to all its calls.
  * - Throttled and failed calls are stored with their status and no share, never averaged in.
  * - The cold time comes from the control plane (`coldTimeSeconds`: the latest measured idle timeout
  *   of function1 on this platform) instead of the original's "threaded coldtime" query, which
