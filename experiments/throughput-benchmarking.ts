@@ -15,7 +15,9 @@
  * The CPU share of a call is the CPU time of its work ÷ the wall time of that work, both measured
  * by the function around the work alone (the busy loop's `throughput_cpu_time_ms` and
  * `throughput_wall_time_ms`; the matrix's `matrix_cpu_time_ms` and `matrix_wall_time_ms`): 1 is
- * one full core, 0.5 half of one. Stored rows:
+ * one full core, 0.5 half of one. It can exceed 1 on short work of a fresh instance, where the
+ * runtime's helper threads (JIT compiler, garbage collector) add CPU time beside the work's own
+ * thread. Stored rows:
  *
  * | table | one row per | columns |
  * | --- | --- | --- |
