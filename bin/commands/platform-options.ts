@@ -11,6 +11,12 @@ const toInteger = (value: string) => {
   return number;
 };
 
+const toFraction = (value: string) => {
+  const number = Number(value);
+  if (!value.trim() || !Number.isFinite(number)) throw new InvalidParamError(`"${value}" is not a number (a fraction of one core, e.g. 0.5)`);
+  return number;
+};
+
 /** `--platform-option` names (as on `fb platform start`) → local platform options. */
 const PLATFORM_OPTIONS: Record<string, Converter> = {
   'idle-timeout': ['idleTimeoutMs', parseDurationMs],
@@ -22,6 +28,7 @@ const PLATFORM_OPTIONS: Record<string, Converter> = {
   'init-delay': ['initDelayMs', parseDurationMs],
   'clock-skew': ['clockSkewMs', parseSignedDurationMs],
   'init-delay-per-mb': ['initDelayPerMbMs', parseDurationMs],
+  'cpu-share': ['cpuShare', toFraction],
 };
 
 const sizeOf = (pattern: RegExp, example: string) => (value: string) => {

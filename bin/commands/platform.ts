@@ -22,6 +22,7 @@ export function registerPlatformCommands(program: Command): void {
     .option('--init-delay <duration>', 'extra start-up delay of each new instance', parseDurationOption, 0)
     .option('--clock-skew <duration>', "shift every instance's clock by this much (e.g. -250ms)", parseSignedDurationOption, 0)
     .option('--init-delay-per-mb <duration>', "extra start-up delay of each new instance per MB of its function's bundle, on top of --init-delay", parseDurationOption, 0)
+    .option('--cpu-share <fraction>', 'the fraction of one core each instance may use (more than 0, at most 1)', parseFractionOption, 1)
     .option('--no-deploy', 'start with no functions deployed')
     .option('--verbose', "print the instances' own output")
     .action(async (options: PlatformStartOptions) => {
@@ -54,6 +55,7 @@ interface PlatformStartOptions {
   initDelay: number;
   clockSkew: number;
   initDelayPerMb: number;
+  cpuShare: number;
   deploy: boolean;
   verbose?: boolean;
 }
@@ -70,6 +72,7 @@ async function runPlatform(options: PlatformStartOptions): Promise<void> {
     initDelayMs: options.initDelay,
     clockSkewMs: options.clockSkew,
     initDelayPerMbMs: options.initDelayPerMb,
+    cpuShare: options.cpuShare,
     deployLabFunctions: options.deploy,
     logInstanceOutput: options.verbose ?? false,
     build: true,
@@ -113,6 +116,7 @@ function describeSettings(settings: PlatformSettings): string {
     `scale-out interval ${formatDurationMs(settings.scaleOutIntervalMs)}`,
     `init delay ${formatDurationMs(settings.initDelayMs)}${settings.initDelayPerMbMs ? ` + ${formatDurationMs(settings.initDelayPerMbMs)} per MB of bundle` : ''}`,
     ...(settings.clockSkewMs ? [`clock skew ${settings.clockSkewMs} ms`] : []),
+    ...(settings.cpuShare < 1 ? [`CPU share ${settings.cpuShare} of a core per instance`] : []),
     `when busy: ${settings.whenBusy}`,
   ].join(', ');
 }
@@ -146,5 +150,12 @@ const parseSignedDurationOption = asOption(parseSignedDurationMs);
 function parseIntegerOption(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`"${value}" is not a non-negative integer`);
+  return parsed;
+}
+
+/** A fraction of one core: more than 0 and at most 1. */
+function parseFractionOption(value: string): number {
+  const parsed = Number(value);
+  if (!value.trim() || !(parsed > 0 && parsed <= 1)) throw new InvalidArgumentError(`"${value}" is not a fraction of one core (more than 0, at most 1)`);
   return parsed;
 }

@@ -16,6 +16,7 @@ import simpleColdFunctionNested from '../../experiments/simple-cold-function-nes
 import simpleColdFunctionThreadedTwelve from '../../experiments/simple-cold-function-threaded-twelve';
 import simpleColdFunction from '../../experiments/simple-cold-function';
 import singleFunctionTimeToColdStart from '../../experiments/single-function-time-to-cold-start';
+import throughputBenchmarking from '../../experiments/throughput-benchmarking';
 import timeToColdStartTwelveThreads from '../../experiments/time-to-cold-start-twelve-threads';
 import trackCloudfunctionsLifecycle from '../../experiments/track-cloudfunctions-lifecycle';
 import weakestLink from '../../experiments/weakest-link';
@@ -37,6 +38,7 @@ export const EXPERIMENT_CATALOG: readonly (readonly [file: string, experiment: E
   ['simple-cold-function-threaded-twelve', simpleColdFunctionThreadedTwelve as unknown as Experiment],
   ['simple-cold-function', simpleColdFunction as unknown as Experiment],
   ['single-function-time-to-cold-start', singleFunctionTimeToColdStart as unknown as Experiment],
+  ['throughput-benchmarking', throughputBenchmarking as unknown as Experiment],
   ['time-to-cold-start-twelve-threads', timeToColdStartTwelveThreads as unknown as Experiment],
   ['track-cloudfunctions-lifecycle', trackCloudfunctionsLifecycle as unknown as Experiment],
   ['weakest-link', weakestLink as unknown as Experiment],

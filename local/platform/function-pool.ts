@@ -157,7 +157,7 @@ export class FunctionPool {
   }
 
   private leaseOn(instance: LocalInstance): Lease {
-    instance.inFlight += 1;
+    instance.requestStarted();
     this.clearTimers(instance, 'idle');
     let released = false;
     return {
@@ -192,6 +192,7 @@ export class FunctionPool {
       bundlePath: this.deployment.bundlePath,
       env: { ...this.deployment.env, ...this.instanceEnv(id) },
       startTimeoutMs: this.settings.startTimeoutMs,
+      cpuShare: this.settings.cpuShare,
       onOutput: this.settings.logInstanceOutput ? (line) => process.stderr.write(`[${id}] ${line}\n`) : undefined,
     });
     this.instances.add(instance);

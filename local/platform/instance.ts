@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
+import { CpuPacer } from './cpu-pacer';
 
 /** What an instance needs to start: its bundle and its environment. */
 export interface InstanceSpec {
@@ -9,6 +10,8 @@ export interface InstanceSpec {
   bundlePath: string;
   env: Record<string, string>;
   startTimeoutMs: number;
+  /** Fraction of one core the instance may use (1 or absent: no limit). */
+  cpuShare?: number;
   /** Called with each line the instance prints, if output is forwarded. */
   onOutput?: (line: string) => void;
 }
@@ -39,6 +42,8 @@ export class LocalInstance {
   stopReason: string | undefined;
   readonly ready: Promise<void>;
   readonly exited: Promise<void>;
+  /** Holds the process to its CPU share, when it has one below 1. */
+  readonly pacer: CpuPacer | undefined;
   private readonly child: ChildProcess;
   private pool: Pool | undefined;
   private readonly recentOutput: string[] = [];
@@ -56,7 +61,12 @@ export class LocalInstance {
       stream?.setEncoding('utf8');
       stream?.on('data', (chunk: string) => this.captureOutput(chunk));
     }
+    this.pacer =
+      spec.cpuShare !== undefined && spec.cpuShare < 1 && this.child.pid !== undefined
+        ? new CpuPacer({ pid: this.child.pid, cpuShare: spec.cpuShare, isActive: () => this.state === 'starting' || this.inFlight > 0 })
+        : undefined;
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
+    this.child.once('exit', () => this.pacer?.dispose());
     this.ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new InstanceStartError(`instance ${spec.id} did not start within ${spec.startTimeoutMs} ms${this.outputTail()}`));
@@ -98,6 +108,12 @@ export class LocalInstance {
     return this.pool;
   }
 
+  /** A request was leased to this instance: its pacer, if any, looks at once. */
+  requestStarted(): void {
+    this.inFlight += 1;
+    this.pacer?.wake();
+  }
+
   /** Stop taking requests; the pool stops the process once in-flight requests are done. */
   drain(reason: string): void {
     if (this.state === 'stopped') return;
@@ -112,6 +128,8 @@ export class LocalInstance {
   async stop(reason: string, graceMs = 2000): Promise<void> {
     this.stopReason ??= reason;
     this.state = 'stopped';
+    // A paused process would not act on SIGTERM until resumed.
+    this.pacer?.dispose();
     await this.pool?.destroy().catch(() => undefined);
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGTERM');
@@ -123,6 +141,7 @@ export class LocalInstance {
 
   /** Synchronous last resort at process exit: no waiting is possible there. */
   killNow(): void {
+    this.pacer?.dispose();
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
 

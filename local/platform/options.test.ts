@@ -45,7 +45,13 @@ describe('Function: resolvePlatformSettings', () => {
       whenBusy: 'throttle',
       initDelayMs: 0,
       initDelayPerMbMs: 0,
+      cpuShare: 1,
     });
+  });
+
+  it('takes a CPU share of one core and reports it among the settings in force', () => {
+    expect(scalingSettings(resolvePlatformSettings({ cpuShare: 0.25 }))).toMatchObject({ cpuShare: 0.25 });
+    expect(scalingSettings(resolvePlatformSettings())).toMatchObject({ cpuShare: 1 });
   });
 
   it('adds the per-MB init delay for each MB (2^20 bytes) of a bundle, on top of the init delay, and reports it', () => {
@@ -71,6 +77,9 @@ describe('Function: resolvePlatformSettings', () => {
     [{ profile: 'gcp' }, 'profile'],
     [{ idleTimeoutMs: -1 }, 'idleTimeoutMs'],
     [{ initDelayPerMbMs: -5 }, 'initDelayPerMbMs'],
+    [{ cpuShare: 0 }, 'cpuShare: must be a fraction of one core'],
+    [{ cpuShare: 1.5 }, 'cpuShare: must be a fraction of one core'],
+    [{ cpuShare: -0.5 }, 'cpuShare'],
     [{ port: 70_000 }, 'port'],
     [{ idleTimout: 5 }, 'idleTimout'],
   ])('refuses %j naming %s', (options, field) => {

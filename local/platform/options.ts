@@ -5,7 +5,7 @@ import { MAX_TIMER_DURATION_MS } from './duration';
  * The local platform's knobs. Each is ground truth for an experiment: an idle-gap search must
  * find `idleTimeoutMs`, a lifetime experiment `maxLifetimeMs`, a concurrency sweep
  * `maxInstances` and `concurrencyPerInstance`, a large-function cold-start comparison
- * `initDelayPerMbMs`.
+ * `initDelayPerMbMs`, a throughput benchmark `cpuShare`.
  */
 export const PROFILE_NAMES = ['lambda', 'azure', 'openfaas'] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
@@ -34,6 +34,8 @@ export const PROFILES: Record<ProfileName, ProfileDefaults> = {
   openfaas: { concurrencyPerInstance: 100, scaleOutIntervalMs: 10_000, whenBusy: 'queue', memoryMb: 128 },
 };
 
+const NOT_A_FRACTION_OF_A_CORE = 'must be a fraction of one core: more than 0 and at most 1';
+
 export const platformOptionsSchema = z
   .object({
     /** Port of the gateway; 0 picks a free one. @default 8080 */
@@ -61,6 +63,13 @@ export const platformOptionsSchema = z
      * its size (the monolith's ~1.2 MB bundle against function1's ~35 KB). @default 0
      */
     initDelayPerMbMs: z.number().min(0).default(0),
+    /**
+     * The fraction of one core each instance may use, more than 0 and at most 1 (1: no limit).
+     * Below 1 the platform stops an instance as soon as it has used more CPU time than this share
+     * of the wall time, and continues it once the wall time has caught up (./cpu-pacer.ts): the
+     * CPU time the function measures stays what it really used, its wall time stretches. @default 1
+     */
+    cpuShare: z.number().gt(0, NOT_A_FRACTION_OF_A_CORE).max(1, NOT_A_FRACTION_OF_A_CORE).default(1),
     /** How long a queued request waits for room before it is answered 429. @default 60 s */
     queueTimeoutMs: z.number().positive().max(MAX_TIMER_DURATION_MS).default(60_000),
     /** How long a new instance may take to start listening before it counts as failed. @default 30 s */
@@ -125,6 +134,7 @@ export function scalingSettings(settings: PlatformSettings) {
     initDelayMs: settings.initDelayMs,
     clockSkewMs: settings.clockSkewMs,
     initDelayPerMbMs: settings.initDelayPerMbMs,
+    cpuShare: settings.cpuShare,
     whenBusy: settings.whenBusy,
     memoryMb: settings.memoryMb,
   };

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { buildFunctions, DEFAULT_OUT_DIR } from '../../lab-functions/build';
+import { assertCpuShareSupported } from './cpu-pacer';
 import { createGateway, type GatewayLimits } from './gateway';
 import { type GatewayCredentials, newGatewayCredentials } from './gateway-guard';
 import { type PlatformOptionsInput, resolvePlatformSettings } from './options';
@@ -34,6 +35,7 @@ export interface StartOptions extends PlatformOptionsInput {
 export async function startLocalPlatform(options: StartOptions = {}): Promise<RunningPlatform> {
   const { build, customImages, gatewayLimits, ...platformOptions } = options;
   const settings = resolvePlatformSettings(platformOptions);
+  assertCpuShareSupported(settings.cpuShare);
   if (build) await buildFunctions({ platforms: ['openfaas'], outDir: settings.bundleDir ?? DEFAULT_OUT_DIR });
   const platform = new LocalPlatform(settings, customImages);
   if (settings.deployLabFunctions) platform.deployLabFunctions();
