@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import type { ResultsStore } from '../../lib/results/store';
 import type { FunctionSummary, InvocationRow, RunRow } from '../../lib/results/types';
 import { formatElapsed, formatTable } from '../../lib/report/table';
+import { latencyMsOf } from '../../lib/stats/invocation-latency';
+import { type RunStats, summarizeRunInvocations } from '../../lib/stats/run-stats';
 import { percentileCont } from '../../lib/stats/summary';
 import { withStore } from './store';
 
@@ -60,6 +62,8 @@ export function registerRunCommands(program: Command): void {
 export interface ShownRun {
   run: Pick<RunRow, 'id' | 'experiment' | 'platform' | 'client_platform' | 'status' | 'status_history' | 'reason' | 'started_at' | 'ended_at' | 'params' | 'manifest' | 'invocation_count' | 'result'>;
   summary: RunTotals & { functions: FunctionSummary[] };
+  /** Per function and cold/warm: quantiles with their confidence intervals, cold-start frequency (lib/stats/run-stats.ts). */
+  stats: RunStats;
   rows: Record<string, Record<string, unknown>[]>;
 }
 
@@ -74,6 +78,7 @@ export async function loadRun(store: ResultsStore, runId: string): Promise<Shown
   return {
     run: { id, experiment, platform, client_platform, status, status_history, reason, started_at, ended_at, params, manifest, invocation_count, result },
     summary: { ...totals(invocations), functions },
+    stats: summarizeRunInvocations(invocations),
     rows,
   };
 }
@@ -83,7 +88,7 @@ export function totals(invocations: readonly InvocationRow[]): RunTotals {
   const latencies: number[] = [];
   for (const row of invocations) {
     if (row.status !== 'ok') continue;
-    const latency = row.client_end !== null && row.client_send !== null ? row.client_end - row.client_send : row.invocation_end !== null && row.invocation_start !== null ? row.invocation_end - row.invocation_start : null;
+    const latency = latencyMsOf(row);
     if (latency !== null) latencies.push(latency);
   }
   const percentile = (p: number) => (latencies.length ? percentileCont(latencies, p) : null);
