@@ -98,5 +98,7 @@ export function stepDependenciesFromEnvironment(environment: ControlPlaneEnviron
       };
     },
     heartbeatIntervalMs: 60_000,
+    // Its state transitions, Data API and S3 requests are billed: each run's cost estimate counts them.
+    controlPlane: 'deployed',
   };
 }
