@@ -59,6 +59,9 @@ export const TRANSFER_BYTES = {
  */
 export const DATA_API_REQUESTS_PER_RUN = 36;
 
+/** How often the agent reports on the deployed control plane (lambdas/shared/environment.ts). */
+export const DEPLOYED_HEARTBEAT_INTERVAL_MS = 60_000;
+
 /** Each agent heartbeat is one callback, which reads the run's registration once. */
 export const DATA_API_REQUESTS_PER_HEARTBEAT = 1;
 

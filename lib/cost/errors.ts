@@ -9,3 +9,8 @@ export class PriceUnitMismatchError extends Error {
 export class BudgetExceededError extends Error {
   override name = 'BudgetExceededError';
 }
+
+/** `--budget` was not a non-negative number of USD. */
+export class InvalidBudgetError extends Error {
+  override name = 'InvalidBudgetError';
+}

@@ -33,7 +33,7 @@ function priceLine(line: UsageLine): CostItem {
 }
 
 /** Price every line; the total is the sum of the priced ones. */
-export function priceUsage(kind: CostEstimate['kind'], lines: readonly UsageLine[], context: { notes?: string[]; excluded?: string[] } = {}): CostEstimate {
+export function priceUsage(kind: CostEstimate['kind'], lines: readonly UsageLine[], context: { notes?: string[]; excluded?: string[]; inputs?: Record<string, unknown> } = {}): CostEstimate {
   const items = lines.map(priceLine);
   const usd = items.reduce((total, item) => total + (item.usd ?? 0), 0);
   const complete = items.every((item) => item.usd !== null);
@@ -49,5 +49,6 @@ export function priceUsage(kind: CostEstimate['kind'], lines: readonly UsageLine
     regions: { ...PRICE_REGIONS },
     notes,
     excluded: [...ALWAYS_EXCLUDED, ...(context.excluded ?? [])],
+    inputs: context.inputs ?? {},
   };
 }

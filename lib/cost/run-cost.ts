@@ -66,6 +66,12 @@ export async function runFactsOf(store: Pick<ResultsStore, 'getRun' | 'invocatio
   };
 }
 
+/** The facts an estimate states as its inputs (the invocation groups are in its items already). */
+export function factsSummary(facts: RunFacts): Record<string, unknown> {
+  const { invocations, ...rest } = facts;
+  return { ...rest, invocations: invocations.reduce((total, group) => total + group.invocations, 0) };
+}
+
 /** When the run first entered `status`, epoch ms. */
 function statusTime(run: RunRow | undefined, status: string): number | undefined {
   const change = run?.status_history.find((entry) => entry.status === status);
@@ -74,6 +80,7 @@ function statusTime(run: RunRow | undefined, status: string): number | undefined
 
 /** The estimate of a run from what it did. */
 export async function estimateRunCost(store: Pick<ResultsStore, 'getRun' | 'invocationUsage'>, input: RunCostInput): Promise<CostEstimate> {
-  const { lines, notes } = usageLines(await runFactsOf(store, input));
-  return priceUsage('actual', lines, { notes });
+  const facts = await runFactsOf(store, input);
+  const { lines, notes } = usageLines(facts);
+  return priceUsage('actual', lines, { notes, inputs: factsSummary(facts) });
 }

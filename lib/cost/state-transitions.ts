@@ -19,7 +19,7 @@ const stateSchema: z.ZodType<AslState> = z.lazy(() =>
     ItemProcessor: machineSchema.optional(),
   }),
 );
-const machineSchema: z.ZodType<AslMachine> = z.lazy(() => z.looseObject({ StartAt: z.string(), States: z.record(z.string(), stateSchema) }));
+const machineSchema: z.ZodType<AslMachine> = z.lazy(() => z.looseObject({ StartAt: z.string(), States: z.record(z.string(), stateSchema), TimeoutSeconds: z.number().optional() }));
 
 interface AslState {
   Type: string;
@@ -34,6 +34,7 @@ interface AslState {
 interface AslMachine {
   StartAt: string;
   States: Record<string, AslState>;
+  TimeoutSeconds?: number;
 }
 
 export class StateMachineShapeError extends Error {
@@ -42,6 +43,12 @@ export class StateMachineShapeError extends Error {
 
 /** RunExperiment's definition, checked once for the parts read here. */
 export const RUN_EXPERIMENT_DEFINITION: AslMachine = machineSchema.parse(definition);
+
+/** How long an execution may last before Step Functions ends it, s. */
+export function executionTimeoutSeconds(machine: AslMachine = RUN_EXPERIMENT_DEFINITION): number {
+  if (machine.TimeoutSeconds === undefined) throw new StateMachineShapeError('the state machine has no TimeoutSeconds');
+  return machine.TimeoutSeconds;
+}
 
 /** The readiness loops: their Choice state, and the Wait state each poll waits in. */
 export const READINESS_LOOPS = {

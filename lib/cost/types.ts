@@ -59,4 +59,10 @@ export interface CostEstimate {
   notes: string[];
   /** What is deliberately not counted. */
   excluded: string[];
+  /**
+   * What the quantities were worked out from: the run's facts (client and agent time, readiness
+   * polls, result rows, the client machine), and for a prior estimate the dry run and the model
+   * platform it assumed.
+   */
+  inputs: Record<string, unknown>;
 }

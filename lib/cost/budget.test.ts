@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { checkBudget, parseBudgetUsd } from './budget';
+import { BudgetExceededError, InvalidBudgetError } from './errors';
+
+const run = (label: string, usd: number, complete = true) => ({
+  label,
+  estimate: { usd, complete, items: complete ? [] : [{ what: 'client: EC2 x9.huge', quantity: 1, unit: 'hour', unitPriceUsd: null, usd: null }] },
+});
+
+describe('Function: checkBudget', () => {
+  it('lets through what fits, the runs added together', () => {
+    expect(() => checkBudget([run('a', 0.2), run('b', 0.3)], 0.5)).not.toThrow();
+    expect(() => checkBudget([], 0)).not.toThrow();
+    expect(() => checkBudget([run('local', 0)], 0)).not.toThrow();
+  });
+
+  it('refuses in one line naming each run when the sum is over', () => {
+    expect(() => checkBudget([run('a on aws-lambda', 0.2), run('b on aws-lambda', 0.3)], 0.4)).toThrow(
+      new BudgetExceededError('estimated cost $0.5000 (a on aws-lambda $0.2000, b on aws-lambda $0.3000) exceeds --budget $0.4000; nothing was started'),
+    );
+  });
+
+  it('refuses an incomplete estimate, which could be anything above its total', () => {
+    expect(() => checkBudget([run('a', 0.01, false)], 100)).toThrow(/cannot hold to --budget \$100\.00: no price for a: client: EC2 x9\.huge/);
+  });
+});
+
+describe('Function: parseBudgetUsd', () => {
+  it('reads dollars, with or without the sign, and refuses anything else', () => {
+    expect(parseBudgetUsd('0.0001')).toBe(0.0001);
+    expect(parseBudgetUsd('$5')).toBe(5);
+    for (const bad of ['', 'cheap', '-1', 'Infinity']) expect(() => parseBudgetUsd(bad)).toThrow(InvalidBudgetError);
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineExperiment } from '../../experiment/define';
+import { resolveParams } from '../../experiment/params';
+import { findExperiment } from '../../experiment/registry';
+import { DATA_API_REQUESTS_PER_RUN, LAMBDA_INIT_MS_ASSUMED } from '../assumptions';
+import { AZURE_VM_HOURLY, PRICES } from '../prices';
+import { countStateTransitions, readinessWaitSeconds } from '../state-transitions';
+import { MODEL_PLATFORMS } from './model-platform';
+import { priorEstimate } from './prior-estimate';
+
+/** Ten calls that each sleep 1 s, then an hour's idle: every quantity of its estimate follows by hand. */
+const tenCallsThenAnHour = defineExperiment({
+  name: 'ten-calls-then-an-hour',
+  description: 'A fixture.',
+  functions: ['function1'],
+  params: z.object({ calls: z.number().int().default(10), coldTimeSeconds: z.number().positive().optional() }),
+  coldTime: { function: 'function1', defaultSeconds: 1200 },
+  quick: { timeScale: 0.5, expectedDuration: '1s' },
+  async run(bench, { calls, coldTimeSeconds }) {
+    for (let i = 0; i < calls; i++) await bench.invoke('function1', { sleep: 1 });
+    await bench.sleep(3_600_000);
+    bench.record('waited', { cold_time_s: coldTimeSeconds ?? null });
+  },
+});
+
+const item = (estimate: Awaited<ReturnType<typeof priorEstimate>>, what: string) => estimate.items.find((entry) => entry.what === what);
+
+describe('Function: priorEstimate', () => {
+  it('prices what a dry run of the experiment does on the platform’s model, plus the machinery’s setup and wind-down', async () => {
+    const model = MODEL_PLATFORMS['aws-lambda'];
+    if (!model) throw new Error('no model');
+    const estimate = await priorEstimate({ experiment: tenCallsThenAnHour, params: { calls: 10 }, quick: false, platform: 'aws-lambda', controlPlane: 'deployed' });
+    // One cold call, nine warm: each runs its 1 s sleep plus the model's overhead, at 1 GB.
+    const executionMs = 1000 + model.executionOverheadMs;
+    const wallSeconds = (10 * (model.networkRttMs + executionMs) + model.coldStartMs) / 1000 + 3600;
+    expect(estimate).toMatchObject({ kind: 'prior', complete: true });
+    expect(item(estimate, 'AWS Lambda requests')?.quantity).toBe(10);
+    expect(item(estimate, 'AWS Lambda compute')?.quantity).toBeCloseTo((10 * executionMs) / 1000, 9);
+    expect(item(estimate, 'AWS Lambda INIT of cold starts')?.quantity).toBeCloseTo(LAMBDA_INIT_MS_ASSUMED / 1000, 9);
+    expect(item(estimate, 'API Gateway REST API calls')?.quantity).toBe(10);
+    const clientHours = (model.clientSetupSeconds + wallSeconds + model.clientWindDownSeconds) / 3600;
+    expect(item(estimate, 'client: Azure VM Standard_D2s_v5')?.quantity).toBeCloseTo(clientHours, 9);
+    expect(item(estimate, 'client: Azure VM Standard_D2s_v5')?.usd).toBeCloseTo(clientHours * (AZURE_VM_HOURLY.Standard_D2s_v5?.usd ?? Number.NaN), 12);
+    const wait = readinessWaitSeconds('functions');
+    expect(item(estimate, 'Step Functions state transitions')?.quantity).toBe(countStateTransitions({ functions: Math.ceil(model.functionsSetupSeconds / wait), client: Math.ceil(model.clientSetupSeconds / wait) }));
+    expect(item(estimate, 'RDS Data API requests')?.quantity).toBe(DATA_API_REQUESTS_PER_RUN + Math.floor(wallSeconds / 60));
+    expect(item(estimate, 'AWS Lambda requests')?.usd).toBeCloseTo(10 * PRICES.lambdaRequest.usd, 15);
+    expect(estimate.usd).toBeCloseTo(estimate.items.reduce((total, entry) => total + (entry.usd ?? 0), 0), 12);
+    expect(estimate.inputs).toMatchObject({ dryRun: { calls: 10, experimentRows: 1, stoppedBy: null }, resultRows: 11, timeScale: 1 });
+    expect(estimate.notes[0]).toContain('from a dry run of ten-calls-then-an-hour: 10 calls over 1.0 h of run time');
+    expect(estimate.notes).toContain('cold time assumed 1200 s (the default; the run may use a measured one)');
+  });
+
+  it('scales the run’s sleeps with --quick, and prices a run on this machine at 0', async () => {
+    const quick = await priorEstimate({ experiment: tenCallsThenAnHour, params: {}, quick: true, platform: 'aws-lambda', controlPlane: 'deployed' });
+    expect((quick.inputs.dryRun as { wallSeconds: number }).wallSeconds).toBeLessThan(1900);
+    const local = await priorEstimate({ experiment: tenCallsThenAnHour, params: {}, quick: false, platform: 'local', controlPlane: 'local' });
+    expect(local).toMatchObject({ usd: 0, complete: true });
+  });
+
+  it('dry-runs a real experiment to its end: coldstart-identifier idles at least the model’s idle timeout to find it', async () => {
+    const coldstartIdentifier = findExperiment('coldstart-identifier');
+    const params = resolveParams(coldstartIdentifier, { quick: false, overrides: {} });
+    const estimate = await priorEstimate({ experiment: coldstartIdentifier, params, quick: false, platform: 'aws-lambda', controlPlane: 'deployed' });
+    const dryRun = estimate.inputs.dryRun as { calls: number; wallSeconds: number; stoppedBy: string | null };
+    expect(dryRun.stoppedBy).toBeNull();
+    expect(dryRun.wallSeconds).toBeGreaterThan(MODEL_PLATFORMS['aws-lambda']?.idleTimeoutSeconds ?? Number.POSITIVE_INFINITY);
+    expect(dryRun.calls).toBeGreaterThan(5);
+    expect(estimate.usd).toBeGreaterThan(0);
+  });
+});
