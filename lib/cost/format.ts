@@ -3,6 +3,7 @@
  * item. Pure.
  */
 import type { RunRow } from '../results/types';
+import { readStoredCost } from './stored-cost';
 import type { CostEstimate, CostItem } from './types';
 
 /** USD for people: cents for a dollar or more, four decimals below, "< $0.0001" for crumbs. */
@@ -22,10 +23,10 @@ export function formatTotal(estimate: Pick<CostEstimate, 'usd' | 'complete' | 'p
 
 /** The stored estimate of a run in one phrase; undefined when the run has none (yet). */
 export function formatStoredCost(run: Pick<RunRow, 'cost_estimate' | 'manifest'>): string | undefined {
-  const stored = run.manifest.cost as Partial<CostEstimate> & { error?: string } | undefined;
-  if (stored?.error) return `not estimated (${stored.error})`;
-  if (run.cost_estimate === null) return undefined;
-  return formatTotal({ usd: run.cost_estimate, complete: stored?.complete ?? true, priceTable: stored?.priceTable ?? '?', notes: stored?.notes ?? [] });
+  const stored = readStoredCost(run);
+  if (stored && 'error' in stored) return `not estimated (${stored.error})`;
+  if (!stored) return undefined;
+  return formatTotal(stored.estimate);
 }
 
 function formatQuantity(quantity: number): string {
