@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { findExperiment } from '../../lib/experiment/registry';
 import { BudgetExceededError } from '../../lib/cost/errors';
-import { enforceBudget, plannedRunCosts, printPlannedCosts } from './cost-preflight';
+import { enforceBudget, plannedRunCosts, printPlannedCosts, printPlannedTotals } from './cost-preflight';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -23,6 +23,14 @@ describe('Function: plannedRunCosts, printPlannedCosts and enforceBudget', () =>
     printPlannedCosts(planned);
     expect(printed[0]).toMatch(/^estimated cost of linear-invocation on azure-functions: \$\d+\.\d{4} \(estimate, list prices of /);
     expect(printed).toContainEqual(expect.stringMatching(/^ {2}client: EC2 c5\.large: [\d.]+ hours → \$/));
+
+    printed.length = 0;
+    printPlannedTotals(planned);
+    expect(printed).toEqual([
+      expect.stringMatching(/^estimated cost of linear-invocation on azure-functions: \$/),
+      expect.stringMatching(/^estimated cost of coldstart-identifier on azure-functions: \$/),
+      `estimated cost of all 2 runs: $${((planned[0]?.estimate.usd ?? 0) + (planned[1]?.estimate.usd ?? 0)).toFixed(4)}`,
+    ]);
 
     expect(() => enforceBudget(planned, undefined)).not.toThrow();
     expect(() => enforceBudget(planned, 1000)).not.toThrow();

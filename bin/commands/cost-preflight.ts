@@ -5,7 +5,7 @@
 import type { Experiment } from '../../lib/experiment/define';
 import { resolveParams } from '../../lib/experiment/params';
 import { checkBudget, type PlannedRunCost } from '../../lib/cost/budget';
-import { formatBreakdown } from '../../lib/cost/format';
+import { formatBreakdown, formatTotal, formatUsd } from '../../lib/cost/format';
 import { priorEstimate } from '../../lib/cost/prior/prior-estimate';
 import type { CostEstimate } from '../../lib/cost/types';
 
@@ -16,12 +16,12 @@ export interface PlannedRun extends PlannedRunCost {
 /** The prior estimate of each experiment on this platform, as the named control plane would run it. */
 export async function plannedRunCosts(
   experiments: readonly Experiment[],
-  options: { platform: string; quick: boolean; paramOverrides: Record<string, unknown>; controlPlane: 'local' | 'deployed' },
+  options: { platform: string; quick: boolean; paramOverrides: Record<string, unknown>; platformOptions?: Record<string, unknown>; controlPlane: 'local' | 'deployed' },
 ): Promise<PlannedRun[]> {
   const planned: PlannedRun[] = [];
   for (const experiment of experiments) {
     const params = resolveParams(experiment, { quick: options.quick, overrides: options.paramOverrides });
-    const estimate = await priorEstimate({ experiment, params, quick: options.quick, platform: options.platform, controlPlane: options.controlPlane });
+    const estimate = await priorEstimate({ experiment, params, quick: options.quick, platform: options.platform, platformOptions: options.platformOptions ?? {}, controlPlane: options.controlPlane });
     planned.push({ label: `${experiment.name} on ${options.platform}`, estimate });
   }
   return planned;
@@ -35,4 +35,12 @@ export function enforceBudget(planned: readonly PlannedRun[], budgetUsd: number 
 /** The estimates, one breakdown per run, on stderr (stdout stays for results). */
 export function printPlannedCosts(planned: readonly PlannedRun[]): void {
   for (const run of planned) for (const line of formatBreakdown(`estimated cost of ${run.label}`, run.estimate)) console.error(line);
+}
+
+/** One line per run and their sum, on stderr: for many runs at once (`fb run --all`). */
+export function printPlannedTotals(planned: readonly PlannedRun[]): void {
+  for (const run of planned) console.error(`estimated cost of ${run.label}: ${formatTotal(run.estimate)}`);
+  const complete = planned.every((run) => run.estimate.complete);
+  const total = planned.reduce((sum, run) => sum + run.estimate.usd, 0);
+  if (planned.length > 1) console.error(`estimated cost of all ${planned.length} runs: ${complete ? '' : 'at least '}${formatUsd(total)}`);
 }

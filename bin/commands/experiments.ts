@@ -21,7 +21,7 @@ import { PLATFORM_OPTION_NAMES, runPlatformOptionsFromPairs } from './platform-o
 import { formatResult, printSummary } from './runs';
 import { parseBudgetUsd } from '../../lib/cost/budget';
 import { formatStoredCost } from '../../lib/cost/format';
-import { enforceBudget, plannedRunCosts, printPlannedCosts } from './cost-preflight';
+import { enforceBudget, plannedRunCosts, printPlannedCosts, printPlannedTotals } from './cost-preflight';
 import { withStore } from './store';
 
 /** `fb list`, `fb run`, `fb create-experiment`. */
@@ -205,6 +205,14 @@ function printOutcome(result: RunResult): void {
 async function runSuiteCommand(experiments: readonly Experiment[], options: RunCommandOptions): Promise<void> {
   if (options.all && options.param.length) throw new Error('--param names one experiment\'s parameters: not with --all');
   const params = parseKeyValues(options.param, '--param');
+  // The prior estimates first, as for one run: held against --budget, printed for a cloud platform.
+  const cloud = DEPLOYED_ONLY_PLATFORMS.includes(options.platform);
+  if (cloud || options.budget !== undefined) {
+    const { client } = runPlatformOptionsFromPairs(options.platformOption);
+    const planned = await plannedRunCosts(experiments, { platform: options.platform, quick: Boolean(options.quick), paramOverrides: params, platformOptions: client, controlPlane: cloud ? 'deployed' : 'local' });
+    enforceBudget(planned, options.budget);
+    if (cloud) printPlannedTotals(planned);
+  }
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(130);

@@ -101,6 +101,7 @@ export function createSteps(deps: StepDependencies) {
         runId: input.run.runId,
         platform: input.run.platform,
         platformOptions: input.platformOptions ?? {},
+        clientNeed: listExperiments().find((experiment) => experiment.name === input.experiment)?.client,
         client: input.client,
         agent: input.agent,
         controlPlane: deps.controlPlane ?? 'local',

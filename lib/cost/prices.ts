@@ -128,9 +128,13 @@ export type PriceKey = keyof typeof PRICES;
 /** EC2 client machines (Linux, on demand), by instance type. A type not here is reported unpriced. */
 export const EC2_HOURLY: Readonly<Record<string, Price>> = {
   'c5.large': { usd: 0.096, unit: 'hour', listed: '$0.096 per hour (c5.large, Linux, on demand, Europe (Ireland))', source: EC2 },
+  // scenario-pyramid's four-core client, as the original's .tfvars declared it.
+  'm5.xlarge': { usd: 0.214, unit: 'hour', listed: '$0.214 per hour (m5.xlarge, Linux, on demand, Europe (Ireland))', source: EC2 },
 };
 
 /** Azure client VMs (Linux, pay as you go), by size. A size not here is reported unpriced. */
 export const AZURE_VM_HOURLY: Readonly<Record<string, Price>> = {
   Standard_D2s_v5: { usd: 0.115, unit: 'hour', listed: '$0.115 per hour (D2s v5, Linux, pay as you go, West Europe)', source: AZURE_VM },
+  // scenario-pyramid's four-core client, as the original's .tfvars declared it.
+  Standard_D4_v3: { usd: 0.232, unit: 'hour', listed: '$0.232 per hour (D4 v3, Linux, pay as you go, West Europe)', source: AZURE_VM },
 };

@@ -62,6 +62,15 @@ describe('Function: runFactsOf', () => {
     expect(facts.invocations).toEqual([{ function_name: 'function1', memory_mb: 1024, root: true, invocations: 2, executed: 2, answered: 2, cold: 1, billed_ms: 11 + 3 }]);
   });
 
+  it('prices the client ProvisionClient recorded in the manifest, over the run’s options and the experiment’s declaration', async () => {
+    const runId = await storedRun('azure-functions', [['provisioning', 0]], []);
+    await store.mergeRunManifest(runId, { client: { kind: 'ec2', instance_type: 'm5.xlarge', chosen_by: 'experiment' } });
+    const facts = await runFactsOf(store, { runId, platform: 'azure-functions', platformOptions: {}, clientNeed: { ec2InstanceType: 'c5.xlarge' }, client: { kind: 'ec2', createdAt: new Date(T0).toISOString() }, agent: undefined, controlPlane: 'deployed', heartbeatIntervalMs: 60_000, now: new Date(T0 + 3_600_000) });
+    expect(facts.client).toEqual({ kind: 'ec2', size: 'm5.xlarge', seconds: 3600 });
+    const declared = await runFactsOf(store, { runId: await storedRun('azure-functions', [], []), platform: 'azure-functions', platformOptions: {}, clientNeed: { ec2InstanceType: 'c5.xlarge' }, client: { kind: 'ec2' }, agent: undefined, controlPlane: 'deployed', heartbeatIntervalMs: 60_000, now: new Date(T0) });
+    expect(declared.client.size).toBe('c5.xlarge');
+  });
+
   it('counts this machine for the whole run, and polls once when the history does not say', async () => {
     const runId = await storedRun('local', [], []);
     const facts = await runFactsOf(store, { runId, platform: 'local', platformOptions: {}, client: { kind: 'local-process', ready: true }, agent: undefined, controlPlane: 'local', heartbeatIntervalMs: 1000, now: new Date(T0 + 90_000) });

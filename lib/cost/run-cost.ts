@@ -8,7 +8,8 @@ import type { AgentOutcome } from '../agent/plan';
 import type { ResultsStore } from '../results/store';
 import type { DurationRounding, RunRow } from '../results/types';
 import { DURATION_BILLING } from './assumptions';
-import { clientKindOf, clientSizeOf } from './client-machine';
+import type { ClientMachineNeed } from '../platforms/client/machine-size';
+import { clientKindOf, clientSizeOf, recordedClientSize } from './client-machine';
 import { priceUsage } from './price-lines';
 import type { RunFacts } from './run-facts';
 import { readinessWaitSeconds } from './state-transitions';
@@ -19,6 +20,8 @@ export interface RunCostInput {
   runId: string;
   platform: string;
   platformOptions: Record<string, unknown>;
+  /** The experiment's declared client machine, for when the manifest does not say what was made. */
+  clientNeed?: ClientMachineNeed;
   /** The client driver's last answer (ProvisionClient / CheckClientReady), if the run got that far. */
   client: Record<string, unknown> | undefined;
   /** The agent's outcome, if it reported one. */
@@ -54,7 +57,7 @@ export async function runFactsOf(store: Pick<ResultsStore, 'getRun' | 'invocatio
     controlPlane: input.controlPlane,
     client: {
       kind,
-      size: clientSizeOf(kind, input.platformOptions),
+      size: kind === 'local' ? null : (recordedClientSize(run?.manifest, input.client) ?? clientSizeOf(kind, input.platformOptions, input.clientNeed)),
       // A cloud machine bills from its creation; this machine was busy for the whole run.
       seconds: Math.max(0, (nowMs - (kind === 'local' || Number.isNaN(createdMs) ? startedMs : createdMs)) / 1000),
     },

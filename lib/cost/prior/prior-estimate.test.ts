@@ -59,6 +59,13 @@ describe('Function: priorEstimate', () => {
     expect(local).toMatchObject({ usd: 0, complete: true });
   });
 
+  it('prices the client machine the experiment declares (scenario-pyramid: the original\'s four-core VM)', async () => {
+    const pyramid = findExperiment('scenario-pyramid');
+    const estimate = await priorEstimate({ experiment: pyramid, params: resolveParams(pyramid, { quick: true, overrides: {} }), quick: true, platform: 'aws-lambda', controlPlane: 'deployed' });
+    expect(estimate.items.map((entry) => entry.what)).toContain(`client: Azure VM ${pyramid.client?.azureVmSize}`);
+    expect(estimate.complete).toBe(true);
+  });
+
   it('dry-runs a real experiment to its end: coldstart-identifier idles at least the model’s idle timeout to find it', async () => {
     const coldstartIdentifier = findExperiment('coldstart-identifier');
     const params = resolveParams(coldstartIdentifier, { quick: false, overrides: {} });

@@ -25,7 +25,7 @@ import type { DryRunLimits } from './model-bench';
 import { modelPlatformOf } from './model-platform';
 
 export interface PriorEstimateInput {
-  experiment: Pick<Experiment, 'name' | 'run' | 'quick' | 'coldTime'>;
+  experiment: Pick<Experiment, 'name' | 'run' | 'quick' | 'coldTime' | 'client'>;
   /** The run's parameters, resolved (defaults, quick profile, overrides). */
   params: Record<string, unknown>;
   quick: boolean;
@@ -64,7 +64,7 @@ export async function priorEstimate(input: PriorEstimateInput): Promise<CostEsti
     controlPlane: input.controlPlane,
     client: {
       kind,
-      size: clientSizeOf(kind, input.platformOptions ?? {}),
+      size: clientSizeOf(kind, input.platformOptions ?? {}, input.experiment.client),
       seconds: kind === 'local' ? model.functionsSetupSeconds + wall : model.clientSetupSeconds + wall + model.clientWindDownSeconds,
     },
     invocations: dryRun.invocations,
