@@ -4,7 +4,7 @@ import { BudgetExceededError, InvalidBudgetError } from './errors';
 
 const run = (label: string, usd: number, complete = true) => ({
   label,
-  estimate: { usd, complete, items: complete ? [] : [{ what: 'client: EC2 x9.huge', quantity: 1, unit: 'hour', unitPriceUsd: null, usd: null }] },
+  estimate: { usd, complete, notes: [], items: complete ? [] : [{ what: 'client: EC2 x9.huge', quantity: 1, unit: 'hour', unitPriceUsd: null, usd: null }] },
 });
 
 describe('Function: checkBudget', () => {
@@ -21,7 +21,9 @@ describe('Function: checkBudget', () => {
   });
 
   it('refuses an incomplete estimate, which could be anything above its total', () => {
-    expect(() => checkBudget([run('a', 0.01, false)], 100)).toThrow(/cannot hold to --budget \$100\.00: no price for a: client: EC2 x9\.huge/);
+    expect(() => checkBudget([run('a', 0.01, false)], 100)).toThrow(/cannot hold to --budget \$100\.00: a: no price for client: EC2 x9\.huge/);
+    const cutShort = { label: 'scenario-pyramid on aws-lambda', estimate: { usd: 0.01, complete: false, items: [], notes: ['incomplete: the dry run stopped at 15000 ms of dry-run time, so the total is a lower bound'] } };
+    expect(() => checkBudget([cutShort], 100)).toThrow('cannot hold to --budget $100.00: scenario-pyramid on aws-lambda: incomplete: the dry run stopped at 15000 ms of dry-run time, so the total is a lower bound; nothing was started');
   });
 });
 

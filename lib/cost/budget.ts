@@ -10,7 +10,7 @@ import type { CostEstimate } from './types';
 export interface PlannedRunCost {
   /** e.g. "coldstart-identifier on aws-lambda". */
   label: string;
-  estimate: Pick<CostEstimate, 'usd' | 'complete' | 'items'>;
+  estimate: Pick<CostEstimate, 'usd' | 'complete' | 'items' | 'notes'>;
 }
 
 /** Parse `--budget`: a non-negative number of USD. */
@@ -27,8 +27,11 @@ export function parseBudgetUsd(text: string): number {
 export function checkBudget(planned: readonly PlannedRunCost[], budgetUsd: number): void {
   const incomplete = planned.filter((run) => !run.estimate.complete);
   if (incomplete.length) {
-    const unpriced = incomplete.flatMap((run) => run.estimate.items.filter((item) => item.usd === null).map((item) => `${run.label}: ${item.what}`));
-    throw new BudgetExceededError(`cannot hold to --budget ${formatUsd(budgetUsd)}: no price for ${unpriced.join(', ')} (lib/cost/prices.ts); nothing was started`);
+    const why = incomplete.map((run) => {
+      const unpriced = run.estimate.items.filter((item) => item.usd === null).map((item) => item.what);
+      return unpriced.length ? `${run.label}: no price for ${unpriced.join(', ')} (lib/cost/prices.ts)` : `${run.label}: ${run.estimate.notes.find((note) => note.startsWith('incomplete: ')) ?? 'a lower bound'}`;
+    });
+    throw new BudgetExceededError(`cannot hold to --budget ${formatUsd(budgetUsd)}: ${why.join('; ')}; nothing was started`);
   }
   const total = planned.reduce((sum, run) => sum + run.estimate.usd, 0);
   if (total <= budgetUsd) return;

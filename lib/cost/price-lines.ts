@@ -33,12 +33,18 @@ function priceLine(line: UsageLine): CostItem {
 }
 
 /** Price every line; the total is the sum of the priced ones. */
-export function priceUsage(kind: CostEstimate['kind'], lines: readonly UsageLine[], context: { notes?: string[]; excluded?: string[]; inputs?: Record<string, unknown> } = {}): CostEstimate {
+export function priceUsage(
+  kind: CostEstimate['kind'],
+  lines: readonly UsageLine[],
+  context: { notes?: string[]; excluded?: string[]; inputs?: Record<string, unknown>; lowerBound?: string } = {},
+): CostEstimate {
   const items = lines.map(priceLine);
   const usd = items.reduce((total, item) => total + (item.usd ?? 0), 0);
-  const complete = items.every((item) => item.usd !== null);
+  const priced = items.every((item) => item.usd !== null);
+  const complete = priced && context.lowerBound === undefined;
   const notes = [...(context.notes ?? [])];
-  if (!complete) notes.push(`incomplete: ${items.filter((item) => item.usd === null).map((item) => item.what).join(', ')} not priced, so the total is a lower bound`);
+  if (context.lowerBound !== undefined) notes.push(`incomplete: ${context.lowerBound}, so the total is a lower bound`);
+  if (!priced) notes.push(`incomplete: ${items.filter((item) => item.usd === null).map((item) => item.what).join(', ')} not priced, so the total is a lower bound`);
   return {
     schema: COST_SCHEMA,
     kind,

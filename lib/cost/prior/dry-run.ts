@@ -13,7 +13,7 @@ export const DEFAULT_DRY_RUN_LIMITS: DryRunLimits = {
   maxCalls: 2_000_000,
   maxBenchOperations: 5_000_000,
   maxVirtualSeconds: executionTimeoutSeconds(),
-  maxRealMs: 15_000,
+  maxRealMs: 5_000,
 };
 
 export async function dryRunExperiment(

@@ -71,17 +71,18 @@ describe('Function: dryRunExperiment', () => {
       },
     };
     const usage = await dryRunExperiment(stubborn as never, {}, MODEL, { timeScale: 1, memoryMb: 1024, rounding: { roundUpToMs: 1, minimumMs: 1 }, limits: { maxCalls: 50 } });
-    expect(usage.stoppedBy).toBe('50 calls');
+    expect(usage).toMatchObject({ stoppedBy: '50 calls', cutShort: true });
     expect(usage.invocations[0]?.invocations).toBe(50);
   });
 
   it('stops at the execution timeout in virtual time, and reports an experiment that throws', async () => {
     const sleeper = { run: async (b: ModelBench) => { for (;;) await b.sleep(3_600_000); } };
     const timedOut = await dryRunExperiment(sleeper as never, {}, MODEL, { timeScale: 1, memoryMb: 1024, rounding: { roundUpToMs: 1, minimumMs: 1 }, limits: { maxVirtualSeconds: 7200 } });
-    expect(timedOut).toMatchObject({ stoppedBy: '7200 s of run time (the execution timeout)', wallSeconds: 7200 });
+    // The real run ends at the execution timeout too: not cut short.
+    expect(timedOut).toMatchObject({ stoppedBy: '7200 s of run time (the execution timeout)', wallSeconds: 7200, cutShort: false });
     const failing = { run: async (b: ModelBench) => { await b.invoke('function1'); throw new RangeError('no stable result'); } };
     const failed = await dryRunExperiment(failing as never, {}, MODEL, { timeScale: 1, memoryMb: 1024, rounding: { roundUpToMs: 1, minimumMs: 1 } });
-    expect(failed.stoppedBy).toBe('the experiment stopped with RangeError: no stable result');
+    expect(failed).toMatchObject({ stoppedBy: 'the experiment stopped with RangeError: no stable result', cutShort: false });
     expect(failed.invocations[0]?.invocations).toBe(1);
   });
 });

@@ -8,9 +8,11 @@
  * a time, so a concurrent batch needs as many instances as calls.
  *
  * A dry run is bounded: by calls, by bench operations, by the state machine's execution timeout
- * in virtual time, and by real time. At a bound the bench stops answering (its methods return
- * promises that never settle, so no experiment can catch its way past) and `stopped` resolves
- * with the reason; what was counted until then stands, as a lower bound.
+ * in virtual time, and by real time. At a bound `stopped` resolves with the reason, and the bench
+ * stops answering: its next operations reject with DryRunStoppedError (so a schedule on real
+ * timers, such as open-loop load, stops and clears its timer), and after that they return promises
+ * that never settle, so an experiment that catches every error cannot loop on. What was counted
+ * until then stands.
  */
 import type { AnyRecord, InvocationRecord } from '../../../lab-functions/core/records';
 import type { ClockOffset, ExperimentBench, InvocationResult } from '../../experiment/bench';
@@ -57,9 +59,24 @@ export interface DryRunUsage {
   experimentRows: number;
   /** Why the dry run stopped early; undefined when the experiment finished. */
   stoppedBy: string | undefined;
+  /**
+   * Whether it stopped before the run would have (too many calls or operations, or real time: an
+   * experiment that schedules on real timers, such as open-loop load, cannot be sped up), so
+   * what it counted is less than the run will do. Stopping at the execution timeout is not: the
+   * real run ends there too.
+   */
+  cutShort: boolean;
 }
 
 const EPOCH_MS = Date.UTC(2026, 0, 1);
+
+/** Operations answered with a rejection after a stop, before the bench falls silent. */
+const REJECTIONS_AFTER_STOP = 1000;
+
+/** What the bench's operations reject with once a dry run has stopped. */
+export class DryRunStoppedError extends Error {
+  override name = 'DryRunStoppedError';
+}
 
 /** Reads a lab-function payload leniently: what the model needs of it. */
 function payloadOf(value: unknown): { sleepS: number; workS: number; nested: { functionName: string; payload: unknown }[] } {
@@ -83,6 +100,8 @@ export class ModelBench implements ExperimentBench {
   readonly stopped: Promise<string>;
   private stop: (reason: string) => void = () => undefined;
   private stoppedBy: string | undefined;
+  private cutShort = false;
+  private operationsAfterStop = 0;
   private nowMs = 0;
   private operations = 0;
   private calls = 0;
@@ -109,7 +128,7 @@ export class ModelBench implements ExperimentBench {
   usage(): DryRunUsage {
     // In the order the results store lists a finished run's groups: by function, roots first.
     const invocations = [...this.groups.values()].sort((a, b) => a.function_name.localeCompare(b.function_name) || Number(b.root) - Number(a.root));
-    return { invocations, wallSeconds: this.nowMs / 1000, experimentRows: this.experimentRows, stoppedBy: this.stoppedBy };
+    return { invocations, wallSeconds: this.nowMs / 1000, experimentRows: this.experimentRows, stoppedBy: this.stoppedBy, cutShort: this.cutShort };
   }
 
   invoke(functionName: string, payload?: unknown): Promise<InvocationResult> {
@@ -150,6 +169,8 @@ export class ModelBench implements ExperimentBench {
     if (reason) {
       this.stoppedBy = reason;
       this.stop(reason);
+      this.operationsAfterStop += 1;
+      if (this.operationsAfterStop <= REJECTIONS_AFTER_STOP) return Promise.reject(new DryRunStoppedError(`the dry run stopped at ${reason}`));
       return new Promise<T>(() => undefined);
     }
     return Promise.resolve(work());
@@ -157,10 +178,12 @@ export class ModelBench implements ExperimentBench {
 
   private limitReached(): string | undefined {
     const { limits } = this.options;
+    if (this.nowMs / 1000 >= limits.maxVirtualSeconds) return `${limits.maxVirtualSeconds} s of run time (the execution timeout)`;
+    this.cutShort = true;
     if (this.calls >= limits.maxCalls) return `${limits.maxCalls} calls`;
     if (this.operations > limits.maxBenchOperations) return `${limits.maxBenchOperations} bench operations`;
-    if (this.nowMs / 1000 >= limits.maxVirtualSeconds) return `${limits.maxVirtualSeconds} s of run time (the execution timeout)`;
-    if (this.realNowMs() - this.realStartMs > limits.maxRealMs) return `${limits.maxRealMs} ms of dry-run time`;
+    if (this.realNowMs() - this.realStartMs > limits.maxRealMs) return `${limits.maxRealMs} ms of dry-run time (an experiment on real timers, e.g. open-loop load, runs in real time)`;
+    this.cutShort = false;
     return undefined;
   }
 

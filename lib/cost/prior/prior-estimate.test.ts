@@ -61,9 +61,31 @@ describe('Function: priorEstimate', () => {
 
   it('prices the client machine the experiment declares (scenario-pyramid: the original\'s four-core VM)', async () => {
     const pyramid = findExperiment('scenario-pyramid');
-    const estimate = await priorEstimate({ experiment: pyramid, params: resolveParams(pyramid, { quick: true, overrides: {} }), quick: true, platform: 'aws-lambda', controlPlane: 'deployed' });
-    expect(estimate.items.map((entry) => entry.what)).toContain(`client: Azure VM ${pyramid.client?.azureVmSize}`);
-    expect(estimate.complete).toBe(true);
+    const estimate = await priorEstimate({ experiment: pyramid, params: resolveParams(pyramid, { quick: true, overrides: {} }), quick: true, platform: 'aws-lambda', controlPlane: 'deployed', limits: { maxRealMs: 300 } });
+    const vm = estimate.items.find((entry) => entry.what === `client: Azure VM ${pyramid.client?.azureVmSize}`);
+    expect(vm?.usd).toBeGreaterThan(0);
+    // Its open-loop schedule runs on real timers, which a dry run cannot speed up: a lower bound, said so.
+    expect(estimate.complete).toBe(false);
+  });
+
+  it('calls an estimate a lower bound when the dry run cannot keep up with an experiment on real timers', async () => {
+    const realTimers = defineExperiment({
+      name: 'real-timers',
+      description: 'A fixture that waits on real timers, as open-loop load does.',
+      functions: ['function1'],
+      params: z.object({}),
+      quick: { timeScale: 1, expectedDuration: '1s' },
+      async run(bench) {
+        for (;;) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          await bench.invoke('function1');
+        }
+      },
+    });
+    const estimate = await priorEstimate({ experiment: realTimers, params: {}, quick: false, platform: 'aws-lambda', controlPlane: 'deployed', limits: { maxRealMs: 200 } });
+    expect(estimate.complete).toBe(false);
+    expect(estimate.notes).toContainEqual(expect.stringMatching(/^incomplete: the dry run stopped at 200 ms of dry-run time .*, so the total is a lower bound$/));
+    expect(estimate.inputs).toMatchObject({ dryRun: { stoppedBy: expect.stringContaining('200 ms of dry-run time') } });
   });
 
   it('dry-runs a real experiment to its end: coldstart-identifier idles at least the model’s idle timeout to find it', async () => {

@@ -53,7 +53,7 @@ export async function priorEstimate(input: PriorEstimateInput): Promise<CostEsti
     rounding: durationRoundingOf(input.platform),
     ...(input.limits ? { limits: input.limits } : {}),
   });
-  if (dryRun.stoppedBy) notes.push(`the dry run stopped at ${dryRun.stoppedBy}: the estimate counts the run until then, a lower bound`);
+  if (dryRun.stoppedBy && !dryRun.cutShort) notes.push(`the dry run stopped at ${dryRun.stoppedBy}; the run would stop there too`);
 
   const kind: ClientKind = input.controlPlane === 'deployed' ? (DEPLOYED_CLIENT_KIND[input.platform] ?? 'local') : 'local';
   const wall = dryRun.wallSeconds;
@@ -77,6 +77,7 @@ export async function priorEstimate(input: PriorEstimateInput): Promise<CostEsti
   notes.unshift(`from a dry run of ${input.experiment.name}: ${calls} calls over ${formatHours(wall)} of run time, on a model of ${input.platform} (lib/cost/prior/model-platform.ts)`);
   return priceUsage('prior', lines, {
     notes: [...notes, ...factNotes],
+    ...(dryRun.cutShort ? { lowerBound: `the dry run stopped at ${dryRun.stoppedBy}, before the run would` } : {}),
     inputs: { ...factsSummary(facts), timeScale, dryRun: { calls, wallSeconds: wall, experimentRows: dryRun.experimentRows, stoppedBy: dryRun.stoppedBy ?? null }, model },
   });
 }
