@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Experiment } from '../../lib/experiment/define';
 import { findExperiment, listExperiments } from '../../lib/experiment/registry';
-import { parseKeyValues, resolveParams } from '../../lib/experiment/params';
+import { parseKeyValues } from '../../lib/experiment/params';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { deployedStateMachineArn, followExecution, regionOf, startCloudExecution } from '../../lib/control-plane/cloud-execution';
 import { checkGatewayReachable } from './gateway-check';
@@ -19,6 +19,9 @@ import { resolvePlatformSettings } from '../../local/platform/options';
 import { formatTable } from '../../lib/report/table';
 import { PLATFORM_OPTION_NAMES, runPlatformOptionsFromPairs } from './platform-options';
 import { formatResult, printSummary } from './runs';
+import { parseBudgetUsd } from '../../lib/cost/budget';
+import { formatStoredCost } from '../../lib/cost/format';
+import { enforceBudget, plannedRunCosts, printPlannedCosts, printPlannedTotals } from './cost-preflight';
 import { withStore } from './store';
 
 /** `fb list`, `fb run`, `fb create-experiment`. */
@@ -47,6 +50,7 @@ export function registerExperimentCommands(program: Command): void {
     .option('--param <key=value>', 'set an experiment parameter (repeatable; values are JSON where they parse)', collect, [])
     .option('--platform-option <key=value>', `local platform setting, or a cloud client's size: ${PLATFORM_OPTION_NAMES.join(', ')} (repeatable)`, collect, [])
     .option('--gateway-url <url>', 'with --platform openfaas: the gateway to deploy the run\'s functions to (default FB_GATEWAY_URL)')
+    .option('--budget <usd>', 'refuse to start when the estimated cost of all the runs together exceeds this many USD (estimated by a dry run; cloud runs print the estimate anyway)', parseBudgetUsd)
     .option('--json', 'print the outcome as JSON')
     .action(async (names: string[], options: RunCommandOptions) => {
       if (options.all && names.length) throw new Error('--all runs every experiment: name none, or leave out --all');
@@ -71,6 +75,8 @@ export function registerExperimentCommands(program: Command): void {
         await validateRunInput({ experiment: experiment.name, platforms: [options.platform], params: paramOverrides, quick: Boolean(options.quick), platformOptions });
         if (!openfaas) resolvePlatformSettings({ ...(options.quick ? experiment.quick.platform : {}), ...platformOptions, port: 0 });
       }
+      // On this machine only an OpenFaaS cluster of your own could cost anything, and it is not priced.
+      if (options.budget !== undefined) enforceBudget(await plannedRunCosts(experiments, { platform: options.platform, quick: Boolean(options.quick), paramOverrides, controlPlane: 'local' }), options.budget);
       if (openfaas) await checkGatewayReachable(openfaas.gatewayUrl);
       const controller = new AbortController();
       const onSignal = () => controller.abort();
@@ -121,12 +127,15 @@ export function registerExperimentCommands(program: Command): void {
 async function runInCloud(experiments: readonly Experiment[], options: RunCommandOptions): Promise<void> {
   const { local, client: clientOptions } = runPlatformOptionsFromPairs(options.platformOption);
   if (Object.keys(local).length || options.gatewayUrl) throw new Error('--gateway-url and the local platform\'s --platform-option settings apply only to local runs; a cloud run takes client-instance-type and client-vm-size');
-  const stateMachineArn = deployedStateMachineArn(process.env, options.platform);
   const paramOverrides = parseKeyValues(options.param, '--param');
+  // The budget is checked before anything else: a refused run touches no cloud, not even to look for the deployment.
+  const planned = await plannedRunCosts(experiments, { platform: options.platform, quick: Boolean(options.quick), paramOverrides, platformOptions: clientOptions, controlPlane: 'deployed' });
+  enforceBudget(planned, options.budget);
+  const stateMachineArn = deployedStateMachineArn(process.env, options.platform);
+  printPlannedCosts(planned);
   const client = new SFNClient({ region: regionOf(stateMachineArn) });
   let failed = 0;
   for (const experiment of experiments) {
-    resolveParams(experiment, { quick: Boolean(options.quick), overrides: paramOverrides });
     const input = { experiment: experiment.name, platforms: [options.platform], params: paramOverrides, quick: Boolean(options.quick), ...(Object.keys(clientOptions).length ? { platformOptions: clientOptions } : {}) };
     const executionArn = await startCloudExecution(client, stateMachineArn, input);
     console.error(`${experiment.name}: execution ${executionArn}`);
@@ -183,6 +192,8 @@ function printOutcome(result: RunResult): void {
   if (!result.run) return;
   console.log(`\n${result.run.experiment}: ${result.run.status} (run ${result.run.id})`);
   if (result.run.result) console.log(`result: ${formatResult(result.run.result)}`);
+  const cost = formatStoredCost(result.run);
+  if (cost) console.log(`cost: ${cost}`);
   printSummary(result.summary);
 }
 
@@ -194,6 +205,14 @@ function printOutcome(result: RunResult): void {
 async function runSuiteCommand(experiments: readonly Experiment[], options: RunCommandOptions): Promise<void> {
   if (options.all && options.param.length) throw new Error('--param names one experiment\'s parameters: not with --all');
   const params = parseKeyValues(options.param, '--param');
+  // The prior estimates first, as for one run: held against --budget, printed for a cloud platform.
+  const cloud = DEPLOYED_ONLY_PLATFORMS.includes(options.platform);
+  if (cloud || options.budget !== undefined) {
+    const { client } = runPlatformOptionsFromPairs(options.platformOption);
+    const planned = await plannedRunCosts(experiments, { platform: options.platform, quick: Boolean(options.quick), paramOverrides: params, platformOptions: client, controlPlane: cloud ? 'deployed' : 'local' });
+    enforceBudget(planned, options.budget);
+    if (cloud) printPlannedTotals(planned);
+  }
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -230,6 +249,7 @@ interface RunCommandOptions {
   param: string[];
   platformOption: string[];
   gatewayUrl?: string;
+  budget?: number;
   json?: boolean;
 }
 

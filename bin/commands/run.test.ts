@@ -27,7 +27,8 @@ function fb(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number
 
 describe('CLI: fb run, fb runs, fb show', () => {
   it('runs an experiment on the embedded default, stores it, lists it and shows it as JSON', async () => {
-    const run = await fb(['run', 'linear-invocation', '--quick', '--param', 'callsPerFunction=3', '--param', 'functions=["function1","function2"]']);
+    // A local run costs nothing, so any budget holds it.
+    const run = await fb(['run', 'linear-invocation', '--quick', '--param', 'callsPerFunction=3', '--param', 'functions=["function1","function2"]', '--budget', '0']);
     expect(run.stderr).toContain('linear-invocation: starting a RunExperiment execution on the local control plane (quick)');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/linear-invocation: completed/);
@@ -50,6 +51,14 @@ describe('CLI: fb run, fb runs, fb show', () => {
     expect(shown.summary.latency_p50_ms).toBeGreaterThan(0);
     expect(shown.summary.functions.map((f: { function_name: string }) => f.function_name)).toEqual(['function1', 'function2']);
     expect(shown.rows).toEqual({});
+    // The cost estimate FinishRun stored: nothing billed on the embedded default, and it says so.
+    expect(run.stdout).toContain('cost: $0 (estimate');
+    expect(shown.run.cost_estimate).toBe(0);
+    expect(shown.run.manifest.cost).toMatchObject({ schema: 'fb.cost/1', kind: 'actual', usd: 0, complete: true, items: [{ what: 'lab-function invocations (local)', quantity: 6, usd: 0 }, { what: 'client: this machine', usd: 0 }] });
+    expect(shown.run.manifest.cost.notes[0]).toContain('embedded default');
+    // And the statistics of lib/stats, per function and cold/warm.
+    expect(shown.stats.functions.map((f: { function_name: string }) => f.function_name)).toEqual(['function1', 'function2']);
+    expect(shown.stats.functions[0]).toMatchObject({ all: { counts: { invocations: 3 } }, cold: { counts: { invocations: 1 } }, cold_frequency: { k: 1, n: 3, method: 'clopper-pearson' } });
   }, 120_000);
 
   it('answers bad input with a one-line error and a non-zero exit, writing no run', async () => {
@@ -62,6 +71,8 @@ describe('CLI: fb run, fb runs, fb show', () => {
       [['run', 'linear-invocation', '--gateway-url', 'http://127.0.0.1:1'], '--gateway-url goes with --platform openfaas'],
       [['show', 'ffffffff'], 'no run ffffffff'],
       [['run', 'linear-invocation', '--platform', 'aws-lambda'], 'no deployment configured for aws-lambda'],
+      [['run', 'linear-invocation', '--platform', 'aws-lambda', '--budget', '1000'], 'no deployment configured for aws-lambda'],
+      [['run', 'coldstart-identifier', '--platform', 'aws-lambda', '--budget', 'cheap'], '--budget must be a non-negative number of USD'],
     ];
     const before = JSON.parse((await fb(['runs', '--json'])).stdout) as unknown[];
     const results = await Promise.all(cases.map(([args]) => fb(args)));
@@ -73,6 +84,19 @@ describe('CLI: fb run, fb runs, fb show', () => {
     const after = JSON.parse((await fb(['runs', '--json'])).stdout) as unknown[];
     expect(after).toHaveLength(before.length);
   }, 120_000);
+});
+
+describe('CLI: fb run --budget', () => {
+  it('refuses a cloud run whose prior estimate exceeds the budget, before it looks for the deployment or touches any cloud', async () => {
+    // A deployment that looks configured, whose endpoint is a closed loopback port: any call to it would fail differently.
+    const cloud = { FB_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:fb-test', AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_MAX_ATTEMPTS: '1' };
+    const before = JSON.parse((await fb(['runs', '--json'])).stdout) as unknown[];
+    const refused = await fb(['run', 'coldstart-identifier', '--platform', 'aws-lambda', '--budget', '0.0001'], cloud);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^fb: estimated cost \$\d+\.\d+ \(coldstart-identifier on aws-lambda \$\d+\.\d+\) exceeds --budget \$0\.0001; nothing was started$/)]);
+    expect(refused.stdout).toBe('');
+    expect(JSON.parse((await fb(['runs', '--json'])).stdout)).toHaveLength(before.length);
+  }, 60_000);
 });
 
 describe('CLI: fb create-experiment', () => {

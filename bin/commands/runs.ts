@@ -2,7 +2,10 @@ import type { ExperimentResult } from '../../lib/experiment/result';
 import type { Command } from 'commander';
 import type { ResultsStore } from '../../lib/results/store';
 import type { FunctionSummary, InvocationRow, RunRow } from '../../lib/results/types';
+import { formatStoredCost } from '../../lib/cost/format';
 import { formatElapsed, formatTable } from '../../lib/report/table';
+import { latencyMsOf } from '../../lib/stats/invocation-latency';
+import { type RunStats, summarizeRunInvocations } from '../../lib/stats/run-stats';
 import { percentileCont } from '../../lib/stats/summary';
 import { withStore } from './store';
 
@@ -58,8 +61,13 @@ export function registerRunCommands(program: Command): void {
 }
 
 export interface ShownRun {
-  run: Pick<RunRow, 'id' | 'experiment' | 'platform' | 'client_platform' | 'status' | 'status_history' | 'reason' | 'started_at' | 'ended_at' | 'params' | 'manifest' | 'invocation_count' | 'result'>;
+  run: Pick<
+    RunRow,
+    'id' | 'experiment' | 'platform' | 'client_platform' | 'status' | 'status_history' | 'reason' | 'started_at' | 'ended_at' | 'params' | 'manifest' | 'invocation_count' | 'cost_estimate' | 'result'
+  >;
   summary: RunTotals & { functions: FunctionSummary[] };
+  /** Per function and cold/warm: quantiles with their confidence intervals, cold-start frequency (lib/stats/run-stats.ts). */
+  stats: RunStats;
   rows: Record<string, Record<string, unknown>[]>;
 }
 
@@ -70,10 +78,11 @@ export async function loadRun(store: ResultsStore, runId: string): Promise<Shown
   const run = await store.getRun(runId);
   if (!run) throw new RunNotFoundError(`no run ${runId}; see fb runs`);
   const [functions, rows, invocations] = await Promise.all([store.summarize(run.id), store.experimentRows(run.id), store.invocations(run.id)]);
-  const { id, experiment, platform, client_platform, status, status_history, reason, started_at, ended_at, params, manifest, invocation_count, result } = run;
+  const { id, experiment, platform, client_platform, status, status_history, reason, started_at, ended_at, params, manifest, invocation_count, cost_estimate, result } = run;
   return {
-    run: { id, experiment, platform, client_platform, status, status_history, reason, started_at, ended_at, params, manifest, invocation_count, result },
+    run: { id, experiment, platform, client_platform, status, status_history, reason, started_at, ended_at, params, manifest, invocation_count, cost_estimate, result },
     summary: { ...totals(invocations), functions },
+    stats: summarizeRunInvocations(invocations),
     rows,
   };
 }
@@ -83,7 +92,7 @@ export function totals(invocations: readonly InvocationRow[]): RunTotals {
   const latencies: number[] = [];
   for (const row of invocations) {
     if (row.status !== 'ok') continue;
-    const latency = row.client_end !== null && row.client_send !== null ? row.client_end - row.client_send : row.invocation_end !== null && row.invocation_start !== null ? row.invocation_end - row.invocation_start : null;
+    const latency = latencyMsOf(row);
     if (latency !== null) latencies.push(latency);
   }
   const percentile = (p: number) => (latencies.length ? percentileCont(latencies, p) : null);
@@ -120,6 +129,8 @@ function printRun({ run, summary, rows }: ShownRun): void {
   console.log(`status: ${run.status_history.map((change) => `${change.status} ${change.at.slice(11, 19)}`).join(' → ')}`);
   console.log(`params: ${JSON.stringify(run.params)}`);
   if (run.result) console.log(`result: ${formatResult(run.result)}`);
+  const cost = formatStoredCost(run);
+  if (cost) console.log(`cost: ${cost}`);
   console.log(`\n${summary.invocations} invocations, ${summary.errors} errors, ${summary.throttled} throttled, ${summary.timeouts} timeouts, ${summary.cold} cold`);
   printSummary(summary.functions);
   for (const [table, tableRows] of Object.entries(rows)) {

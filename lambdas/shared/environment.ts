@@ -7,6 +7,7 @@ import { DataApiExecutor } from '../../lib/results/data-api-executor';
 import { SqlResultsStore } from '../../lib/results/sql-store';
 import { callbackIssuer } from '../../lib/callback/registry';
 import type { CloudPlatformsConfig } from '../../lib/config/cloud-config';
+import { DEPLOYED_HEARTBEAT_INTERVAL_MS } from '../../lib/cost/assumptions';
 import { cloudConfigFromEnvironment, cloudPlatforms } from './cloud-step-dependencies';
 
 export class MissingEnvironmentError extends Error {
@@ -97,6 +98,8 @@ export function stepDependenciesFromEnvironment(environment: ControlPlaneEnviron
         ...(rows.tornLastLine === undefined ? {} : { tornLastLine: rows.tornLastLine }),
       };
     },
-    heartbeatIntervalMs: 60_000,
+    heartbeatIntervalMs: DEPLOYED_HEARTBEAT_INTERVAL_MS,
+    // Its state transitions, Data API and S3 requests are billed: each run's cost estimate counts them.
+    controlPlane: 'deployed',
   };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { ResultsStoreUnavailableError } from '../results/errors';
 import type { ResultsStore } from '../results/store';
 import { createSteps, describeFailure, ResultsIncompleteError, type StepDependencies } from './steps';
 
@@ -70,5 +71,47 @@ describe('Function: describeFailure', () => {
     expect(describeFailure({ Error: 'ImportTransientError', Cause: JSON.stringify({ errorType: 'ImportTransientError', errorMessage: 'reset' }) })).toBe('ImportTransientError: reset');
     expect(describeFailure({ Error: 'States.HeartbeatTimeout', Cause: 'no heartbeat for 600000 ms' })).toBe('States.HeartbeatTimeout: no heartbeat for 600000 ms');
     expect(describeFailure({ Error: 'States.Timeout' })).toBe('States.Timeout');
+  });
+});
+
+describe('Step: FinishRun', () => {
+  const branch = { run: { runId: 'r1', platform: 'local' }, experiment: 'e', params: {}, quick: true, platformOptions: {} };
+  /** A store that records the order of the calls FinishRun makes. */
+  function recordingStore(usage: () => Promise<unknown>) {
+    const calls: string[] = [];
+    const store = {
+      getRun: vi.fn(async () => undefined),
+      invocationUsage: vi.fn(usage),
+      setRunCost: vi.fn(async (_runId: string, usd: number) => void calls.push(`cost ${usd}`)),
+      mergeRunManifest: vi.fn(async () => void calls.push('manifest')),
+      setRunStatus: vi.fn(async (_runId: string, status: string) => void calls.push(status)),
+    } as unknown as ResultsStore;
+    return { store, calls };
+  }
+
+  it('stores the run’s cost estimate before its final status', async () => {
+    const { store, calls } = recordingStore(async () => [{ function_name: 'function1', memory_mb: null, root: true, invocations: 3, executed: 3, answered: 3, cold: 1, billed_ms: 9 }]);
+    await expect(createSteps(dependencies({ store })).FinishRun(branch)).resolves.toMatchObject({ status: 'completed' });
+    expect(calls).toEqual(['cost 0', 'completed']);
+    const [, usd, estimate] = (store.setRunCost as ReturnType<typeof vi.fn>).mock.calls[0] as [string, number, Record<string, unknown>];
+    expect(usd).toBe(0);
+    expect(estimate).toMatchObject({ schema: 'fb.cost/1', kind: 'actual', usd: 0, items: [{ what: 'lab-function invocations (local)', quantity: 3, usd: 0 }, { what: 'client: this machine' }] });
+  });
+
+  it('says in the manifest why there is no estimate, and still ends the run', async () => {
+    const { store, calls } = recordingStore(async () => {
+      throw new RangeError('bad rounding');
+    });
+    await expect(createSteps(dependencies({ store })).FinishRun({ ...branch, error: { Error: 'X', Cause: 'y' } })).resolves.toMatchObject({ status: 'failed' });
+    expect(calls).toEqual(['manifest', 'failed']);
+    expect(store.mergeRunManifest).toHaveBeenCalledWith('r1', { cost: { usd: null, error: 'RangeError: bad rounding' } });
+  });
+
+  it('fails the step when the store is unavailable, for the state machine to retry', async () => {
+    const { store, calls } = recordingStore(async () => {
+      throw new ResultsStoreUnavailableError('aurora://results', new Error('Aurora is resuming'));
+    });
+    await expect(createSteps(dependencies({ store })).FinishRun(branch)).rejects.toThrow(ResultsStoreUnavailableError);
+    expect(calls).toEqual([]);
   });
 });

@@ -11,6 +11,8 @@ import type { BranchInput, BranchRun, ClientDriver, FunctionProvisioner } from '
 import { failAbandonedLocalRuns } from './abandoned-runs';
 import { judgeReadiness, type ReadinessDeadlines, withProvisionedAt } from './readiness-deadline';
 import { FINAL_RUN_STATUSES } from '../results/types';
+import { estimateRunCost } from '../cost/run-cost';
+import { ResultsStoreUnavailableError } from '../results/errors';
 import { type ValidatedRunInput, validateRunInput } from './run-input';
 
 /** Hands out the per-run callback secret for a task token (the agent never sees the token). */
@@ -39,7 +41,12 @@ export interface StepDependencies {
   unavailable?: Record<string, string>;
   /** How long readiness loops may go on. @default DEFAULT_READINESS_DEADLINES (./readiness-deadline.ts) */
   readinessDeadlines?: ReadinessDeadlines;
-  /** The clock of the readiness deadlines. @default () => new Date() */
+  /**
+   * Which control plane these steps are: the local interpreter on this machine, or the deployed
+   * one in AWS, whose state transitions, Data API and S3 requests are billed (lib/cost). @default 'local'
+   */
+  controlPlane?: 'local' | 'deployed';
+  /** The clock of the readiness deadlines and of the cost estimate's end of run. @default () => new Date() */
   now?: () => Date;
 }
 
@@ -81,6 +88,31 @@ export function createSteps(deps: StepDependencies) {
     const choice = await chooseColdTime(deps.store, need, run, input.params.coldTimeSeconds);
     await deps.store.mergeRunManifest(run.id, { cold_time: choice });
     return { params: { ...input.params, coldTimeSeconds: choice.seconds }, notes: [choice.description] };
+  };
+
+  /**
+   * Store the run's cost estimate, failed runs included (what they made was billed too). A cost
+   * that cannot be worked out never fails the run: the manifest says why instead. A store that is
+   * unavailable fails the step, which the state machine retries.
+   */
+  const recordCost = async (input: BranchInput): Promise<void> => {
+    try {
+      const estimate = await estimateRunCost(deps.store, {
+        runId: input.run.runId,
+        platform: input.run.platform,
+        platformOptions: input.platformOptions ?? {},
+        clientNeed: listExperiments().find((experiment) => experiment.name === input.experiment)?.client,
+        client: input.client,
+        agent: input.agent,
+        controlPlane: deps.controlPlane ?? 'local',
+        heartbeatIntervalMs: deps.heartbeatIntervalMs,
+        now: deps.now?.() ?? new Date(),
+      });
+      await deps.store.setRunCost(input.run.runId, estimate.usd, { ...estimate });
+    } catch (error) {
+      if (error instanceof ResultsStoreUnavailableError) throw error;
+      await deps.store.mergeRunManifest(input.run.runId, { cost: { usd: null, error: `${(error as Error).name}: ${(error as Error).message}` } });
+    }
   };
 
   return {
@@ -242,7 +274,9 @@ export function createSteps(deps: StepDependencies) {
       return { removed: ['client', 'functions'] };
     },
 
+    /** The run's cost estimate (lib/cost), then its final status: a watcher that sees the status finds the cost. */
     async FinishRun(input: BranchInput & { teardownError?: { Error: string; Cause?: string } }): Promise<{ runId: string; platform: string; status: 'completed' | 'failed'; reason?: string }> {
+      await recordCost(input);
       const failure = input.error ?? input.teardownError;
       if (!failure) {
         await deps.store.setRunStatus(input.run.runId, 'completed');

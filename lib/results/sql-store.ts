@@ -32,10 +32,12 @@ import type { SqlExecutor, SqlQueryable } from './sql-executor';
 import type { ExperimentResult } from '../experiment/result';
 import type { ResultsStore } from './store';
 import {
+  type DurationRounding,
   type ExperimentRow,
   FINAL_RUN_STATUSES,
   type FunctionSummary,
   type InvocationRow,
+  type InvocationUsage,
   type NewRun,
   RUN_STATUSES,
   type RunRow,
@@ -188,6 +190,15 @@ export class SqlResultsStore implements ResultsStore {
 
   async mergeRunManifest(runId: string, patch: Record<string, unknown>): Promise<void> {
     const { rows } = await this.executor.query<{ id: string }>('update runs set manifest = manifest || $2::text::jsonb where id = $1 returning id', [runId, JSON.stringify(patch)]);
+    if (rows.length === 0) throw new RunNotFoundError(runId);
+  }
+
+  async setRunCost(runId: string, usd: number, estimate: Record<string, unknown>): Promise<void> {
+    if (!(Number.isFinite(usd) && usd >= 0)) throw new RangeError(`a cost must be a non-negative number of USD, got ${usd}`);
+    const { rows } = await this.executor.query<{ id: string }>(
+      `update runs set cost_estimate = $2, manifest = manifest || jsonb_build_object('cost', $3::text::jsonb) where id = $1 returning id`,
+      [runId, usd, JSON.stringify(estimate)],
+    );
     if (rows.length === 0) throw new RunNotFoundError(runId);
   }
 
@@ -395,6 +406,34 @@ export class SqlResultsStore implements ResultsStore {
       latency_p50_ms: numberOrNull(row.latency_p50_ms),
       latency_p90_ms: numberOrNull(row.latency_p90_ms),
       latency_p99_ms: numberOrNull(row.latency_p99_ms),
+    }));
+  }
+
+  async invocationUsage(runId: string, rounding: DurationRounding): Promise<InvocationUsage[]> {
+    const { roundUpToMs, minimumMs } = rounding;
+    if (!(roundUpToMs > 0 && minimumMs >= 0)) throw new RangeError(`rounding must have roundUpToMs > 0 and minimumMs ≥ 0, got ${JSON.stringify(rounding)}`);
+    const { rows } = await this.executor.query<Record<keyof InvocationUsage, unknown>>(
+      `select function_name, memory_mb, level = 0 as root,
+         count(*)::int as invocations,
+         (count(*) filter (where execution_start is not null and execution_end is not null))::int as executed,
+         (count(*) filter (where http_status is not null))::int as answered,
+         (count(*) filter (where cold))::int as cold,
+         coalesce(sum(greatest(ceil((execution_end - execution_start) / $2::double precision) * $2::double precision, $3::double precision))
+           filter (where execution_start is not null and execution_end is not null), 0) as billed_ms
+       from invocations where run_id = $1
+       group by function_name, memory_mb, level = 0
+       order by function_name, memory_mb, root desc`,
+      [runId, roundUpToMs, minimumMs],
+    );
+    return rows.map((row) => ({
+      function_name: String(row.function_name),
+      memory_mb: numberOrNull(row.memory_mb),
+      root: row.root === true || row.root === 't' || row.root === 'true',
+      invocations: Number(row.invocations),
+      executed: Number(row.executed),
+      answered: Number(row.answered),
+      cold: Number(row.cold),
+      billed_ms: Number(row.billed_ms),
     }));
   }
 

@@ -295,6 +295,19 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
         await expect(store.mergeRunManifest(missing, {})).rejects.toThrow(RunNotFoundError);
       });
 
+      it('setRunCost stores the total in cost_estimate and the estimate under the manifest\'s cost, keeping its other keys', async () => {
+        const run = await createRun('cost');
+        expect((await store.getRun(run.id))?.cost_estimate).toBeNull();
+        const estimate = { schema: 'fb.cost/1', usd: 0.0123, items: [{ what: 'AWS Lambda requests "x"', quantity: 3, unit: 'request', unitPriceUsd: 2e-7, usd: 6e-7 }], notes: ['a \\ note'] };
+        await store.setRunCost(run.id, 0.0123, estimate);
+        await store.setRunCost(run.id, 0.5, { ...estimate, usd: 0.5 });
+        const stored = await store.getRun(run.id);
+        expect(stored?.cost_estimate).toBeCloseTo(0.5, 12);
+        expect(stored?.manifest).toEqual({ ...newRun(run.id).manifest, cost: { ...estimate, usd: 0.5 } });
+        await expect(store.setRunCost(newRunId('missing'), 0, {})).rejects.toThrow(RunNotFoundError);
+        await expect(store.setRunCost(run.id, Number.NaN, {})).rejects.toThrow(RangeError);
+      });
+
       it('setRunStatus refuses an unknown run and an unknown status', async () => {
         const missing = newRunId('missing');
         await expect(store.setRunStatus(missing, 'running')).rejects.toThrow(RunNotFoundError);
@@ -526,6 +539,38 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
       it('is empty for a run without invocations', async () => {
         const run = await createRun('no-summary');
         expect(await store.summarize(run.id)).toEqual([]);
+      });
+    });
+
+    describe('invocationUsage', () => {
+      it('groups by function, memory and root, counting and summing execution times rounded as asked', async () => {
+        const run = await createRun('usage');
+        const t = 1_700_000_000_000.5;
+        let seq = 0;
+        const executed = (fn: string, level: number, ms: number, memory: number | null, cold: boolean) =>
+          invocationRow(run.id, seq++, { function_name: fn, level, memory_mb: memory, cold, execution_start: t, execution_end: t + ms, http_status: level === 0 ? 200 : null });
+        await store.insertInvocations([
+          executed('f1', 0, 0.2, 1024, true),
+          executed('f1', 0, 10.5, 1024, false),
+          executed('f1', 0, 250, 1024, false),
+          executed('f1', 1, 3, 1024, false),
+          executed('f1', 0, 7, 2048, true),
+          // Throttled by the platform: answered, never ran. A client-side failure: neither.
+          invocationRow(run.id, seq++, { function_name: 'f1', status: 'throttled', http_status: 429, memory_mb: 1024 }),
+          invocationRow(run.id, seq++, { function_name: 'f2', status: 'error', http_status: null }),
+        ]);
+        const byMs = await store.invocationUsage(run.id, { roundUpToMs: 1, minimumMs: 1 });
+        expect(byMs).toEqual([
+          { function_name: 'f1', memory_mb: 1024, root: true, invocations: 4, executed: 3, answered: 4, cold: 1, billed_ms: 1 + 11 + 250 },
+          { function_name: 'f1', memory_mb: 1024, root: false, invocations: 1, executed: 1, answered: 0, cold: 0, billed_ms: 3 },
+          { function_name: 'f1', memory_mb: 2048, root: true, invocations: 1, executed: 1, answered: 1, cold: 1, billed_ms: 7 },
+          { function_name: 'f2', memory_mb: null, root: true, invocations: 1, executed: 0, answered: 0, cold: 0, billed_ms: 0 },
+        ]);
+        // Azure's rule: at least 100 ms per execution.
+        const azure = await store.invocationUsage(run.id, { roundUpToMs: 1, minimumMs: 100 });
+        expect(azure.map((group) => group.billed_ms)).toEqual([100 + 100 + 250, 100, 100, 0]);
+        expect(await store.invocationUsage(newRunId('none'), { roundUpToMs: 1, minimumMs: 0 })).toEqual([]);
+        await expect(store.invocationUsage(run.id, { roundUpToMs: 0, minimumMs: 0 })).rejects.toThrow(RangeError);
       });
     });
 

@@ -1,5 +1,5 @@
 import type { ExperimentResult } from '../experiment/result';
-import type { ExperimentRow, FunctionSummary, InvocationRow, NewRun, RunRow, RunStatus } from './types';
+import type { DurationRounding, ExperimentRow, FunctionSummary, InvocationRow, InvocationUsage, NewRun, RunRow, RunStatus } from './types';
 
 /**
  * The results store: one interface over embedded PGlite (the default), a PostgreSQL server
@@ -21,6 +21,11 @@ export interface ResultsStore {
   setRunResult(runId: string, result: ExperimentResult): Promise<void>;
   /** Merge these keys into a run's manifest (what reproduces it), replacing keys it already has. */
   mergeRunManifest(runId: string, patch: Record<string, unknown>): Promise<void>;
+  /**
+   * Store a run's cost estimate: the total in `cost_estimate` (USD) and the whole estimate under
+   * the manifest's `cost` key (lib/cost/types.ts), in one statement, replacing an earlier one.
+   */
+  setRunCost(runId: string, usd: number, estimate: Record<string, unknown>): Promise<void>;
   /** Bulk insert (COPY). */
   insertInvocations(rows: readonly InvocationRow[]): Promise<void>;
   /** Bulk insert (COPY). */
@@ -35,6 +40,12 @@ export interface ResultsStore {
   /** A run by full id, or by a unique prefix of at least 6 characters. */
   getRun(idOrPrefix: string): Promise<RunRow | undefined>;
   summarize(runId: string): Promise<FunctionSummary[]>;
+  /**
+   * A run's invocations grouped by function, memory and root/nested, with their execution times
+   * summed as a platform bills them (each rounded up to `roundUpToMs`, at least `minimumMs`): what
+   * its cost estimate needs, in one statement however many rows the run has.
+   */
+  invocationUsage(runId: string, rounding: DurationRounding): Promise<InvocationUsage[]>;
   /** Experiment rows grouped by table name, each list in seq order. */
   experimentRows(runId: string): Promise<Record<string, Record<string, unknown>[]>>;
   /** Every invocation row of a run in seq order (for tests and exports). */

@@ -133,3 +133,25 @@ export interface FunctionSummary {
   latency_p90_ms: number | null;
   latency_p99_ms: number | null;
 }
+
+/** How a platform rounds billed durations (ResultsStore.invocationUsage): up to a multiple of `roundUpToMs`, at least `minimumMs`. */
+export interface DurationRounding {
+  roundUpToMs: number;
+  minimumMs: number;
+}
+
+/** A run's invocations grouped for its cost estimate (lib/cost): per function, memory and root/nested. */
+export interface InvocationUsage {
+  function_name: string;
+  memory_mb: number | null;
+  /** Root calls (level 0: sent by the client) or nested ones (sent by a function). */
+  root: boolean;
+  invocations: number;
+  /** Rows with both execution times: calls the function ran. */
+  executed: number;
+  /** Rows with an HTTP status: calls the platform answered. */
+  answered: number;
+  cold: number;
+  /** Σ over executed rows of the execution time, rounded as asked, ms. */
+  billed_ms: number;
+}

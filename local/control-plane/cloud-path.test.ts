@@ -171,6 +171,7 @@ async function execute(platform: string): Promise<{ execution: LocalExecutionRes
         resultsUploadUrl: (location) => presignResultsUpload(s3Client, location, 3600),
         readResults: (location) => readResultsFrom(location, s3Client),
         heartbeatIntervalMs: 60_000,
+        controlPlane: 'deployed',
       },
       { logger: new Logger({ serviceName: 'cloud-path-test', logLevel: 'SILENT' }), metrics: false },
     );
@@ -193,6 +194,15 @@ async function execute(platform: string): Promise<{ execution: LocalExecutionRes
 }
 
 const ALL_STATUSES = ['starting', 'provisioning', 'running', 'collecting', 'destroying', 'completed'];
+
+/** The run's stored cost estimate: complete, above zero, the same total in its column and its manifest, with these items. */
+function expectCost(run: RunRow | undefined, items: string[]): void {
+  const cost = run?.manifest.cost as { usd: number; kind: string; complete: boolean; items: { what: string; usd: number }[] } | undefined;
+  expect(cost).toMatchObject({ kind: 'actual', complete: true });
+  expect(run?.cost_estimate).toBeGreaterThan(0);
+  expect(cost?.usd).toBeCloseTo(run?.cost_estimate ?? Number.NaN, 12);
+  for (const what of items) expect(cost?.items.map((item) => item.what)).toContain(what);
+}
 
 describe('RunExperiment with the deployed composition', () => {
   it('aws-lambda: the lab stack and an Azure VM client; the agent gets the API key; its upload is imported; both are torn down', async () => {
@@ -223,6 +233,8 @@ describe('RunExperiment with the deployed composition', () => {
     expect(arm.runCommands.filter((command) => command.resourceGroup === group).map((command) => command.vmName)).toEqual([`${group}-vm`, `${group}-vm`]);
     expect(resources.deletedGroups).toContain(group);
     expect(s3.commandCalls(DeleteObjectCommand).map((call) => call.args[0].input.Key)).toEqual([`plans/${run?.id}.json`]);
+    // FinishRun stored what the run cost: the VM, the Lambda calls, the deployed control plane.
+    expectCost(run, ['AWS Lambda requests', 'API Gateway REST API calls', 'client: Azure VM Standard_D2s_v5', 'Step Functions state transitions', 'RDS Data API requests']);
   }, 120_000);
 
   it('azure-functions: the lab’s three deployments polled to ready and an EC2 client; the agent gets the function keys; both are torn down', async () => {
@@ -264,5 +276,6 @@ describe('RunExperiment with the deployed composition', () => {
     expect(JSON.stringify(starts)).not.toContain(plans[0]?.callback.secret);
     expect(ec2.commandCalls(TerminateInstancesCommand).map((call) => call.args[0].input.InstanceIds)).toEqual([[INSTANCE_ID]]);
     expect(resources.deletedGroups).toContain(names.resourceGroup);
+    expectCost(run, ['Azure Functions executions', 'Azure Functions execution time', 'client: EC2 c5.large', 'Step Functions state transitions', 'S3 GET requests']);
   }, 120_000);
 });

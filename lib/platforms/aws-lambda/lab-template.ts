@@ -27,6 +27,9 @@ import { LAB_FUNCTION_NAMES, type LabFunctionName } from '../../../lab-functions
 import { logicalIdOf, RUN_TAG_KEY } from '../run-resources';
 
 export const LAB_RUNTIME = 'nodejs22.x';
+
+/** Memory of the lab functions unless the run's platformOptions.memoryMb says otherwise (MB). */
+export const DEFAULT_LAMBDA_MEMORY_MB = 1024;
 export const STAGE_NAME = 'prod';
 
 export interface LabStackOptions {

@@ -42,7 +42,7 @@ import { isTransientAwsError } from '../aws/transient';
 import { ProvisionFailedError, ProvisionTransientError } from '../errors';
 import type { BranchInput, FunctionProvisioner, ReadinessCheck } from '../platform';
 import { RUN_TAG_KEY, runPrefixOf } from '../run-resources';
-import { labStackTemplate } from './lab-template';
+import { DEFAULT_LAMBDA_MEMORY_MB, labStackTemplate } from './lab-template';
 
 export interface AwsLambdaProvisionerOptions {
   /** @default a new CloudFormationClient for the environment's region */
@@ -91,7 +91,7 @@ export class AwsLambdaProvisioner implements FunctionProvisioner {
     const template = labStackTemplate({
       runId,
       prefix,
-      memoryMb: this.setting(input, 'memoryMb', this.options.memoryMb ?? 1024, 128, 10240),
+      memoryMb: this.setting(input, 'memoryMb', this.options.memoryMb ?? DEFAULT_LAMBDA_MEMORY_MB, 128, 10240),
       timeoutSeconds: this.setting(input, 'timeoutSeconds', this.options.timeoutSeconds ?? 30, 1, 900),
       codeBucket: this.options.codeBucket,
       codeKeys: this.options.codeKeys ?? codeKeysOf('aws-lambda/'),

@@ -1,0 +1,39 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { findExperiment } from '../../lib/experiment/registry';
+import { BudgetExceededError } from '../../lib/cost/errors';
+import { enforceBudget, plannedRunCosts, printPlannedCosts, printPlannedTotals } from './cost-preflight';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('Function: plannedRunCosts, printPlannedCosts and enforceBudget', () => {
+  it('estimates each experiment with its parameters as the run would resolve them, and prints a breakdown per run on stderr', async () => {
+    const experiments = [findExperiment('linear-invocation'), findExperiment('coldstart-identifier')];
+    const planned = await plannedRunCosts(experiments, { platform: 'azure-functions', quick: false, paramOverrides: {}, controlPlane: 'deployed' });
+    expect(planned.map((run) => run.label)).toEqual(['linear-invocation on azure-functions', 'coldstart-identifier on azure-functions']);
+    expect(planned.every((run) => run.estimate.kind === 'prior' && run.estimate.usd > 0 && run.estimate.complete)).toBe(true);
+    // Overrides reach the dry run: fewer calls, fewer requests.
+    const [fewer] = await plannedRunCosts([findExperiment('linear-invocation')], { platform: 'azure-functions', quick: false, paramOverrides: { callsPerFunction: 10 }, controlPlane: 'deployed' });
+    const executions = (run: typeof fewer) => run?.estimate.items.find((item) => item.what === 'Azure Functions executions')?.quantity;
+    expect(executions(fewer)).toBeLessThan(executions(planned[0]) ?? 0);
+
+    const printed: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((line: string) => void printed.push(line));
+    printPlannedCosts(planned);
+    expect(printed[0]).toMatch(/^estimated cost of linear-invocation on azure-functions: \$\d+\.\d{4} \(estimate, list prices of /);
+    expect(printed).toContainEqual(expect.stringMatching(/^ {2}client: EC2 c5\.large: [\d.]+ hours → \$/));
+
+    printed.length = 0;
+    printPlannedTotals(planned);
+    expect(printed).toEqual([
+      expect.stringMatching(/^estimated cost of linear-invocation on azure-functions: \$/),
+      expect.stringMatching(/^estimated cost of coldstart-identifier on azure-functions: \$/),
+      `estimated cost of all 2 runs: $${((planned[0]?.estimate.usd ?? 0) + (planned[1]?.estimate.usd ?? 0)).toFixed(4)}`,
+    ]);
+
+    expect(() => enforceBudget(planned, undefined)).not.toThrow();
+    expect(() => enforceBudget(planned, 1000)).not.toThrow();
+    expect(() => enforceBudget(planned, 0.01)).toThrow(BudgetExceededError);
+  });
+});
