@@ -104,7 +104,8 @@ export default defineExperiment({
     const coldTimeSeconds = params.coldTimeSeconds ?? COLD_TIME.defaultSeconds;
     const seen = new Set<string>();
     const rows: RoundRow[] = [];
-    await bench.sleep((params.initialIdleSeconds ?? coldTimeSeconds) * 1000);
+    // With forceCold every round starts with a forced cold start: the initial idle would serve nothing.
+    if (!params.forceCold) await bench.sleep((params.initialIdleSeconds ?? coldTimeSeconds) * 1000);
 
     let block = 0;
     for (const functionName of [params.smallFunction, params.largeFunction]) {
