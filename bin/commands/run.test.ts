@@ -65,6 +65,8 @@ describe('CLI: fb run, fb runs, fb show', () => {
     const cases: [string[], string][] = [
       [['run', 'no-such-experiment'], 'unknown experiment "no-such-experiment"'],
       [['run', 'linear-invocation', '--param', 'calls=3'], 'has no parameter calls'],
+      [['runs', '--release', 'ffffffff'], 'give the reason for releasing the run with --reason'],
+      [['runs', '--release', 'ffffffff', '--reason', 'stuck since the outage'], 'no run ffffffff'],
       [['run', 'linear-invocation', '--param', 'callsPerFunction=-1'], 'parameter callsPerFunction'],
       [['run', 'linear-invocation', '--platform-option', 'idle-timeout=soon'], 'idle-timeout'],
       [['run', 'linear-invocation', '--platform', 'openfaas', '--gateway-url', 'http://127.0.0.1:1'], 'is unreachable'],

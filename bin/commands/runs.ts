@@ -7,6 +7,7 @@ import { formatElapsed, formatTable } from '../../lib/report/table';
 import { latencyMsOf } from '../../lib/stats/invocation-latency';
 import { type RunStats, summarizeRunInvocations } from '../../lib/stats/run-stats';
 import { percentileCont } from '../../lib/stats/summary';
+import { releaseRun } from '../../lib/control-plane/release-run';
 import { withStore } from './store';
 
 export class RunNotFoundError extends Error {
@@ -21,7 +22,16 @@ export function registerRunCommands(program: Command): void {
     .option('--running', 'only runs that have not completed or failed')
     .option('--limit <n>', 'at most this many', (value) => Number.parseInt(value, 10), 50)
     .option('--json', 'print JSON')
-    .action(async (options: { running?: boolean; limit: number; json?: boolean }) => {
+    .option('--release <run-id>', 'end an active run stuck holding its experiment\'s lock: mark it failed (needs --reason)')
+    .option('--reason <text>', 'why the run is released (kept in its status history)')
+    .action(async (options: { running?: boolean; limit: number; json?: boolean; release?: string; reason?: string }) => {
+      if (options.release !== undefined) {
+        const released = await withStore((store) => releaseRun(store, options.release as string, options.reason));
+        const { run } = released;
+        console.log(`released run ${run.id} (${run.experiment} on ${run.platform}, was ${released.previousStatus}): failed, "${released.reason}"`);
+        if (run.platform !== 'local') console.log(`what it made on ${run.platform} is not removed by this: its execution's cleanup or the sweeper does that`);
+        return;
+      }
       const runs = await withStore((store) => store.listRuns({ running: options.running, limit: options.limit }));
       if (options.json) {
         console.log(JSON.stringify(runs, null, 2));

@@ -44,7 +44,7 @@ export class ExperimentAlreadyRunningError extends ResultsStoreError {
     readonly platform: string,
     readonly activeRunId: string,
   ) {
-    super(`${experiment} on ${platform} is already running as run ${activeRunId}`);
+    super(`${experiment} on ${platform} is already running as run ${activeRunId} (if it is stuck: fb runs --release ${activeRunId} --reason "…")`);
   }
 }
 
