@@ -46,6 +46,20 @@ export interface ExperimentBench {
    * end; a later call replaces an earlier one. Refuses an invalid result at once.
    */
   result(result: ExperimentResult): void;
+  /**
+   * Present only when the bench runs in virtual time (the dry run that estimates a run's cost,
+   * lib/cost/prior/): open-loop schedules (./open-loop.ts) read and advance this clock instead of
+   * the process's timers, so a schedule of hours is dry-run in milliseconds. Absent on a real bench.
+   */
+  readonly virtualClock?: VirtualClock;
+}
+
+/** A bench's virtual clock, on the same epoch-ms scale as `answer.sendAt`. */
+export interface VirtualClock {
+  /** Now, in epoch ms. */
+  nowMs(): number;
+  /** Move the clock on to `epochMs` (never back); rejects when the bench stopped. */
+  advanceTo(epochMs: number): Promise<void>;
 }
 
 /** Per-call settings of `invoke` and `invokeConcurrently`. */
@@ -56,6 +70,12 @@ export interface InvokeOptions {
    * status `timeout` (`ClientTimeout`). @default the invoker's (16 minutes)
    */
   timeoutMs?: number;
+  /**
+   * The caller does not wait for this answer before its next action (open-loop load sends on a
+   * schedule). A real bench ignores it; a virtual-time bench then does not move its clock on to
+   * the answer, as it does for a call the caller awaits.
+   */
+  detached?: boolean;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { ExperimentBench, InvocationResult } from './bench';
+import type { ExperimentBench, InvocationResult, InvokeOptions, VirtualClock } from './bench';
 import { type OpenLoopCall, type OpenLoopStepReport, type OpenLoopStepSummary, stepReport, summaryOf } from './open-loop-report';
 
 export type { OpenLoopStepReport, OpenLoopStepSummary, Spread } from './open-loop-report';
@@ -20,6 +20,10 @@ export type { OpenLoopStepReport, OpenLoopStepSummary, Spread } from './open-loo
  * actual send time, `answer.sendAt`, minus its planned time). Whatever holds a call back after the
  * scheduler has issued it is in that error: a connection being opened, or every one of the
  * invoker's connections to the origin (256) busy with a call still unanswered.
+ *
+ * On a bench in virtual time (`bench.virtualClock`, the cost estimate's dry run) the same schedule
+ * runs on that clock instead of the process's timers, and its calls are sent `detached`, so the
+ * clock follows the schedule rather than the answers: hours of load are dry-run in milliseconds.
  *
  * @example
  * const steps = [{ durationMs: 1000, sends: [0, 250, 500, 750].map((offsetMs) => ({ offsetMs, functionName: 'function1' })) }];
@@ -62,6 +66,42 @@ export function epochNowMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/** When the scheduler wakes next: a process timer, or a virtual clock's advance. */
+interface ScheduleClock {
+  nowMs(): number;
+  /** Call `wake` at `epochMs` (or `fail` if the clock cannot get there); returns a cancel. */
+  wakeAt(epochMs: number, wake: () => void, fail: (error: unknown) => void): () => void;
+}
+
+const PROCESS_CLOCK: ScheduleClock = {
+  nowMs: epochNowMs,
+  wakeAt(epochMs, wake) {
+    // Capped at the longest delay a timer honours; the wake then finds nothing due and re-arms.
+    const timer = setTimeout(wake, Math.min(MAX_TIMER_MS, Math.max(0, epochMs - epochNowMs())));
+    return () => clearTimeout(timer);
+  },
+};
+
+function virtualScheduleClock(clock: VirtualClock): ScheduleClock {
+  return {
+    nowMs: () => clock.nowMs(),
+    wakeAt(epochMs, wake, fail) {
+      let cancelled = false;
+      clock.advanceTo(epochMs).then(
+        () => {
+          if (!cancelled) wake();
+        },
+        (error: unknown) => {
+          if (!cancelled) fail(error);
+        },
+      );
+      return () => {
+        cancelled = true;
+      };
+    },
+  };
+}
+
 interface PlannedSend {
   step: number;
   plannedAt: number;
@@ -93,7 +133,8 @@ interface StepState {
  */
 export async function runOpenLoop(bench: ExperimentBench, steps: readonly OpenLoopStep[], options: OpenLoopOptions): Promise<OpenLoopStepSummary[]> {
   validate(steps, options);
-  const startAt = epochNowMs();
+  const clock = bench.virtualClock ? virtualScheduleClock(bench.virtualClock) : PROCESS_CLOCK;
+  const startAt = clock.nowMs();
   const states: StepState[] = [];
   const queue: PlannedSend[] = [];
   let stepStartMs = 0;
@@ -118,26 +159,26 @@ export async function runOpenLoop(bench: ExperimentBench, steps: readonly OpenLo
 
   let next = 0;
   let inFlightCalls = 0;
-  let timer: NodeJS.Timeout | undefined;
+  let cancelWake: (() => void) | undefined;
   let failure: { error: unknown } | undefined;
 
   const stop = (error: unknown) => {
     failure ??= { error };
-    clearTimeout(timer);
+    cancelWake?.();
     next = queue.length;
     for (const state of states) state.markIssued();
   };
 
   const issue = (send: PlannedSend) => {
     const state = states[send.step] as StepState;
-    const issuedAt = epochNowMs();
+    const issuedAt = clock.nowMs();
     // Whole ms: the deadline is the step's planned end plus the drain time, to the millisecond.
     const timeoutMs = Math.min(MAX_TIMER_MS, Math.max(1, Math.round(state.plannedEndAt + options.drainTimeoutMs - issuedAt)));
     inFlightCalls += send.calls;
     state.issuedCalls += send.calls;
     state.maxInFlightCalls = Math.max(state.maxInFlightCalls, inFlightCalls);
     state.pending.push(
-      invokeSend(bench, send, timeoutMs).then(
+      invokeSend(bench, send, { timeoutMs, detached: true }).then(
         (settled) => {
           inFlightCalls -= send.calls;
           for (const result of settled) state.calls.push({ result, plannedAt: send.plannedAt, issuedAt, batchSize: send.calls });
@@ -154,11 +195,11 @@ export async function runOpenLoop(bench: ExperimentBench, steps: readonly OpenLo
     if (state.unissued === 0) state.markIssued();
   };
 
-  // One timer, armed for the next planned send; each wake issues everything due, never awaiting an answer.
+  // One wake-up, armed for the next planned send; each wake issues everything due, never awaiting an answer.
   const tick = () => {
-    timer = undefined;
-    while (next < queue.length && (queue[next] as PlannedSend).plannedAt <= epochNowMs()) issue(queue[next++] as PlannedSend);
-    if (next < queue.length) timer = setTimeout(tick, Math.max(0, (queue[next] as PlannedSend).plannedAt - epochNowMs()));
+    cancelWake = undefined;
+    while (next < queue.length && (queue[next] as PlannedSend).plannedAt <= clock.nowMs()) issue(queue[next++] as PlannedSend);
+    if (next < queue.length) cancelWake = clock.wakeAt((queue[next] as PlannedSend).plannedAt, tick, stop);
   };
   tick();
 
@@ -187,9 +228,9 @@ export async function runOpenLoop(bench: ExperimentBench, steps: readonly OpenLo
 }
 
 /** One send through the bench: a single call, or a batch; a synchronous throw becomes a rejection. */
-async function invokeSend(bench: ExperimentBench, send: PlannedSend, timeoutMs: number): Promise<InvocationResult[]> {
-  if (send.calls === 1) return [await bench.invoke(send.functionName, send.payload, { timeoutMs })];
-  return bench.invokeConcurrently(send.functionName, send.calls, send.payload, { timeoutMs });
+async function invokeSend(bench: ExperimentBench, send: PlannedSend, options: InvokeOptions): Promise<InvocationResult[]> {
+  if (send.calls === 1) return [await bench.invoke(send.functionName, send.payload, options)];
+  return bench.invokeConcurrently(send.functionName, send.calls, send.payload, options);
 }
 
 function validate(steps: readonly OpenLoopStep[], options: OpenLoopOptions): void {

@@ -15,7 +15,7 @@
  * until then stands.
  */
 import type { AnyRecord, InvocationRecord } from '../../../lab-functions/core/records';
-import type { ClockOffset, ExperimentBench, InvocationResult } from '../../experiment/bench';
+import type { ClockOffset, ExperimentBench, InvocationResult, InvokeOptions, VirtualClock } from '../../experiment/bench';
 import type { ExperimentResult } from '../../experiment/result';
 import type { DurationRounding, InvocationUsage } from '../../results/types';
 import type { ModelPlatform } from './model-platform';
@@ -103,6 +103,8 @@ export class ModelBench implements ExperimentBench {
   private cutShort = false;
   private operationsAfterStop = 0;
   private nowMs = 0;
+  /** When the last answer to a detached call comes: the run lasts at least until then. */
+  private lastDetachedAnswerMs = 0;
   private operations = 0;
   private calls = 0;
   private experimentRows = 0;
@@ -128,19 +130,28 @@ export class ModelBench implements ExperimentBench {
   usage(): DryRunUsage {
     // In the order the results store lists a finished run's groups: by function, roots first.
     const invocations = [...this.groups.values()].sort((a, b) => a.function_name.localeCompare(b.function_name) || Number(b.root) - Number(a.root));
-    return { invocations, wallSeconds: this.nowMs / 1000, experimentRows: this.experimentRows, stoppedBy: this.stoppedBy, cutShort: this.cutShort };
+    return { invocations, wallSeconds: Math.max(this.nowMs, this.lastDetachedAnswerMs) / 1000, experimentRows: this.experimentRows, stoppedBy: this.stoppedBy, cutShort: this.cutShort };
   }
 
-  invoke(functionName: string, payload?: unknown): Promise<InvocationResult> {
+  invoke(functionName: string, payload?: unknown, options?: InvokeOptions): Promise<InvocationResult> {
     return this.guarded(() => {
-      const [result] = this.batch(functionName, 1, payload);
+      const [result] = this.batch(functionName, 1, payload, options?.detached === true);
       return result as InvocationResult;
     });
   }
 
-  invokeConcurrently(functionName: string, n: number, payload?: unknown): Promise<InvocationResult[]> {
-    return this.guarded(() => this.batch(functionName, n, payload));
+  invokeConcurrently(functionName: string, n: number, payload?: unknown, options?: InvokeOptions): Promise<InvocationResult[]> {
+    return this.guarded(() => this.batch(functionName, n, payload, options?.detached === true));
   }
+
+  /** Open-loop schedules run on this clock (lib/experiment/open-loop.ts): virtual, like `sleep`. */
+  readonly virtualClock: VirtualClock = {
+    nowMs: () => EPOCH_MS + this.nowMs,
+    advanceTo: (epochMs) =>
+      this.guarded(() => {
+        this.nowMs = Math.max(this.nowMs, epochMs - EPOCH_MS);
+      }),
+  };
 
   forceCold(functionName: string): Promise<void> {
     return this.guarded(() => {
@@ -187,8 +198,12 @@ export class ModelBench implements ExperimentBench {
     return undefined;
   }
 
-  /** `n` calls sent together now; the clock moves on by the slowest. */
-  private batch(functionName: string, n: number, payload: unknown): InvocationResult[] {
+  /**
+   * `n` calls sent together now; the clock moves on by the slowest, unless the caller does not
+   * wait for them (`detached`: open-loop sends), when their answers still come at their own times
+   * and the run's wall time covers the last of them.
+   */
+  private batch(functionName: string, n: number, payload: unknown, detached: boolean): InvocationResult[] {
     const sendMs = this.nowMs;
     const halfRttMs = this.model.networkRttMs / 2;
     const results = Array.from({ length: n }, () => {
@@ -196,7 +211,9 @@ export class ModelBench implements ExperimentBench {
       const answerMs = endMs + halfRttMs;
       return this.resultOf(records, sendMs, answerMs);
     });
-    this.nowMs = Math.max(sendMs, ...results.map((result) => (result.answer.endAt ?? EPOCH_MS) - EPOCH_MS));
+    const lastAnswerMs = Math.max(sendMs, ...results.map((result) => (result.answer.endAt ?? EPOCH_MS) - EPOCH_MS));
+    if (detached) this.lastDetachedAnswerMs = Math.max(this.lastDetachedAnswerMs, lastAnswerMs);
+    else this.nowMs = lastAnswerMs;
     this.clockOffset = { offsetMs: 0, errorMs: halfRttMs, samples: this.calls };
     return results;
   }

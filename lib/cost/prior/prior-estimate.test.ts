@@ -64,9 +64,12 @@ describe('Function: priorEstimate', () => {
     const estimate = await priorEstimate({ experiment: pyramid, params: resolveParams(pyramid, { quick: true, overrides: {} }), quick: true, platform: 'aws-lambda', controlPlane: 'deployed', limits: { maxRealMs: 300 } });
     const vm = estimate.items.find((entry) => entry.what === `client: Azure VM ${pyramid.client?.azureVmSize}`);
     expect(vm?.usd).toBeGreaterThan(0);
-    // Its open-loop schedule runs on real timers, which a dry run cannot speed up: a lower bound, said so.
-    expect(estimate.complete).toBe(false);
+    // Its open-loop schedule runs on the dry run's virtual clock: to its end, in far less real time than the schedule.
+    expect(estimate.complete).toBe(true);
+    const dryRun = estimate.inputs.dryRun as { calls: number; wallSeconds: number; stoppedBy: string | null };
+    expect(dryRun.stoppedBy).toBeNull();
   });
+
 
   it('calls an estimate a lower bound when the dry run cannot keep up with an experiment on real timers', async () => {
     const realTimers = defineExperiment({
