@@ -94,6 +94,7 @@ export const PRICES = {
     unit: 'hour',
     listed: '$0.005 per public IPv4 address per hour',
     source: 'https://aws.amazon.com/vpc/pricing/',
+    checkedAgainst: 'https://github.com/cmbuckley/cmbuckley.github.io/blob/main/_posts/2024-01-28-removing-aws-ec2-ipv4-addresses.md (the charge AWS announced from 1 February 2024)',
   },
   azureFunctionsExecution: {
     usd: 0.2 / 1e6,
