@@ -16,7 +16,7 @@ export function registerPlatformCommands(program: Command): void {
     .addOption(new Option('--profile <profile>', 'scaling model to mimic').choices(PROFILE_NAMES).default('lambda'))
     .option('--idle-timeout <duration>', 'evict an instance idle this long', parseDurationOption, parseDurationMs('10m'))
     .option('--max-lifetime <duration>', 'retire an instance this old', parseDurationOption, parseDurationMs('2h'))
-    .option('--max-instances <n>', 'most live instances per function', parseIntegerOption, 1000)
+    .option('--max-instances <n>', "most live instances per function (default: half the machine's memory at 43 MiB each, at most 1000)", parseIntegerOption)
     .option('--concurrency-per-instance <n>', "requests one instance serves at once (default: the profile's)", parseIntegerOption)
     .option('--scale-out-interval <duration>', "least time between two scale-outs of a function (default: the profile's)", parseDurationOption)
     .option('--init-delay <duration>', 'extra start-up delay of each new instance', parseDurationOption, 0)
@@ -49,7 +49,7 @@ interface PlatformStartOptions {
   profile: (typeof PROFILE_NAMES)[number];
   idleTimeout: number;
   maxLifetime: number;
-  maxInstances: number;
+  maxInstances?: number;
   concurrencyPerInstance?: number;
   scaleOutInterval?: number;
   initDelay: number;

@@ -19,6 +19,11 @@ const chain = (depth: number): Record<string, unknown> => {
   return payload;
 };
 
+/** The JSON text of a chain of `depth` nested calls, built without recursion. */
+export function deepChainText(depth: number): string {
+  return `${'{"invoke_nested":[{"function_name":"function2","invoke_payload":'.repeat(depth)}{}${'}]}'.repeat(depth)}`;
+}
+
 export const BAD_INPUTS: BadInput[] = [
   { case: 'body that is not JSON', body: '{"sleep": ', raw: true, mentions: 'JSON' },
   { case: 'body that is a JSON array', body: [1, 2], mentions: 'object' },
@@ -40,6 +45,9 @@ export const BAD_INPUTS: BadInput[] = [
     mentions: 'invoke_nested',
   },
   { case: 'nesting deeper than 8 levels', body: chain(9), mentions: 'nesting deeper' },
+  // Deep enough to overflow a recursive validator's stack (3.4 MB, under the 6 MB body limit);
+  // raw text, as JSON.stringify itself overflows on it.
+  { case: 'nesting 50,000 levels deep', body: deepChainText(50_000), raw: true, mentions: 'nesting deeper' },
   { case: 'bad value deep in the tree', body: { invoke_nested: [{ function_name: 'function2', invoke_payload: { sleep: -3 } }] }, mentions: 'invoke_payload.sleep' },
   { case: 'run_function on a plain function', body: { run_function: 'fib', seed: 1 }, mentions: 'monolith' },
   { case: 'unknown run_function', body: { run_function: 'mine_bitcoin', seed: 1 }, functionName: 'monolith', mentions: 'run_function' },

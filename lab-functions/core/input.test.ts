@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BAD_INPUTS } from './bad-inputs';
+import { BAD_INPUTS, deepChainText } from './bad-inputs';
 import { InvalidInputError } from './errors';
 import { isMonolithName, parseLabInput } from './input';
 import { LIMITS } from './limits';
@@ -11,6 +11,16 @@ describe('Function: parseLabInput', () => {
     const attempt = () => parse(input.body, input.functionName);
     expect(attempt).toThrow(InvalidInputError);
     expect(attempt).toThrow(input.mentions);
+  });
+
+  it.each([9, 5_000, 50_000])('rejects a chain %i calls deep with the same error, without recursing into it', (depth) => {
+    const attempt = () => parse(JSON.parse(deepChainText(depth)));
+    expect(attempt).toThrow(InvalidInputError);
+    expect(attempt).toThrow(`nesting deeper than ${LIMITS.maxNestingLevel} levels`);
+  });
+
+  it('still accepts a chain exactly as deep as the limit', () => {
+    expect(parse(JSON.parse(deepChainText(LIMITS.maxNestingLevel))).input.invoke_nested).toHaveLength(1);
   });
 
   it('accepts an empty body as a request for no work, at level 0 under root', () => {

@@ -76,6 +76,7 @@ export function parseLabInput(body: unknown, options: { functionName: string; is
   if (typeof normalized !== 'object' || Array.isArray(normalized)) {
     throw new InvalidInputError('request body must be a JSON object');
   }
+  checkRawNesting(normalized);
   const result = labInput.safeParse(normalized);
   if (!result.success) {
     throw new InvalidInputError(describeIssue(result.error.issues[0]));
@@ -85,6 +86,28 @@ export function parseLabInput(body: unknown, options: { functionName: string; is
   checkTreeBounds(input, level);
   checkMonolithFields(input, options, 'body');
   return { input, level, parent: input.parent ?? 'root' };
+}
+
+/**
+ * Bound the nesting of the raw body before the recursive schema sees it: a chain of
+ * `invoke_nested` thousands deep would otherwise overflow the validator's stack (a 502, not a
+ * 400). Iterative, so any depth is answered with the same 400 as nine levels; the exact checks
+ * (levels counted from the request's own `level`, the total of nested calls) follow validation.
+ */
+function checkRawNesting(body: object): void {
+  const pending: { node: unknown; depth: number; path: string }[] = [{ node: body, depth: 0, path: 'body' }];
+  let visited = 0;
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const calls = (next.node as { invoke_nested?: unknown }).invoke_nested;
+    if (!Array.isArray(calls)) continue;
+    for (const [index, call] of calls.entries()) {
+      const childPath = `${next.path}.invoke_nested.${index}`;
+      if (next.depth + 1 > LIMITS.maxNestingLevel) throw new InvalidInputError(`${childPath}: nesting deeper than ${LIMITS.maxNestingLevel} levels`);
+      if (++visited > LIMITS.maxNestedCallsTotal) throw new InvalidInputError(`invoke_nested: more than ${LIMITS.maxNestedCallsTotal} nested calls in one request`);
+      const payload = typeof call === 'object' && call !== null ? (call as { invoke_payload?: unknown }).invoke_payload : undefined;
+      if (typeof payload === 'object' && payload !== null) pending.push({ node: payload, depth: next.depth + 1, path: `${childPath}.invoke_payload` });
+    }
+  }
 }
 
 function checkTreeBounds(input: LabInput, level: number): void {

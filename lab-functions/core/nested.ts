@@ -15,27 +15,31 @@ export interface NestedResponse {
  * function app, the OpenFaaS gateway). It resolves with whatever the callee answered, error
  * statuses included, and rejects only when no answer came at all.
  */
-export type NestedInvoker = (functionName: string, payload: LabInput) => Promise<NestedResponse>;
+export type NestedInvoker = (functionName: string, payload: LabInput, signal?: AbortSignal) => Promise<NestedResponse>;
 
 interface NestedRunOptions {
   parent: InvocationRecord;
   responseBody: ResponseBody;
   invoke: NestedInvoker;
+  /** Aborted when the caller is gone: stop making calls, abandon the one in flight. */
+  signal?: AbortSignal;
 }
 
 /**
  * Make the nested calls one after another, in list order, each timed on this function's clock.
  * The callees' records are merged into this response. A call that fails (no answer, a throttle,
  * an answer without records) becomes an error record in this response; the parent still succeeds.
+ * Once `signal` is aborted no further call is made: nobody will read this response.
  */
 export async function runNestedCalls(calls: NestedCallSpec[], options: NestedRunOptions): Promise<void> {
   for (const call of calls) {
+    if (options.signal?.aborted) return;
     const payload: LabInput = { ...call.invoke_payload, parent: options.parent.identifier, level: options.parent.level };
     const invocationStart = nowEpochMs();
     let response: NestedResponse | undefined;
     let failure: unknown;
     try {
-      response = await options.invoke(call.function_name, payload);
+      response = await options.invoke(call.function_name, payload, options.signal);
     } catch (error) {
       failure = error;
     }

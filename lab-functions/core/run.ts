@@ -21,6 +21,12 @@ export interface LabContext {
   platformInstanceId: string | undefined;
   /** Makes one nested call by logical or deployed function name. */
   invokeNested: NestedInvoker;
+  /**
+   * Aborted when nobody waits for this invocation's answer any more (the OpenFaaS adapter: the
+   * caller's connection closed first). No further nested call is then made, and the one in flight
+   * is abandoned, so a disconnected caller does not leave a tree of calls running.
+   */
+  signal?: AbortSignal;
 }
 
 /** A lab function bound to its process: call {@link LabFunction.handle} once per invocation. */
@@ -121,7 +127,7 @@ async function doWork(
     record.random_seed = result.seed;
   }
   if (input.invoke_nested?.length) {
-    await runNestedCalls(input.invoke_nested, { parent: record, responseBody, invoke: context.invokeNested });
+    await runNestedCalls(input.invoke_nested, { parent: record, responseBody, invoke: context.invokeNested, signal: context.signal });
   }
   if (input.run_function !== undefined && input.seed !== undefined && definition.runFeature) {
     Object.assign(record, await definition.runFeature({ runFunction: input.run_function as never, args: input.args, seed: input.seed }));

@@ -69,6 +69,15 @@ export function createGateway(platform: LocalPlatform, options: GatewayOptions):
   return server;
 }
 
+/** A percent-encoded path segment, or 400 when its escapes are malformed (`%zz`, a lone `%`, bad UTF-8). */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new BadRequestError(`malformed percent-escape in the path segment "${segment.slice(0, 80)}"`);
+  }
+}
+
 /** Routes that change what runs: they need the credential and a JSON body. */
 const MUTATING_METHODS = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
 
@@ -79,7 +88,7 @@ async function route(platform: LocalPlatform, credentials: GatewayCredentials, r
   const method = req.method ?? 'GET';
 
   const invoke = /^\/function\/([^/]+)(\/.*)?$/.exec(path);
-  if (invoke) return invokeFunction(platform, decodeURIComponent(invoke[1] as string), `${invoke[2] ?? '/'}${url.search}`, req, res);
+  if (invoke) return invokeFunction(platform, decodePathSegment(invoke[1] as string), `${invoke[2] ?? '/'}${url.search}`, req, res);
 
   if (path.startsWith('/system/') && MUTATING_METHODS.has(method)) {
     requireCredentials(req, credentials);
@@ -105,7 +114,7 @@ async function route(platform: LocalPlatform, credentials: GatewayCredentials, r
     }
   }
   const functionStatus = /^\/system\/function\/([^/]+)$/.exec(path);
-  if (functionStatus && method === 'GET') return sendJson(res, 200, platform.status(decodeURIComponent(functionStatus[1] as string)));
+  if (functionStatus && method === 'GET') return sendJson(res, 200, platform.status(decodePathSegment(functionStatus[1] as string)));
   const scale = /^\/system\/scale-function\/([^/]+)$/.exec(path);
   if (scale && method === 'POST') {
     const body = (await readJson(req)) as { replicas?: unknown };
@@ -113,7 +122,7 @@ async function route(platform: LocalPlatform, credentials: GatewayCredentials, r
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0 || replicas > platform.settings.maxInstances) {
       throw new BadRequestError(`replicas must be an integer from 0 to ${platform.settings.maxInstances}`);
     }
-    await platform.scale(decodeURIComponent(scale[1] as string), replicas);
+    await platform.scale(decodePathSegment(scale[1] as string), replicas);
     return sendJson(res, 202, { replicas });
   }
   if (path === '/system/instances' && method === 'GET') return sendJson(res, 200, platform.instances(url.searchParams.get('function') ?? undefined));
@@ -132,6 +141,13 @@ async function invokeFunction(platform: LocalPlatform, name: string, upstreamPat
   const body = await readRequestBody(req, MAX_BODY_BYTES);
   pool.invocationCount += 1;
   const lease = await pool.acquire();
+  // A caller that disconnects before the answer takes the upstream request with it, so the
+  // instance sees its caller gone and stops its nested calls (lab-functions/core/nested.ts).
+  const callerGone = new AbortController();
+  const onClose = () => {
+    if (!res.writableFinished) callerGone.abort();
+  };
+  res.on('close', onClose);
   try {
     await lease.instance.ready;
     const answer = await lease.instance.connection.request({
@@ -141,6 +157,7 @@ async function invokeFunction(platform: LocalPlatform, name: string, upstreamPat
       body: body.length ? body : undefined,
       headersTimeout: UPSTREAM_TIMEOUT_MS,
       bodyTimeout: UPSTREAM_TIMEOUT_MS,
+      signal: callerGone.signal,
     });
     const answerBody = Buffer.from(await answer.body.arrayBuffer());
     res.writeHead(answer.statusCode, {
@@ -152,8 +169,10 @@ async function invokeFunction(platform: LocalPlatform, name: string, upstreamPat
     res.end(answerBody);
   } catch (error) {
     if (error instanceof InstanceStartError) throw error;
+    if (callerGone.signal.aborted) return;
     throw new UpstreamError(`instance ${lease.instance.id} of ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
+    res.off('close', onClose);
     lease.release();
   }
 }

@@ -32,8 +32,17 @@ describe('Function: parseDurationMs', () => {
 });
 
 describe('Function: resolvePlatformSettings', () => {
+  it('sizes the default max instances from the machine\'s memory: half of it at 43 MiB per instance, 1 to 1000', () => {
+    const GiB = 2 ** 30;
+    const of = (totalMemoryBytes: number, input = {}) => resolvePlatformSettings(input, { totalMemoryBytes }).maxInstances;
+    // 8 GiB × 0.5 / 43 MiB = 95.3; 24 GiB → 285.8; 96 GiB → 1143, capped.
+    expect([of(8 * GiB), of(24 * GiB), of(96 * GiB), of(10 * 2 ** 20)]).toEqual([95, 285, 1000, 1]);
+    // An explicit setting wins, below or above the sized default.
+    expect([of(8 * GiB, { maxInstances: 3 }), of(8 * GiB, { maxInstances: 500 })]).toEqual([3, 500]);
+  });
+
   it('takes the defaults of the issue and the Lambda-like profile', () => {
-    expect(resolvePlatformSettings()).toMatchObject({
+    expect(resolvePlatformSettings({}, { totalMemoryBytes: 256 * 2 ** 30 })).toMatchObject({
       port: 8080,
       host: '127.0.0.1',
       profile: 'lambda',

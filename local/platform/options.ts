@@ -1,5 +1,7 @@
+import { totalmem } from 'node:os';
 import { z } from 'zod';
 import { MAX_TIMER_DURATION_MS } from './duration';
+import { defaultMaxInstances } from './instance-budget';
 
 /**
  * The local platform's knobs. Each is ground truth for an experiment: an idle-gap search must
@@ -47,8 +49,8 @@ export const platformOptionsSchema = z
     idleTimeoutMs: z.number().min(0).max(MAX_TIMER_DURATION_MS).default(10 * 60_000),
     /** An instance this old takes no new requests and is retired. @default 2 hours */
     maxLifetimeMs: z.number().positive().max(MAX_TIMER_DURATION_MS).default(2 * 3_600_000),
-    /** Most live instances per function. @default 1000 */
-    maxInstances: z.number().int().positive().default(1000),
+    /** Most live instances per function. @default sized from the machine's memory, at most 1000 (./instance-budget.ts) */
+    maxInstances: z.number().int().positive().max(100_000).optional(),
     /** @default the profile's */
     concurrencyPerInstance: z.number().int().positive().optional(),
     /** @default the profile's */
@@ -86,7 +88,8 @@ export const platformOptionsSchema = z
 export type PlatformOptionsInput = z.input<typeof platformOptionsSchema>;
 
 /** Options with every default applied, profile defaults included. */
-export interface PlatformSettings extends Omit<z.output<typeof platformOptionsSchema>, 'concurrencyPerInstance' | 'scaleOutIntervalMs'> {
+export interface PlatformSettings extends Omit<z.output<typeof platformOptionsSchema>, 'concurrencyPerInstance' | 'scaleOutIntervalMs' | 'maxInstances'> {
+  maxInstances: number;
   concurrencyPerInstance: number;
   scaleOutIntervalMs: number;
   whenBusy: ProfileDefaults['whenBusy'];
@@ -97,7 +100,12 @@ export class InvalidPlatformOptionsError extends Error {
   override name = 'InvalidPlatformOptionsError';
 }
 
-export function resolvePlatformSettings(input: PlatformOptionsInput = {}): PlatformSettings {
+/** What the defaults depend on of the machine. */
+export interface MachineFacts {
+  totalMemoryBytes: number;
+}
+
+export function resolvePlatformSettings(input: PlatformOptionsInput = {}, machine: MachineFacts = { totalMemoryBytes: totalmem() }): PlatformSettings {
   const parsed = platformOptionsSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -107,6 +115,7 @@ export function resolvePlatformSettings(input: PlatformOptionsInput = {}): Platf
   const profile = PROFILES[options.profile];
   return {
     ...options,
+    maxInstances: options.maxInstances ?? defaultMaxInstances(machine.totalMemoryBytes),
     concurrencyPerInstance: options.concurrencyPerInstance ?? profile.concurrencyPerInstance,
     scaleOutIntervalMs: options.scaleOutIntervalMs ?? profile.scaleOutIntervalMs,
     whenBusy: profile.whenBusy,

@@ -184,6 +184,24 @@ describe('Local platform: nested calls and the monolith', () => {
     expect(f3.execution_end - f3.execution_start).toBeGreaterThanOrEqual(50);
   });
 
+  it('stops a chain of nested calls when the client disconnects: the call in flight is abandoned, the rest never made', async () => {
+    const platform = await startTestPlatform();
+    // Warm both functions so the timing below is not a cold start's.
+    await invoke(platform, 'function1', { invoke_nested: [{ function_name: 'function2' }] });
+    const servedBy = () => platform.platform.pool('function2').invocationCount;
+    const before = servedBy();
+    const calls = Array.from({ length: 5 }, () => ({ function_name: 'function2', invoke_payload: { sleep: 0.6 } }));
+    // Without cancellation this takes 3 s and reaches function2 five times.
+    const abandoned = fetch(`${platform.url}/function/function1`, { method: 'POST', body: JSON.stringify({ invoke_nested: calls }), signal: AbortSignal.timeout(300) });
+    await expect(abandoned).rejects.toThrow();
+    await sleepMs(3_500);
+    expect(servedBy() - before).toBe(1);
+    // The platform keeps serving: the next call runs its whole chain.
+    const whole = await invoke(platform, 'function1', { invoke_nested: calls.slice(0, 2).map((call) => ({ ...call, invoke_payload: { sleep: 0 } })) });
+    expect(whole.status).toBe(200);
+    expect(servedBy() - before).toBe(3);
+  });
+
   it('records a nested call to a function that does not exist as an error inside a 200', async () => {
     const platform = await startTestPlatform();
     const result = await invoke(platform, 'function1', { invoke_nested: [{ function_name: 'function9' }] });
@@ -283,6 +301,26 @@ describe('Local platform: OpenFaaS gateway API', () => {
     expect((await getJson(platform, '/system/nothing')).status).toBe(404);
     expect((await getJson(platform, '/system/scale-function/function1', { method: 'POST', body: '{"replicas":-1}' })).status).toBe(400);
     expect((await getJson(platform, '/system/scale-function/nope', { method: 'POST', body: '{"replicas":1}' })).status).toBe(404);
+    // Above the max instances (sized from memory unless set), refused before a process starts.
+    const tooMany = await getJson<{ error: { message: string } }>(platform, '/system/scale-function/function1', { method: 'POST', body: JSON.stringify({ replicas: platform.platform.settings.maxInstances + 1 }) });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.message).toContain(`from 0 to ${platform.platform.settings.maxInstances}`);
+    expect((await getJson<unknown[]>(platform, '/system/instances?function=function1')).body).toEqual([]);
+  });
+
+  it('answers 400, not 500, to a malformed percent-escape in a path, on every route that decodes one', async () => {
+    const platform = await startTestPlatform();
+    for (const [path, method] of [
+      ['/function/%zz', 'POST'],
+      ['/function/function1%', 'GET'],
+      ['/system/function/%E0%A4%A', 'GET'],
+      ['/system/scale-function/%ff', 'POST'],
+    ] as const) {
+      const answer = await getJson<{ error: { type: string; message: string } }>(platform, path, { method, ...(method === 'POST' ? { body: '{"replicas":1}' } : {}) });
+      expect(answer.status, `${method} ${path}`).toBe(400);
+      expect(answer.body.error.message).toContain('malformed percent-escape');
+    }
+    expect((await invoke(platform, 'function1')).status).toBe(200);
   });
 
   it('reports instances with their served counts', async () => {

@@ -89,7 +89,16 @@ async function serve(labFunction: LabFunction, context: LabContext, req: Incomin
     }
     throw error;
   }
-  const response = await labFunction.handle(body, context);
+  // The caller may go away before the answer (a client timeout, a gateway that gave up): then
+  // its nested calls stop too (lab-functions/core/nested.ts).
+  const callerGone = new AbortController();
+  const onClose = () => {
+    if (!res.writableFinished) callerGone.abort();
+  };
+  res.on('close', onClose);
+  const response = await labFunction.handle(body, { ...context, signal: callerGone.signal });
+  res.off('close', onClose);
+  if (callerGone.signal.aborted) return;
   sendJson(res, response.statusCode, response.body);
 }
 
@@ -100,9 +109,9 @@ function sendJson(res: ServerResponse, statusCode: number, body: unknown): void 
 }
 
 function gatewayInvoker(config: OpenFaasConfig, agents: KeepAliveAgents): NestedInvoker {
-  return (functionName: string, payload: LabInput) => {
+  return (functionName: string, payload: LabInput, signal?: AbortSignal) => {
     const name = deployedFunctionName(config.names, functionName);
     const headers: Record<string, string> = config.gatewayAuthorization ? { authorization: config.gatewayAuthorization } : {};
-    return postJson(`${config.gatewayUrl}/function/${encodeURIComponent(name)}`, payload, { headers, agents, timeoutMs: NESTED_TIMEOUT_MS });
+    return postJson(`${config.gatewayUrl}/function/${encodeURIComponent(name)}`, payload, { headers, agents, timeoutMs: NESTED_TIMEOUT_MS, signal });
   };
 }

@@ -17,6 +17,8 @@ export interface PostJsonOptions {
   headers?: Record<string, string>;
   timeoutMs: number;
   agents: KeepAliveAgents;
+  /** Abandons the call (the request is destroyed, the promise rejects with an AbortError). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -32,7 +34,7 @@ export function postJson(url: string, payload: unknown, options: PostJsonOptions
   const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...options.headers };
   const send = secure ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const call = send(target, { method: 'POST', headers, agent: secure ? options.agents.https : options.agents.http, timeout: options.timeoutMs }, (answer) => {
+    const call = send(target, { method: 'POST', headers, agent: secure ? options.agents.https : options.agents.http, timeout: options.timeoutMs, signal: options.signal }, (answer) => {
       const chunks: Buffer[] = [];
       answer.on('data', (chunk: Buffer) => chunks.push(chunk));
       answer.on('error', reject);
