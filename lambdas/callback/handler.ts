@@ -32,6 +32,7 @@ import { CallbackConfigurationError } from '../../lib/callback/errors';
 import { SqlCallbackRegistry } from '../../lib/callback/sql-registry';
 import { DataApiExecutor } from '../../lib/results/data-api-executor';
 import { type CallbackHttpResponse, handleCallback, type HandleCallbackOptions } from '../../lib/callback/handle-callback';
+import { CallbackThrottle, DEFAULT_CALLBACK_THROTTLE } from '../../lib/callback/throttle';
 import type { CallbackRegistry } from '../../lib/callback/registry';
 import { coldForcerByPlatform } from '../../lib/callback/run-cold-forcer';
 import { SqlResultsStore } from '../../lib/results/sql-store';
@@ -80,6 +81,8 @@ export function createCallbackHandler(options: CallbackHandlerOptions) {
     completer: options.completer,
     logger,
     now: options.now ?? (() => new Date()),
+    // Per execution environment; the API's stage throttle bounds the sum over environments.
+    throttle: new CallbackThrottle(DEFAULT_CALLBACK_THROTTLE),
     ...(options.uploadUrlFor ? { uploadUrlFor: options.uploadUrlFor } : {}),
     ...(options.forceCold ? { forceCold: options.forceCold } : {}),
   };
@@ -99,7 +102,7 @@ export function createCallbackHandler(options: CallbackHandlerOptions) {
 }
 
 function toLambdaResponse(response: CallbackHttpResponse): CallbackLambdaResponse {
-  return { statusCode: response.statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(response.body) };
+  return { statusCode: response.statusCode, headers: { ...response.headers, 'content-type': 'application/json' }, body: JSON.stringify(response.body) };
 }
 
 /** Everything this Lambda takes from its environment, read and checked in one place. */

@@ -46,7 +46,7 @@ beforeAll(async () => {
     store,
     provisioners: { local: provisioner },
     clients: { local: driver },
-    callbacks: { issue: async () => ({ url: 'http://127.0.0.1:1/callback', secret: 's' }) },
+    callbacks: { issue: async () => ({ url: 'http://127.0.0.1:1/callback', secret: 's' }), revoke: async () => {} },
     resultsLocation: (runId) => `/tmp/${runId}.ndjson`,
     heartbeatIntervalMs: 1000,
   }, { logger: new Logger({ serviceName: 'steps-test', logLevel: 'SILENT' }) });

@@ -83,6 +83,18 @@ export class TaskNoLongerWaitingError extends CallbackError {
   }
 }
 
+/** Too many requests for this run's secret, or for the endpoint as a whole (429); try again after `retryAfterSeconds`. */
+export class CallbackThrottledError extends CallbackError {
+  override name = 'CallbackThrottledError';
+  override readonly statusCode = 429;
+  constructor(
+    readonly scope: 'secret' | 'overall',
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`too many callback requests ${scope === 'secret' ? 'for this run' : 'at once'}; try again in ${retryAfterSeconds} s`);
+  }
+}
+
 /** The success output, as JSON, is larger than Step Functions accepts (413). Nothing was sent. */
 export class TaskOutputTooLargeError extends CallbackError {
   override name = 'TaskOutputTooLargeError';

@@ -51,11 +51,13 @@ import {
   CallbackRequestInvalidError,
   CallbackRunUnknownError,
   CallbackSecretMismatchError,
+  CallbackThrottledError,
   ColdStartNotForcedError,
   TaskCompleterUnavailableError,
 } from './errors';
 import type { CallbackEntry, CallbackRegistry } from './registry';
-import { callbackSecretMatches } from './secrets';
+import { callbackSecretMatches, isWellFormedCallbackSecret } from './secrets';
+import type { CallbackThrottle } from './throttle';
 import { serializeTaskOutput, type TaskCompleter, toTaskCompleterError } from './task-completer';
 
 const runId = z.string().min(1).max(200);
@@ -89,6 +91,8 @@ export type CallbackAnswer = { ok: true; runId: string; kind: CallbackKind; uplo
 export interface CallbackHttpResponse {
   statusCode: number;
   body: CallbackAnswer;
+  /** Extra response headers (`retry-after` on a 429). */
+  headers?: Record<string, string>;
 }
 
 /** The logging this module needs; a powertools `Logger` fits. */
@@ -108,6 +112,8 @@ export interface HandleCallbackOptions {
   uploadUrlFor?: (runId: string) => Promise<string>;
   /** Make the next call of a run's function cold. @default none: `force-cold` is refused */
   forceCold?: (runId: string, functionName: string) => Promise<void>;
+  /** Per-secret and overall request buckets, taken before any registry query (./throttle.ts). @default none */
+  throttle?: CallbackThrottle;
 }
 
 /** Handle one callback request; never throws (unexpected errors are answered with 500). */
@@ -118,6 +124,10 @@ export async function handleCallback(request: CallbackHttpRequest, options: Hand
     const call = parseCallbackRequest(request);
     secrets.push(call.secret);
     logged = { runId: call.runId, kind: call.kind };
+    // Cheap refusals first: nothing below reaches the registry (the database) for junk or a flood.
+    if (!isWellFormedCallbackSecret(call.secret)) throw new CallbackSecretMismatchError(call.runId);
+    const verdict = options.throttle?.take(call.secret);
+    if (verdict && !verdict.allowed) throw new CallbackThrottledError(verdict.scope, verdict.retryAfterSeconds);
     const uploadUrl = await processCallback(call, options, secrets);
     options.logger.info('callback accepted', { ...redactAll(logged, secrets), status: 200 });
     return { statusCode: 200, body: { ok: true, runId: call.runId, kind: call.kind, ...(uploadUrl ? { uploadUrl } : {}) } };
@@ -133,7 +143,8 @@ export async function handleCallback(request: CallbackHttpRequest, options: Hand
       const detail = known ? known.cause : error;
       options.logger.error('callback failed', detail === undefined ? attributes : { ...attributes, cause: redact(describe(detail), secrets) });
     }
-    return { statusCode, body: { error: { type, message } } };
+    const headers = known instanceof CallbackThrottledError ? { 'retry-after': String(known.retryAfterSeconds) } : undefined;
+    return { statusCode, body: { error: { type, message } }, ...(headers ? { headers } : {}) };
   }
 }
 

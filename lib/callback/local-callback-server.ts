@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { CallbackBodyTooLargeError } from './errors';
 import { type CallbackLogger, type CallbackHttpResponse, handleCallback } from './handle-callback';
+import { CallbackThrottle, DEFAULT_CALLBACK_THROTTLE } from './throttle';
 import type { CallbackRegistry } from './registry';
 import { BrokerTaskCompleter, type LocalTaskTokenBroker } from './task-completer';
 
@@ -54,6 +55,7 @@ export async function startLocalCallbackServer(options: LocalCallbackServerOptio
     completer: new BrokerTaskCompleter(options.broker),
     logger: options.logger ?? stderrCallbackLogger,
     now: options.now ?? (() => new Date()),
+    throttle: new CallbackThrottle(DEFAULT_CALLBACK_THROTTLE),
   };
   const server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
@@ -111,6 +113,6 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
 
 function answer(res: ServerResponse, response: CallbackHttpResponse, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(response.body);
-  res.writeHead(response.statusCode, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(response.statusCode, { ...headers, ...response.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

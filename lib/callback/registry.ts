@@ -46,6 +46,8 @@ export interface CallbackRegistry {
    * (network error, throttling), so the agent's retry can claim it again. No-op if not used.
    */
   release(runId: string): Promise<void>;
+  /** Delete the run's entry (its task token and secret hash) once the run has ended. No-op if none. */
+  remove(runId: string): Promise<void>;
 }
 
 /** The in-memory registry: one process's runs (the local control plane, tests). */
@@ -73,8 +75,7 @@ export class InMemoryCallbackRegistry implements CallbackRegistry {
     if (entry) entry.used = false;
   }
 
-  /** Forget a run's entry (e.g. when the local run ends). */
-  delete(runId: string): void {
+  async remove(runId: string): Promise<void> {
     this.entries.delete(runId);
   }
 
@@ -98,6 +99,7 @@ export function callbackIssuer(registry: CallbackRegistry, url: string, ttlMs: n
       const { secret } = await registerCallback(registry, { runId, taskToken, expiresAt: new Date(Date.now() + ttlMs) });
       return { url, secret };
     },
+    revoke: (runId: string): Promise<void> => registry.remove(runId),
   };
 }
 

@@ -19,6 +19,18 @@ export interface CallbackSecret {
   secretHash: string;
 }
 
+/** The form every secret has (base64url of {@link CALLBACK_SECRET_BYTES} bytes, unpadded). */
+const WELL_FORMED_SECRET = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Whether `secret` could be one this module made: checked before any lookup, so a request with
+ * a malformed secret is refused without a database query (one that would also wake an Aurora
+ * cluster scaled to zero).
+ */
+export function isWellFormedCallbackSecret(secret: string): boolean {
+  return WELL_FORMED_SECRET.test(secret);
+}
+
 /** A new random secret and its hash. */
 export function createCallbackSecret(): CallbackSecret {
   const secret = randomBytes(CALLBACK_SECRET_BYTES).toString('base64url');

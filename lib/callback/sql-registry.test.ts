@@ -38,4 +38,12 @@ describe('Class: SqlCallbackRegistry', () => {
     await registry.register({ runId: 'run-1', secretHash: 'h3', taskToken: 't3', expiresAt: new Date(Date.now() + 60_000) });
     expect(await registry.find('run-1')).toMatchObject({ secretHash: 'h3', taskToken: 't3', used: false });
   });
+
+  it('deletes a run\'s entry, token and hash, when the run has ended (and again is a no-op)', async () => {
+    await registry.remove('run-1');
+    expect(await registry.find('run-1')).toBeUndefined();
+    const { rows } = await store.executor.query<{ n: number }>('select count(*)::int as n from callbacks where run_id = $1', ['run-1']);
+    expect(rows[0]?.n).toBe(0);
+    await registry.remove('run-1');
+  });
 });

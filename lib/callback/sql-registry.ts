@@ -33,6 +33,10 @@ export class SqlCallbackRegistry implements CallbackRegistry {
     return rows.length === 1;
   }
 
+  async remove(runId: string): Promise<void> {
+    await this.executor.query('delete from callbacks where run_id = $1', [runId]);
+  }
+
   async release(runId: string): Promise<void> {
     await this.executor.query('update callbacks set used = false where run_id = $1', [runId]);
   }

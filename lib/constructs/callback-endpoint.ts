@@ -43,17 +43,19 @@ export interface CallbackEndpointProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * Steady-state requests per second the API accepts (agents call once per run plus a heartbeat a
-   * minute).
+   * Steady-state requests per second the API accepts, all runs together: the ceiling over the
+   * callback Lambda's own per-secret throttling (lib/callback/throttle.ts), which refuses junk and
+   * floods before any database query. Agents call a few times per run plus a heartbeat a minute;
+   * a low shared limit would let anyone who floods the API starve every run's agent.
    *
-   * @default 10
+   * @default 50
    */
   readonly rateLimitPerSecond?: number;
 
   /**
    * Requests the API accepts in a burst above the steady rate.
    *
-   * @default 20
+   * @default 100
    */
   readonly burstLimitRequests?: number;
 }
@@ -93,7 +95,7 @@ export class CallbackEndpoint extends Construct {
     const stage = this.api.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: props.rateLimitPerSecond ?? 10, burstLimit: props.burstLimitRequests ?? 20 },
+      throttle: { rateLimit: props.rateLimitPerSecond ?? 50, burstLimit: props.burstLimitRequests ?? 100 },
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(accessLogs),
         // No headers and no body: the Authorization header carries the run's secret.

@@ -66,16 +66,20 @@ function setUp(rows: RunRow[], failing: { client?: string; functions?: string } 
   };
   const provisioner = { teardown: part('functions') } as unknown as FunctionProvisioner;
   const client = { teardown: part('client') } as unknown as ClientDriver;
-  return { deps: { store, provisioners: { 'aws-lambda': provisioner, openfaas: provisioner }, clients: { 'aws-lambda': client, openfaas: client } }, torn, statuses };
+  const revoked: string[] = [];
+  const callbacks = { revoke: async (runId: string) => void revoked.push(runId) };
+  return { deps: { store, provisioners: { 'aws-lambda': provisioner, openfaas: provisioner }, clients: { 'aws-lambda': client, openfaas: client }, callbacks }, torn, statuses, revoked };
 }
 
 describe('Function: cleanUpExecution', () => {
   it('tears down and fails the active runs of a timed-out execution, from the event AWS sends', async () => {
     const event = executionStatusChangeSchema.parse(TIMED_OUT_EVENT);
     const rows = [run('run-a', 'aws-lambda', 'running'), run('run-b', 'openfaas', 'completed'), run('run-c', 'openfaas', 'provisioning', 'arn:aws:states:eu-west-1:123456789012:execution:other')];
-    const { deps, torn, statuses } = setUp(rows);
+    const { deps, torn, statuses, revoked } = setUp(rows);
     const outcome = await cleanUpExecution(deps, event.detail);
     expect(outcome.cleaned).toEqual([{ runId: 'run-a', platform: 'aws-lambda', left: [] }]);
+    // Its callback entry (task token, secret hash) is deleted with it.
+    expect(revoked).toEqual(['run-a']);
     expect(torn).toEqual(['client:run-a:{"idle-timeout":"2s"}', 'functions:run-a:{"idle-timeout":"2s"}']);
     expect(statuses.get('run-a')).toEqual({ status: 'failed', reason: 'execution timed out while running (States.Timeout); its resources were removed' });
     expect(statuses.has('run-b')).toBe(false);

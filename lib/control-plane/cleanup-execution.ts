@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { BranchInput, ClientDriver, FunctionProvisioner } from '../platforms/platform';
 import type { ResultsStore } from '../results/store';
 import { FINAL_RUN_STATUSES, type RunRow } from '../results/types';
+import type { CallbackIssuer } from './steps';
 
 /** The statuses whose executions may have skipped Teardown. */
 export const CLEANUP_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
@@ -37,6 +38,7 @@ export interface CleanupDependencies {
   store: Pick<ResultsStore, 'listRuns' | 'setRunStatus'>;
   provisioners: Readonly<Record<string, FunctionProvisioner>>;
   clients: Readonly<Record<string, ClientDriver>>;
+  callbacks: Pick<CallbackIssuer, 'revoke'>;
 }
 
 export interface CleanupOutcome {
@@ -75,6 +77,7 @@ export async function cleanUpExecution(deps: CleanupDependencies, execution: { e
     const why = [execution.error, execution.cause].filter(Boolean).join(': ');
     const reason = `execution ${execution.status.toLowerCase().replace('_', ' ')} while ${run.status}${why ? ` (${why})` : ''}; ${left.length ? `not removed: ${left.join('; ')}` : 'its resources were removed'}`;
     await deps.store.setRunStatus(run.id, 'failed', reason);
+    await deps.callbacks.revoke(run.id);
     outcome.cleaned.push({ runId: run.id, platform: run.platform, left });
   }
   return outcome;

@@ -82,7 +82,7 @@ const steps = () =>
         agent,
       ),
     },
-    callbacks: { issue: async () => ({ url: 'http://127.0.0.1:1/callback', secret: 's' }) },
+    callbacks: { issue: async () => ({ url: 'http://127.0.0.1:1/callback', secret: 's' }), revoke: async () => {} },
     resultsLocation: (runId) => `/tmp/${runId}.ndjson`,
     heartbeatIntervalMs: 1000,
   });

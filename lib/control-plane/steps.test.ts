@@ -14,7 +14,7 @@ function dependencies(overrides: Partial<StepDependencies> = {}): StepDependenci
     store,
     provisioners: {},
     clients: {},
-    callbacks: { issue: async () => ({ url: 'http://127.0.0.1:1/callback', secret: 's' }) },
+    callbacks: { issue: async () => ({ url: 'http://127.0.0.1:1/callback', secret: 's' }), revoke: async () => {} },
     resultsLocation: (runId) => `/tmp/${runId}.ndjson`,
     heartbeatIntervalMs: 1000,
     ...overrides,
@@ -113,5 +113,24 @@ describe('Step: FinishRun', () => {
     });
     await expect(createSteps(dependencies({ store })).FinishRun(branch)).rejects.toThrow(ResultsStoreUnavailableError);
     expect(calls).toEqual([]);
+  });
+});
+
+describe('Step: ReleaseLock', () => {
+  it('deletes every run’s callback entry, ended or not, and fails a run left active', async () => {
+    const revoked: string[] = [];
+    const statuses = new Map([
+      ['r1', 'completed'],
+      ['r2', 'running'],
+    ]);
+    const store = {
+      getRun: vi.fn(async (id: string) => ({ id, status: statuses.get(id) })),
+      setRunStatus: vi.fn(async (id: string, status: string) => void statuses.set(id, status)),
+    } as unknown as ResultsStore;
+    const deps = dependencies({ store, callbacks: { issue: async () => ({ url: '', secret: '' }), revoke: async (runId) => void revoked.push(runId) } });
+    const released = await createSteps(deps).ReleaseLock({ lock: { runs: [{ runId: 'r1', platform: 'local' }, { runId: 'r2', platform: 'local' }] as never } });
+    expect(revoked).toEqual(['r1', 'r2']);
+    expect(released).toEqual({ failed: 1, released: ['r2'] });
+    expect(statuses.get('r2')).toBe('failed');
   });
 });

@@ -18,6 +18,8 @@ import { type ValidatedRunInput, validateRunInput } from './run-input';
 /** Hands out the per-run callback secret for a task token (the agent never sees the token). */
 export interface CallbackIssuer {
   issue(runId: string, taskToken: string): Promise<{ url: string; secret: string }>;
+  /** Forget the run's secret and task token: the run has ended, nothing may report for it any more. */
+  revoke(runId: string): Promise<void>;
 }
 
 export interface StepDependencies {
@@ -296,6 +298,8 @@ export function createSteps(deps: StepDependencies) {
       let failed = 0;
       const released: string[] = [];
       for (const run of input.lock.runs) {
+        // The task token and secret hash are of no use once the run has ended: not kept forever.
+        await deps.callbacks.revoke(run.runId);
         const row = await deps.store.getRun(run.runId);
         if (row && !FINAL_RUN_STATUSES.includes(row.status)) {
           await deps.store.setRunStatus(run.runId, 'failed', `the run ended while ${row.status} without recording its end (FinishRun failed)`);

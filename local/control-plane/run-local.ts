@@ -120,11 +120,12 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
   const driver = new LocalAgentDriver({ planDir: options.workDir, onOutput: options.onAgentOutput, ...(options.agentEntry ? { agentEntry: options.agentEntry } : {}) });
   const provisioners = { local: provisioner, ...(options.openfaas ? { openfaas: new OpenFaasProvisioner(options.openfaas) } : {}) };
   const clients = { local: driver, openfaas: driver };
+  const callbacks = callbackIssuer(registry, callbackServer.url, runAgentState.TimeoutSeconds * 1000);
   const lambdas: StepHandlers = createStepHandlers({
     store: options.store,
     provisioners,
     clients,
-    callbacks: callbackIssuer(registry, callbackServer.url, runAgentState.TimeoutSeconds * 1000),
+    callbacks,
     resultsLocation: (runId) => join(options.workDir, `${runId}.results.ndjson`),
     heartbeatIntervalMs: Math.max(50, Math.min(60_000, Math.floor(heartbeatMs / 3))),
   }, { logger: new Logger({ serviceName: 'faas-benchmarker-local', logLevel: 'SILENT' }), metrics: false });
@@ -138,7 +139,7 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
     // As the deployment's rule on execution status changes does: an execution that ended without
     // its own Teardown (a terminal States.Runtime, say) leaves no run active and nothing running.
     if (execution.status !== 'SUCCEEDED') {
-      await cleanUpExecution({ store: options.store, provisioners, clients }, { executionArn: executionId, status: 'FAILED', error: execution.error ?? null, cause: execution.cause ?? null });
+      await cleanUpExecution({ store: options.store, provisioners, clients, callbacks }, { executionArn: executionId, status: 'FAILED', error: execution.error ?? null, cause: execution.cause ?? null });
     }
     const runs = (await options.store.listRuns({ limit: 1000 })).filter((run) => run.execution_id === executionId);
     return { execution, runs };
