@@ -32,6 +32,13 @@ export interface FakeArmResourcesOptions {
   outputsFor?: (deployment: FakeDeployment) => Record<string, { type: string; value: unknown }>;
   /** A reason makes the deployment end `Failed` with it. */
   failDeployment?: (deployment: FakeDeployment) => string | undefined;
+  /**
+   * GETs of a group after its DELETE that answer `provisioningState: Deleting` before it is gone
+   * (404). @default 0: gone at once
+   */
+  deletingPolls?: number;
+  /** Groups whose deletion stops with resources left: after the Deleting polls the group is back, `Succeeded`. */
+  failGroupDeletion?: (name: string) => boolean;
 }
 
 export interface FakeArmResources {
@@ -54,6 +61,8 @@ export function createFakeArmResources(options: FakeArmResourcesOptions = {}): F
   const groups: FakeArmResources['groups'] = new Map();
   const deployments: FakeDeployment[] = [];
   const deletedGroups: string[] = [];
+  /** Groups being deleted (see `deletingPolls`): lowercased name → GETs still answered Deleting, and whether it ends failed. */
+  const deletions = new Map<string, { pollsLeft: number; fails: boolean }>();
   const live = new Map<string, FakeDeployment>();
   const key = (group: string, name: string) => `${group.toLowerCase()}/${name}`;
 
@@ -141,14 +150,25 @@ export function createFakeArmResources(options: FakeArmResourcesOptions = {}): F
         armError(400, 'MissingApiVersionParameter', 'api-version is required');
         return true;
       }
-    const group = groups.get(name.toLowerCase());
+    let group = groups.get(name.toLowerCase());
+    const deleting = deletions.get(name.toLowerCase());
+    if (deleting && method === 'GET') {
+      if (deleting.pollsLeft > 0) deleting.pollsLeft -= 1;
+      else {
+        deletions.delete(name.toLowerCase());
+        if (!deleting.fails) {
+          groups.delete(name.toLowerCase());
+          group = undefined;
+        }
+      }
+    }
     const describeGroup = (g: { name: string; location: string; tags: Record<string, string> }) => ({
       id: `/subscriptions/${subscription}/resourceGroups/${g.name}`,
       name: g.name,
       type: 'Microsoft.Resources/resourceGroups',
       location: g.location,
       tags: g.tags,
-      properties: { provisioningState: 'Succeeded' },
+      properties: { provisioningState: deletions.has(g.name.toLowerCase()) ? 'Deleting' : 'Succeeded' },
     });
     const notFound = () => armError(404, 'ResourceGroupNotFound', `Resource group '${name}' could not be found.`);
     switch (method) {
@@ -175,7 +195,8 @@ export function createFakeArmResources(options: FakeArmResourcesOptions = {}): F
         notFound();
         return true;
       }
-        groups.delete(name.toLowerCase());
+        if ((options.deletingPolls ?? 0) > 0 || options.failGroupDeletion?.(group.name)) deletions.set(name.toLowerCase(), { pollsLeft: options.deletingPolls ?? 0, fails: options.failGroupDeletion?.(group.name) === true });
+        else groups.delete(name.toLowerCase());
         for (const deploymentKey of [...live.keys()]) if (deploymentKey.startsWith(`${name.toLowerCase()}/`)) live.delete(deploymentKey);
         deletedGroups.push(group.name);
         send(202, undefined, { location: `${base}/fake-group-deletions/${encodeURIComponent(group.name)}?api-version=2025-04-01`, 'retry-after': '0' });

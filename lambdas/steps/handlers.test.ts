@@ -33,6 +33,7 @@ beforeAll(async () => {
     teardown: async (input) => {
       torn.push(`functions:${input.run.runId}`);
     },
+    removal: async () => ({ gone: true, state: 'removed' }),
   };
   const driver: ClientDriver = {
     provision: async () => ({ kind: 'test' }),
@@ -41,6 +42,7 @@ beforeAll(async () => {
     teardown: async (input) => {
       torn.push(`client:${input.run.runId}`);
     },
+    removal: async () => ({ gone: true, state: 'removed' }),
   };
   handlers = createStepHandlers({
     store,

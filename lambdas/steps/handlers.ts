@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createSteps, type StepDependencies } from '../../lib/control-plane/steps';
 import { createStepHandler } from '../shared/step-handler';
-import { acquireLockSchema, branchSchema, collectResultsSchema, releaseLockSchema, startAgentSchema, validateInputSchema } from './schemas';
+import { acquireLockSchema, branchSchema, teardownCheckSchema, collectResultsSchema, releaseLockSchema, startAgentSchema, validateInputSchema } from './schemas';
 
 /**
  * One Lambda handler per Task of RunExperiment, each a thin shell (middleware, zod) over the same
@@ -21,6 +21,7 @@ export function createStepHandlers(deps: StepDependencies, options: { logger?: L
     StartAgent: createStepHandler({ ...common, stateName: 'StartAgent', schema: startAgentSchema, run: (input) => steps.StartAgent(input) }),
     CollectResults: createStepHandler({ ...common, stateName: 'CollectResults', schema: collectResultsSchema, run: (input) => steps.CollectResults(input) }),
     Teardown: createStepHandler({ ...common, stateName: 'Teardown', schema: branchSchema, run: (input) => steps.Teardown(input) }),
+    CheckTeardown: createStepHandler({ ...common, stateName: 'CheckTeardown', schema: teardownCheckSchema, run: (input) => steps.CheckTeardown(input) }),
     FinishRun: createStepHandler({ ...common, stateName: 'FinishRun', schema: branchSchema, run: (input) => steps.FinishRun(input) }),
     ReleaseLock: createStepHandler({ ...common, stateName: 'ReleaseLock', schema: releaseLockSchema, run: (input) => steps.ReleaseLock(input) }),
   };

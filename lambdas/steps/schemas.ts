@@ -28,6 +28,9 @@ export const branchSchema = z.looseObject({
   teardownError: stateError.optional(),
 });
 
+/** CheckTeardown's input: the branch with Teardown's answer (when the deletions were started). */
+export const teardownCheckSchema = branchSchema.extend({ teardown: z.looseObject({ startedAt: z.string().optional() }).optional() });
+
 export const startAgentSchema = branchSchema.extend({ taskToken: z.string().min(1) });
 
 export const collectResultsSchema = z.object({

@@ -39,7 +39,7 @@ import { PROJECT_ROOT } from './control-plane-function';
 const RUN_NAME_PREFIX = 'fb-';
 
 /** The step Lambdas this construct grants to, by their state name. */
-export type CloudStepName = 'ProvisionFunctions' | 'CheckFunctionsReady' | 'ProvisionClient' | 'CheckClientReady' | 'StartAgent' | 'Teardown';
+export type CloudStepName = 'ProvisionFunctions' | 'CheckFunctionsReady' | 'ProvisionClient' | 'CheckClientReady' | 'StartAgent' | 'Teardown' | 'CheckTeardown';
 
 /** Properties of {@link CloudPlatforms}. */
 export interface CloudPlatformsProps {
@@ -267,6 +267,11 @@ export class CloudPlatforms extends Construct {
         new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [plans] }),
         readAzureSecret,
       ],
+      CheckTeardown: [
+        new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'], resources: [labStacks] }),
+        new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }),
+        readAzureSecret,
+      ],
     };
     const reasons: Record<CloudStepName, string> = {
       ProvisionFunctions: 'CreateStack is limited to the per-run lab stacks, all named fb-<run8>-lab, whose ids CloudFormation assigns (stack/fb-*/*).',
@@ -276,6 +281,8 @@ export class CloudPlatforms extends Construct {
       CheckClientReady: 'ec2:DescribeInstances and ssm:DescribeInstanceInformation support no resource-level permissions (Resource "*" is what AWS requires for them); both only read.',
       StartAgent:
         "GetApiKey reads the key of a per-run lab API, whose id API Gateway assigns (/apikeys/*); plans are per run (plans/<runId>.json); SendCommand reaches only instances with the run tag (instance/*, ssm:resourceTag condition).",
+      CheckTeardown:
+        'DescribeStacks/DescribeStackEvents are limited to the per-run lab stacks (stack/fb-*/*), whose ids CloudFormation assigns; ec2:DescribeInstances supports no resource-level permissions (Resource "*" is what AWS requires) and only reads.',
       Teardown:
         'DeleteStack is limited to the fb- lab stacks (stack/fb-*/*); TerminateInstances and SendCommand to instances with the run tag (instance/*); plans are per run (plans/<runId>.json); ec2:DescribeInstances, ssm:ListCommands and ssm:CancelCommand support no resource-level permissions.',
     };

@@ -72,6 +72,7 @@ export const STEP_FUNCTIONS = {
     memorySizeMiB: 1024,
   },
   Teardown: { entry: 'lambdas/steps/teardown.ts', description: 'RunExperiment Teardown: delete what the branch made', resultsStore: true },
+  CheckTeardown: { entry: 'lambdas/steps/check-teardown.ts', description: 'RunExperiment CheckTeardown: are the run\'s stack, resource group and client gone?', resultsStore: false },
   FinishRun: { entry: 'lambdas/steps/finish-run.ts', description: 'RunExperiment FinishRun: completed or failed, with the reason', resultsStore: true },
   ReleaseLock: { entry: 'lambdas/steps/release-lock.ts', description: 'RunExperiment ReleaseLock: end unfinished runs, count failed platforms', resultsStore: true },
 } as const satisfies Record<string, StepFunctionSpec>;

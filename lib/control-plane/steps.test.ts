@@ -134,3 +134,33 @@ describe('Step: ReleaseLock', () => {
     expect(statuses.get('r2')).toBe('failed');
   });
 });
+
+describe('Step: FinishRun after the deletions', () => {
+  const branch = { run: { runId: 'r1', platform: 'aws-lambda' }, experiment: 'e', params: {}, quick: true, platformOptions: {} };
+  it('fails an otherwise completed run whose deletion failed, with what is left', async () => {
+    const statuses: [string, string, string | undefined][] = [];
+    const store = {
+      getRun: vi.fn(async () => undefined),
+      invocationUsage: vi.fn(async () => []),
+      setRunCost: vi.fn(async () => undefined),
+      mergeRunManifest: vi.fn(async () => undefined),
+      setRunStatus: vi.fn(async (runId: string, status: string, reason?: string) => void statuses.push([runId, status, reason])),
+    } as unknown as ResultsStore;
+    const outcome = await createSteps(dependencies({ store })).FinishRun({ ...branch, teardownCheck: { failed: true, left: ['functions: lab stack fb-r1-lab is DELETE_FAILED: ApiKey: in use'] } });
+    expect(outcome).toMatchObject({ status: 'failed', reason: 'TeardownIncomplete: not removed: functions: lab stack fb-r1-lab is DELETE_FAILED: ApiKey: in use' });
+    expect(statuses.at(-1)).toEqual(['r1', 'failed', 'TeardownIncomplete: not removed: functions: lab stack fb-r1-lab is DELETE_FAILED: ApiKey: in use']);
+  });
+});
+
+describe('Step: CheckTeardown', () => {
+  it('asks both the client driver and the provisioner, and carries the time Teardown started', async () => {
+    const removal = (check: { gone: boolean; state: string }) => vi.fn(async () => check);
+    const provisioner = { removal: removal({ gone: false, state: 'DELETE_IN_PROGRESS' }) };
+    const client = { removal: removal({ gone: true, state: 'terminated' }) };
+    const deps = dependencies({ provisioners: { 'aws-lambda': provisioner as never }, clients: { 'aws-lambda': client as never }, now: () => new Date('2026-12-06T01:00:30.000Z') });
+    const input = { run: { runId: 'r1', platform: 'aws-lambda' }, experiment: 'e', params: {}, quick: true, platformOptions: {}, teardown: { startedAt: '2026-12-06T01:00:00.000Z' } };
+    const check = await createSteps(deps).CheckTeardown(input);
+    expect(check).toEqual({ done: false, failed: false, startedAt: '2026-12-06T01:00:00.000Z', client: { gone: true, state: 'terminated' }, functions: { gone: false, state: 'DELETE_IN_PROGRESS' }, left: [] });
+    expect(provisioner.removal).toHaveBeenCalledWith(input);
+  });
+});

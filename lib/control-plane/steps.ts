@@ -10,6 +10,7 @@ import { chooseClientSize, clientManifestEntry } from '../platforms/client/machi
 import type { BranchInput, BranchRun, ClientDriver, FunctionProvisioner } from '../platforms/platform';
 import { failAbandonedLocalRuns } from './abandoned-runs';
 import { judgeReadiness, type ReadinessDeadlines, withProvisionedAt } from './readiness-deadline';
+import { DEFAULT_TEARDOWN_DEADLINES_MS, judgeRemoval, type TeardownCheck } from './removal-check';
 import { FINAL_RUN_STATUSES } from '../results/types';
 import { estimateRunCost } from '../cost/run-cost';
 import { ResultsStoreUnavailableError } from '../results/errors';
@@ -43,6 +44,8 @@ export interface StepDependencies {
   unavailable?: Record<string, string>;
   /** How long readiness loops may go on. @default DEFAULT_READINESS_DEADLINES (./readiness-deadline.ts) */
   readinessDeadlines?: ReadinessDeadlines;
+  /** How long the deletions may take after Teardown, per platform, ms. @default DEFAULT_TEARDOWN_DEADLINES_MS (./removal-check.ts) */
+  teardownDeadlinesMs?: Readonly<Record<string, number>>;
   /**
    * Which control plane these steps are: the local interpreter on this machine, or the deployed
    * one in AWS, whose state transitions, Data API and S3 requests are billed (lib/cost). @default 'local'
@@ -259,7 +262,7 @@ export function createSteps(deps: StepDependencies) {
     },
 
     /** Delete everything the branch made; each part is tried even if another fails. */
-    async Teardown(input: BranchInput): Promise<{ removed: string[] }> {
+    async Teardown(input: BranchInput): Promise<{ removed: string[]; startedAt: string }> {
       await deps.store.setRunStatus(input.run.runId, 'destroying');
       const failures: string[] = [];
       for (const [what, step] of [
@@ -273,18 +276,29 @@ export function createSteps(deps: StepDependencies) {
         }
       }
       if (failures.length) throw new TeardownIncompleteError(failures.join('; '));
-      return { removed: ['client', 'functions'] };
+      return { removed: ['client', 'functions'], startedAt: now().toISOString() };
+    },
+
+    /**
+     * Where the deletions Teardown started stand (polled by WaitForTeardown → CheckTeardown until
+     * `done` or `failed`): FinishRun fails the run with what is left.
+     */
+    async CheckTeardown(input: BranchInput & { teardown?: { startedAt?: string } }): Promise<TeardownCheck> {
+      const [clientRemoval, functionsRemoval] = await Promise.all([client(input.run.platform).removal(input), provisioner(input.run.platform).removal(input)]);
+      const startedAt = typeof input.teardown?.startedAt === 'string' ? input.teardown.startedAt : now().toISOString();
+      return judgeRemoval(input.run.platform, startedAt, { client: clientRemoval, functions: functionsRemoval }, now(), deps.teardownDeadlinesMs ?? DEFAULT_TEARDOWN_DEADLINES_MS);
     },
 
     /** The run's cost estimate (lib/cost), then its final status: a watcher that sees the status finds the cost. */
-    async FinishRun(input: BranchInput & { teardownError?: { Error: string; Cause?: string } }): Promise<{ runId: string; platform: string; status: 'completed' | 'failed'; reason?: string }> {
+    async FinishRun(input: BranchInput & { teardownError?: { Error: string; Cause?: string }; teardownCheck?: Partial<TeardownCheck> }): Promise<{ runId: string; platform: string; status: 'completed' | 'failed'; reason?: string }> {
       await recordCost(input);
+      const notRemoved = input.teardownCheck?.failed === true ? `TeardownIncomplete: not removed: ${(input.teardownCheck.left ?? []).join('; ') || 'unknown'}` : undefined;
       const failure = input.error ?? input.teardownError;
-      if (!failure) {
+      if (!failure && !notRemoved) {
         await deps.store.setRunStatus(input.run.runId, 'completed');
         return { runId: input.run.runId, platform: input.run.platform, status: 'completed' };
       }
-      const reason = describeFailure(failure);
+      const reason = [failure && describeFailure(failure), notRemoved].filter(Boolean).join('; ');
       await deps.store.setRunStatus(input.run.runId, 'failed', reason);
       return { runId: input.run.runId, platform: input.run.platform, status: 'failed', reason };
     },

@@ -5,8 +5,9 @@ describe('Function: countStateTransitions', () => {
   it('counts each state of the completed path of RunExperiment once when each readiness loop polls once', () => {
     // By hand, from state-machines/run-experiment.asl.json.
     const path = ['ValidateInput', 'AcquireLock', 'RunPlatforms', 'ReleaseLock', 'AllCompleted', 'RunCompleted'];
-    const branch = ['ProvisionFunctions', 'WaitForFunctions', 'CheckFunctionsReady', 'FunctionsReady', 'ProvisionClient', 'WaitForClient', 'CheckClientReady', 'ClientReady', 'RunAgent', 'CollectResults', 'Teardown', 'FinishRun'];
+    const branch = ['ProvisionFunctions', 'WaitForFunctions', 'CheckFunctionsReady', 'FunctionsReady', 'ProvisionClient', 'WaitForClient', 'CheckClientReady', 'ClientReady', 'RunAgent', 'CollectResults', 'Teardown', 'CheckTeardown', 'TeardownDone', 'FinishRun'];
     expect(countStateTransitions({ functions: 1, client: 1 })).toBe(path.length + branch.length);
+    expect(countStateTransitions({ functions: 1, client: 1, teardown: 1 })).toBe(path.length + branch.length);
   });
 
   it('adds Wait, Check and Choice for every further poll, and polls at least once', () => {
@@ -14,6 +15,8 @@ describe('Function: countStateTransitions', () => {
     expect(countStateTransitions({ functions: 5, client: 1 })).toBe(once + 4 * 3);
     expect(countStateTransitions({ functions: 2, client: 3 })).toBe(once + 3 * 3);
     expect(countStateTransitions({ functions: 0, client: 0.2 })).toBe(once);
+    // The deletions after Teardown: WaitForTeardown, CheckTeardown, TeardownDone per further poll.
+    expect(countStateTransitions({ functions: 1, client: 1, teardown: 4 })).toBe(once + 3 * 3);
   });
 
   it('refuses a definition whose path names a missing state or never ends', () => {

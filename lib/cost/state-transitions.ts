@@ -50,13 +50,15 @@ export function executionTimeoutSeconds(machine: AslMachine = RUN_EXPERIMENT_DEF
   return machine.TimeoutSeconds;
 }
 
-/** The readiness loops: their Choice state, and the Wait state each poll waits in. */
+/** The polling loops: their Choice state, and the Wait state each poll waits in (teardown: the deletions after Teardown). */
 export const READINESS_LOOPS = {
   functions: { choice: 'FunctionsReady', wait: 'WaitForFunctions' },
   client: { choice: 'ClientReady', wait: 'WaitForClient' },
+  teardown: { choice: 'TeardownDone', wait: 'WaitForTeardown' },
 } as const;
 
-export type ReadinessPolls = Record<keyof typeof READINESS_LOOPS, number>;
+/** Polls of each loop; the teardown loop's count is not known from a run's history, and is taken as 1 when not given. */
+export type ReadinessPolls = Record<'functions' | 'client', number> & { teardown?: number };
 
 /** How long one poll of a readiness loop waits, s. */
 export function readinessWaitSeconds(loop: keyof typeof READINESS_LOOPS, machine: AslMachine = RUN_EXPERIMENT_DEFINITION): number {
@@ -81,7 +83,7 @@ function findState(machine: AslMachine, name: string): AslState | undefined {
  */
 export function countStateTransitions(polls: ReadinessPolls, machine: AslMachine = RUN_EXPERIMENT_DEFINITION): number {
   const pollsByChoice = new Map<string, number>(
-    (Object.keys(READINESS_LOOPS) as (keyof typeof READINESS_LOOPS)[]).map((loop) => [READINESS_LOOPS[loop].choice, Math.max(1, Math.ceil(polls[loop]))]),
+    (Object.keys(READINESS_LOOPS) as (keyof typeof READINESS_LOOPS)[]).map((loop) => [READINESS_LOOPS[loop].choice, Math.max(1, Math.ceil(polls[loop] ?? 1))]),
   );
   return walk(machine, pollsByChoice);
 }

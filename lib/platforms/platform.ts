@@ -44,6 +44,19 @@ export interface BranchInput {
 /** What a Wait + Choice loop polls: `ready`, or `failed` with a reason when it never will be. */
 export type ReadinessCheck = { ready: boolean; failed?: boolean; reason?: string } & Record<string, unknown>;
 
+/**
+ * Where a deletion stands, polled after Teardown until everything is gone (the state machine's
+ * WaitForTeardown → CheckTeardown loop): `gone` once nothing is left, `failed` with a reason when
+ * the deletion stopped without removing everything (CloudFormation `DELETE_FAILED`, a resource
+ * group that is no longer being deleted), else still going. `state` is the provider's own word.
+ */
+export interface RemovalCheck {
+  gone: boolean;
+  failed?: boolean;
+  state: string;
+  reason?: string;
+}
+
 /** Deploys the lab functions of a run on one platform (AWS: a per-run stack; local: the local platform). */
 export interface FunctionProvisioner {
   /**
@@ -60,8 +73,10 @@ export interface FunctionProvisioner {
    * be in a state's output.
    */
   agentTarget(input: BranchInput): Promise<ProviderConfig>;
-  /** Delete everything provision made; idempotent. */
+  /** Start deleting everything provision made; idempotent. */
   teardown(input: BranchInput): Promise<void>;
+  /** How far that deletion has got (polled until `gone` or `failed`). */
+  removal(input: BranchInput): Promise<RemovalCheck>;
 }
 
 /** Provisions the client and starts the agent on it (AWS: an Azure VM + Run Command; local: a child process). */
@@ -73,6 +88,8 @@ export interface ClientDriver {
   /** Hand the agent its plan and start it; the agent's callback completes the RunAgent task. */
   startAgent(plan: AgentPlan, input: BranchInput): Promise<void>;
   teardown(input: BranchInput): Promise<void>;
+  /** How far the client's deletion has got (polled until `gone` or `failed`). */
+  removal(input: BranchInput): Promise<RemovalCheck>;
 }
 
 /**
@@ -95,6 +112,8 @@ export interface ClientMachine {
   check(input: BranchInput): Promise<ReadinessCheck>;
   /** Delete the machine and everything made with it; idempotent, and a machine already gone is fine. Does not wait. */
   destroy(input: BranchInput): Promise<void>;
+  /** How far that deletion has got. */
+  removal(input: BranchInput): Promise<RemovalCheck>;
 }
 
 /** Starts the agent on the machine `input.client` names (SSM Run Command, Azure Run Command), and stops it. */

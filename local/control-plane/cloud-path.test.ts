@@ -207,8 +207,14 @@ function expectCost(run: RunRow | undefined, items: string[]): void {
 describe('RunExperiment with the deployed composition', () => {
   it('aws-lambda: the lab stack and an Azure VM client; the agent gets the API key; its upload is imported; both are torn down', async () => {
     cfn.on(CreateStackCommand).resolves({ StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/lab/1' });
-    cfn.on(DescribeStacksCommand).resolves({
-      Stacks: [{ StackName: 'lab', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'InvokeUrl', OutputValue: INVOKE_URL }, { OutputKey: 'ApiKeyId', OutputValue: 'key-id-1' }] }],
+    // The stack as CloudFormation reports it: complete, then deleting for one poll after DeleteStack, then deleted.
+    let deletePolls = 0;
+    cfn.on(DescribeStacksCommand).callsFake(() => {
+      if (cfn.commandCalls(DeleteStackCommand).length === 0) {
+        return { Stacks: [{ StackName: 'lab', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'InvokeUrl', OutputValue: INVOKE_URL }, { OutputKey: 'ApiKeyId', OutputValue: 'key-id-1' }] }] };
+      }
+      deletePolls += 1;
+      return { Stacks: [{ StackName: 'lab', CreationTime: new Date(), StackStatus: deletePolls === 1 ? 'DELETE_IN_PROGRESS' : 'DELETE_COMPLETE' }] };
     });
     cfn.on(DeleteStackCommand).resolves({});
     apiGateway.on(GetApiKeyCommand).resolves({ id: 'key-id-1', value: API_KEY });
@@ -221,6 +227,8 @@ describe('RunExperiment with the deployed composition', () => {
     // The lab stack: created with the deployer role; deleted at Teardown.
     expect(cfn.commandCalls(CreateStackCommand)[0]?.args[0].input).toMatchObject({ RoleARN: CONFIG.awsLambda?.cloudFormationRoleArn, ClientRequestToken: run?.id });
     expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(1);
+    // CheckTeardown followed the deletion to DELETE_COMPLETE before FinishRun.
+    expect(deletePolls).toBeGreaterThanOrEqual(2);
     // The agent got the API key (read at StartAgent) and the lab's URL; the plan went to S3, not into Run Command.
     expect(plans).toHaveLength(1);
     expect(plans[0]?.target).toEqual({ platform: 'aws-lambda', invokeUrl: INVOKE_URL, apiKey: API_KEY, functionPrefix: expect.stringMatching(/^fb-[a-z0-9]{8}-$/) });
@@ -242,7 +250,10 @@ describe('RunExperiment with the deployed composition', () => {
       s3.on(GetObjectCommand, { Bucket: 'cdk-assets', Key: `azure/${fn}.zip` }).resolves({ Body: { transformToByteArray: async () => new Uint8Array(Buffer.from(`zip of ${fn}`)) } as never });
     }
     ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: INSTANCE_ID, LaunchTime: new Date() }] });
-    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: INSTANCE_ID, State: { Name: 'running' }, LaunchTime: new Date() }] }] });
+    // Running until TerminateInstances, then terminated.
+    ec2.on(DescribeInstancesCommand).callsFake(() => ({
+      Reservations: [{ Instances: [{ InstanceId: INSTANCE_ID, State: { Name: ec2.commandCalls(TerminateInstancesCommand).length ? 'terminated' : 'running' }, LaunchTime: new Date() }] }],
+    }));
     ec2.on(TerminateInstancesCommand).resolves({});
     ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ InstanceId: INSTANCE_ID, PingStatus: 'Online' }] });
     ssm.on(ListCommandsCommand).resolves({ Commands: [] });

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AgentPlan } from '../../lib/agent/plan';
-import type { BranchInput, ClientDriver, ReadinessCheck } from '../../lib/platforms/platform';
+import type { BranchInput, ClientDriver, ReadinessCheck, RemovalCheck } from '../../lib/platforms/platform';
 
 /** The agent's entry, run with the same Node as this process. */
 const AGENT_ENTRY = join(__dirname, '..', '..', 'bin', 'agent.js');
@@ -57,6 +57,13 @@ export class LocalAgentDriver implements ClientDriver {
     const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
     await once(child, 'exit');
     clearTimeout(timer);
+  }
+
+  /** Teardown kills the agent and removes its plan before it answers: gone when neither is left. */
+  async removal(input: BranchInput): Promise<RemovalCheck> {
+    const child = this.agents.get(input.run.runId);
+    const left = [...(child && child.exitCode === null && child.signalCode === null ? [`agent pid ${child.pid}`] : []), ...(existsSync(this.planFile(input.run.runId)) ? ['plan file'] : [])];
+    return left.length ? { gone: false, failed: true, state: 'left', reason: `still there: ${left.join(', ')}` } : { gone: true, state: 'removed' };
   }
 
   private planFile(runId: string): string {

@@ -4,7 +4,7 @@ import { loadDefinition, type LocalTaskHandler, MissingSubstitutionError, runLoc
 import { TaskError, TokenBroker } from '../../lib/callback/local-token-broker';
 
 const DEFINITION = join(__dirname, '..', '..', 'state-machines', 'run-experiment.asl.json');
-const FUNCTIONS = ['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'StartAgent', 'CollectResults', 'Teardown', 'FinishRun', 'ReleaseLock'];
+const FUNCTIONS = ['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'StartAgent', 'CollectResults', 'Teardown', 'CheckTeardown', 'FinishRun', 'ReleaseLock'];
 const SUBSTITUTIONS = Object.fromEntries(FUNCTIONS.map((name) => [`${name}FunctionArn`, `arn:aws:lambda:eu-west-1:123456789012:function:fb-${name}`]));
 
 type Call = { state: string; input: Record<string, unknown> };
@@ -37,7 +37,8 @@ function scenario(overrides: Partial<Record<string, LocalTaskHandler>> = {}, age
     CheckClientReady: record('CheckClientReady', () => ({ kind: 'local', ready: true })),
     CollectResults: record('CollectResults', () => ({ imported: 42 })),
     CollectPartialResults: record('CollectPartialResults', (input) => ({ imported: input.partial === true ? 7 : -1 })),
-    Teardown: record('Teardown', () => ({ removed: true })),
+    Teardown: record('Teardown', () => ({ removed: true, startedAt: '2026-12-06T00:00:00.000Z' })),
+    CheckTeardown: record('CheckTeardown', () => ({ done: true, failed: false, left: [] })),
     FinishRun: record('FinishRun', (input) => {
       const outcome = { runId: (input.run as { runId: string }).runId, status: input.error ? 'failed' : 'completed' };
       finished.set(outcome.runId, outcome.status);
@@ -61,20 +62,20 @@ function scenario(overrides: Partial<Record<string, LocalTaskHandler>> = {}, age
       broker,
       input: input as never,
       executionId: 'arn:aws:states:eu-west-1:123456789012:execution:RunExperiment:test-1',
-      waitTimeOverridesMs: { WaitForFunctions: 1, WaitForClient: 1 },
-      retryIntervalOverridesMs: { CollectResults: 0, ProvisionFunctions: 0, Teardown: 0, FinishRun: 0 },
+      waitTimeOverridesMs: { WaitForFunctions: 1, WaitForClient: 1, WaitForTeardown: 1 },
+      retryIntervalOverridesMs: { CollectResults: 0, ProvisionFunctions: 0, Teardown: 0, CheckTeardown: 0, FinishRun: 0 },
       heartbeatMs: { RunAgent: 300 },
     });
   const statesOf = (platform: string) => calls.filter((call) => !call.input.run || (call.input.run as { platform: string }).platform === platform).map((call) => call.state);
   return { calls, broker, run, statesOf };
 }
 
-const BRANCH = ['ProvisionFunctions', 'CheckFunctionsReady', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'RunAgent', 'CollectResults', 'Teardown', 'FinishRun'];
+const BRANCH = ['ProvisionFunctions', 'CheckFunctionsReady', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'RunAgent', 'CollectResults', 'Teardown', 'CheckTeardown', 'FinishRun'];
 
 describe('RunExperiment on the local interpreter', () => {
   it('maps every Task and substitutes every placeholder', () => {
     const definition = loadDefinition(DEFINITION, SUBSTITUTIONS);
-    expect(taskStates(definition).map((task) => task.name).sort()).toEqual(['AcquireLock', 'CheckClientReady', 'CheckFunctionsReady', 'CollectPartialResults', 'CollectResults', 'FinishRun', 'ProvisionClient', 'ProvisionFunctions', 'ReleaseLock', 'RunAgent', 'Teardown', 'ValidateInput'].sort());
+    expect(taskStates(definition).map((task) => task.name).sort()).toEqual(['AcquireLock', 'CheckClientReady', 'CheckFunctionsReady', 'CheckTeardown', 'CollectPartialResults', 'CollectResults', 'FinishRun', 'ProvisionClient', 'ProvisionFunctions', 'ReleaseLock', 'RunAgent', 'Teardown', 'ValidateInput'].sort());
     // CollectPartialResults is the CollectResults Lambda again.
     expect(taskStates(definition).find((task) => task.name === 'CollectPartialResults')?.resource).toBe(SUBSTITUTIONS.CollectResultsFunctionArn);
     expect(() => loadDefinition(DEFINITION, {})).toThrow(MissingSubstitutionError);
@@ -101,17 +102,36 @@ describe('RunExperiment on the local interpreter', () => {
     });
     const result = await run();
     expect(result).toEqual({ status: 'FAILED', error: 'RunFailed', cause: expect.stringContaining('runs row') });
-    expect(statesOf('openfaas').filter((state) => !['ValidateInput', 'AcquireLock', 'ReleaseLock'].includes(state))).toEqual(['ProvisionFunctions', 'Teardown', 'FinishRun']);
+    expect(statesOf('openfaas').filter((state) => !['ValidateInput', 'AcquireLock', 'ReleaseLock'].includes(state))).toEqual(['ProvisionFunctions', 'Teardown', 'CheckTeardown', 'FinishRun']);
     const finish = calls.find((call) => call.state === 'FinishRun' && (call.input.run as { platform: string }).platform === 'openfaas');
     expect(finish?.input.error).toEqual({ Error: 'ProvisionFailedError', Cause: 'gateway refused the deployment' });
     expect(statesOf('local')).toContain('CollectResults');
+  });
+
+  it('waits for the deletions after Teardown, and hands FinishRun what one that failed left', async () => {
+    let polls = 0;
+    const { run, calls, statesOf } = scenario({
+      CheckTeardown: (input) => {
+        polls += 1;
+        if ((input as { run: { platform: string } }).run.platform === 'local') return { done: polls >= 3, failed: false, left: [] };
+        return { done: false, failed: true, left: ['functions: lab stack fb-x-lab is DELETE_FAILED: ApiKey: in use'] };
+      },
+    });
+    const execution = await run();
+    expect(execution.status).toBe('SUCCEEDED');
+    // The local branch polls until its deletions are done; the failed one goes straight to FinishRun.
+    expect(statesOf('local').filter((state) => state === 'CheckTeardown').length).toBeGreaterThanOrEqual(2);
+    expect(statesOf('openfaas').slice(-3)).toEqual(['CheckTeardown', 'FinishRun', 'ReleaseLock']);
+    const finish = calls.find((call) => call.state === 'FinishRun' && (call.input.run as { platform: string }).platform === 'openfaas');
+    expect(finish?.input.teardownCheck).toMatchObject({ failed: true, left: ['functions: lab stack fb-x-lab is DELETE_FAILED: ApiKey: in use'] });
+    expect(finish?.input.teardown).toMatchObject({ startedAt: '2026-12-06T00:00:00.000Z' });
   });
 
   it('functions that never become ready end the branch through Teardown', async () => {
     const { run, statesOf, calls } = scenario({ CheckFunctionsReady: async () => ({ ready: false, failed: true, reason: 'image pull failed' }) });
     const result = await run({ experiment: 'e', platforms: ['local'] });
     expect(result.status).toBe('FAILED');
-    expect(statesOf('local')).toEqual(['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'Teardown', 'FinishRun', 'ReleaseLock']);
+    expect(statesOf('local')).toEqual(['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'Teardown', 'CheckTeardown', 'FinishRun', 'ReleaseLock']);
     expect(calls.find((call) => call.state === 'Teardown')?.input.error).toEqual({ Error: 'ProvisioningFailed', Cause: 'image pull failed' });
   });
 
@@ -149,7 +169,7 @@ describe('RunExperiment on the local interpreter', () => {
     const { run, statesOf, calls } = scenario({ CheckClientReady: async () => ({ kind: 'azure-vm', ready: false, failed: true, reason: 'VM agent not ready after 20 min' }) });
     const result = await run({ experiment: 'e', platforms: ['aws-lambda'] });
     expect(result.status).toBe('FAILED');
-    expect(statesOf('aws-lambda')).toEqual(['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'Teardown', 'FinishRun', 'ReleaseLock']);
+    expect(statesOf('aws-lambda')).toEqual(['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'Teardown', 'CheckTeardown', 'FinishRun', 'ReleaseLock']);
     expect(calls.find((call) => call.state === 'Teardown')?.input.error).toEqual({ Error: 'ClientProvisioningFailed', Cause: 'VM agent not ready after 20 min' });
   });
 

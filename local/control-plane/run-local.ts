@@ -23,7 +23,7 @@ import { TokenBroker } from '../../lib/callback/local-token-broker';
 export const RUN_EXPERIMENT_ASL = join(__dirname, '..', '..', 'state-machines', 'run-experiment.asl.json');
 
 /** The Lambda-backed states of RunExperiment and the `${…FunctionArn}` each Resource names. */
-const LAMBDA_STATES = ['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'CollectResults', 'Teardown', 'FinishRun', 'ReleaseLock'] as const;
+const LAMBDA_STATES = ['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'CollectResults', 'Teardown', 'CheckTeardown', 'FinishRun', 'ReleaseLock'] as const;
 
 /** What a Lambda context carries, for a step handler run in this process. */
 function localLambdaContext(state: string) {
@@ -93,7 +93,7 @@ export function executeRunExperimentLocally(options: {
     broker: options.broker,
     input: options.input as never,
     executionId: options.executionId,
-    waitTimeOverridesMs: { WaitForFunctions: options.readinessPollMs, WaitForClient: options.readinessPollMs },
+    waitTimeOverridesMs: { WaitForFunctions: options.readinessPollMs, WaitForClient: options.readinessPollMs, WaitForTeardown: options.readinessPollMs },
     heartbeatMs: { RunAgent: options.heartbeatMs },
   });
 }

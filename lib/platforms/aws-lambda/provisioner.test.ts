@@ -298,6 +298,31 @@ describe('teardown', () => {
   });
 });
 
+describe('removal', () => {
+  it('follows the deletion: DELETE_IN_PROGRESS is still going, DELETE_COMPLETE or a missing stack is gone', async () => {
+    cfn.on(DescribeStacksCommand).resolvesOnce({ Stacks: [stack('DELETE_IN_PROGRESS')] }).resolvesOnce({ Stacks: [stack('DELETE_COMPLETE')] }).rejectsOnce(serviceError('ValidationError', `Stack with id ${STACK} does not exist`));
+    const checks = [await provisioner().removal(branch()), await provisioner().removal(branch()), await provisioner().removal(branch())];
+    expect(checks).toEqual([{ gone: false, state: 'DELETE_IN_PROGRESS' }, { gone: true, state: 'DELETE_COMPLETE' }, { gone: true, state: 'DELETE_COMPLETE' }]);
+    expect(cfn.commandCalls(DescribeStacksCommand)[0]?.args[0].input).toEqual({ StackName: STACK });
+  });
+
+  it('fails at DELETE_FAILED naming the first resource CloudFormation could not delete', async () => {
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [stack('DELETE_FAILED', { StackStatusReason: 'The following resource(s) failed to delete: [ApiKey].' })] });
+    cfn.on(DescribeStackEventsCommand).resolves({
+      StackEvents: [
+        { StackId: STACK_ID, EventId: '2', StackName: STACK, Timestamp: new Date(), LogicalResourceId: STACK, ResourceStatus: 'DELETE_FAILED', ResourceStatusReason: 'The following resource(s) failed to delete: [ApiKey].' },
+        { StackId: STACK_ID, EventId: '1', StackName: STACK, Timestamp: new Date(), LogicalResourceId: 'ApiKey', ResourceStatus: 'DELETE_FAILED', ResourceStatusReason: 'API key in use by a usage plan' },
+      ],
+    });
+    expect(await provisioner().removal(branch())).toEqual({ gone: false, failed: true, state: 'DELETE_FAILED', reason: `lab stack ${STACK} is DELETE_FAILED: ApiKey: API key in use by a usage plan` });
+  });
+
+  it('turns throttling into ProvisionTransientError for the state machine to retry', async () => {
+    cfn.on(DescribeStacksCommand).rejects(serviceError('Throttling', 'Rate exceeded'));
+    await expect(provisioner().removal(branch())).rejects.toBeInstanceOf(ProvisionTransientError);
+  });
+});
+
 describe('agentTarget', () => {
   const apiGateway = mockClient(APIGatewayClient);
   beforeEach(() => apiGateway.reset());

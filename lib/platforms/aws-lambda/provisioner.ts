@@ -40,7 +40,7 @@ import type { ProviderConfig } from '../../agent/provider-config';
 import { errorNameOf, messageOf } from '../../errors/describe';
 import { isTransientAwsError } from '../aws/transient';
 import { ProvisionFailedError, ProvisionTransientError } from '../errors';
-import type { BranchInput, FunctionProvisioner, ReadinessCheck } from '../platform';
+import type { BranchInput, FunctionProvisioner, ReadinessCheck, RemovalCheck } from '../platform';
 import { RUN_TAG_KEY, runPrefixOf } from '../run-resources';
 import { DEFAULT_LAMBDA_MEMORY_MB, labStackTemplate } from './lab-template';
 
@@ -177,14 +177,40 @@ export class AwsLambdaProvisioner implements FunctionProvisioner {
     }
   }
 
+  /**
+   * Where the lab stack's deletion stands: gone at `DELETE_COMPLETE` or once the stack no longer
+   * exists; failed at `DELETE_FAILED`, naming the first resource that could not be deleted; else
+   * still going (`DELETE_IN_PROGRESS`).
+   */
+  async removal(input: BranchInput): Promise<RemovalCheck> {
+    const stackName = AwsLambdaProvisioner.stackNameOf(input.run.runId);
+    let status: string;
+    let statusReason: string | undefined;
+    try {
+      const { Stacks: stacks = [] } = await this.client.send(new DescribeStacksCommand({ StackName: stackName }));
+      status = stacks[0]?.StackStatus ?? 'DELETE_COMPLETE';
+      statusReason = stacks[0]?.StackStatusReason;
+    } catch (error) {
+      if (isMissingStack(error)) return { gone: true, state: 'DELETE_COMPLETE' };
+      if (isTransientAwsError(error)) throw new ProvisionTransientError(`DescribeStacks ${stackName}: ${messageOf(error)}`);
+      throw error;
+    }
+    if (status === 'DELETE_COMPLETE') return { gone: true, state: status };
+    if (status === 'DELETE_FAILED') {
+      const first = await this.firstFailure(stackName, 'DELETE_FAILED');
+      return { gone: false, failed: true, state: status, reason: `lab stack ${stackName} is DELETE_FAILED: ${first ?? statusReason ?? 'no reason given'}` };
+    }
+    return { gone: false, state: status };
+  }
+
   /** The earliest resource CREATE_FAILED reason that is not a mere cancellation; undefined when unknown. */
-  private async firstFailure(stack: string): Promise<string | undefined> {
+  private async firstFailure(stack: string, failedStatus: 'CREATE_FAILED' | 'DELETE_FAILED' = 'CREATE_FAILED'): Promise<string | undefined> {
     try {
       const { StackEvents: events = [] } = await this.client.send(new DescribeStackEventsCommand({ StackName: stack }));
       // Events come newest first.
       const failed = [...events]
         .reverse()
-        .find((event) => event.ResourceStatus === 'CREATE_FAILED' && event.ResourceStatusReason && !/cancell?ed/i.test(event.ResourceStatusReason));
+        .find((event) => event.ResourceStatus === failedStatus && event.ResourceStatusReason && !/cancell?ed/i.test(event.ResourceStatusReason));
       return failed ? `${failed.LogicalResourceId ?? 'resource'}: ${failed.ResourceStatusReason}` : undefined;
     } catch {
       return undefined;

@@ -349,6 +349,31 @@ describe('Ec2ClientMachine.check', () => {
   });
 });
 
+describe('Ec2ClientMachine.removal', () => {
+  it('follows the run\'s tagged instances until every one is terminated; a termination that did not take fails naming the instance', async () => {
+    ec2Mock
+      .on(DescribeInstancesCommand)
+      .resolvesOnce(described({ InstanceId: INSTANCE, State: { Name: 'shutting-down' } }))
+      .resolvesOnce(described({ InstanceId: INSTANCE, State: { Name: 'terminated' } }))
+      .resolvesOnce({ Reservations: [] })
+      .resolvesOnce(described({ InstanceId: INSTANCE, State: { Name: 'running' } }));
+    const checks = [];
+    for (let i = 0; i < 4; i++) checks.push(await machine().removal(branch(created)));
+    expect(checks).toEqual([
+      { gone: false, state: 'shutting-down', reason: `${INSTANCE} shutting-down` },
+      { gone: true, state: 'terminated' },
+      { gone: true, state: 'terminated' },
+      { gone: false, failed: true, state: 'running', reason: `client instance not terminated: ${INSTANCE} running` },
+    ]);
+    expect(ec2Mock.commandCalls(DescribeInstancesCommand)[0]?.args[0].input).toEqual({ Filters: [{ Name: 'tag:faas-benchmarker:run', Values: [RUN_ID] }] });
+  });
+
+  it('turns throttling into ProvisionTransientError', async () => {
+    ec2Mock.on(DescribeInstancesCommand).rejects(ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503));
+    await expect(machine().removal(branch(created))).rejects.toThrow(ProvisionTransientError);
+  });
+});
+
 describe('Ec2ClientMachine.destroy', () => {
   it('terminates the known instance without looking anything up', async () => {
     ec2Mock.on(TerminateInstancesCommand).resolves({ TerminatingInstances: [{ InstanceId: INSTANCE }] });

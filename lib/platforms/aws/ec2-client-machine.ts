@@ -39,7 +39,7 @@ import { redactCredentials } from '../../errors/redact';
 import { clientBootScript } from '../client/boot-script';
 import { EC2_INSTANCE_TYPE } from '../client/machine-size';
 import { ClientTeardownError, ClientUnavailableError, ProvisionTransientError } from '../errors';
-import type { AgentBundleUrl, BranchInput, ClientMachine, ReadinessCheck } from '../platform';
+import type { AgentBundleUrl, BranchInput, ClientMachine, ReadinessCheck, RemovalCheck } from '../platform';
 import { RUN_TAG_KEY, runPrefixOf } from '../run-resources';
 import { isTransientAwsError } from './transient';
 
@@ -261,6 +261,29 @@ export class Ec2ClientMachine implements ClientMachine {
       const message = redactCredentials(`run ${runId}: could not find the instance of an earlier launch: ${describe(error)}`);
       throw isTransientAwsError(error) ? new ProvisionTransientError(message) : new ClientUnavailableError(message);
     }
+  }
+
+  /**
+   * Gone once every instance carrying the run's tag is `terminated` (EC2 lists terminated
+   * instances for about an hour, then not at all); still going while one is `shutting-down`; any
+   * other state means a termination did not take, which fails the run naming the instance.
+   */
+  async removal(input: BranchInput): Promise<RemovalCheck> {
+    const { runId } = input.run;
+    let instances: Instance[];
+    try {
+      instances = await this.describeAll({ Filters: [{ Name: `tag:${RUN_TAG_KEY}`, Values: [runId] }] });
+    } catch (error) {
+      const message = redactCredentials(`run ${runId}: could not look up the run's instances: ${describe(error)}`);
+      throw isTransientAwsError(error) ? new ProvisionTransientError(message) : new ClientTeardownError(message);
+    }
+    const states = instances.map((instance) => ({ id: instance.InstanceId ?? '?', state: instance.State?.Name ?? 'unknown' }));
+    const notTerminated = states.filter((instance) => instance.state !== 'terminated');
+    if (!notTerminated.length) return { gone: true, state: 'terminated' };
+    const stuck = notTerminated.filter((instance) => instance.state !== 'shutting-down');
+    const summary = notTerminated.map((instance) => `${instance.id} ${instance.state}`).join(', ');
+    if (stuck.length) return { gone: false, failed: true, state: stuck.map((instance) => instance.state).join(','), reason: `client instance not terminated: ${summary}` };
+    return { gone: false, state: 'shutting-down', reason: summary };
   }
 
   /** Ids of the run's instances that are not (being) terminated yet. */

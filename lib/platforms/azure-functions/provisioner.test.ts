@@ -404,4 +404,28 @@ describe('Class: AzureFunctionsProvisioner', () => {
     await subject.provision(branch(runId));
     await expect(subject.teardown(branch(runId))).rejects.toThrow(ProvisionTransientError);
   });
+
+  it('follows the group\'s deletion to its end: Deleting, then gone; a deletion that stops is a failure naming the group', async () => {
+    const subject = provisioner();
+    resources.options.deletingPolls = 2;
+    try {
+      const runId = randomUUID();
+      await subject.provision(branch(runId));
+      await subject.teardown(branch(runId));
+      const checks = [await subject.removal(branch(runId)), await subject.removal(branch(runId)), await subject.removal(branch(runId))];
+      expect(checks).toEqual([{ gone: false, state: 'Deleting' }, { gone: false, state: 'Deleting' }, { gone: true, state: 'deleted' }]);
+
+      const stuckRun = randomUUID();
+      const stuck = AzureFunctionsProvisioner.namesOf(stuckRun).resourceGroup;
+      resources.options.failGroupDeletion = (name) => name === stuck;
+      await subject.provision(branch(stuckRun));
+      await subject.teardown(branch(stuckRun));
+      await subject.removal(branch(stuckRun));
+      await subject.removal(branch(stuckRun));
+      expect(await subject.removal(branch(stuckRun))).toEqual({ gone: false, failed: true, state: 'Succeeded', reason: `resource group ${stuck} still exists (provisioning state Succeeded): its deletion stopped with resources left` });
+    } finally {
+      resources.options.deletingPolls = 0;
+      resources.options.failGroupDeletion = undefined;
+    }
+  });
 });

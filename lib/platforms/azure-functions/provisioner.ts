@@ -51,7 +51,8 @@ import type { ProviderConfig } from '../../agent/provider-config';
 import { redactCredentials } from '../../errors/redact';
 import { azureStatusCode, isTransientAzureError } from '../azure/transient';
 import { ProvisionFailedError, ProvisionTransientError } from '../errors';
-import type { BranchInput, FunctionProvisioner, ReadinessCheck } from '../platform';
+import type { BranchInput, FunctionProvisioner, ReadinessCheck, RemovalCheck } from '../platform';
+import { resourceGroupRemoval } from '../azure/resource-group-removal';
 import { RUN_TAG_KEY, runPrefixOf } from '../run-resources';
 import { azureFunctionsConfigSchema } from './config';
 import {
@@ -287,12 +288,16 @@ export class AzureFunctionsProvisioner implements FunctionProvisioner {
   async teardown(input: BranchInput): Promise<void> {
     const group = AzureFunctionsProvisioner.namesOf(input.run.runId).resourceGroup;
     try {
-      // Sends the DELETE (and polls once); the deletion goes on without us.
+      // Sends the DELETE (and polls once); the deletion goes on, and `removal` follows it.
       await this.resources.resourceGroups.beginDelete(group);
     } catch (error) {
       if (azureStatusCode(error) === 404) return;
       throw wrapError(`delete resource group ${group}`, error, []);
     }
+  }
+
+  removal(input: BranchInput): Promise<RemovalCheck> {
+    return resourceGroupRemoval(this.resources, AzureFunctionsProvisioner.namesOf(input.run.runId).resourceGroup);
   }
 
   /** The run's timeout; platformOptions.memoryMb is refused (Consumption memory is fixed). */

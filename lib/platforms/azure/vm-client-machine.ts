@@ -36,7 +36,8 @@ import { isTransientAwsError } from '../aws/transient';
 import { clientBootScript } from '../client/boot-script';
 import { AZURE_VM_SIZE } from '../client/machine-size';
 import { ClientTeardownError, ClientUnavailableError, ProvisionTransientError } from '../errors';
-import type { AgentBundleUrl, BranchInput, ClientMachine, ReadinessCheck } from '../platform';
+import type { AgentBundleUrl, BranchInput, ClientMachine, ReadinessCheck, RemovalCheck } from '../platform';
+import { resourceGroupRemoval } from './resource-group-removal';
 import { RUN_TAG_KEY, runPrefixOf } from '../run-resources';
 import { azureStatusCode, describeAzureError, isTransientAzureError } from './transient';
 import { azureVmTemplate, CUSTOM_DATA_PARAMETER } from './vm-template';
@@ -223,6 +224,10 @@ export class AzureVmClientMachine implements ClientMachine {
       const message = redactCredentials(`run ${runId}: could not delete resource group ${resourceGroup}: ${describeAzureError(error)}`);
       throw isTransientAzureError(error) ? new ProvisionTransientError(message) : new ClientTeardownError(message);
     }
+  }
+
+  removal(input: BranchInput): Promise<RemovalCheck> {
+    return resourceGroupRemoval(this.options.resources, AzureVmClientMachine.resourceGroupOf(input.run.runId));
   }
 
   /** The run's VM size: `platformOptions.clientVmSize`, else the option, else Standard_D2s_v5. */

@@ -26,6 +26,10 @@ function parts(options: { destroyFails?: boolean; agentFails?: boolean } = {}) {
       calls.push('destroy');
       if (options.destroyFails) throw new Error('ResourceGroupBeingDeleted');
     },
+    removal: async () => {
+      calls.push('removal');
+      return { gone: true, state: 'deleted' };
+    },
   };
   const agent = {
     startAgent: async (_plan: AgentPlan, input: BranchInput) => void calls.push(`start:${String(input.client?.kind)}`),

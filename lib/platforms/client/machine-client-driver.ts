@@ -7,7 +7,7 @@
 import type { AgentPlan } from '../../agent/plan';
 import { describe } from '../../errors/describe';
 import { ClientTeardownError } from '../errors';
-import type { AgentDriver, BranchInput, ClientDriver, ClientMachine, ReadinessCheck } from '../platform';
+import type { AgentDriver, BranchInput, ClientDriver, ClientMachine, ReadinessCheck, RemovalCheck } from '../platform';
 
 export class MachineClientDriver implements ClientDriver {
   constructor(
@@ -34,6 +34,10 @@ export class MachineClientDriver implements ClientDriver {
    * the machine. Deleting the machine is what matters: when it is gone, a failure to stop the
    * agent on it does not count; when it is not, the step fails and the state machine retries it.
    */
+  removal(input: BranchInput): Promise<RemovalCheck> {
+    return this.machine.removal(input);
+  }
+
   async teardown(input: BranchInput): Promise<void> {
     const failures: string[] = [];
     const attempt = async (what: string, step: () => Promise<void>) => {

@@ -1,6 +1,6 @@
 import type { ProviderConfig } from '../../agent/provider-config';
 import { findExperiment } from '../../experiment/registry';
-import type { BranchInput, FunctionProvisioner, ReadinessCheck } from '../platform';
+import type { BranchInput, FunctionProvisioner, ReadinessCheck, RemovalCheck } from '../platform';
 
 /** A local platform this provisioner started: where its gateway listens, and how to stop it. */
 export interface RunningLocalPlatform {
@@ -62,6 +62,11 @@ export class LocalFunctionProvisioner implements FunctionProvisioner {
     const platform = this.platforms.get(input.run.runId);
     this.platforms.delete(input.run.runId);
     await platform?.stop();
+  }
+
+  /** Teardown stops the run's platform before it answers: gone once it is out of the table. */
+  async removal(input: BranchInput): Promise<RemovalCheck> {
+    return this.platforms.has(input.run.runId) ? { gone: false, failed: true, state: 'running', reason: `the local platform of run ${input.run.runId} is still running` } : { gone: true, state: 'stopped' };
   }
 
   /** Stop everything still running (at shutdown). */

@@ -2,7 +2,7 @@ import { request } from 'undici';
 import { LAB_FUNCTION_NAMES } from '../../../lab-functions/names';
 import type { ProviderConfig } from '../../agent/provider-config';
 import { ProvisionFailedError, ProvisionTransientError } from '../errors';
-import type { BranchInput, FunctionProvisioner, ReadinessCheck } from '../platform';
+import type { BranchInput, FunctionProvisioner, ReadinessCheck, RemovalCheck } from '../platform';
 import { LOOPBACK_HOSTS } from '../provider-fields';
 import { runPrefixOf } from '../run-resources';
 
@@ -86,6 +86,16 @@ export class OpenFaasProvisioner implements FunctionProvisioner {
       if (answer.status >= 300 && answer.status !== 404) failures.push(`${prefix}${name}: ${answer.status}`);
     }
     if (failures.length) throw new ProvisionTransientError(`could not remove ${failures.join(', ')}`);
+  }
+
+  /** Gone when the gateway lists none of the run's functions any more. */
+  async removal(input: BranchInput): Promise<RemovalCheck> {
+    const prefix = runPrefixOf(input.run.runId);
+    const answer = await this.call('GET', '/system/functions');
+    if (answer.status >= 500) throw new ProvisionTransientError(`gateway answered ${answer.status} listing functions`);
+    if (answer.status >= 300) return { gone: false, state: `list refused (${answer.status})` };
+    const left = (JSON.parse(answer.text) as { name?: string }[]).map((fn) => fn.name ?? '').filter((name) => name.startsWith(prefix));
+    return left.length ? { gone: false, state: `${left.length} functions listed`, reason: `still listed: ${left.join(', ')}` } : { gone: true, state: 'removed' };
   }
 
   private async call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; text: string }> {
