@@ -13,7 +13,7 @@ export const REPORT_CSS = `
 .fb-report .fb-status-failed { color: #b3261e; font-weight: 600; }
 .fb-report .fb-status-completed { color: #1e6b35; font-weight: 600; }
 .fb-report figure.fb-chart { margin: 1rem 0 1.6rem; padding: 0.6rem; border: 1px solid #e3e5ea; border-radius: 6px; background: #fff; }
-.fb-report figure.fb-chart svg { display: block; max-width: 100%; height: auto; }
+.fb-report figure.fb-chart svg { display: block; width: 100%; max-width: 1100px; height: auto; }
 .fb-report figcaption { font-size: 0.9rem; color: #3f4350; margin-top: 0.4rem; }
 .fb-report .fb-table { margin: 0.8rem 0 1.2rem; }
 .fb-report .fb-table-scroll { overflow-x: auto; }

@@ -15,7 +15,7 @@ export class ReportRunNotFoundError extends Error {
 export class NoRunsOfExperimentError extends Error {
   override name = 'NoRunsOfExperimentError';
   constructor(readonly experiment: string) {
-    super(`no stored runs of ${experiment}; run it first: npx fb run ${experiment} --quick`);
+    super(`no stored runs of ${experiment}; see fb runs`);
   }
 }
 

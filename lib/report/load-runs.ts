@@ -12,9 +12,11 @@ import { type ReportRun, runLabel } from './report-run';
 export const REPORT_ECDF_POINTS = 200;
 
 export interface LoadReportRunsOptions {
-  /** Called before each run is read, with its index and stored row count (for progress). */
-  onRunStart?: (index: number, run: { id: string; experiment: string; invocationCount: number }) => void;
-  /** Called once a run is loaded. */
+  /** Called once every id is resolved, before any run's rows are read (for progress). */
+  onRunsFound?: (runs: readonly RunRow[]) => void;
+  /** Called before run `index` is read. */
+  onRunStart?: (index: number) => void;
+  /** Called once run `index` is loaded. */
   onRunLoaded?: (index: number, run: ReportRun) => void;
 }
 
@@ -29,9 +31,10 @@ export async function loadReportRuns(store: ResultsStore, runIds: readonly strin
     if (!run) throw new ReportRunNotFoundError(id);
     if (!found.some((seen) => seen.id === run.id)) found.push(run);
   }
+  options.onRunsFound?.(found);
   const loaded: ReportRun[] = [];
   for (const [index, run] of found.entries()) {
-    options.onRunStart?.(index, { id: run.id, experiment: run.experiment, invocationCount: run.invocation_count });
+    options.onRunStart?.(index);
     const [invocations, rows] = await Promise.all([store.invocations(run.id), store.experimentRows(run.id)]);
     const reportRun: ReportRun = { run, label: runLabel(run), invocations, rows, stats: summarizeRunInvocations(invocations, { ecdfMaxPoints: REPORT_ECDF_POINTS }) };
     loaded.push(reportRun);

@@ -14,14 +14,17 @@ export interface RunSelection {
   latest?: boolean;
 }
 
-/** The ids to load, newest first for an experiment; the ids as given otherwise (checked when loaded). */
-export async function selectReportRunIds(store: Pick<ResultsStore, 'listRuns'>, selection: RunSelection): Promise<string[]> {
+/** Refuse a selection that names no runs, or names them twice; nothing is read. */
+export function checkRunSelection(selection: RunSelection): void {
   if (selection.runIds.length && selection.experiment !== undefined) throw new ReportOptionsError('give run ids or --experiment, not both');
   if (selection.latest && selection.experiment === undefined) throw new ReportOptionsError('--latest goes with --experiment <name>');
-  if (selection.experiment === undefined) {
-    if (!selection.runIds.length) throw new ReportOptionsError('say which runs: fb report <run-id>... or fb report --experiment <name> [--latest]');
-    return [...selection.runIds];
-  }
+  if (selection.experiment === undefined && !selection.runIds.length) throw new ReportOptionsError('say which runs: fb report <run-id>... or fb report --experiment <name> [--latest]');
+}
+
+/** The ids to load, newest first for an experiment; the ids as given otherwise (checked when loaded). */
+export async function selectReportRunIds(store: Pick<ResultsStore, 'listRuns'>, selection: RunSelection): Promise<string[]> {
+  checkRunSelection(selection);
+  if (selection.experiment === undefined) return [...selection.runIds];
   const experiment = selection.experiment;
   // Newest first; the store has no filter by experiment, so its list is filtered here.
   const runs = (await store.listRuns()).filter((run) => run.experiment === experiment);

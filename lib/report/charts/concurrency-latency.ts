@@ -49,14 +49,14 @@ export function concurrencyLatencyChart(runs: readonly ReportRun[]): ChartSpec |
       series.push({ name: `${run.label} · ${name}`, type: 'line', ...POINT_SYMBOLS, symbolSize: 7, yAxisIndex: 0, lineStyle: { type: p === 0.5 ? 'solid' : 'dashed' }, data: withLatency.map((group) => [group.size, round(percentileCont(group.latencies, p))]) });
       points += withLatency.length;
     }
-    series.push({ name: `${run.label} · not ok`, type: 'bar', yAxisIndex: 1, barMaxWidth: 12, data: groups.map((group) => [group.size, round(group.notOk / group.calls)]) });
+    series.push({ name: `${run.label} · not ok`, type: 'line', ...POINT_SYMBOLS, symbol: 'rect', symbolSize: 7, yAxisIndex: 1, lineStyle: { type: 'dotted' }, data: groups.map((group) => [group.size, round(group.notOk / group.calls)]) });
     points += groups.length;
   }
   if (!points) return undefined;
   return {
     kind: 'concurrency-latency',
     title: 'Latency and errors against concurrency',
-    caption: 'Calls grouped by the size of the batch they were released in: median and p90 latency of the ok calls (left), and the share of calls that ended in an error, a throttle or a timeout (bars, right).',
+    caption: 'Calls grouped by the size of the batch they were released in: median and p90 latency of the ok calls (left), and the share of calls that ended in an error, a throttle or a timeout (dotted, right).',
     points,
     option: chartOption({ x: { name: 'concurrent calls in the batch (count)' }, y: [{ name: 'latency (ms)', min: 0 }, { name: 'calls not ok (fraction)', min: 0, max: 1 }], series, legendRows: legendRowsFor(series.length) }),
   };

@@ -22,10 +22,12 @@ export function instancesPerBatchChart(runs: readonly ReportRun[]): ChartSpec | 
       ['of them from the first batch', 'reused_instances', 'line'],
     ];
     for (const [name, field, type] of columns) {
-      const data = rows.map((row, index) => [index + 1, numberField(row, field)] as const).filter((point): point is readonly [number, number] => point[1] !== null);
-      if (!data.length) continue;
-      series.push({ name: `${run.label} · ${name}`, type, ...(type === 'line' ? { ...POINT_SYMBOLS, symbolSize: 6, lineStyle: { width: 1 } } : { barMaxWidth: 14 }), data: data.map(([x, y]) => [x, y]) });
-      points += data.length;
+      // A batch without the figure (the first batch has no earlier one to share instances with) is a gap in the line.
+      const data = rows.map((row, index) => [index + 1, numberField(row, field)]);
+      const drawn = data.filter((point) => point[1] !== null).length;
+      if (!drawn) continue;
+      series.push({ name: `${run.label} · ${name}`, type, ...(type === 'line' ? { ...POINT_SYMBOLS, symbolSize: 6, lineStyle: { width: 1 } } : { barMaxWidth: 14 }), data });
+      points += drawn;
     }
   }
   if (!points) return undefined;
