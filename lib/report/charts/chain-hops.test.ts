@@ -39,8 +39,9 @@ describe('Function: chainHopsChart', () => {
   it('gives each run its own stack, side by side', () => {
     const other = reportRunOf({ experiment: 'weakest-link', run: { platform: 'openfaas' }, rows: weakestLink.rows as Record<string, Record<string, unknown>[]> });
     const chart = chainHopsChart([weakestLink, other]);
-    const stacks = new Set((chart?.option.series as { stack: string }[]).map((one) => one.stack));
+    if (!chart) throw new Error('no chart');
+    const stacks = new Set((chart.option.series as { stack: string }[]).map((one) => one.stack));
     expect(stacks).toEqual(new Set([weakestLink.run.id, other.run.id]));
-    expect(chart?.points).toBe(8);
+    expect(chart.points).toBe(8);
   });
 });

@@ -45,9 +45,10 @@ describe('Function: searchGapChart', () => {
 
   it('compares runs in one chart, each with its own verdicts', () => {
     const chart = searchGapChart([byInstance, byThreshold]);
-    const names = (chart?.option.legend as { data: string[] }).data;
+    if (!chart) throw new Error('no chart');
+    const names = (chart.option.legend as { data: string[] }).data;
     expect(names).toEqual([`${byInstance.label} · new instance`, `${byInstance.label} · same instance`, `${byThreshold.label} · cold by the threshold`, `${byThreshold.label} · warm by the threshold`]);
-    expect(chart?.points).toBe(8);
+    expect(chart.points).toBe(8);
   });
 
   it('draws nothing without probe rows', () => {
