@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { invocationRow, reportRunOf } from '../../test-support/report-runs';
-import { countTaggedPoints } from './charts/chart';
+import { countTaggedPoints } from '../../test-support/chart-checks';
 import { writeReport } from './write-report';
 
 const dir = mkdtempSync(join(tmpdir(), 'fb-report-'));

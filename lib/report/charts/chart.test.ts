@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type ChartSpec, countTaggedPoints, renderChartSvg } from './chart';
+import { countTaggedPoints } from '../../../test-support/chart-checks';
+import { type ChartSpec, renderChartSvg } from './chart';
 import { chartOption, markSeriesId } from './options';
 
 const chart = (series: ChartSpec['option']['series']): ChartSpec => ({

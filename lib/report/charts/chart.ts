@@ -57,11 +57,6 @@ export function renderChartSvg(spec: ChartSpec): string {
   }
 }
 
-/** How many marks of an SVG from {@link renderChartSvg} are data points. */
-export function countTaggedPoints(svg: string): number {
-  return (svg.match(/ data-point="/g) ?? []).length;
-}
-
 function dataSeriesIndices(option: EChartsOption): Set<number> {
   const series = (Array.isArray(option.series) ? option.series : option.series ? [option.series] : []) as SeriesOption[];
   const indices = new Set<number>();
