@@ -39,7 +39,8 @@ beforeAll(async () => {
 describe('CLI: fb report', () => {
   it('writes an HTML report of the latest coldstart-identifier run whose charts show that run, and the same as Markdown with its charts beside it', async () => {
     const out = join(cwd, 'out', 'r.html');
-    const markdownOut = join(cwd, 'md', 'summary.md');
+    const name = 'summary';
+    const markdownOut = join(cwd, 'md', `${name}.md`);
     const [report, markdownReport] = await Promise.all([fb(['report', '--experiment', 'coldstart-identifier', '--latest', '--out', out]), fb(['report', runId.slice(0, 8), '--out', markdownOut])]);
     expect(report.stderr).toBe('');
     expect(report.code).toBe(0);

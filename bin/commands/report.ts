@@ -36,7 +36,7 @@ export function registerReportCommand(program: Command): void {
     .argument('[run-ids...]', 'run ids, or unique prefixes of at least 6 characters')
     .option('--experiment <name>', 'the runs of this experiment (its newest 10)')
     .option('--latest', 'with --experiment: only its latest run')
-    .option('--out <file>', 'the report file (default report.html, or report.md with --format md)')
+    .option('--out <file>', 'the report file (default: report.<format>)')
     .option('--format <format>', 'html or md (default: md when --out ends in .md, else html)')
     .action(async (runIds: string[], raw: unknown) => {
       const options = optionsSchema.parse(raw);

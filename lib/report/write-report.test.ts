@@ -20,7 +20,8 @@ const options = { generatedAt: new Date('2026-12-06T12:00:00Z'), fbVersion: '0.1
 
 describe('Function: writeReport', () => {
   it('writes Markdown with every chart as an SVG file beside it, linked, drawing the points it plots', () => {
-    const out = join(dir, 'md', 'summary.md');
+    const name = 'summary';
+    const out = join(dir, 'md', `${name}.md`);
     const written = writeReport(runs, { ...options, format: 'md', out });
     const markdown = readFileSync(out, 'utf8');
     const links = [...markdown.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((match) => match[1] as string);
