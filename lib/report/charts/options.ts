@@ -51,8 +51,8 @@ export function chartOption(parts: { x: AxisSpec; y: AxisSpec | [AxisSpec, AxisS
   return {
     animation: false,
     textStyle: { fontFamily: SYSTEM_FONTS },
-    grid: { left: 72, right: ys.length > 1 ? 72 : 28, top: 24, bottom: 58 + 22 * legendRows },
-    legend: { bottom: 4, type: 'plain', itemHeight: 10, itemGap: 28, data: legendNames(parts.series) },
+    grid: { left: 72, right: ys.length > 1 ? 72 : 28, top: 24, bottom: 64 + 32 * legendRows },
+    legend: { bottom: 4, type: 'plain', itemHeight: 10, itemGap: 18, data: legendNames(parts.series) },
     xAxis: xAxisOf(parts.x),
     yAxis: ys.map((axis, index) => yAxisOf(axis, index === 0 ? 'left' : 'right')),
     series: parts.series,
