@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { FB_VERSION } from '../lib/version';
 import { registerExperimentCommands } from './commands/experiments';
 import { registerPlatformCommands } from './commands/platform';
+import { registerReportCommand } from './commands/report';
 import { registerRunCommands } from './commands/runs';
 
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerExperimentCommands(program);
   registerRunCommands(program);
   registerPlatformCommands(program);
+  registerReportCommand(program);
   return program;
 }
 
