@@ -25,6 +25,7 @@ import { buildAgentBundle } from '../client-agent/build';
 import { buildFunctions } from '../lab-functions/build';
 import { loadSchedules, SCHEDULES } from '../lib/config/schedules';
 import { syncExperimentCatalog } from '../lib/experiment/catalog-file';
+import { stageStackNames } from '../lib/config/stack-names';
 import { loadStageConfig, STAGE_CONFIG_KEYS, type StageConfigInput } from '../lib/config/stage';
 import { ControlPlaneStack, controlPlaneStackProps } from '../lib/stacks/control-plane-stack';
 import { ResultsStack, resultsStackProps } from '../lib/stacks/results-stack';
@@ -44,8 +45,9 @@ function synthesize(): void {
 
   const schedules = loadSchedules(SCHEDULES);
 
-  const results = new ResultsStack(app, `FaasBenchmarker-${config.stageName}-Results`, resultsStackProps(config));
-  new ControlPlaneStack(app, `FaasBenchmarker-${config.stageName}-ControlPlane`, controlPlaneStackProps(config, results, schedules));
+  const stacks = stageStackNames(config.stageName);
+  const results = new ResultsStack(app, stacks.results, resultsStackProps(config));
+  new ControlPlaneStack(app, stacks.controlPlane, controlPlaneStackProps(config, results, schedules));
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();

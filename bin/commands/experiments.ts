@@ -100,7 +100,7 @@ export function registerExperimentCommands(program: Command): void {
             failed += outcome.failed;
             if (!options.json) for (const result of outcome.results) printOutcome(result);
           }
-        });
+        }, { forLocalRuns: true });
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
