@@ -6,8 +6,9 @@
  *
  * Stacks: the stateful `ResultsStack` (Aurora Serverless v2 + Data API, results bucket), then the
  * stateless `ControlPlaneStack` (RunExperiment state machine, step Lambdas, callback API, schema
- * migrations, the schedules of lib/config/schedules.ts), granted access through the results
- * stack's public properties. Idle cost (see both stack headers): about $1.40 a month (KMS key,
+ * migrations, the schedules of lib/config/schedules.ts) and the stateless `UiStack` (Cognito, the
+ * web UI's Lambda behind CloudFront), both granted access through the results stack's public
+ * properties. Idle cost (see both stack headers): about $1.40 a month (KMS key,
  * RDS-managed secret) plus storage and logs, with the default minimum of 0 ACU; a minimum of
  * 0.5 ACU adds the writer's capacity around the clock. Everything in the control plane bills per use.
  *
@@ -25,9 +26,11 @@ import { buildAgentBundle } from '../client-agent/build';
 import { buildFunctions } from '../lab-functions/build';
 import { loadSchedules, SCHEDULES } from '../lib/config/schedules';
 import { syncExperimentCatalog } from '../lib/experiment/catalog-file';
+import { stageStackNames } from '../lib/config/stack-names';
 import { loadStageConfig, STAGE_CONFIG_KEYS, type StageConfigInput } from '../lib/config/stage';
 import { ControlPlaneStack, controlPlaneStackProps } from '../lib/stacks/control-plane-stack';
 import { ResultsStack, resultsStackProps } from '../lib/stacks/results-stack';
+import { UiStack, uiStackProps } from '../lib/stacks/ui-stack';
 
 function synthesize(): void {
   const app = new App();
@@ -44,8 +47,10 @@ function synthesize(): void {
 
   const schedules = loadSchedules(SCHEDULES);
 
-  const results = new ResultsStack(app, `FaasBenchmarker-${config.stageName}-Results`, resultsStackProps(config));
-  new ControlPlaneStack(app, `FaasBenchmarker-${config.stageName}-ControlPlane`, controlPlaneStackProps(config, results, schedules));
+  const stacks = stageStackNames(config.stageName);
+  const results = new ResultsStack(app, stacks.results, resultsStackProps(config));
+  new ControlPlaneStack(app, stacks.controlPlane, controlPlaneStackProps(config, results, schedules));
+  new UiStack(app, stacks.ui, uiStackProps(config, results));
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();

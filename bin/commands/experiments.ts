@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Experiment } from '../../lib/experiment/define';
 import { findExperiment, listExperiments } from '../../lib/experiment/registry';
-import { parseKeyValues } from '../../lib/experiment/params';
+import { parseKeyValues, resolveParams } from '../../lib/experiment/params';
+import { expectedRunOf } from '../../lib/suite/expected-run';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { deployedStateMachineArn, followExecution, regionOf, startCloudExecution } from '../../lib/control-plane/cloud-execution';
 import { checkGatewayReachable } from './gateway-check';
@@ -22,6 +23,7 @@ import { formatResult, printSummary } from './runs';
 import { parseBudgetUsd } from '../../lib/cost/budget';
 import { formatStoredCost } from '../../lib/cost/format';
 import { enforceBudget, plannedRunCosts, printPlannedCosts, printPlannedTotals } from './cost-preflight';
+import { withRunProgress } from './run-progress';
 import { withStore } from './store';
 
 /** `fb list`, `fb run`, `fb create-experiment`. */
@@ -88,7 +90,7 @@ export function registerExperimentCommands(program: Command): void {
         await withStore(async (store) => {
           for (const experiment of experiments) {
             if (controller.signal.aborted) break;
-            const outcome = await runThroughControlPlane(store, experiment.name, {
+            const outcome = await runThroughControlPlane(store, experiment, {
               platform: options.platform,
               quick: Boolean(options.quick),
               paramOverrides,
@@ -100,7 +102,7 @@ export function registerExperimentCommands(program: Command): void {
             failed += outcome.failed;
             if (!options.json) for (const result of outcome.results) printOutcome(result);
           }
-        });
+        }, { forLocalRuns: true });
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
@@ -159,7 +161,7 @@ interface RunResult {
 /** The embedded default: one RunExperiment execution of the state machine on the local interpreter. */
 async function runThroughControlPlane(
   store: ResultsStore,
-  experiment: string,
+  experiment: Experiment,
   options: {
     platform: string;
     quick: boolean;
@@ -169,20 +171,26 @@ async function runThroughControlPlane(
     signal: AbortSignal;
   },
 ): Promise<{ results: RunResult[]; failed: number }> {
-  console.error(`${experiment}: starting a RunExperiment execution on the local control plane${options.quick ? ' (quick)' : ''}`);
-  const { execution, runs } = await runLocalControlPlane({
-    input: { experiment, platforms: [options.platform], params: options.paramOverrides, quick: options.quick, platformOptions: options.platformOptions },
-    openfaas: options.openfaas,
-    store,
-    workDir: join(process.cwd(), '.fb', 'runs'),
-    onAgentOutput: (runId, line) => console.error(`  [${runId.slice(0, 8)}] ${line}`),
-    signal: options.signal,
-  });
+  const name = experiment.name;
+  console.error(`${name}: starting a RunExperiment execution on the local control plane${options.quick ? ' (quick)' : ''}`);
+  const workDir = join(process.cwd(), '.fb', 'runs');
+  const params = resolveParams(experiment, { quick: options.quick, overrides: options.paramOverrides });
+  const expected = await expectedRunOf({ experiment, params, quick: options.quick, platform: options.platform });
+  const { execution, runs } = await withRunProgress({ experiment: name, expected, store, workDir }, { stream: process.stderr }, (progress) =>
+    runLocalControlPlane({
+      input: { experiment: name, platforms: [options.platform], params: options.paramOverrides, quick: options.quick, platformOptions: options.platformOptions },
+      openfaas: options.openfaas,
+      store: progress.store,
+      workDir,
+      onAgentOutput: progress.onAgentOutput,
+      signal: options.signal,
+    }),
+  );
   const results: RunResult[] = [];
   for (const run of runs) results.push({ run, summary: await store.summarize(run.id) });
   if (execution.status === 'FAILED') {
     const reasons = runs.map((run) => `run ${run.id} ${run.status}${run.reason ? `: ${run.reason}` : ''}`).join('; ');
-    console.error(`fb: ${experiment} failed: ${execution.error}${reasons ? ` (${reasons})` : `: ${execution.cause}`}`);
+    console.error(`fb: ${name} failed: ${execution.error}${reasons ? ` (${reasons})` : `: ${execution.cause}`}`);
     return { results, failed: 1 };
   }
   return { results, failed: 0 };

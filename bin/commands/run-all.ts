@@ -139,7 +139,7 @@ export async function runSuite(options: SuiteOptions, io: SuiteIo): Promise<Suit
           ...(io.readinessPollMs !== undefined ? { readinessPollMs: io.readinessPollMs } : {}),
         }),
       );
-    outcomes = io.store ? await run(io.store) : await withStore(run);
+    outcomes = io.store ? await run(io.store) : await withStore(run, { forLocalRuns: true, env: io.env, cwd: io.cwd });
   }
 
   if (options.json) io.stdout.write(`${JSON.stringify(outcomes, null, 2)}\n`);

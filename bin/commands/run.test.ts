@@ -31,6 +31,11 @@ describe('CLI: fb run, fb runs, fb show', () => {
     const run = await fb(['run', 'linear-invocation', '--quick', '--param', 'callsPerFunction=3', '--param', 'functions=["function1","function2"]', '--budget', '0']);
     expect(run.stderr).toContain('linear-invocation: starting a RunExperiment execution on the local control plane (quick)');
     expect(run.code).toBe(0);
+    // Not a terminal: plain progress lines (each phase, the progress against the quick profile's 15 s), no escape code.
+    expect(run.stderr).not.toContain('\x1b');
+    expect(run.stderr.match(/^linear-invocation: (\w+) after /gm)?.map((line) => line.split(' ')[1])).toEqual(['starting', 'provisioning', 'running', 'collecting', 'destroying', 'completed']);
+    expect(run.stderr).toMatch(/^linear-invocation: preparing · 0% · [\d.]+s elapsed · 0 calls · ETA [\d.]+s$/m);
+    expect(run.stderr).toMatch(/^linear-invocation: completed · [\d.]+s elapsed · 6 calls · done$/m);
     expect(run.stdout).toMatch(/linear-invocation: completed/);
     expect(run.stdout).toMatch(/function1\s+3\s+0\s+0\s+0\s+1/);
     expect(existsSync(join(cwd, '.fb', 'pglite'))).toBe(true);

@@ -8,10 +8,25 @@ import { latencyMsOf } from '../../lib/stats/invocation-latency';
 import { type RunStats, summarizeRunInvocations } from '../../lib/stats/run-stats';
 import { percentileCont } from '../../lib/stats/summary';
 import { releaseRun } from '../../lib/control-plane/release-run';
-import { withStore } from './store';
+import { type CliStoreOptions, withStore } from './store';
 
 export class RunNotFoundError extends Error {
   override name = 'RunNotFoundError';
+}
+
+/** `--stage` and `--region`, shared by every command that reads results (fb runs, fb show, …). */
+export const STAGE_OPTION = ['--stage <name>', "read a deployed stage's results database (Aurora, through the RDS Data API) instead of the local store; FB_RESULTS=stage:<name> does the same"] as const;
+export const REGION_OPTION = ['--region <region>', "with --stage: the region of the stage's stacks (default: the AWS SDK's, e.g. AWS_REGION)"] as const;
+
+/** The options of {@link STAGE_OPTION} and {@link REGION_OPTION}, as commander parses them. */
+export interface StoreOptions {
+  stage?: string;
+  region?: string;
+}
+
+/** Where a command's results are: its --stage/--region, for withStore. */
+export function storeOptions(options: StoreOptions): CliStoreOptions {
+  return { ...(options.stage !== undefined ? { stage: options.stage } : {}), ...(options.region !== undefined ? { region: options.region } : {}) };
 }
 
 /** `fb runs`, `fb show`. */
@@ -24,15 +39,18 @@ export function registerRunCommands(program: Command): void {
     .option('--json', 'print JSON')
     .option('--release <run-id>', 'end an active run stuck holding its experiment\'s lock: mark it failed (needs --reason)')
     .option('--reason <text>', 'why the run is released (kept in its status history)')
-    .action(async (options: { running?: boolean; limit: number; json?: boolean; release?: string; reason?: string }) => {
+    .option(...STAGE_OPTION)
+    .option(...REGION_OPTION)
+    .action(async (options: StoreOptions & { running?: boolean; limit: number; json?: boolean; release?: string; reason?: string }) => {
+      const at = storeOptions(options);
       if (options.release !== undefined) {
-        const released = await withStore((store) => releaseRun(store, options.release as string, options.reason));
+        const released = await withStore((store) => releaseRun(store, options.release as string, options.reason), at);
         const { run } = released;
         console.log(`released run ${run.id} (${run.experiment} on ${run.platform}, was ${released.previousStatus}): failed, "${released.reason}"`);
         if (run.platform !== 'local') console.log(`what it made on ${run.platform} is not removed by this: its execution's cleanup or the sweeper does that`);
         return;
       }
-      const runs = await withStore((store) => store.listRuns({ running: options.running, limit: options.limit }));
+      const runs = await withStore((store) => store.listRuns({ running: options.running, limit: options.limit }), at);
       if (options.json) {
         console.log(JSON.stringify(runs, null, 2));
         return;
@@ -63,8 +81,10 @@ export function registerRunCommands(program: Command): void {
     .description('show one run: its parameters, status history, per-function summary and experiment rows')
     .argument('<run-id>', 'a run id, or a unique prefix of at least 6 characters')
     .option('--json', 'print JSON: { run, summary, rows }')
-    .action(async (runId: string, options: { json?: boolean }) => {
-      const shown = await withStore((store) => loadRun(store, runId));
+    .option(...STAGE_OPTION)
+    .option(...REGION_OPTION)
+    .action(async (runId: string, options: StoreOptions & { json?: boolean }) => {
+      const shown = await withStore((store) => loadRun(store, runId), storeOptions(options));
       if (options.json) console.log(JSON.stringify(shown, null, 2));
       else printRun(shown);
     });

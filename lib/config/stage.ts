@@ -70,15 +70,18 @@ const acu = z.coerce
   .max(256)
   .refine((value) => Number.isInteger(value * 2), 'must be a multiple of 0.5');
 
+/** A stage's name: part of every stack name (`FaasBenchmarker-<stage>-…`) and of resource names. */
+export const stageNameSchema = z
+  .string()
+  .max(20)
+  .regex(/^[a-z](?:-?[a-z0-9])*$/, 'must be lower-case letters and digits, single dashes between them, starting with a letter');
+
 /** The schema of a stage: strings or numbers in (CLI context values are strings), typed values out. */
 export const stageConfigSchema = z
   .object({
     account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as eu-west-1'),
-    stageName: z
-      .string()
-      .max(20)
-      .regex(/^[a-z](?:-?[a-z0-9])*$/, 'must be lower-case letters and digits, single dashes between them, starting with a letter'),
+    stageName: stageNameSchema,
     availabilityZones: z.preprocess(
       (value) => (typeof value === 'string' ? value.split(',').map((zone) => zone.trim()).filter(Boolean) : value),
       z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'must be an availability zone name such as eu-west-1a')),

@@ -29,7 +29,7 @@ export interface ControlPlaneResults {
 export type RawResultsAccess = 'read' | 'write' | 'read-write';
 
 /** The Data API target every function of the results store reads (lambdas/shared/environment.ts). */
-export function resultsEnvironment(results: ControlPlaneResults): Record<string, string> {
+export function resultsEnvironment(results: Pick<ControlPlaneResults, 'cluster' | 'secret' | 'databaseName'>): Record<string, string> {
   return {
     RESULTS_CLUSTER_ARN: results.cluster.clusterArn,
     RESULTS_SECRET_ARN: results.secret.secretArn,

@@ -50,4 +50,15 @@ describe('Construct: SecureBucket', () => {
       'an access-log destination must use SSE-S3',
     );
   });
+
+  it('enables ACLs (bucket owner preferred) only on a log destination that receives CloudFront logs', () => {
+    const stack = newStack();
+    new SecureBucket(stack, 'CdnLogs', { isAccessLogDestination: true, receivesCloudFrontLogs: true });
+    const buckets = Object.values(Template.fromStack(stack).findResources('AWS::S3::Bucket'));
+    expect(buckets.map((bucket) => bucket.Properties.OwnershipControls)).toEqual([{ Rules: [{ ObjectOwnership: 'BucketOwnerPreferred' }] }]);
+    expect(buckets[0]?.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(() => new SecureBucket(stack, 'Data', { receivesCloudFrontLogs: true, serverAccessLogs: { bucket: new SecureBucket(stack, 'L', { isAccessLogDestination: true }).bucket, prefix: 'x/' } })).toThrow(
+      'receivesCloudFrontLogs needs isAccessLogDestination',
+    );
+  });
 });

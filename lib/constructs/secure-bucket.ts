@@ -1,6 +1,7 @@
 /**
  * `SecureBucket`: an S3 bucket with the project's fixed safety settings, so no stack has to
- * remember them: all public access blocked, ACLs disabled (bucket-owner-enforced), TLS 1.2+ only
+ * remember them: all public access blocked, ACLs disabled (bucket-owner-enforced; a destination of
+ * CloudFront logs is the one exception, see `receivesCloudFrontLogs`), TLS 1.2+ only
  * (`enforceSSL`), versioning, encryption at rest (SSE-KMS with a customer-managed key and an S3
  * Bucket Key, or SSE-S3), server access logging, and RETAIN on removal.
  *
@@ -55,6 +56,15 @@ export interface SecureBucketProps {
   readonly isAccessLogDestination?: boolean;
 
   /**
+   * This access-log destination also receives CloudFront standard logs, which CloudFront delivers
+   * with an ACL grant: ACLs are then enabled with object ownership "bucket owner preferred" (every
+   * object still belongs to the bucket owner). Only with `isAccessLogDestination`.
+   *
+   * @default false
+   */
+  readonly receivesCloudFrontLogs?: boolean;
+
+  /**
    * Lifecycle rules, e.g. transitions and expiry of raw files.
    *
    * @default - none: objects are kept until deleted
@@ -92,6 +102,9 @@ export class SecureBucket extends Construct {
     if (isLogDestination && props.encryptionKey) {
       throw new SecureBucketConfigError(`${this.node.path}: an access-log destination must use SSE-S3, not a KMS key`);
     }
+    if (props.receivesCloudFrontLogs && !isLogDestination) {
+      throw new SecureBucketConfigError(`${this.node.path}: receivesCloudFrontLogs needs isAccessLogDestination`);
+    }
     if (!isLogDestination && !props.serverAccessLogs) {
       throw new SecureBucketConfigError(`${this.node.path}: serverAccessLogs is required (or set isAccessLogDestination)`);
     }
@@ -100,7 +113,7 @@ export class SecureBucket extends Construct {
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      objectOwnership: props.receivesCloudFrontLogs ? s3.ObjectOwnership.BUCKET_OWNER_PREFERRED : s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
 

@@ -69,6 +69,8 @@ export interface DataApiExecutorOptions {
   resumeTimeoutMs?: number;
   /** Pause between those retries. Default 5 s. */
   resumeRetryIntervalMs?: number;
+  /** Called before each pause while the database resumes (e.g. to tell a waiting user why). */
+  onResumeWait?: () => void;
 }
 
 /**
@@ -165,6 +167,7 @@ export class DataApiExecutor implements SqlExecutor {
   private readonly target: { resourceArn: string; secretArn: string; database: string };
   private readonly resumeTimeoutMs: number;
   private readonly resumeRetryIntervalMs: number;
+  private readonly onResumeWait: (() => void) | undefined;
   private closed = false;
 
   constructor(options: DataApiExecutorOptions) {
@@ -176,6 +179,7 @@ export class DataApiExecutor implements SqlExecutor {
     this.client = options.client ?? new RDSDataClient(options.region ? { region: options.region } : {});
     this.resumeTimeoutMs = options.resumeTimeoutMs ?? 0;
     this.resumeRetryIntervalMs = options.resumeRetryIntervalMs ?? 5_000;
+    this.onResumeWait = options.onResumeWait;
   }
 
   /** Create the executor and check that the database answers (`select 1`). */
@@ -253,6 +257,7 @@ export class DataApiExecutor implements SqlExecutor {
         const mapped = this.mapError(error);
         const resuming = mapped instanceof DataApiUnavailableError && mapped.reason === 'DatabaseResumingException';
         if (resuming && retryResuming && Date.now() + this.resumeRetryIntervalMs <= deadline) {
+          this.onResumeWait?.();
           await new Promise((resolve) => setTimeout(resolve, this.resumeRetryIntervalMs));
           continue;
         }

@@ -22,6 +22,11 @@ import { TokenBroker } from '../../lib/callback/local-token-broker';
 /** The RunExperiment state machine, as deployed. */
 export const RUN_EXPERIMENT_ASL = join(__dirname, '..', '..', 'state-machines', 'run-experiment.asl.json');
 
+/** Where a local run's agent writes its results file (`fb run`'s progress counts the calls in it). */
+export function localResultsFile(workDir: string, runId: string): string {
+  return join(workDir, `${runId}.results.ndjson`);
+}
+
 /** The Lambda-backed states of RunExperiment and the `${…FunctionArn}` each Resource names. */
 const LAMBDA_STATES = ['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'CollectResults', 'Teardown', 'CheckTeardown', 'FinishRun', 'ReleaseLock'] as const;
 
@@ -126,7 +131,7 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
     provisioners,
     clients,
     callbacks,
-    resultsLocation: (runId) => join(options.workDir, `${runId}.results.ndjson`),
+    resultsLocation: (runId) => localResultsFile(options.workDir, runId),
     heartbeatIntervalMs: Math.max(50, Math.min(60_000, Math.floor(heartbeatMs / 3))),
   }, { logger: new Logger({ serviceName: 'faas-benchmarker-local', logLevel: 'SILENT' }), metrics: false });
   const executionId = `arn:aws:states:local:000000000000:execution:RunExperiment:${randomUUID()}`;
