@@ -18,6 +18,7 @@ import { REPORT_FORMATS, type ReportFormat, writeReport } from '../../lib/report
 import type { ResultsStore } from '../../lib/results/store';
 import { type DisplayStream, ProgressDisplay } from '../../lib/suite/progress-display';
 import { FB_VERSION } from '../../lib/version';
+import { REGION_OPTION, STAGE_OPTION, storeOptions } from './runs';
 import { withStore } from './store';
 
 const optionsSchema = z.object({
@@ -25,6 +26,8 @@ const optionsSchema = z.object({
   latest: z.boolean().optional(),
   out: z.string().min(1).optional(),
   format: z.string().optional(),
+  stage: z.string().optional(),
+  region: z.string().optional(),
 });
 
 type ReportOptions = z.infer<typeof optionsSchema>;
@@ -38,12 +41,14 @@ export function registerReportCommand(program: Command): void {
     .option('--latest', 'with --experiment: only its latest run')
     .option('--out <file>', 'the report file (default: report.<format>)')
     .option('--format <format>', 'html or md (default: md when --out ends in .md, else html)')
+    .option(...STAGE_OPTION)
+    .option(...REGION_OPTION)
     .action(async (runIds: string[], raw: unknown) => {
       const options = optionsSchema.parse(raw);
       const format = formatOf(options);
       checkRunSelection({ runIds, experiment: options.experiment, latest: options.latest });
       const out = resolve(options.out ?? `report.${format}`);
-      const runs = await withStore((store) => loadSelectedRuns(store, runIds, options, process.stderr));
+      const runs = await withStore((store) => loadSelectedRuns(store, runIds, options, process.stderr), storeOptions(options));
       const written = writeReport(runs, { format, out, generatedAt: new Date(), fbVersion: FB_VERSION });
       const experiments = [...new Set(runs.map((run) => run.run.experiment))];
       console.log(`wrote ${written.file}: ${runs.length} run${runs.length === 1 ? '' : 's'} of ${experiments.join(', ')}, ${written.charts} chart${written.charts === 1 ? '' : 's'}`);
