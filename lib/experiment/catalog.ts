@@ -20,7 +20,6 @@ import throughputBenchmarking from '../../experiments/throughput-benchmarking';
 import timeToColdStartTwelveThreads from '../../experiments/time-to-cold-start-twelve-threads';
 import trackCloudfunctionsLifecycle from '../../experiments/track-cloudfunctions-lifecycle';
 import weakestLink from '../../experiments/weakest-link';
-import zzTemplate21863 from '../../experiments/zz-template-21863';
 
 /** Every experiment, with the file it came from (its name must be the file name). */
 export const EXPERIMENT_CATALOG: readonly (readonly [file: string, experiment: Experiment])[] = [
@@ -43,5 +42,4 @@ export const EXPERIMENT_CATALOG: readonly (readonly [file: string, experiment: E
   ['time-to-cold-start-twelve-threads', timeToColdStartTwelveThreads as unknown as Experiment],
   ['track-cloudfunctions-lifecycle', trackCloudfunctionsLifecycle as unknown as Experiment],
   ['weakest-link', weakestLink as unknown as Experiment],
-  ['zz-template-21863', zzTemplate21863 as unknown as Experiment],
 ];
