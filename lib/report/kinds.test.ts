@@ -5,7 +5,10 @@ import { KIND_CHARTS } from './section-charts';
 
 describe('Constant: EXPERIMENT_KINDS', () => {
   it('gives every experiment of the catalog a kind, and names no experiment the catalog does not have', () => {
-    const catalog = EXPERIMENT_CATALOG.map(([name]) => name).sort();
+    // bin/commands/run.test.ts's create-experiment test adds `zz-template-<pid>` to the catalog while it runs.
+    const catalog = EXPERIMENT_CATALOG.map(([name]) => name)
+      .filter((name) => !/^zz-template-\d+$/.test(name))
+      .sort();
     expect(catalog.filter((name) => !Object.hasOwn(EXPERIMENT_KINDS, name))).toEqual([]);
     expect(Object.keys(EXPERIMENT_KINDS).filter((name) => !catalog.includes(name))).toEqual([]);
   });
