@@ -7,6 +7,7 @@ import { FB_VERSION } from '../lib/version';
 import { registerExperimentCommands } from './commands/experiments';
 import { registerPlatformCommands } from './commands/platform';
 import { registerRunCommands } from './commands/runs';
+import { registerUiCommand } from './commands/ui';
 
 export function buildProgram(): Command {
   const program = new Command('fb')
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerExperimentCommands(program);
   registerRunCommands(program);
   registerPlatformCommands(program);
+  registerUiCommand(program);
   return program;
 }
 

@@ -9,7 +9,7 @@
  * events), `/healthz`, `/static/*` (when `staticDir` is given), and `/auth/*` in Cognito mode.
  * Every route is a GET that changes nothing, except the sign-out POST.
  */
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { type CognitoAuthOptions, cognitoGuard, registerCognitoRoutes } from './auth/cognito';
 import type { UiEnv } from './hono-env';
 import { httpStatusOf, publicMessageOf } from './http-errors';
@@ -44,7 +44,7 @@ export interface UiAppOptions {
   /** Experiment names the runs filter suggests. */
   experimentNames?: readonly string[];
   /** The event stream's timing (web/routes/events.ts). */
-  events?: { heartbeatMs?: number; maxStreamMs?: number; retryMs?: number };
+  events?: { heartbeatMs?: number; maxStreamMs?: number; retryMs?: number; remainingTimeMs?: (c: Context) => number | undefined };
   /** Where failures are told. @default console.error */
   log?: (message: string, error?: unknown) => void;
   now?: () => number;
@@ -83,6 +83,7 @@ export function createUiApp(options: UiAppOptions): Hono<UiEnv> {
     heartbeatMs: options.events?.heartbeatMs ?? 15_000,
     maxStreamMs: options.events?.maxStreamMs ?? 30 * 60_000,
     retryMs: options.events?.retryMs ?? 2_000,
+    ...(options.events?.remainingTimeMs ? { remainingTimeMs: options.events.remainingTimeMs } : {}),
     now,
     log,
   });

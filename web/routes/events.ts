@@ -8,7 +8,7 @@
  * closing an idle stream; a stream ends after `maxStreamMs` (below the Lambda's timeout when
  * deployed) and the browser's EventSource reconnects by itself after `retryMs`.
  */
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { UiEnv } from '../hono-env';
 import { renderLiveRuns } from '../pages/now-page';
@@ -19,9 +19,13 @@ export interface EventStreamOptions {
   heartbeatMs: number;
   maxStreamMs: number;
   retryMs: number;
+  /** How long this request may still run, if it is bounded (Lambda: the invocation's remaining time). */
+  remainingTimeMs?: (c: Context) => number | undefined;
   now: () => number;
   log: (message: string, error?: unknown) => void;
 }
+
+const STREAM_DEADLINE_MARGIN_MS = 5_000;
 
 /** What a browser receives for one snapshot. */
 export interface RunsEvent {
@@ -42,8 +46,11 @@ export function registerEventRoutes(app: Hono<UiEnv>, options: EventStreamOption
     return data;
   };
 
-  app.get('/api/events', (c) =>
-    streamSSE(c, async (stream) => {
+  app.get('/api/events', (c) => {
+    const remainingMs = options.remainingTimeMs?.(c);
+    // End the stream a little before the request's own deadline, so the browser reconnects cleanly.
+    const streamMs = remainingMs === undefined ? options.maxStreamMs : Math.max(0, Math.min(options.maxStreamMs, remainingMs - STREAM_DEADLINE_MARGIN_MS));
+    return streamSSE(c, async (stream) => {
       let lastVersion = 0;
       let writing = Promise.resolve();
       const send = (snapshot: RunsSnapshot) => {
@@ -65,7 +72,7 @@ export function registerEventRoutes(app: Hono<UiEnv>, options: EventStreamOption
           options.log('live updates: the first look at the store failed', error);
           await stream.writeSSE({ event: 'problem', data: 'the results store cannot be read right now; retrying' });
         }
-        const endAt = Date.now() + options.maxStreamMs;
+        const endAt = Date.now() + streamMs;
         while (!stream.aborted && !stream.closed && Date.now() < endAt) {
           await stream.sleep(Math.min(options.heartbeatMs, Math.max(0, endAt - Date.now())));
           if (!stream.aborted) await stream.write(': keep-alive\n\n');
@@ -74,6 +81,6 @@ export function registerEventRoutes(app: Hono<UiEnv>, options: EventStreamOption
         unsubscribe();
         await writing;
       }
-    }),
-  );
+    });
+  });
 }
