@@ -119,9 +119,23 @@ describe('handler', () => {
     };
     const saved = Object.fromEntries(Object.keys(ENV).map((name) => [name, process.env[name]]));
     Object.assign(process.env, ENV);
-    let handler: (event: unknown, stream: Writable, context: unknown) => Promise<void>;
     try {
-      ({ handler } = (await import('./handler')) as { handler: typeof handler });
+      const { handler } = (await import('./handler')) as unknown as { handler: (event: unknown, stream: Writable, context: unknown) => Promise<void> };
+      const event = (path: string) => ({
+        version: '2.0',
+        rawPath: path,
+        rawQueryString: '',
+        headers: { host: 'abc.lambda-url.eu-west-1.on.aws', 'x-forwarded-host': 'ui.example.org', 'x-forwarded-proto': 'https' },
+        requestContext: { http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' }, domainName: 'abc.lambda-url.eu-west-1.on.aws', requestId: 'r', routeKey: '$default', stage: '$default', timeEpoch: Date.now() },
+        isBase64Encoded: false,
+      });
+      const sink = () => new Writable({ write: (_chunk, _encoding, done) => done() });
+      await handler(event('/healthz'), sink(), { getRemainingTimeInMillis: () => 60_000 });
+      await handler(event('/api/runs'), sink(), { getRemainingTimeInMillis: () => 60_000 });
+      expect(answers.map((answer) => answer.statusCode)).toEqual([200, 401]);
+      expect(answers[0]?.body).toBe('ok');
+      expect(JSON.parse(answers[1]?.body ?? '{}')).toMatchObject({ error: { type: 'Unauthorized' } });
+      expect(answers[1]?.headers['content-security-policy']).toContain("default-src 'self'");
     } finally {
       for (const [name, value] of Object.entries(saved)) {
         if (value === undefined) delete process.env[name];
@@ -129,20 +143,5 @@ describe('handler', () => {
       }
       delete runtime.awslambda;
     }
-    const event = (path: string) => ({
-      version: '2.0',
-      rawPath: path,
-      rawQueryString: '',
-      headers: { host: 'abc.lambda-url.eu-west-1.on.aws', 'x-forwarded-host': 'ui.example.org', 'x-forwarded-proto': 'https' },
-      requestContext: { http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' }, domainName: 'abc.lambda-url.eu-west-1.on.aws', requestId: 'r', routeKey: '$default', stage: '$default', timeEpoch: Date.now() },
-      isBase64Encoded: false,
-    });
-    const sink = () => new Writable({ write: (_chunk, _encoding, done) => done() });
-    await handler(event('/healthz'), sink(), { getRemainingTimeInMillis: () => 60_000 });
-    await handler(event('/api/runs'), sink(), { getRemainingTimeInMillis: () => 60_000 });
-    expect(answers.map((answer) => answer.statusCode)).toEqual([200, 401]);
-    expect(answers[0]?.body).toBe('ok');
-    expect(JSON.parse(answers[1]?.body ?? '{}')).toMatchObject({ error: { type: 'Unauthorized' } });
-    expect(answers[1]?.headers['content-security-policy']).toContain("default-src 'self'");
   });
 });
