@@ -117,10 +117,8 @@ function costEstimate(usd: number): CostEstimate {
   };
 }
 
-export async function seedUiRuns(store: ResultsStore, tag = randomUUID().slice(0, 8)): Promise<SeededRuns> {
-  const completed = `${tag}a0-${randomUUID()}`;
-  const failed = `${tag}b0-${randomUUID()}`;
-  const running = `${tag}c0-${randomUUID()}`;
+export async function seedUiRuns(store: ResultsStore): Promise<SeededRuns> {
+  const [completed, failed, running] = [randomUUID(), randomUUID(), randomUUID()];
   await store.createRun({ id: completed, experiment: 'coldstart-identifier', platform: 'local', client_platform: 'local', params: { quick: true, step_s: 10 }, manifest: { time_scale: 0.01 } });
   for (const status of ['provisioning', 'running', 'collecting', 'destroying'] as const) await store.setRunStatus(completed, status);
   const invocations = seedInvocations(completed);
