@@ -77,7 +77,7 @@ describe('in Chromium', () => {
     expect(await page.locator(`.recent-runs tr[data-run-id="${seeded.failed}"] td.reason`).textContent()).toBe(SEED_FAILURE_REASON);
     expect(await page.locator(`.recent-runs tr[data-run-id="${seeded.completed}"] ol.history li`).count()).toBe(6);
     await screenshot(page, 'ui-now');
-    await page.evaluate(() => Object.assign(window, { sameDocument: 'yes' }));
+    await page.evaluate(() => Object.assign(globalThis, { sameDocument: 'yes' }));
 
     const id = `live-${Date.now()}`;
     await store.createRun({ id, experiment: 'linear-invocation', platform: 'local', client_platform: 'local', params: {}, manifest: {} });
@@ -93,7 +93,7 @@ describe('in Chromium', () => {
     expect(await row.count()).toBe(0);
     expect(await finished.locator('td.reason').textContent()).toBe('stopped by the test');
     expect(navigations()).toBe(1);
-    expect(await page.evaluate(() => (window as unknown as { sameDocument?: string }).sameDocument)).toBe('yes');
+    expect(await page.evaluate(() => (globalThis as { sameDocument?: string }).sameDocument)).toBe('yes');
     await page.close();
   });
 
