@@ -37,7 +37,11 @@ function countingSource() {
       return options?.running ? state.runs.filter((run) => run.status !== 'completed' && run.status !== 'failed') : state.runs;
     },
   } as unknown as UiResultsStore;
-  return { state, source: { read: async <T>(work: (store: UiResultsStore) => Promise<T>) => (state.reads++, work(store)) } };
+  const read = async <T>(work: (store: UiResultsStore) => Promise<T>) => {
+    state.reads++;
+    return work(store);
+  };
+  return { state, source: { read } };
 }
 
 const until = async (condition: () => boolean, timeoutMs = 5000) => {

@@ -48,10 +48,6 @@ export function securityHeaders(options: SecurityHeaderOptions = {}): Middleware
   };
 }
 
-export class HostNotAllowedError extends Error {
-  override name = 'HostNotAllowedError';
-}
-
 /** Refuse requests whose Host header is not one of `allowedHosts()` (compared without case). */
 export function hostCheck(allowedHosts: () => readonly string[]): MiddlewareHandler<UiEnv> {
   return async (c, next) => {
