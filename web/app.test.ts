@@ -13,7 +13,7 @@ import { createUiApp } from './app';
 import { INVOCATION_COLUMNS } from './exports/invocation-columns';
 import { storeSource } from './results-source';
 import { createPollingRunFeed, type RunChangeFeed } from './run-feed';
-import { STATIC_DIR } from './static-assets';
+import { STATIC_DIR } from './static-dir';
 
 const HOST = '127.0.0.1:7890';
 let store: SqlResultsStore;

@@ -19,7 +19,7 @@ import { SEED_FAILURE_REASON, type SeededRuns, seedUiRuns } from '../test-suppor
 import { createUiApp } from './app';
 import { storeSource } from './results-source';
 import { createPollingRunFeed, type RunChangeFeed } from './run-feed';
-import { STATIC_DIR } from './static-assets';
+import { STATIC_DIR } from './static-dir';
 
 let store: SqlResultsStore;
 let seeded: SeededRuns;

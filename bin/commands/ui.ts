@@ -11,7 +11,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { listExperiments } from '../../lib/experiment/registry';
 import { createUiApp } from '../../web/app';
 import { createPollingRunFeed } from '../../web/run-feed';
-import { STATIC_DIR } from '../../web/static-assets';
+import { STATIC_DIR } from '../../web/static-dir';
 import { openCliStore } from './store';
 import { CliStoreReader } from './ui-store';
 
