@@ -97,6 +97,22 @@ describe('in Chromium', () => {
     await page.close();
   });
 
+  test("an active run's page follows its status live", async () => {
+    const page = await context.newPage();
+    await page.goto(`${origin}/runs/${seeded.running}`);
+    const badge = page.locator(`[data-live-run-status="${seeded.running}"] .status`);
+    expect(await badge.textContent()).toBe('running');
+    expect(await page.locator('#live-run-note').isHidden()).toBe(true);
+    await store.setRunStatus(seeded.running, 'collecting');
+    await expect.poll(() => badge.textContent(), { timeout: 10_000 }).toBe('collecting');
+    expect(await page.locator('#live-run-note').isVisible()).toBe(true);
+    await screenshot(page, 'ui-run-page-live');
+    // A finished run's page does not listen.
+    await page.goto(`${origin}/runs/${seeded.completed}`);
+    expect(await page.locator('[data-live-run-status]').count()).toBe(0);
+    await page.close();
+  });
+
   test('the runs page filters through its form, and shows a bad filter as an error', async () => {
     const page = await context.newPage();
     await page.goto(`${origin}/runs`);

@@ -113,6 +113,7 @@ describe.concurrent('fb ui with fb run in another process', () => {
 
     const run = startFb(['run', EXPERIMENT, '--quick'], dir);
     const seen: string[] = [];
+    let shotWhileActive: string | undefined;
     const activeRow = page.locator('.active-runs tr[data-run-id]');
     const finishedRow = page.locator(`.recent-runs tr[data-run-id]`);
     const runId = await waitFor(
@@ -122,7 +123,7 @@ describe.concurrent('fb ui with fb run in another process', () => {
         for (const status of active) if (seen.at(-1) !== status) seen.push(status);
         const finished = await finishedRow.evaluateAll((rows) => rows.map((row) => [row.getAttribute('data-run-id'), row.getAttribute('data-status')]));
         const done = finished.find(([, status]) => status === 'completed' || status === 'failed');
-        if (active.length === 1 && seen.length === 1) await screenshot(page, 'fb-ui-live-run');
+        if (active.length === 1 && !shotWhileActive) shotWhileActive = await screenshot(page, 'fb-ui-live-run');
         return done ? `${done[0]}:${done[1]}` : undefined;
       },
       150_000,

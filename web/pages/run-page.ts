@@ -2,12 +2,12 @@
  * `/runs/:id`: one run. The header (experiment, platform, client, status with its history, reason,
  * times, duration, invocations, cost, headline result), the downloads, then the report section —
  * `reportHtml`, the one place where the report's charts and tables go (web/run-report.ts) — and
- * the parameters and manifest. The status badge carries `data-live-run-status`, so while the run
- * is active web/static/live.js updates it from the run-change feed.
+ * the parameters and manifest. While the run is active its status badge carries
+ * `data-live-run-status`, so web/static/live.js updates it from the run-change feed.
  */
 import { formatStoredCost } from '../../lib/cost/format';
 import type { ExperimentResult } from '../../lib/experiment/result';
-import type { RunRow } from '../../lib/results/types';
+import { FINAL_RUN_STATUSES, type RunRow } from '../../lib/results/types';
 import { formatRunElapsed, formatTimeUtc } from '../format';
 import { html, type SafeHtml, trustedHtml } from '../html';
 import { renderPage, type PageContext } from './layout';
@@ -46,7 +46,11 @@ export function renderRunPage(context: PageContext, data: RunPageData): string {
 <p class="run-id"><code>${run.id}</code></p>
 ${run.reason ? html`<p class="reason-box${run.status === 'failed' ? ' failed' : ''}" id="run-reason">${run.reason}</p>` : ''}
 <dl class="run-header" id="run-header">
-<dt>Status</dt><dd><span data-live-run-status="${run.id}">${statusBadge(run.status)}</span> <span class="note" id="live-run-note" hidden>changed since this page loaded: <a href="/runs/${id}">reload</a> for its latest results</span></dd>
+<dt>Status</dt><dd>${
+    FINAL_RUN_STATUSES.includes(run.status)
+      ? statusBadge(run.status)
+      : html`<span data-live-run-status="${run.id}">${statusBadge(run.status)}</span> <span class="note" id="live-run-note" hidden>changed since this page loaded: <a href="/runs/${id}">reload</a> for its latest results</span>`
+  }</dd>
 <dt>Experiment</dt><dd>${run.experiment}</dd>
 <dt>Platform</dt><dd>${run.platform}</dd>
 <dt>Client</dt><dd>${run.client_platform}</dd>
