@@ -1,92 +1,11 @@
 /**
- * `fb ui [--port 7890]`: the results web UI (web/app.ts) on http://127.0.0.1:<port>/, over the
- * same store the other commands use (`.fb/pglite` shared through its host, or FB_DATABASE_URL).
- * Bound to the loopback address only and checking the Host header; no sign-in on this machine.
- * The store is read through CliStoreReader (./ui-store.ts), so an open UI never keeps an `fb run`
- * from finishing, and keeps working after the run has exited. Ctrl-C stops it.
+ * `fb ui [--port 7890]`: the results web UI on http://127.0.0.1:<port>/ until Ctrl-C
+ * (./ui-server.ts). The server and the web app are loaded only when the command runs, so the other
+ * commands do not pay for them at start-up.
  */
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { type Command, InvalidArgumentError } from 'commander';
-import { listExperiments } from '../../lib/experiment/registry';
-import { createUiApp } from '../../web/app';
-import { createPollingRunFeed } from '../../web/run-feed';
-import { STATIC_DIR } from '../../web/static-dir';
-import { openCliStore } from './store';
-import { CliStoreReader } from './ui-store';
-
-export class UiPortInUseError extends Error {
-  override name = 'UiPortInUseError';
-}
 
 export const DEFAULT_UI_PORT = 7890;
-/** How often the run-change feed looks at the store while a browser listens. */
-const LOCAL_POLL_INTERVAL_MS = 1000;
-/** How long a store this process hosts stays open without a read. */
-const HOST_IDLE_CLOSE_MS = 30_000;
-
-export interface StartUiOptions {
-  port: number;
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
-  pollIntervalMs?: number;
-}
-
-export interface RunningUi {
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
-
-export async function startUi(options: StartUiOptions): Promise<RunningUi> {
-  const env = options.env ?? process.env;
-  const cwd = options.cwd ?? process.cwd();
-  const log = (message: string, error?: unknown) => console.error(`fb ui: ${message}${error ? `: ${error instanceof Error ? error.message : String(error)}` : ''}`);
-  const reader = new CliStoreReader(
-    async () => {
-      let hosting = false;
-      const store = await openCliStore(env, cwd, { onHost: () => (hosting = true) });
-      return { store, holdable: hosting || Boolean(env.FB_DATABASE_URL) };
-    },
-    HOST_IDLE_CLOSE_MS,
-    log,
-  );
-  const feed = createPollingRunFeed({ source: reader, intervalMs: options.pollIntervalMs ?? LOCAL_POLL_INTERVAL_MS, onError: (error) => log('reading the runs failed', error) });
-  let port = options.port;
-  const app = createUiApp({
-    results: reader,
-    feed,
-    auth: { mode: 'none', allowedHosts: () => [`127.0.0.1:${port}`, `localhost:${port}`] },
-    staticDir: STATIC_DIR,
-    experimentNames: listExperiments().map((experiment) => experiment.name),
-    log,
-  });
-  const server = serve({ fetch: app.fetch, port: options.port, hostname: '127.0.0.1' });
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new UiPortInUseError(`port ${options.port} on 127.0.0.1 is in use: stop what uses it, or choose another with fb ui --port <n>`) : error),
-    );
-  }).catch(async (error: unknown) => {
-    feed.close();
-    await reader.close();
-    throw error;
-  });
-  port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    port,
-    async close() {
-      feed.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Event streams never end by themselves: end them, so the server can close.
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      });
-      await reader.close();
-    },
-  };
-}
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -100,6 +19,8 @@ export function registerUiCommand(program: Command): void {
     .description('the results web UI on http://127.0.0.1:<port>/: runs live, filters, run pages with statistics, CSV and Arrow downloads')
     .option('--port <port>', 'TCP port on 127.0.0.1 (0: any free one)', parsePort, DEFAULT_UI_PORT)
     .action(async (options: { port: number }) => {
+      // require, not import(): bin/fb.js runs the CLI through tsx's CommonJS hook.
+      const { startUi } = require('./ui-server') as typeof import('./ui-server');
       const ui = await startUi({ port: options.port });
       console.log(`fb ui: ${ui.url}  (Ctrl-C stops it)`);
       await new Promise<void>((resolve) => {
