@@ -56,7 +56,12 @@ function exitWithin(fb: FbProcess, timeoutMs: number, what: string): Promise<num
   return Promise.race([fb.exited, sleep(timeoutMs).then(() => Promise.reject(new Error(`${what} did not exit within ${timeoutMs} ms\n${fb.output()}`)))]);
 }
 
-const uiUrlOf = (ui: FbProcess) => waitFor('fb ui to print its URL', () => ui.output().match(/fb ui: (http:\/\/127\.0\.0\.1:\d+\/)/)?.[1], 60_000, ui.output);
+/** Deadlines for things that take seconds on an idle machine; generous, because CI machines are shared. */
+const START_MS = 120_000;
+const RUN_MS = 240_000;
+const TEST_MS = 480_000;
+
+const uiUrlOf = (ui: FbProcess) => waitFor('fb ui to print its URL', () => ui.output().match(/fb ui: (http:\/\/127\.0\.0\.1:\d+\/)/)?.[1], START_MS, ui.output);
 
 function lockOf(dir: string): { pid: number; port: number } | undefined {
   try {
@@ -102,12 +107,13 @@ describe.concurrent('fb ui with fb run in another process', () => {
     const ui = startFb(['ui', '--port', '0'], dir);
     const url = await uiUrlOf(ui);
     const page: Page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(START_MS);
     let navigations = 0;
     page.on('framenavigated', (frame) => {
       if (frame === page.mainFrame()) navigations++;
     });
     await page.goto(url);
-    await expect.poll(() => page.locator('#live-state').getAttribute('data-state'), { timeout: 30_000 }).toBe('live');
+    await expect.poll(() => page.locator('#live-state').getAttribute('data-state'), { timeout: START_MS }).toBe('live');
     expect(await page.locator('.active-runs .empty').textContent()).toBe('Nothing is running.');
     expect(lockOf(dir)?.pid).toBe(ui.child.pid);
 
@@ -126,7 +132,7 @@ describe.concurrent('fb ui with fb run in another process', () => {
         if (active.length === 1 && !shotWhileActive) shotWhileActive = await screenshot(page, 'fb-ui-live-run');
         return done ? `${done[0]}:${done[1]}` : undefined;
       },
-      150_000,
+      RUN_MS,
       run.output,
     );
     const [id, finalStatus] = runId.split(':') as [string, string];
@@ -135,7 +141,7 @@ describe.concurrent('fb ui with fb run in another process', () => {
     expect(seen.length).toBeGreaterThanOrEqual(1);
     expect(seen.every((status) => ['starting', 'provisioning', 'running', 'collecting', 'destroying'].includes(status))).toBe(true);
     expect(navigations).toBe(1);
-    expect(await exitWithin(run, 60_000, 'fb run')).toBe(0);
+    expect(await exitWithin(run, START_MS, 'fb run')).toBe(0);
 
     // The run's process has gone; the UI still hosts the store and serves the run.
     const [stored] = (await apiRuns(url)).filter((candidate) => candidate.id === id);
@@ -149,30 +155,31 @@ describe.concurrent('fb ui with fb run in another process', () => {
     await page.close();
 
     ui.child.kill('SIGINT');
-    expect(await exitWithin(ui, 30_000, 'fb ui after Ctrl-C')).toBe(0);
+    expect(await exitWithin(ui, START_MS, 'fb ui after Ctrl-C')).toBe(0);
     expect(ui.output()).toContain('stopped');
     expect(existsSync(join(dir, '.fb', 'pglite.lock'))).toBe(false);
-  }, 240_000);
+  }, TEST_MS);
 
   test('fb run hosts the store: it still exits while the UI watches, and the UI takes the store over', async () => {
     const dir = newWorkDir();
     const run = startFb(['run', EXPERIMENT, '--quick'], dir);
-    await waitFor('fb run to host the store', () => (lockOf(dir)?.pid === run.child.pid && (lockOf(dir)?.port ?? 0) > 0 ? true : undefined), 60_000, run.output);
+    await waitFor('fb run to host the store', () => (lockOf(dir)?.pid === run.child.pid && (lockOf(dir)?.port ?? 0) > 0 ? true : undefined), START_MS, run.output);
     const ui = startFb(['ui', '--port', '0'], dir);
     const url = await uiUrlOf(ui);
     const page = await browser.newPage();
+    page.setDefaultTimeout(START_MS);
     await page.goto(url);
-    await expect.poll(() => page.locator('#live-state').getAttribute('data-state'), { timeout: 30_000 }).toBe('live');
-    await waitFor('the UI to show the run completed', async () => ((await page.locator('.recent-runs tr[data-status="completed"]').count()) === 1 ? true : undefined), 150_000, run.output);
-    expect(await exitWithin(run, 60_000, 'fb run (hosting the store while fb ui reads it)')).toBe(0);
+    await expect.poll(() => page.locator('#live-state').getAttribute('data-state'), { timeout: START_MS }).toBe('live');
+    await waitFor('the UI to show the run completed', async () => ((await page.locator('.recent-runs tr[data-status="completed"]').count()) === 1 ? true : undefined), RUN_MS, run.output);
+    expect(await exitWithin(run, START_MS, 'fb run (hosting the store while fb ui reads it)')).toBe(0);
 
     // The host has gone: the UI opens the store itself and goes on serving, live page included.
     const runs = await apiRuns(url);
     expect(runs.map((candidate) => [candidate.experiment, candidate.status])).toEqual([[EXPERIMENT, 'completed']]);
-    await waitFor('the UI to host the store', () => (lockOf(dir)?.pid === ui.child.pid ? true : undefined), 30_000, ui.output);
+    await waitFor('the UI to host the store', () => (lockOf(dir)?.pid === ui.child.pid ? true : undefined), START_MS, ui.output);
     expect(await page.locator('#live-state').getAttribute('data-state')).toBe('live');
     await page.close();
     ui.child.kill('SIGINT');
-    expect(await exitWithin(ui, 30_000, 'fb ui after Ctrl-C')).toBe(0);
-  }, 240_000);
+    expect(await exitWithin(ui, START_MS, 'fb ui after Ctrl-C')).toBe(0);
+  }, TEST_MS);
 });
