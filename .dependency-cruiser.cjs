@@ -10,6 +10,13 @@ module.exports = {
       comment: 'lib/ holds the shared contracts and building blocks; it imports nothing from the programs built on it (the experiment catalog aside).',
       severity: 'error',
       from: { path: '^lib/', pathNot: '^lib/experiment/catalog\\.ts$' },
+      to: { path: '^(bin|lambdas|local|client-agent|experiments|web)/' },
+    },
+    {
+      name: 'web-imports-no-program',
+      comment: 'The web UI is one app for `fb ui` and the UI Lambda: it builds on lib/ and is configured by them, never importing either (or the local control plane).',
+      severity: 'error',
+      from: { path: '^web/' },
       to: { path: '^(bin|lambdas|local|client-agent|experiments)/' },
     },
     {

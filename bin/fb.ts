@@ -8,6 +8,7 @@ import { registerExperimentCommands } from './commands/experiments';
 import { registerPlatformCommands } from './commands/platform';
 import { registerReportCommand } from './commands/report';
 import { registerRunCommands } from './commands/runs';
+import { registerUiCommand } from './commands/ui';
 
 export function buildProgram(): Command {
   const program = new Command('fb')
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerRunCommands(program);
   registerPlatformCommands(program);
   registerReportCommand(program);
+  registerUiCommand(program);
   return program;
 }
 

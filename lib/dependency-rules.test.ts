@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(__dirname, '..');
-const FOLDERS = ['bin', 'lib', 'lambdas', 'local', 'client-agent', 'experiments', 'lab-functions', 'test-support', 'bench'];
+const FOLDERS = ['bin', 'lib', 'lambdas', 'local', 'client-agent', 'experiments', 'lab-functions', 'test-support', 'bench', 'web'];
 
 /**
  * The layout's rules (.dependency-cruiser.cjs), checked by dependency-cruiser over every source

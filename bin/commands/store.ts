@@ -32,6 +32,8 @@ export interface CliStoreOptions {
   forLocalRuns?: boolean;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Told when this process becomes the host of the embedded store (it opens PGlite itself). */
+  onHost?: () => void;
 }
 
 /** Local runs cannot store into a deployed results database. */
@@ -49,10 +51,10 @@ export async function openCliStore(options: CliStoreOptions = {}): Promise<Resul
       `FB_RESULTS names a deployed results database (${describeResultsLocation(location)}), which runs on this machine cannot store into: unset FB_RESULTS to run locally`,
     );
   }
-  return openAt(location, options.cwd ?? process.cwd());
+  return openAt(location, options.cwd ?? process.cwd(), options.onHost);
 }
 
-async function openAt(location: ResultsLocation, cwd: string): Promise<ResultsStore> {
+async function openAt(location: ResultsLocation, cwd: string, onHost?: () => void): Promise<ResultsStore> {
   const onResumeWait = () => console.error(RESUME_WAIT_LINE);
   switch (location.kind) {
     case 'stage': {
@@ -72,7 +74,10 @@ async function openAt(location: ResultsLocation, cwd: string): Promise<ResultsSt
       const dataDir = join(cwd, '.fb', 'pglite');
       return openSharedStore({
         dataDir,
-        openLocal: () => openResultsStore({ dataDir }),
+        openLocal: () => {
+          onHost?.();
+          return openResultsStore({ dataDir });
+        },
         onWait: (clients) => console.error(`waiting for ${clients} other fb process(es) using .fb/ to finish…`),
       });
     }

@@ -24,7 +24,7 @@ export interface LoadReportRunsOptions {
  * The runs with these ids (or unique prefixes of at least 6 characters), in the order given, each
  * once. Throws ReportRunNotFoundError, naming the id, for one the store does not know.
  */
-export async function loadReportRuns(store: ResultsStore, runIds: readonly string[], options: LoadReportRunsOptions = {}): Promise<ReportRun[]> {
+export async function loadReportRuns(store: Pick<ResultsStore, 'getRun' | 'invocations' | 'experimentRows'>, runIds: readonly string[], options: LoadReportRunsOptions = {}): Promise<ReportRun[]> {
   const found: RunRow[] = [];
   for (const id of runIds) {
     const run = await store.getRun(id);

@@ -21,6 +21,15 @@ export function renderRunSectionHtml(runs: readonly ReportRun[]): string {
     .join('\n')}\n</div>`;
 }
 
+/**
+ * Only the charts of the runs' sections (one `.fb-report` block of figures), for a page that
+ * shows the tables its own way (the web UI's run page).
+ */
+export function renderRunChartsHtml(runs: readonly ReportRun[]): string {
+  const figures = groupByExperiment(runs).flatMap((group) => buildSection(group).charts.map(figureHtml));
+  return `<div class="fb-report">\n${figures.length ? `<h2>Charts</h2>\n${figures.join('\n')}` : '<p>No charts: the run has no data to plot yet.</p>'}\n</div>`;
+}
+
 /** The anchor of an experiment's section. */
 export function sectionAnchor(experiment: string): string {
   return `experiment-${experiment}`;

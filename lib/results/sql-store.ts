@@ -38,6 +38,7 @@ import {
   type FunctionSummary,
   type InvocationRow,
   type InvocationUsage,
+  type ListRunsOptions,
   type NewRun,
   RUN_STATUSES,
   type RunRow,
@@ -348,15 +349,31 @@ export class SqlResultsStore implements ResultsStore {
     }
   }
 
-  async listRuns(options: { running?: boolean; limit?: number } = {}): Promise<RunRow[]> {
+  async listRuns(options: ListRunsOptions = {}): Promise<RunRow[]> {
     const { running = false, limit } = options;
     if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
+    if (options.status !== undefined && !RUN_STATUSES.includes(options.status)) throw new InvalidRunStatusError(options.status);
+    for (const time of [options.startedFrom, options.startedBefore]) {
+      if (time !== undefined && Number.isNaN(Date.parse(time))) throw new RangeError(`startedFrom and startedBefore must be ISO 8601 times, got ${JSON.stringify(time)}`);
+    }
+    const parameters: unknown[] = [limit ?? null];
+    const where: string[] = running ? [`status not in (${FINAL_STATUS_LIST})`] : [];
+    const condition = (sql: (placeholder: string) => string, value: string | undefined) => {
+      if (value === undefined) return;
+      parameters.push(value);
+      where.push(sql(`$${parameters.length}`));
+    };
+    condition((p) => `experiment = ${p}`, options.experiment);
+    condition((p) => `platform = ${p}`, options.platform);
+    condition((p) => `status = ${p}`, options.status);
+    condition((p) => `started_at >= ${p}::text::timestamptz`, options.startedFrom);
+    condition((p) => `started_at < ${p}::text::timestamptz`, options.startedBefore);
     const { rows } = await this.executor.query<RawRun>(
       `select ${RUN_COLUMNS} from runs
-       ${running ? `where status not in (${FINAL_STATUS_LIST})` : ''}
+       ${where.length ? `where ${where.join(' and ')}` : ''}
        order by started_at desc, id desc
        limit $1`,
-      [limit ?? null],
+      parameters,
     );
     return rows.map(toRunRow);
   }

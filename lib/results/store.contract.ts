@@ -345,6 +345,34 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
         expect((await store.listRuns({ running: true, limit: 1 })).map((run) => run.id)).toEqual(running.slice(0, 1).map((run) => run.id));
         await expect(store.listRuns({ limit: -1 })).rejects.toThrow(/limit/);
       });
+
+      it('listRuns filters by experiment, platform, status and start time, all together', async () => {
+        const tag = newRunId('filter');
+        const experiment = `${tag}-exp`;
+        const a = (await store.createRun(newRun(`${tag}-a`, { experiment, platform: 'local' }))).id;
+        await sleepMs(5);
+        const b = (await store.createRun(newRun(`${tag}-b`, { experiment, platform: 'openfaas' }))).id;
+        await sleepMs(5);
+        const c = (await store.createRun(newRun(`${tag}-c`, { experiment: `${tag}-other`, platform: 'local' }))).id;
+        await store.setRunStatus(a, 'failed', 'boom');
+        const [runA, runB] = [await store.getRun(a), await store.getRun(b)];
+        const ids = (runs: { id: string }[]) => runs.map((run) => run.id);
+
+        expect(ids(await store.listRuns({ experiment }))).toEqual([b, a]);
+        expect(ids(await store.listRuns({ experiment, platform: 'local' }))).toEqual([a]);
+        expect(ids(await store.listRuns({ experiment, status: 'failed' }))).toEqual([a]);
+        expect(ids(await store.listRuns({ experiment, running: true }))).toEqual([b]);
+        expect(ids(await store.listRuns({ experiment: `${tag}-other`, platform: 'openfaas' }))).toEqual([]);
+        expect(ids(await store.listRuns({ experiment, limit: 1 }))).toEqual([b]);
+        expect(ids(await store.listRuns({ platform: 'local', status: 'starting', limit: 1000 }))).toContain(c);
+        // startedFrom is inclusive, startedBefore exclusive.
+        expect(ids(await store.listRuns({ experiment, startedFrom: runB?.started_at }))).toEqual([b]);
+        expect(ids(await store.listRuns({ experiment, startedBefore: runB?.started_at }))).toEqual([a]);
+        expect(ids(await store.listRuns({ experiment, startedFrom: runA?.started_at, startedBefore: runB?.started_at }))).toEqual([a]);
+        expect(await store.listRuns({ experiment, startedFrom: '2999-01-01' })).toEqual([]);
+        await expect(store.listRuns({ status: 'paused' as RunStatus })).rejects.toBeInstanceOf(InvalidRunStatusError);
+        await expect(store.listRuns({ startedFrom: 'yesterday' })).rejects.toThrow(/ISO 8601/);
+      });
     });
 
     describe('invocations', () => {

@@ -1,5 +1,5 @@
 import type { ExperimentResult } from '../experiment/result';
-import type { DurationRounding, ExperimentRow, FunctionSummary, InvocationRow, InvocationUsage, NewRun, RunRow, RunStatus } from './types';
+import type { DurationRounding, ExperimentRow, FunctionSummary, InvocationRow, InvocationUsage, ListRunsOptions, NewRun, RunRow, RunStatus } from './types';
 
 /**
  * The results store: one interface over embedded PGlite (the default), a PostgreSQL server
@@ -35,8 +35,11 @@ export interface ResultsStore {
    * import of a finished agent's results file. Importing the same results twice stores them once.
    */
   importRunResults(runId: string, invocations: readonly InvocationRow[], experimentRows: readonly ExperimentRow[]): Promise<void>;
-  /** Newest first; `running` keeps only runs not yet completed or failed. */
-  listRuns(options?: { running?: boolean; limit?: number }): Promise<RunRow[]>;
+  /**
+   * Newest first; `running` keeps only runs not yet completed or failed, and the other options
+   * filter by experiment, platform, status and start time (ListRunsOptions).
+   */
+  listRuns(options?: ListRunsOptions): Promise<RunRow[]>;
   /** A run by full id, or by a unique prefix of at least 6 characters. */
   getRun(idOrPrefix: string): Promise<RunRow | undefined>;
   summarize(runId: string): Promise<FunctionSummary[]>;

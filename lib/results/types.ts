@@ -45,6 +45,27 @@ export interface RunRow {
   result: ExperimentResult | null;
 }
 
+/**
+ * Which runs ResultsStore.listRuns answers, newest first. Every filter given must hold; none given
+ * lists every run.
+ */
+export interface ListRunsOptions {
+  /** Only runs not yet completed or failed. */
+  running?: boolean;
+  /** At most this many (a non-negative integer). */
+  limit?: number;
+  /** Only runs of this experiment (exact name). */
+  experiment?: string;
+  /** Only runs on this function platform. */
+  platform?: string;
+  /** Only runs whose current status is this one. */
+  status?: RunStatus;
+  /** Only runs started at or after this time (ISO 8601). */
+  startedFrom?: string;
+  /** Only runs started before this time (ISO 8601). */
+  startedBefore?: string;
+}
+
 /** What a new run is created with; the store fills status `starting`, history and times. */
 export interface NewRun {
   id: string;
