@@ -107,6 +107,25 @@ export async function runAgentPlan(plan: AgentPlan, signal?: AbortSignal): Promi
   }
 }
 
+/** How long an agent whose local parent died may take to stop before it exits regardless. */
+const ORPHAN_EXIT_MS = 5_000;
+
+/**
+ * Started by a local `fb` (local/control-plane/local-agent-driver.ts), the agent has an IPC
+ * channel to it: when `fb` dies without tearing down (SIGKILL, a second Ctrl-C), the channel
+ * closes, and the agent stops its run and exits within {@link ORPHAN_EXIT_MS} instead of running
+ * on as an orphan. On a client machine there is no channel and nothing changes.
+ */
+function watchParent(controller: AbortController): void {
+  if (!process.channel) return;
+  process.channel.unref();
+  process.once('disconnect', () => {
+    console.error('the fb process that started this agent is gone: stopping');
+    controller.abort();
+    setTimeout(() => process.exit(1), ORPHAN_EXIT_MS).unref();
+  });
+}
+
 /** Process entry: `agent <plan.json>`; exit 0 on success, 1 on failure (already reported). */
 export function main(argv: string[]): void {
   const planFile = argv[0];
@@ -122,6 +141,7 @@ export function main(argv: string[]): void {
   const controller = new AbortController();
   process.once('SIGTERM', () => controller.abort());
   process.once('SIGINT', () => controller.abort());
+  watchParent(controller);
   runAgentPlan(parsed.data, controller.signal).then(
     () => process.exit(0),
     () => process.exit(1),

@@ -1,30 +1,38 @@
-import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Experiment } from '../../lib/experiment/define';
 import { findExperiment, listExperiments } from '../../lib/experiment/registry';
 import { parseKeyValues, resolveParams } from '../../lib/experiment/params';
-import { expectedRunOf } from '../../lib/suite/expected-run';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { deployedStateMachineArn, followExecution, regionOf, startCloudExecution } from '../../lib/control-plane/cloud-execution';
 import { checkGatewayReachable } from './gateway-check';
 import { openFaasGateway } from './openfaas-gateway';
-import { runSuite } from './run-all';
 import type { OpenFaasProvisionerOptions } from '../../lib/platforms/openfaas/provisioner';
 import { DEPLOYED_ONLY_PLATFORMS, PLATFORMS, type PlatformName } from '../../lib/platforms/names';
 import { createExperimentFile } from './create-experiment';
 import { validateRunInput } from '../../lib/control-plane/run-input';
 import type { ResultsStore } from '../../lib/results/store';
 import type { FunctionSummary, RunRow } from '../../lib/results/types';
-import { runLocalControlPlane } from '../../local/control-plane/run-local';
 import { resolvePlatformSettings } from '../../local/platform/options';
 import { formatTable } from '../../lib/report/table';
 import { PLATFORM_OPTION_NAMES, runPlatformOptionsFromPairs } from './platform-options';
-import { formatResult, printSummary } from './runs';
+import { formatResult, localRunsDir, printSummary, reportAbandoned } from './runs';
+import { failAbandonedLocalRuns } from '../../lib/control-plane/abandoned-runs';
 import { parseBudgetUsd } from '../../lib/cost/budget';
 import { formatStoredCost } from '../../lib/cost/format';
-import { enforceBudget, plannedRunCosts, printPlannedCosts, printPlannedTotals } from './cost-preflight';
-import { withRunProgress } from './run-progress';
 import { withStore } from './store';
+
+/*
+ * What only a run needs — the local control plane, the suite runner, the cost model's dry run,
+ * the Step Functions client — is loaded when a run gets that far, not when `fb run` starts: a
+ * mistyped command is refused in about a second (bin/fb.ts loads only the command asked for).
+ */
+const load = {
+  expectedRun: () => require('../../lib/suite/expected-run') as typeof import('../../lib/suite/expected-run'),
+  sfn: () => require('@aws-sdk/client-sfn') as typeof import('@aws-sdk/client-sfn'),
+  cloudExecution: () => require('../../lib/control-plane/cloud-execution') as typeof import('../../lib/control-plane/cloud-execution'),
+  runAll: () => require('./run-all') as typeof import('./run-all'),
+  runLocal: () => require('../../local/control-plane/run-local') as typeof import('../../local/control-plane/run-local'),
+  costPreflight: () => require('./cost-preflight') as typeof import('./cost-preflight'),
+  runProgress: () => require('./run-progress') as typeof import('./run-progress'),
+};
 
 /** `fb list`, `fb run`, `fb create-experiment`. */
 export function registerExperimentCommands(program: Command): void {
@@ -78,12 +86,22 @@ export function registerExperimentCommands(program: Command): void {
         if (!openfaas) resolvePlatformSettings({ ...(options.quick ? experiment.quick.platform : {}), ...platformOptions, port: 0 });
       }
       // On this machine only an OpenFaaS cluster of your own could cost anything, and it is not priced.
-      if (options.budget !== undefined) enforceBudget(await plannedRunCosts(experiments, { platform: options.platform, quick: Boolean(options.quick), paramOverrides, controlPlane: 'local' }), options.budget);
+      if (options.budget !== undefined) {
+        const { enforceBudget, plannedRunCosts } = load.costPreflight();
+        enforceBudget(await plannedRunCosts(experiments, { platform: options.platform, quick: Boolean(options.quick), paramOverrides, controlPlane: 'local' }), options.budget);
+      }
       if (openfaas) await checkGatewayReachable(openfaas.gatewayUrl);
+      // The first Ctrl-C stops the run: it is torn down and marked failed (interrupted). A second
+      // one quits at once; the agent and the platform's instances stop with this process (their
+      // IPC lifelines), and the next fb command marks the run failed and removes its plan.
       const controller = new AbortController();
-      const onSignal = () => controller.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      const onSignal = () => {
+        if (controller.signal.aborted) process.exit(130);
+        process.stderr.write('\ninterrupted: stopping the run and tearing it down (Ctrl-C again to quit at once)\n');
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       let failed = 0;
       const outcomes: unknown[] = [];
       try {
@@ -131,6 +149,9 @@ async function runInCloud(experiments: readonly Experiment[], options: RunComman
   if (Object.keys(local).length || options.gatewayUrl) throw new Error('--gateway-url and the local platform\'s --platform-option settings apply only to local runs; a cloud run takes client-instance-type and client-vm-size');
   const paramOverrides = parseKeyValues(options.param, '--param');
   // The budget is checked before anything else: a refused run touches no cloud, not even to look for the deployment.
+  const { enforceBudget, plannedRunCosts, printPlannedCosts } = load.costPreflight();
+  const { deployedStateMachineArn, followExecution, regionOf, startCloudExecution } = load.cloudExecution();
+  const { SFNClient } = load.sfn();
   const planned = await plannedRunCosts(experiments, { platform: options.platform, quick: Boolean(options.quick), paramOverrides, platformOptions: clientOptions, controlPlane: 'deployed' });
   enforceBudget(planned, options.budget);
   const stateMachineArn = deployedStateMachineArn(process.env, options.platform);
@@ -173,9 +194,12 @@ async function runThroughControlPlane(
 ): Promise<{ results: RunResult[]; failed: number }> {
   const name = experiment.name;
   console.error(`${name}: starting a RunExperiment execution on the local control plane${options.quick ? ' (quick)' : ''}`);
-  const workDir = join(process.cwd(), '.fb', 'runs');
+  const workDir = localRunsDir();
+  reportAbandoned(await failAbandonedLocalRuns(store, { runsDir: workDir }));
   const params = resolveParams(experiment, { quick: options.quick, overrides: options.paramOverrides });
-  const expected = await expectedRunOf({ experiment, params, quick: options.quick, platform: options.platform });
+  const { runLocalControlPlane } = load.runLocal();
+  const { withRunProgress } = load.runProgress();
+  const expected = await load.expectedRun().expectedRunOf({ experiment, params, quick: options.quick, platform: options.platform });
   const { execution, runs } = await withRunProgress({ experiment: name, expected, store, workDir }, { stream: process.stderr }, (progress) =>
     runLocalControlPlane({
       input: { experiment: name, platforms: [options.platform], params: options.paramOverrides, quick: options.quick, platformOptions: options.platformOptions },
@@ -217,6 +241,7 @@ async function runSuiteCommand(experiments: readonly Experiment[], options: RunC
   const cloud = DEPLOYED_ONLY_PLATFORMS.includes(options.platform);
   if (cloud || options.budget !== undefined) {
     const { client } = runPlatformOptionsFromPairs(options.platformOption);
+    const { enforceBudget, plannedRunCosts, printPlannedTotals } = load.costPreflight();
     const planned = await plannedRunCosts(experiments, { platform: options.platform, quick: Boolean(options.quick), paramOverrides: params, platformOptions: client, controlPlane: cloud ? 'deployed' : 'local' });
     enforceBudget(planned, options.budget);
     if (cloud) printPlannedTotals(planned);
@@ -230,7 +255,7 @@ async function runSuiteCommand(experiments: readonly Experiment[], options: RunC
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const { exitCode } = await runSuite(
+    const { exitCode } = await load.runAll().runSuite(
       {
         jobs: experiments.map((experiment) => ({ experiment: experiment.name, params })),
         platform: options.platform,

@@ -7,6 +7,8 @@ import { formatElapsed, formatTable } from '../../lib/report/table';
 import { latencyMsOf } from '../../lib/stats/invocation-latency';
 import { type RunStats, summarizeRunInvocations } from '../../lib/stats/run-stats';
 import { percentileCont } from '../../lib/stats/summary';
+import { join } from 'node:path';
+import { failAbandonedLocalRuns } from '../../lib/control-plane/abandoned-runs';
 import { releaseRun } from '../../lib/control-plane/release-run';
 import { type CliStoreOptions, withStore } from './store';
 
@@ -50,7 +52,11 @@ export function registerRunCommands(program: Command): void {
         if (run.platform !== 'local') console.log(`what it made on ${run.platform} is not removed by this: its execution's cleanup or the sweeper does that`);
         return;
       }
-      const runs = await withStore((store) => store.listRuns({ running: options.running, limit: options.limit }), at);
+      const runs = await withStore(async (store) => {
+        // Runs whose fb process was killed are found here, failed, their plans removed and their rows kept.
+        if (at.stage === undefined) reportAbandoned(await failAbandonedLocalRuns(store, { runsDir: localRunsDir() }));
+        return store.listRuns({ running: options.running, limit: options.limit });
+      }, at);
       if (options.json) {
         console.log(JSON.stringify(runs, null, 2));
         return;
@@ -88,6 +94,16 @@ export function registerRunCommands(program: Command): void {
       if (options.json) console.log(JSON.stringify(shown, null, 2));
       else printRun(shown);
     });
+}
+
+/** Where local runs keep their plan and results files. */
+export function localRunsDir(cwd = process.cwd()): string {
+  return join(cwd, '.fb', 'runs');
+}
+
+/** One stderr line per abandoned run found and failed. */
+export function reportAbandoned(runIds: readonly string[]): void {
+  for (const runId of runIds) console.error(`run ${runId} was abandoned (its fb process is gone): marked failed, its plan removed, the rows its agent wrote kept`);
 }
 
 export interface ShownRun {

@@ -18,7 +18,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium, screenshot } from '../../test-support/browser';
 
 const FB = join(__dirname, '..', 'fb.js');
-const EXPERIMENT = 'basic-weakest-link';
+// Short (about 5 s quick) and calls all four lab functions.
+const EXPERIMENT = 'linear-invocation';
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 let browser: Browser;

@@ -1,20 +1,49 @@
+import { existsSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { readResultsFile } from '../agent/results-file';
 import type { ResultsStore } from '../results/store';
 import { isProcessAlive } from '../process/is-alive';
 
 /**
- * Runs of this machine whose process is gone (killed outright, the machine restarted) would hold
- * their experiment's lock forever. A local run records its host and pid in its manifest; this
- * marks such runs failed, naming why, so the next run of that experiment may start.
+ * Runs of this machine whose `fb` process is gone (killed outright, a second Ctrl-C, the machine
+ * restarted) would hold their experiment's lock forever and keep their plan — with the run's
+ * callback secret — on disk. A local run records its host and pid in its manifest; this marks
+ * such runs failed, naming why, so the next run of that experiment may start. Given the runs'
+ * folder (`.fb/runs`), it also removes each one's plan file and stores what its agent had written
+ * to its results file before it stopped, marked partial (`manifest.partial_results`), so the rows
+ * of a killed run are not lost. (Its agent and its platform's instances stop by themselves when
+ * their `fb` dies: their IPC lifelines close.)
  */
-export async function failAbandonedLocalRuns(store: ResultsStore, experiment: string, platform: string): Promise<string[]> {
+export interface AbandonedRunsFilter {
+  /** Only runs of this experiment and platform (AcquireLock's check); all of this host's otherwise. */
+  experiment?: string;
+  platform?: string;
+  /** Where the runs' plan and results files are (`<runId>.plan.json`, `<runId>.results.ndjson`). */
+  runsDir?: string;
+}
+
+export async function failAbandonedLocalRuns(store: ResultsStore, filter: AbandonedRunsFilter = {}): Promise<string[]> {
   const failed: string[] = [];
   for (const run of await store.listRuns({ running: true })) {
-    if (run.experiment !== experiment || run.platform !== platform) continue;
+    if ((filter.experiment !== undefined && run.experiment !== filter.experiment) || (filter.platform !== undefined && run.platform !== filter.platform)) continue;
     const { host, pid } = run.manifest as { host?: unknown; pid?: unknown };
     if (host !== hostname() || typeof pid !== 'number' || isProcessAlive(pid)) continue;
+    if (filter.runsDir) {
+      rmSync(join(filter.runsDir, `${run.id}.plan.json`), { force: true });
+      await importWhatWasWritten(store, run.id, join(filter.runsDir, `${run.id}.results.ndjson`));
+    }
     await store.setRunStatus(run.id, 'failed', `abandoned: process ${pid} on ${host} is gone`);
     failed.push(run.id);
   }
   return failed;
+}
+
+async function importWhatWasWritten(store: ResultsStore, runId: string, resultsFile: string): Promise<void> {
+  if (!existsSync(resultsFile)) return;
+  const contents = await readResultsFile(resultsFile);
+  await store.importRunResults(runId, contents.invocations, contents.experimentRows);
+  await store.mergeRunManifest(runId, {
+    partial_results: { invocations: contents.invocations.length, experiment_rows: contents.experimentRows.length, ...(contents.tornLastLine === undefined ? {} : { torn_last_line: contents.tornLastLine }), abandoned: true },
+  });
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { ProvisionTransientError } from '../platforms/errors';
 import { ResultsStoreUnavailableError } from '../results/errors';
 import type { ResultsStore } from '../results/store';
 import { createSteps, describeFailure, ResultsIncompleteError, type StepDependencies } from './steps';
@@ -162,5 +163,28 @@ describe('Step: CheckTeardown', () => {
     const check = await createSteps(deps).CheckTeardown(input);
     expect(check).toEqual({ done: false, failed: false, startedAt: '2026-12-06T01:00:00.000Z', client: { gone: true, state: 'terminated' }, functions: { gone: false, state: 'DELETE_IN_PROGRESS' }, left: [] });
     expect(provisioner.removal).toHaveBeenCalledWith(input);
+  });
+});
+
+describe('Step: Teardown', () => {
+  const input = { run: { runId: 'r1', platform: 'aws-lambda' }, experiment: 'e', params: {}, quick: true, platformOptions: {} };
+  const parts = (client: () => Promise<void>, functions: () => Promise<void>) =>
+    dependencies({ provisioners: { 'aws-lambda': { teardown: vi.fn(functions) } as never }, clients: { 'aws-lambda': { teardown: vi.fn(client) } as never } });
+
+  it('asks to be tried again only when every failure was transient', async () => {
+    const throttled = async () => {
+      throw new ProvisionTransientError('DeleteStack fb-r1-lab: Rate exceeded');
+    };
+    const refused = async () => {
+      throw new Error('ExpiredToken: the security token included in the request is expired');
+    };
+    const fine = async () => {};
+    await expect(createSteps(parts(fine, throttled)).Teardown(input)).rejects.toMatchObject({ name: 'TeardownTransientError', message: 'functions: DeleteStack fb-r1-lab: Rate exceeded' });
+    // A refusal next to a throttle: retrying for minutes would not help; the run fails naming both.
+    await expect(createSteps(parts(refused, throttled)).Teardown(input)).rejects.toMatchObject({
+      name: 'TeardownIncompleteError',
+      message: 'client: ExpiredToken: the security token included in the request is expired; functions: DeleteStack fb-r1-lab: Rate exceeded',
+    });
+    await expect(createSteps(parts(fine, fine)).Teardown(input)).resolves.toMatchObject({ removed: ['client', 'functions'] });
   });
 });

@@ -9,6 +9,7 @@ import type { ResultsStore } from '../results/store';
 import { chooseClientSize, clientManifestEntry } from '../platforms/client/machine-size';
 import type { BranchInput, BranchRun, ClientDriver, FunctionProvisioner } from '../platforms/platform';
 import { failAbandonedLocalRuns } from './abandoned-runs';
+import { ProvisionTransientError } from '../platforms/errors';
 import { judgeReadiness, type ReadinessDeadlines, withProvisionedAt } from './readiness-deadline';
 import { DEFAULT_TEARDOWN_DEADLINES_MS, judgeRemoval, type TeardownCheck } from './removal-check';
 import { FINAL_RUN_STATUSES } from '../results/types';
@@ -138,7 +139,7 @@ export function createSteps(deps: StepDependencies) {
       const runs: BranchRun[] = [];
       try {
         for (const platform of input.platforms) {
-          await failAbandonedLocalRuns(deps.store, input.experiment, platform);
+          await failAbandonedLocalRuns(deps.store, { experiment: input.experiment, platform });
           const run = await deps.store.createRun(
             {
               id: randomUUID(),
@@ -265,6 +266,7 @@ export function createSteps(deps: StepDependencies) {
     async Teardown(input: BranchInput): Promise<{ removed: string[]; startedAt: string }> {
       await deps.store.setRunStatus(input.run.runId, 'destroying');
       const failures: string[] = [];
+      let allTransient = true;
       for (const [what, step] of [
         ['client', () => client(input.run.platform).teardown(input)],
         ['functions', () => provisioner(input.run.platform).teardown(input)],
@@ -273,8 +275,12 @@ export function createSteps(deps: StepDependencies) {
           await step();
         } catch (error) {
           failures.push(`${what}: ${(error as Error).message}`);
+          if (!(error instanceof ProvisionTransientError)) allTransient = false;
         }
       }
+      // Worth retrying only when every failure was transient (throttling, a provider's 5xx); a
+      // refusal (expired credentials, a missing permission) would fail the same way for minutes.
+      if (failures.length && allTransient) throw new TeardownTransientError(failures.join('; '));
       if (failures.length) throw new TeardownIncompleteError(failures.join('; '));
       return { removed: ['client', 'functions'], startedAt: now().toISOString() };
     },
@@ -348,8 +354,14 @@ export class ResultsIncompleteError extends Error {
   override name = 'ResultsIncompleteError';
 }
 
+/** Teardown could not delete everything, for a reason retrying will not change: the run fails naming what is left. */
 export class TeardownIncompleteError extends Error {
   override name = 'TeardownIncompleteError';
+}
+
+/** Teardown could not delete everything, every failure transient: the state machine tries again. */
+export class TeardownTransientError extends Error {
+  override name = 'TeardownTransientError';
 }
 
 /**

@@ -33,7 +33,11 @@ export class LocalAgentDriver implements ClientDriver {
     mkdirSync(dirname(plan.resultsLocation), { recursive: true });
     // The plan holds the callback secret: readable by this user only.
     writeFileSync(planFile, JSON.stringify(plan), { mode: 0o600 });
-    const child = spawn(process.execPath, [this.options.agentEntry ?? AGENT_ENTRY, planFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+    // An IPC channel as a lifeline: when this process dies (SIGKILL, a second Ctrl-C) the channel
+    // closes and the agent stops itself (client-agent/main.ts), so no agent outlives its `fb`.
+    const child = spawn(process.execPath, [this.options.agentEntry ?? AGENT_ENTRY, planFile], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { PATH: process.env.PATH ?? '' } });
+    // The lifeline does not keep this process alive by itself.
+    child.channel?.unref();
     this.agents.set(plan.runId, child);
     for (const stream of [child.stdout, child.stderr]) {
       let pending = '';

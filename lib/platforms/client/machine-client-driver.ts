@@ -6,7 +6,7 @@
  */
 import type { AgentPlan } from '../../agent/plan';
 import { describe } from '../../errors/describe';
-import { ClientTeardownError } from '../errors';
+import { ClientTeardownError, ProvisionTransientError } from '../errors';
 import type { AgentDriver, BranchInput, ClientDriver, ClientMachine, ReadinessCheck, RemovalCheck } from '../platform';
 
 export class MachineClientDriver implements ClientDriver {
@@ -40,12 +40,14 @@ export class MachineClientDriver implements ClientDriver {
 
   async teardown(input: BranchInput): Promise<void> {
     const failures: string[] = [];
+    let machineFailure: unknown;
     const attempt = async (what: string, step: () => Promise<void>) => {
       try {
         await step();
         return true;
       } catch (error) {
         failures.push(`${what}: ${describe(error)}`);
+        if (what === 'machine') machineFailure = error;
         return false;
       }
     };
@@ -53,6 +55,8 @@ export class MachineClientDriver implements ClientDriver {
     const { removePlan } = this;
     if (removePlan) await attempt('plan', () => removePlan(input.run.runId));
     const destroyed = await attempt('machine', () => this.machine.destroy(input));
-    if (!destroyed) throw new ClientTeardownError(`run ${input.run.runId}: client teardown incomplete: ${failures.join('; ')}`);
+    const message = `run ${input.run.runId}: client teardown incomplete: ${failures.join('; ')}`;
+    // A throttled or briefly failing deletion is worth another try; a refused one is not.
+    if (!destroyed) throw machineFailure instanceof ProvisionTransientError ? new ProvisionTransientError(message) : new ClientTeardownError(message);
   }
 }
