@@ -3,9 +3,13 @@ import type { RunRow } from '../results/types';
 import { NoRunsOfExperimentError, ReportOptionsError } from './errors';
 import { EXPERIMENT_RUNS_SHOWN, selectReportRunIds } from './select-runs';
 
-/** A store whose runs are these, newest first, as listRuns answers. */
+/** A store whose runs are these, newest first, listed as the results store does: filtered by experiment, at most `limit` (50). */
 const storeOf = (experiments: string[]) => ({
-  listRuns: async () => experiments.map((experiment, index) => ({ id: `run-${index}`, experiment }) as RunRow),
+  listRuns: async (options: { experiment?: string; limit?: number } = {}) =>
+    experiments
+      .map((experiment, index) => ({ id: `run-${index}`, experiment }) as RunRow)
+      .filter((run) => options.experiment === undefined || run.experiment === options.experiment)
+      .slice(0, options.limit ?? 50),
 });
 
 describe('Function: selectReportRunIds', () => {
@@ -21,6 +25,11 @@ describe('Function: selectReportRunIds', () => {
     const newest = await selectReportRunIds(store, { runIds: [], experiment: 'a' });
     expect(newest).toHaveLength(EXPERIMENT_RUNS_SHOWN);
     expect(newest.slice(0, 3)).toEqual(['run-0', 'run-2', 'run-3']);
+  });
+
+  it('finds an experiment whose runs are older than the 50 newest of all', async () => {
+    const busy = storeOf([...Array.from({ length: 60 }, () => 'z'), 'old']);
+    expect(await selectReportRunIds(busy, { runIds: [], experiment: 'old', latest: true })).toEqual(['run-60']);
   });
 
   it('refuses with one line: no runs named, both ids and an experiment, --latest alone, an experiment without runs', async () => {

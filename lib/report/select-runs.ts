@@ -26,8 +26,8 @@ export async function selectReportRunIds(store: Pick<ResultsStore, 'listRuns'>, 
   checkRunSelection(selection);
   if (selection.experiment === undefined) return [...selection.runIds];
   const experiment = selection.experiment;
-  // Newest first; the store has no filter by experiment, so its list is filtered here.
-  const runs = (await store.listRuns()).filter((run) => run.experiment === experiment);
+  // Newest first, filtered by the store (its default limit would otherwise hide an experiment's older runs).
+  const runs = (await store.listRuns({ experiment, limit: selection.latest ? 1 : EXPERIMENT_RUNS_SHOWN })).filter((run) => run.experiment === experiment);
   if (!runs.length) throw new NoRunsOfExperimentError(experiment);
   return runs.slice(0, selection.latest ? 1 : EXPERIMENT_RUNS_SHOWN).map((run) => run.id);
 }
