@@ -25,14 +25,24 @@ import { withStore } from './store';
  * mistyped command is refused in about a second (bin/fb.ts loads only the command asked for).
  */
 const load = {
-  expectedRun: () => require('../../lib/suite/expected-run') as typeof import('../../lib/suite/expected-run'),
-  sfn: () => require('@aws-sdk/client-sfn') as typeof import('@aws-sdk/client-sfn'),
-  cloudExecution: () => require('../../lib/control-plane/cloud-execution') as typeof import('../../lib/control-plane/cloud-execution'),
-  runAll: () => require('./run-all') as typeof import('./run-all'),
-  runLocal: () => require('../../local/control-plane/run-local') as typeof import('../../local/control-plane/run-local'),
-  costPreflight: () => require('./cost-preflight') as typeof import('./cost-preflight'),
-  runProgress: () => require('./run-progress') as typeof import('./run-progress'),
+  expectedRun: () => lazy<typeof import('../../lib/suite/expected-run')>('../../lib/suite/expected-run', () => import('../../lib/suite/expected-run')),
+  sfn: () => lazy<typeof import('@aws-sdk/client-sfn')>('@aws-sdk/client-sfn', () => import('@aws-sdk/client-sfn')),
+  cloudExecution: () => lazy<typeof import('../../lib/control-plane/cloud-execution')>('../../lib/control-plane/cloud-execution', () => import('../../lib/control-plane/cloud-execution')),
+  runAll: () => lazy<typeof import('./run-all')>('./run-all', () => import('./run-all')),
+  runLocal: () => lazy<typeof import('../../local/control-plane/run-local')>('../../local/control-plane/run-local', () => import('../../local/control-plane/run-local')),
+  costPreflight: () => lazy<typeof import('./cost-preflight')>('./cost-preflight', () => import('./cost-preflight')),
+  runProgress: () => lazy<typeof import('./run-progress')>('./run-progress', () => import('./run-progress')),
 };
+
+/**
+ * A module loaded when first needed: through tsx's CommonJS hook in the CLI (bin/fb.js registers
+ * `.ts` with require, and a dynamic import would bypass it), through `import()` where TypeScript
+ * is loaded another way (the test runner).
+ */
+async function lazy<T>(specifier: string, viaImport: () => Promise<T>): Promise<T> {
+  if (require.extensions?.['.ts']) return require(specifier) as T;
+  return viaImport();
+}
 
 /** `fb list`, `fb run`, `fb create-experiment`. */
 export function registerExperimentCommands(program: Command): void {
@@ -87,7 +97,7 @@ export function registerExperimentCommands(program: Command): void {
       }
       // On this machine only an OpenFaaS cluster of your own could cost anything, and it is not priced.
       if (options.budget !== undefined) {
-        const { enforceBudget, plannedRunCosts } = load.costPreflight();
+        const { enforceBudget, plannedRunCosts } = await load.costPreflight();
         enforceBudget(await plannedRunCosts(experiments, { platform: options.platform, quick: Boolean(options.quick), paramOverrides, controlPlane: 'local' }), options.budget);
       }
       if (openfaas) await checkGatewayReachable(openfaas.gatewayUrl);
@@ -149,9 +159,9 @@ async function runInCloud(experiments: readonly Experiment[], options: RunComman
   if (Object.keys(local).length || options.gatewayUrl) throw new Error('--gateway-url and the local platform\'s --platform-option settings apply only to local runs; a cloud run takes client-instance-type and client-vm-size');
   const paramOverrides = parseKeyValues(options.param, '--param');
   // The budget is checked before anything else: a refused run touches no cloud, not even to look for the deployment.
-  const { enforceBudget, plannedRunCosts, printPlannedCosts } = load.costPreflight();
-  const { deployedStateMachineArn, followExecution, regionOf, startCloudExecution } = load.cloudExecution();
-  const { SFNClient } = load.sfn();
+  const { enforceBudget, plannedRunCosts, printPlannedCosts } = await load.costPreflight();
+  const { deployedStateMachineArn, followExecution, regionOf, startCloudExecution } = await load.cloudExecution();
+  const { SFNClient } = await load.sfn();
   const planned = await plannedRunCosts(experiments, { platform: options.platform, quick: Boolean(options.quick), paramOverrides, platformOptions: clientOptions, controlPlane: 'deployed' });
   enforceBudget(planned, options.budget);
   const stateMachineArn = deployedStateMachineArn(process.env, options.platform);
@@ -197,9 +207,9 @@ async function runThroughControlPlane(
   const workDir = localRunsDir();
   reportAbandoned(await failAbandonedLocalRuns(store, { runsDir: workDir }));
   const params = resolveParams(experiment, { quick: options.quick, overrides: options.paramOverrides });
-  const { runLocalControlPlane } = load.runLocal();
-  const { withRunProgress } = load.runProgress();
-  const expected = await load.expectedRun().expectedRunOf({ experiment, params, quick: options.quick, platform: options.platform });
+  const { runLocalControlPlane } = await load.runLocal();
+  const { withRunProgress } = await load.runProgress();
+  const expected = await (await load.expectedRun()).expectedRunOf({ experiment, params, quick: options.quick, platform: options.platform });
   const { execution, runs } = await withRunProgress({ experiment: name, expected, store, workDir }, { stream: process.stderr }, (progress) =>
     runLocalControlPlane({
       input: { experiment: name, platforms: [options.platform], params: options.paramOverrides, quick: options.quick, platformOptions: options.platformOptions },
@@ -241,7 +251,7 @@ async function runSuiteCommand(experiments: readonly Experiment[], options: RunC
   const cloud = DEPLOYED_ONLY_PLATFORMS.includes(options.platform);
   if (cloud || options.budget !== undefined) {
     const { client } = runPlatformOptionsFromPairs(options.platformOption);
-    const { enforceBudget, plannedRunCosts, printPlannedTotals } = load.costPreflight();
+    const { enforceBudget, plannedRunCosts, printPlannedTotals } = await load.costPreflight();
     const planned = await plannedRunCosts(experiments, { platform: options.platform, quick: Boolean(options.quick), paramOverrides: params, platformOptions: client, controlPlane: cloud ? 'deployed' : 'local' });
     enforceBudget(planned, options.budget);
     if (cloud) printPlannedTotals(planned);
@@ -255,7 +265,7 @@ async function runSuiteCommand(experiments: readonly Experiment[], options: RunC
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const { exitCode } = await load.runAll().runSuite(
+    const { exitCode } = await (await load.runAll()).runSuite(
       {
         jobs: experiments.map((experiment) => ({ experiment: experiment.name, params })),
         platform: options.platform,
