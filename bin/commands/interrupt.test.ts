@@ -12,15 +12,14 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunRow } from '../../lib/results/types';
+import { FB, fbEnv, runFb } from '../../test-support/cli';
 import { isAlive } from '../../test-support/platform';
 
-const FB = join(__dirname, '..', 'fb.js');
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-const ENV = { ...process.env, FB_DATABASE_URL: '', FB_RESULTS: '', FB_STATE_MACHINE_ARN: '' };
 
 /** fb in its own scratch working directory. */
 function scratch(): string {
@@ -29,24 +28,11 @@ function scratch(): string {
   return dir;
 }
 
-function fb(cwd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [FB, ...args], { cwd, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const fb = (cwd: string, args: string[]) => runFb(cwd, args);
 
 /** A long local run (far longer than any test waits), started; resolves once its agent is calling. */
 async function longRun(cwd: string): Promise<{ child: ChildProcess; exited: Promise<number | null>; stderr: () => string }> {
-  const child = spawn(process.execPath, [FB, 'run', 'linear-invocation', '--quick', '--param', 'callsPerFunction=1000000'], { cwd, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [FB, 'run', 'linear-invocation', '--quick', '--param', 'callsPerFunction=1000000'], { cwd, env: fbEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();

@@ -1,29 +1,15 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXPERIMENTS_DIR, syncExperimentCatalog } from '../../lib/experiment/catalog-file';
+import { runFb } from '../../test-support/cli';
 
-const FB = join(__dirname, '..', 'fb.js');
 const cwd = mkdtempSync(join(tmpdir(), 'fb-cli-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
-/** Run `fb …` in a scratch working directory (its own .fb/ store); resolves with exit code and output. */
-function fb(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [FB, ...args], { cwd, env: { ...process.env, FB_DATABASE_URL: '', FB_STATE_MACHINE_ARN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Run `fb …` in a scratch working directory (its own .fb/ store). */
+const fb = (args: string[], env: NodeJS.ProcessEnv = {}) => runFb(cwd, args, env);
 
 describe('CLI: fb run, fb runs, fb show', () => {
   it('runs an experiment on the embedded default, stores it, lists it and shows it as JSON', async () => {

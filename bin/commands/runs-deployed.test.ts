@@ -7,7 +7,6 @@
  * The deployed database is a copy of a seeded local store, so the same data is read both ways and
  * the outputs are compared whole: the text tables, `fb show`'s text and its `--json`.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,9 +18,9 @@ import { COST_SCHEMA } from '../../lib/cost/types';
 import { openResultsStore } from '../../lib/results/open-store';
 import type { SqlResultsStore } from '../../lib/results/sql-store';
 import type { InvocationRow } from '../../lib/results/types';
+import { runFb } from '../../test-support/cli';
 import { RESUME_WAIT_LINE } from './store';
 
-const FB = join(__dirname, '..', 'fb.js');
 const root = mkdtempSync(join(tmpdir(), 'fb-deployed-'));
 const localCwd = join(root, 'local');
 const remoteCwd = join(root, 'remote');
@@ -87,20 +86,7 @@ const aws = (): NodeJS.ProcessEnv => ({
   AWS_ENDPOINT_URL_RDS_DATA: dataApi.url,
 });
 
-function fb(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [FB, ...args], { cwd, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const fb = (cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) => runFb(cwd, args, childEnv(env), { replaceEnv: true });
 
 /** `fb …` that must succeed; its stdout. */
 async function ok(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
