@@ -7,7 +7,7 @@
  * allowed before (Lambda's default concurrency quota per region is also 1,000). `maxInstances`
  * set explicitly still wins, and a scale request above the limit is answered 400.
  *
- * Examples: 8 GiB → 95 instances, 16 GiB → 190, 24 GiB → 285, 96 GiB and more → 1,000.
+ * Examples: 8 GiB → 95 instances, 16 GiB → 190, 24 GiB → 285, 84 GiB and more → 1,000.
  */
 
 /** Resident memory of one idle lab-function instance, measured (30 replicas: 1.29 GB), in MiB. */
