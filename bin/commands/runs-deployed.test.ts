@@ -18,6 +18,7 @@ import { COST_SCHEMA } from '../../lib/cost/types';
 import { openResultsStore } from '../../lib/results/open-store';
 import type { SqlResultsStore } from '../../lib/results/sql-store';
 import type { InvocationRow } from '../../lib/results/types';
+import { invocationRow } from '../../lib/results/store.contract';
 import { runFb } from '../../test-support/cli';
 import { RESUME_WAIT_LINE } from './store';
 
@@ -213,7 +214,7 @@ async function seed(store: SqlResultsStore): Promise<void> {
   });
   await store.insertInvocations(
     Array.from({ length: 40 }, (_, seq) =>
-      invocation(coldstart, seq, {
+      invocationRow(coldstart, seq, {
         cold: seq % 8 === 0,
         client_send: 1_772_359_200_000 + seq * 1_000.125,
         client_end: 1_772_359_200_000 + seq * 1_000.125 + (seq % 8 === 0 ? 310.5 + seq : 12.375 + (seq % 5) * 0.731),
@@ -250,7 +251,7 @@ async function seed(store: SqlResultsStore): Promise<void> {
   await store.insertInvocations(
     Array.from({ length: 24 }, (_, seq) => {
       const nested = seq % 6 === 5;
-      return invocation(concurrency, seq, {
+      return invocationRow(concurrency, seq, {
         function_name: nested ? 'function2' : 'function1',
         level: nested ? 1 : 0,
         parent: nested ? `id-${seq - 1}` : null,
@@ -272,45 +273,3 @@ async function seed(store: SqlResultsStore): Promise<void> {
   await through(linear, 'completed');
 }
 
-function invocation(runId: string, seq: number, overrides: Partial<InvocationRow>): InvocationRow {
-  return {
-    run_id: runId,
-    seq,
-    batch_id: `batch-${Math.floor(seq / 8)}`,
-    batch_size: 8,
-    batch_index: seq % 8,
-    identifier: `id-${seq}`,
-    root_identifier: null,
-    parent: null,
-    level: 0,
-    function_name: 'function1',
-    status: 'ok',
-    http_status: 200,
-    error_type: null,
-    error_message: null,
-    client_send: null,
-    client_first_byte: null,
-    client_end: null,
-    invocation_start: null,
-    invocation_end: null,
-    execution_start: null,
-    execution_end: null,
-    instance_identifier: null,
-    platform_instance_id: null,
-    cold: null,
-    instance_invocation_count: null,
-    memory_mb: null,
-    cpu_time_ms: null,
-    function_cores: null,
-    cpu_model: null,
-    runtime: null,
-    platform: null,
-    region: null,
-    sleep_s: null,
-    throughput_time_s: null,
-    throughput_ops: null,
-    attempts: 1,
-    extra: null,
-    ...overrides,
-  };
-}
