@@ -1,5 +1,5 @@
 import { totalmem } from 'node:os';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { localPlatformSettingsSchema, PROFILE_NAMES } from '../../lib/platforms/local/settings-schema';
 import { defaultMaxInstances } from './instance-budget';
 
