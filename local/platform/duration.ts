@@ -1,3 +1,5 @@
+import { MAX_TIMER_DURATION_MS } from '../../lib/platforms/local/settings-schema';
+
 /**
  * Durations on the command line: a number with a unit (`500ms`, `10s`, `10m`, `2h`); fractions
  * are allowed (`1.5s`). A bare number is refused (is `5` five seconds or five milliseconds?),
@@ -6,9 +8,6 @@
  * ({@link MAX_TIMER_DURATION_MS}, about 24.8 days): a longer one would fire at once.
  */
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** The longest delay `setTimeout` honours (2^31 − 1 ms); longer ones fire after 1 ms. */
-export const MAX_TIMER_DURATION_MS = 2_147_483_647;
 
 export class InvalidDurationError extends Error {
   override name = 'InvalidDurationError';

@@ -1,6 +1,6 @@
 import { totalmem } from 'node:os';
-import { z } from 'zod';
-import { MAX_TIMER_DURATION_MS } from './duration';
+import type { z } from 'zod';
+import { localPlatformSettingsSchema, PROFILE_NAMES } from '../../lib/platforms/local/settings-schema';
 import { defaultMaxInstances } from './instance-budget';
 
 /**
@@ -9,7 +9,7 @@ import { defaultMaxInstances } from './instance-budget';
  * `maxInstances` and `concurrencyPerInstance`, a large-function cold-start comparison
  * `initDelayPerMbMs`, a throughput benchmark `cpuShare`.
  */
-export const PROFILE_NAMES = ['lambda', 'azure', 'openfaas'] as const;
+export { PROFILE_NAMES };
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
 /** How a profile scales, before any explicit option overrides it. */
@@ -36,54 +36,8 @@ export const PROFILES: Record<ProfileName, ProfileDefaults> = {
   openfaas: { concurrencyPerInstance: 100, scaleOutIntervalMs: 10_000, whenBusy: 'queue', memoryMb: 128 },
 };
 
-const NOT_A_FRACTION_OF_A_CORE = 'must be a fraction of one core: more than 0 and at most 1';
-
-export const platformOptionsSchema = z
-  .object({
-    /** Port of the gateway; 0 picks a free one. @default 8080 */
-    port: z.number().int().min(0).max(65535).default(8080),
-    /** Address the gateway listens on; loopback only by default. @default '127.0.0.1' */
-    host: z.string().default('127.0.0.1'),
-    profile: z.enum(PROFILE_NAMES).default('lambda'),
-    /** An instance idle this long is evicted (not before). @default 10 minutes */
-    idleTimeoutMs: z.number().min(0).max(MAX_TIMER_DURATION_MS).default(10 * 60_000),
-    /** An instance this old takes no new requests and is retired. @default 2 hours */
-    maxLifetimeMs: z.number().positive().max(MAX_TIMER_DURATION_MS).default(2 * 3_600_000),
-    /** Most live instances per function. @default sized from the machine's memory, at most 1000 (./instance-budget.ts) */
-    maxInstances: z.number().int().positive().max(100_000).optional(),
-    /** @default the profile's */
-    concurrencyPerInstance: z.number().int().positive().optional(),
-    /** @default the profile's */
-    scaleOutIntervalMs: z.number().min(0).max(MAX_TIMER_DURATION_MS).optional(),
-    /** Extra delay before a new instance listens, on top of the real process start. @default 0 */
-    initDelayMs: z.number().min(0).max(MAX_TIMER_DURATION_MS).default(0),
-    /** Each instance's clock is shifted by this much (negative: behind), for proving clock-offset correction. @default 0 */
-    clockSkewMs: z.number().min(-3_600_000).max(3_600_000).default(0),
-    /**
-     * Extra start-up delay per megabyte (2^20 bytes) of the function's bundle, on top of
-     * `initDelayMs`: a big deployment then starts more slowly than a small one, in proportion to
-     * its size (the monolith's ~1.2 MB bundle against function1's ~35 KB). @default 0
-     */
-    initDelayPerMbMs: z.number().min(0).default(0),
-    /**
-     * The fraction of one core each instance may use, more than 0 and at most 1 (1: no limit).
-     * Below 1 the platform stops an instance as soon as it has used more CPU time than this share
-     * of the wall time, and continues it once the wall time has caught up (./cpu-pacer.ts): the
-     * CPU time the function measures stays what it really used, its wall time stretches. @default 1
-     */
-    cpuShare: z.number().gt(0, NOT_A_FRACTION_OF_A_CORE).max(1, NOT_A_FRACTION_OF_A_CORE).default(1),
-    /** How long a queued request waits for room before it is answered 429. @default 60 s */
-    queueTimeoutMs: z.number().positive().max(MAX_TIMER_DURATION_MS).default(60_000),
-    /** How long a new instance may take to start listening before it counts as failed. @default 30 s */
-    startTimeoutMs: z.number().positive().max(MAX_TIMER_DURATION_MS).default(30_000),
-    /** Deploy function1–3 and monolith at start. @default true */
-    deployLabFunctions: z.boolean().default(true),
-    /** Forward instances' stdout/stderr to this process's stderr. @default false */
-    logInstanceOutput: z.boolean().default(false),
-    /** Where the OpenFaaS bundles of the lab functions are. @default `<repo>/dist/functions` */
-    bundleDir: z.string().optional(),
-  })
-  .strict();
+/** The settings' schema is part of the run-input contract, so it lives in lib/ with a description per field. */
+const platformOptionsSchema = localPlatformSettingsSchema;
 
 export type PlatformOptionsInput = z.input<typeof platformOptionsSchema>;
 

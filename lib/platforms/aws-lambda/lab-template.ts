@@ -30,6 +30,12 @@ export const LAB_RUNTIME = 'nodejs22.x';
 
 /** Memory of the lab functions unless the run's platformOptions.memoryMb says otherwise (MB). */
 export const DEFAULT_LAMBDA_MEMORY_MB = 1024;
+/** Memory AWS Lambda allows a function (MB). */
+export const LAMBDA_MEMORY_MB = { min: 128, max: 10_240 } as const;
+/** Timeout of the lab functions unless the run's platformOptions.timeoutSeconds says otherwise (s). */
+export const DEFAULT_LAMBDA_TIMEOUT_SECONDS = 30;
+/** Timeouts AWS Lambda allows a function (s). */
+export const LAMBDA_TIMEOUT_SECONDS = { min: 1, max: 900 } as const;
 export const STAGE_NAME = 'prod';
 
 export interface LabStackOptions {

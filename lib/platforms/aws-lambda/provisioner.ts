@@ -42,7 +42,7 @@ import { isTransientAwsError } from '../aws/transient';
 import { ProvisionFailedError, ProvisionTransientError } from '../errors';
 import type { BranchInput, FunctionProvisioner, ReadinessCheck, RemovalCheck } from '../platform';
 import { RUN_TAG_KEY, runPrefixOf } from '../run-resources';
-import { DEFAULT_LAMBDA_MEMORY_MB, labStackTemplate } from './lab-template';
+import { DEFAULT_LAMBDA_MEMORY_MB, DEFAULT_LAMBDA_TIMEOUT_SECONDS, LAMBDA_MEMORY_MB, LAMBDA_TIMEOUT_SECONDS, labStackTemplate } from './lab-template';
 
 export interface AwsLambdaProvisionerOptions {
   /** @default a new CloudFormationClient for the environment's region */
@@ -91,8 +91,8 @@ export class AwsLambdaProvisioner implements FunctionProvisioner {
     const template = labStackTemplate({
       runId,
       prefix,
-      memoryMb: this.setting(input, 'memoryMb', this.options.memoryMb ?? DEFAULT_LAMBDA_MEMORY_MB, 128, 10240),
-      timeoutSeconds: this.setting(input, 'timeoutSeconds', this.options.timeoutSeconds ?? 30, 1, 900),
+      memoryMb: this.setting(input, 'memoryMb', this.options.memoryMb ?? DEFAULT_LAMBDA_MEMORY_MB, LAMBDA_MEMORY_MB.min, LAMBDA_MEMORY_MB.max),
+      timeoutSeconds: this.setting(input, 'timeoutSeconds', this.options.timeoutSeconds ?? DEFAULT_LAMBDA_TIMEOUT_SECONDS, LAMBDA_TIMEOUT_SECONDS.min, LAMBDA_TIMEOUT_SECONDS.max),
       codeBucket: this.options.codeBucket,
       codeKeys: this.options.codeKeys ?? codeKeysOf('aws-lambda/'),
       ...(this.options.roleArn ? { roleArn: this.options.roleArn } : {}),
