@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validateRunInput } from './run-input';
+import { PLATFORM_OPTION_KEYS, validateRunInput } from './run-input';
 import { platformOptionsContract, RUN_INPUT_SCHEMA_ID, RUN_INPUT_SCHEMA_PATH, runInputContract, runInputJsonSchema, runInputJsonSchemaText } from './run-input-schema';
 
 const ROOT = join(__dirname, '..', '..');
@@ -27,6 +27,8 @@ const wrongInputs: [string, unknown][] = [
   ['an unknown platform', { experiment: 'linear-invocation', platforms: ['lambda'] }],
   ['a key the input does not have', { experiment: 'linear-invocation', platforms: ['local'], $schema: 'state-machines/run-input.schema.json' }],
   ['quick as a string', { experiment: 'linear-invocation', platforms: ['local'], quick: 'yes' }],
+  ['a local platform process setting', { experiment: 'linear-invocation', platforms: ['local'], platformOptions: { host: '0.0.0.0' } }],
+  ['an option no platform reads', { experiment: 'linear-invocation', platforms: ['aws-lambda'], platformOptions: { memoryMB: 512 } }],
   ['a malformed client size', { experiment: 'linear-invocation', platforms: ['aws-lambda'], platformOptions: { clientVmSize: 'Standard D4' } }],
 ];
 
@@ -40,6 +42,10 @@ describe.concurrent('run input JSON Schema (state-machines/run-input.schema.json
     const schema = runInputJsonSchema();
     expect(schema).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema', $id: RUN_INPUT_SCHEMA_ID, title: expect.any(String), additionalProperties: false });
     expect(undescribed(schema as JsonSchemaNode)).toEqual([]);
+  });
+
+  it('publishes exactly the platformOptions keys ValidateInput accepts', () => {
+    expect(Object.keys(platformOptionsContract.shape).sort()).toEqual([...PLATFORM_OPTION_KEYS].sort());
   });
 
   it('names every platformOptions key in docs/run-input.md', () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { findExperiment } from '../experiment/registry';
 import { resolveParams } from '../experiment/params';
 import { CLIENT_SIZE_OPTIONS, clientSizeOptionsSchema } from '../platforms/client/machine-size';
+import { localPlatformSettingsSchema, PLATFORM_PROCESS_SETTINGS } from '../platforms/local/settings-schema';
 import { isPlatformName, PLATFORMS } from '../platforms/names';
 
 export class InvalidRunInputError extends Error {
@@ -35,13 +36,28 @@ export const runInputSchema = z
       .record(z.string(), z.unknown())
       .default({})
       .describe(
-        "Platform settings of the run. The local platform's settings apply to platform local (over the quick profile's); memoryMb and timeoutSeconds to the cloud functions; clientInstanceType and clientVmSize to the cloud platforms' client machine.",
+        "Platform settings of the run. The local platform's settings apply to platform local (over the quick profile's); memoryMb and timeoutSeconds to the cloud functions; clientInstanceType and clientVmSize to the cloud platforms' client machine. Any other key is refused.",
       ),
   })
   .strict()
   .describe('The input of a RunExperiment execution: which experiment, on which platforms, with which parameters and platform settings.');
 
 export type RunInput = z.input<typeof runInputSchema>;
+
+/** The cloud functions' settings a run may carry in `platformOptions`. */
+export const CLOUD_FUNCTION_OPTIONS = ['memoryMb', 'timeoutSeconds'] as const;
+
+/**
+ * Every key `platformOptions` may hold: the local platform's run settings (not its process settings:
+ * a run never chooses the address its platform listens on or the bundles it serves), the cloud
+ * functions' settings and the client machines' sizes. The published contract lists the same keys
+ * (./run-input-schema.ts; its test holds them equal).
+ */
+export const PLATFORM_OPTION_KEYS: readonly string[] = [
+  ...Object.keys(localPlatformSettingsSchema.shape).filter((key) => !(PLATFORM_PROCESS_SETTINGS as readonly string[]).includes(key)),
+  ...CLOUD_FUNCTION_OPTIONS,
+  ...Object.values(CLIENT_SIZE_OPTIONS),
+];
 
 export interface ValidatedRunInput {
   experiment: string;
@@ -63,6 +79,8 @@ export async function validateRunInput(input: unknown): Promise<ValidatedRunInpu
   const unknown = platforms.filter((platform) => !isPlatformName(platform));
   if (unknown.length) throw new InvalidRunInputError(`unknown platform ${unknown.join(', ')}; known: ${PLATFORMS.join(', ')}`);
   if (new Set(platforms).size !== platforms.length) throw new InvalidRunInputError('platforms must not repeat');
+  const unknownOptions = Object.keys(platformOptions).filter((key) => !PLATFORM_OPTION_KEYS.includes(key));
+  if (unknownOptions.length) throw new InvalidRunInputError(`platformOptions: unknown option ${unknownOptions.join(', ')}; known: ${PLATFORM_OPTION_KEYS.join(', ')}`);
   checkClientSizeOptions(platforms, platformOptions);
   const experiment = findExperiment(name);
   return { experiment: name, platforms, params: resolveParams(experiment, { quick, overrides: params }), quick, platformOptions };
