@@ -22,7 +22,7 @@
  * cdk-nag acknowledgements name exactly the wildcards that policy has and why.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { ArnFormat, type CfnElement, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
@@ -33,6 +33,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { bundlePath } from '../../lab-functions/build';
 import { LAB_FUNCTION_NAMES, type LabFunctionName } from '../../lab-functions/names';
 import type { CloudPlatformsConfig } from '../config/cloud-config';
 import { RUN_TAG_KEY } from '../platforms/run-resources';
@@ -357,11 +358,6 @@ export class CloudPlatforms extends Construct {
   }
 }
 
-/** The folder of a function's OpenFaaS image build, relative to the project root. */
-export function openFaasImageContext(functionName: LabFunctionName): string {
-  return `dist/functions/openfaas/${functionName}`;
-}
-
 /**
  * One container asset per lab function, built from its OpenFaaS bundle folder with the Dockerfile
  * `npm run build:functions` copies there: the context is that folder alone (a few files, the
@@ -371,8 +367,9 @@ export function openFaasImageContext(functionName: LabFunctionName): string {
 function openFaasImageAssets(scope: Construct): Record<LabFunctionName, ecrAssets.DockerImageAsset> {
   return Object.fromEntries(
     LAB_FUNCTION_NAMES.map((fn) => {
-      const context = openFaasImageContext(fn);
-      const directory = join(PROJECT_ROOT, context);
+      // The folder `npm run build:functions` writes the bundle and the Dockerfile to.
+      const directory = dirname(bundlePath('openfaas', fn));
+      const context = relative(PROJECT_ROOT, directory);
       if (!existsSync(join(directory, 'index.js')) || !existsSync(join(directory, 'Dockerfile'))) {
         throw new MissingBundleError(`${context} lacks its bundle or Dockerfile: run \`npm run build:functions\` before synthesizing`);
       }

@@ -13,9 +13,9 @@ export const IN_CLUSTER_GATEWAY_URL = 'http://gateway.openfaas:8080';
 export const LAB_FUNCTION_LABELS: Readonly<Record<string, string>> = { 'com.openfaas.scale.zero': 'true' };
 
 /** Image prefix when none is configured: `faas-benchmarker/<function>`, what the local platform resolves. */
-export const DEFAULT_IMAGE_PREFIX = 'faas-benchmarker/';
+const DEFAULT_IMAGE_PREFIX = 'faas-benchmarker/';
 /** Image tag when none is configured. */
-export const DEFAULT_IMAGE_TAG = 'latest';
+const DEFAULT_IMAGE_TAG = 'latest';
 
 /** Where the lab functions' images come from. */
 export interface LabFunctionImages {

@@ -23,7 +23,7 @@ const REPOSITORY_ROOT = resolve(__dirname, '..', '..', '..');
 export const STACK_YML_PATH = resolve(REPOSITORY_ROOT, 'stack.yml');
 
 /** The image repository of a lab function inside the user's registry: `<REGISTRY>/faas-benchmarker-<function>`. */
-export const STACK_IMAGE_PREFIX = 'faas-benchmarker-';
+const STACK_IMAGE_PREFIX = 'faas-benchmarker-';
 
 /** One function of the stack file. */
 export interface StackFunction {
