@@ -5,11 +5,13 @@
  * - aws-lambda: `index.js` exporting `handler` (CommonJS, Node 20+; the runtime's AWS SDK v3).
  * - azure-functions: a function-app folder: `index.js` registering the HTTP trigger with the v4
  *   programming model, `package.json` whose `main` points at it, and `host.json`.
- * - openfaas: `index.js`, the HTTP server the of-watchdog (and the local platform) starts.
+ * - openfaas: `index.js`, the HTTP server the of-watchdog (and the local platform) starts, and
+ *   beside it a copy of `adapters/openfaas/Dockerfile`, so the folder is the image's whole build
+ *   context (`docker build dist/functions/openfaas/<function>`, CDK's container assets).
  *
  * Run with `npm run build:functions`; prints the size of each artifact.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { LAB_FUNCTION_NAMES, type LabFunctionName } from './names';
@@ -36,6 +38,9 @@ export interface BuildOptions {
   functions?: readonly LabFunctionName[];
   minify?: boolean;
 }
+
+/** The Dockerfile of the OpenFaaS images, copied into each OpenFaaS bundle folder by the build. */
+export const OPENFAAS_DOCKERFILE = join(LAB_FUNCTIONS_DIR, 'adapters', 'openfaas', 'Dockerfile');
 
 /** The path of a function's bundle for a platform, whether or not it has been built. */
 export function bundlePath(platform: Platform, functionName: string, outDir = DEFAULT_OUT_DIR): string {
@@ -92,6 +97,7 @@ async function buildOne(platform: Platform, functionName: LabFunctionName, outDi
   if (!contents) throw new Error(`esbuild produced no output for ${platform}/${functionName}`);
   writeAtomically(file, contents);
   if (platform === 'azure-functions') writeAzureAppFiles(join(outDir, platform, functionName), functionName);
+  if (platform === 'openfaas') writeAtomically(join(dirname(file), 'Dockerfile'), readFileSync(OPENFAAS_DOCKERFILE));
   return { platform, functionName, file, bytes: contents.byteLength };
 }
 

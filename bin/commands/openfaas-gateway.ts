@@ -9,6 +9,9 @@ export class GatewayNotGivenError extends Error {
 /**
  * The OpenFaaS gateway a run deploys to: `--gateway-url` or FB_GATEWAY_URL, basic auth from
  * FB_GATEWAY_USER/PASSWORD, else the credential a local platform started from `cwd` left there.
+ * The lab functions' images are `<FB_OPENFAAS_IMAGE_PREFIX><function>:<FB_OPENFAAS_IMAGE_TAG>`
+ * (default `faas-benchmarker/<function>:latest`, what the local platform resolves), e.g. prefix
+ * `registry.example.org/team/faas-benchmarker-` for images pushed as `stack.yml` names them.
  */
 export function openFaasGateway(gatewayUrlOption: string | undefined, env: NodeJS.ProcessEnv, cwd: string): OpenFaasProvisionerOptions {
   const gatewayUrl = gatewayUrlOption ?? env.FB_GATEWAY_URL;
@@ -16,5 +19,7 @@ export function openFaasGateway(gatewayUrlOption: string | undefined, env: NodeJ
   const user = env.FB_GATEWAY_USER;
   const password = env.FB_GATEWAY_PASSWORD;
   const basicAuth = user && password ? { user, password } : findGatewayCredentials(join(cwd, '.fb'), gatewayUrl);
-  return { gatewayUrl, ...(basicAuth ? { basicAuth } : {}) };
+  const imagePrefix = env.FB_OPENFAAS_IMAGE_PREFIX;
+  const imageTag = env.FB_OPENFAAS_IMAGE_TAG;
+  return { gatewayUrl, ...(basicAuth ? { basicAuth } : {}), ...(imagePrefix ? { imagePrefix } : {}), ...(imageTag ? { imageTag } : {}) };
 }

@@ -28,6 +28,7 @@ vi.hoisted(() => {
 });
 
 const KEYS = Object.fromEntries(['function1', 'function2', 'function3', 'monolith'].map((fn) => [fn, `${fn}.zip`])) as CloudPlatformsConfig['labCode']['awsLambda'];
+const IMAGES = Object.fromEntries(['function1', 'function2', 'function3', 'monolith'].map((fn) => [fn, `123456789012.dkr.ecr.eu-west-1.amazonaws.com/cdk-hnb659fds-container-assets-123456789012-eu-west-1:${fn}-0123`])) as NonNullable<CloudPlatformsConfig['openfaas']>['images'];
 const CONFIG: CloudPlatformsConfig = {
   labCode: { bucket: 'cdk-assets', awsLambda: KEYS, azureFunctions: KEYS },
   agentBundle: { bucket: 'cdk-assets', key: 'agent.js' },
@@ -35,7 +36,7 @@ const CONFIG: CloudPlatformsConfig = {
   awsLambda: { cloudFormationRoleArn: 'arn:aws:iam::123456789012:role/LabDeployer' },
   azure: { subscriptionId: FAKE_SUBSCRIPTION, location: 'westeurope', credentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:azure-AbCdEf' },
   ec2Client: { subnetId: 'subnet-0abc', securityGroupId: 'sg-0abc', instanceProfileArn: 'arn:aws:iam::123456789012:instance-profile/fb-client' },
-  openfaas: { gatewayUrl: 'https://gateway.example.org' },
+  openfaas: { gatewayUrl: 'https://gateway.example.org', images: IMAGES },
 };
 const RUNS: Record<string, string> = {
   '3f2a9c1d-0000-4000-8000-00000000000a': 'aws-lambda',

@@ -4,6 +4,8 @@
  * resources: the lab stack's deployer role and code keys, the EC2 client's network and the agent
  * bundle it downloads, SSM commands to the run's own instance.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -17,6 +19,7 @@ import { fakeCredential } from '../../test-support/fake-arm';
 import { cloudConfigFromEnvironment, cloudPlatforms, InvalidCloudConfigError } from './cloud-step-dependencies';
 
 const KEYS = (platform: string) => Object.fromEntries(['function1', 'function2', 'function3', 'monolith'].map((fn) => [fn, `${platform}-${fn}.zip`])) as CloudPlatformsConfig['labCode']['awsLambda'];
+const IMAGES = Object.fromEntries(['function1', 'function2', 'function3', 'monolith'].map((fn) => [fn, `123456789012.dkr.ecr.eu-west-1.amazonaws.com/cdk-hnb659fds-container-assets-123456789012-eu-west-1:${fn}-0123`])) as NonNullable<CloudPlatformsConfig['openfaas']>['images'];
 const CONFIG: CloudPlatformsConfig = {
   labCode: { bucket: 'cdk-assets', awsLambda: KEYS('lambda'), azureFunctions: KEYS('azure') },
   agentBundle: { bucket: 'cdk-assets', key: 'agent-0123.js' },
@@ -24,7 +27,7 @@ const CONFIG: CloudPlatformsConfig = {
   awsLambda: { cloudFormationRoleArn: 'arn:aws:iam::123456789012:role/LabDeployer' },
   azure: { subscriptionId: '00000000-0000-4000-8000-000000000000', location: 'westeurope', credentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:faas-benchmarker/azure-AbCdEf' },
   ec2Client: { subnetId: 'subnet-0abc', securityGroupId: 'sg-0abc', instanceProfileArn: 'arn:aws:iam::123456789012:instance-profile/fb-client' },
-  openfaas: { gatewayUrl: 'https://gateway.example.org' },
+  openfaas: { gatewayUrl: 'https://gateway.example.org', images: IMAGES },
 };
 const RUN_ID = '1a2b3c4d-0000-4000-8000-000000000001';
 const branch = (platform: string, extra: Record<string, unknown> = {}) => ({ run: { runId: RUN_ID, platform }, experiment: 'linear-invocation', params: {}, quick: true, platformOptions: {}, ...extra });
@@ -108,5 +111,28 @@ describe('cloudPlatforms', () => {
     expect(command?.InstanceIds).toEqual(['i-0123456789abcdef0']);
     expect(command?.Parameters?.commands?.join('\n')).toContain(MACHINE_AGENT_COMMAND);
     expect(JSON.stringify(command)).not.toContain('secret-0123456789');
+  });
+
+  it('openfaas: deploys each lab function from the image FB_CLOUD_CONFIG names (the stack\'s ECR assets)', async () => {
+    const images: string[] = [];
+    const gateway = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8');
+      });
+      req.on('end', () => {
+        if (req.method === 'POST') images.push((JSON.parse(body) as { image: string }).image);
+        res.writeHead(202).end();
+      });
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    try {
+      const gatewayUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+      const config = cloudConfigFromEnvironment({ FB_CLOUD_CONFIG: JSON.stringify({ ...CONFIG, openfaas: { gatewayUrl, images: IMAGES } }) });
+      await cloudPlatforms(config, 'eu-west-1', clients()).provisioners.openfaas?.provision(branch('openfaas'));
+      expect(images).toEqual(Object.values(IMAGES));
+    } finally {
+      await new Promise<void>((resolve) => gateway.close(() => resolve()));
+    }
   });
 });

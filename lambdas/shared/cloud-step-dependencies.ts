@@ -9,6 +9,8 @@
  * | azure-functions | per-run resource group of function apps     | per-run EC2 instance, agent via SSM         |
  * | openfaas        | per-run functions through the gateway       | per-run Azure VM, agent via Run Command     |
  *
+ * OpenFaaS functions are deployed from the images the stack built into ECR (`openfaas.images`).
+ *
  * SDK clients are made here, once per Lambda execution environment; nothing talks to a cloud
  * until a step calls it. Azure is reached with the service principal in Secrets Manager.
  */
@@ -110,7 +112,11 @@ export function cloudPlatforms(config: CloudPlatformsConfig | undefined, region:
     clients['aws-lambda'] = azureVmClient();
   }
   if (enabled.includes('openfaas') && config.openfaas && azureVmClient) {
-    provisioners.openfaas = new OpenFaasProvisioner({ gatewayUrl: config.openfaas.gatewayUrl, ...(config.openfaas.publicGatewayUrl ? { publicGatewayUrl: config.openfaas.publicGatewayUrl } : {}) });
+    provisioners.openfaas = new OpenFaasProvisioner({
+      gatewayUrl: config.openfaas.gatewayUrl,
+      images: config.openfaas.images,
+      ...(config.openfaas.publicGatewayUrl ? { publicGatewayUrl: config.openfaas.publicGatewayUrl } : {}),
+    });
     clients.openfaas = azureVmClient();
   }
   if (enabled.includes('azure-functions') && azure && config.ec2Client) {

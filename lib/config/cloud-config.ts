@@ -14,7 +14,9 @@ import { z } from 'zod';
 import { LAB_FUNCTION_NAMES, type LabFunctionName } from '../../lab-functions/names';
 
 const name = z.string().min(1);
-const codeKeys = z.strictObject(Object.fromEntries(LAB_FUNCTION_NAMES.map((fn) => [fn, name])) as Record<LabFunctionName, typeof name>);
+/** One non-empty string per lab function: a code key, an image name. */
+const perFunction = z.strictObject(Object.fromEntries(LAB_FUNCTION_NAMES.map((fn) => [fn, name])) as Record<LabFunctionName, typeof name>);
+const codeKeys = perFunction;
 
 export const cloudPlatformsConfigSchema = z.strictObject({
   /** The zipped lab-function packages (CDK assets): per platform, the key of each function's zip. */
@@ -34,7 +36,14 @@ export const cloudPlatformsConfigSchema = z.strictObject({
     })
     .optional(),
   ec2Client: z.strictObject({ subnetId: name, securityGroupId: name, instanceProfileArn: z.string().startsWith('arn:') }).optional(),
-  openfaas: z.strictObject({ gatewayUrl: z.string().url(), publicGatewayUrl: z.string().url().optional() }).optional(),
+  openfaas: z
+    .strictObject({
+      gatewayUrl: z.string().url(),
+      publicGatewayUrl: z.string().url().optional(),
+      /** The image each lab function is deployed from: the stack's container assets in ECR. */
+      images: perFunction,
+    })
+    .optional(),
 });
 
 export type CloudPlatformsConfig = z.infer<typeof cloudPlatformsConfigSchema>;

@@ -4,11 +4,15 @@
  * step reads, the lab stacks' deployer role, the EC2 client network, each cloud step's own
  * policy scoped to run resources, and cdk-nag clean with a reason per wildcard.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bundlePath } from '../../lab-functions/build';
+import { LAB_FUNCTION_NAMES } from '../../lab-functions/names';
 import { acknowledgements, synthWithNag } from '../../test-support/cdk-nag';
 import { cloudPlatformsConfigSchema } from '../config/cloud-config';
 import { loadSchedules } from '../config/schedules';
@@ -67,6 +71,46 @@ describe('CloudPlatforms — code and config', () => {
     expect(assets.map((node) => node.node.id).sort()).toEqual(
       ['AgentBundle', ...['function1', 'function2', 'function3', 'monolith'].flatMap((fn) => [`AwsLambda-${fn}`, `AzureFunctions-${fn}`])].sort(),
     );
+  });
+});
+
+describe('CloudPlatforms — OpenFaaS images', () => {
+  interface DockerImageEntry {
+    source: { directory: string; dockerFile?: string; platform?: string };
+    destinations: Record<string, { repositoryName: string; imageTag: string }>;
+  }
+  const images = () => {
+    if (!cloud().openFaasImages) throw new Error('no OpenFaaS images were made');
+    return cloud().openFaasImages as NonNullable<ReturnType<typeof cloud>['openFaasImages']>;
+  };
+  const dockerImages = () => (JSON.parse(readFileSync(join(app.outdir, `${stack.artifactId}.assets.json`), 'utf8')) as { dockerImages: Record<string, DockerImageEntry> }).dockerImages;
+
+  it('stages one container asset per lab function whose context is its bundle folder alone', () => {
+    const entries = dockerImages();
+    expect(Object.keys(images()).sort()).toEqual([...LAB_FUNCTION_NAMES].sort());
+    for (const [fn, image] of Object.entries(images())) {
+      const entry = entries[image.assetHash];
+      expect(entry, fn).toBeDefined();
+      expect(entry?.source).toMatchObject({ dockerFile: 'Dockerfile', platform: 'linux/amd64' });
+      const staged = join(app.outdir, entry?.source.directory ?? '');
+      expect(readdirSync(staged).sort(), fn).toEqual(['Dockerfile', 'index.js']);
+      expect(readFileSync(join(staged, 'index.js')).equals(readFileSync(bundlePath('openfaas', fn))), fn).toBe(true);
+      expect(Object.values(entry?.destinations ?? {}).map((d) => d.imageTag)).toEqual([image.assetHash]);
+    }
+    expect(Object.keys(entries)).toHaveLength(LAB_FUNCTION_NAMES.length);
+  });
+
+  it("hands the step Lambdas each image's ECR URI as the function's OpenFaaS image", () => {
+    const fn = template.toJSON().Resources[logicalId(stack.steps.ProvisionFunctions.function)];
+    const config = fn.Properties.Environment.Variables.FB_CLOUD_CONFIG as { 'Fn::Join': [string, unknown[]] };
+    // An image URI is one `Fn::Sub` (`….${AWS::URLSuffix}/…:<hash>`); other tokens stand for ARNs and names.
+    const rendered = (part: unknown) => (typeof part === 'string' ? part : typeof (part as { 'Fn::Sub'?: unknown })['Fn::Sub'] === 'string' ? String((part as { 'Fn::Sub': string })['Fn::Sub']).replace(/\$\{[^}]+\}/g, 'token') : 'TOKEN');
+    const joined = config['Fn::Join'][1].map(rendered).join('');
+    const parsed = cloudPlatformsConfigSchema.parse(JSON.parse(joined.replace(/"TOKEN"/g, '"arn:token"').replace(/TOKEN/g, 'token')));
+    for (const [name, image] of Object.entries(images())) {
+      // `<account>.dkr.ecr.<region>.<URL suffix>/<bootstrap repository>:<asset hash>`; the suffix is a token.
+      expect(parsed.openfaas?.images[name as keyof typeof parsed.openfaas.images]).toMatch(new RegExp(`^123456789012\\.dkr\\.ecr\\.eu-west-1\\.token/cdk-\\w+-container-assets-123456789012-eu-west-1:${image.assetHash}$`));
+    }
   });
 });
 

@@ -3,7 +3,10 @@
  * and OpenFaaS (lib/platforms/README.md), and the grants for it, each on the step that uses it:
  *
  * - the code: the lab functions' aws-lambda and azure-functions packages and the client agent
- *   bundle (dist/, built by `npm run build`), uploaded as CDK assets;
+ *   bundle (dist/, built by `npm run build`), uploaded as CDK assets; with an OpenFaaS gateway,
+ *   each lab function's OpenFaaS image, a container asset built from its bundle folder
+ *   (`dist/functions/openfaas/<function>`: the bundle and the Dockerfile) into the CDK bootstrap
+ *   ECR repository at deploy time (synth only stages the folder; no Docker until `cdk deploy`);
  * - AWS Lambda: a CloudFormation service role (`LabDeployer`) that creates and deletes the per-run
  *   lab stacks (`fb-<run8>-lab`: functions, their role, a REST API with an API key), so the step
  *   Lambdas only call CloudFormation and pass that role;
@@ -19,9 +22,10 @@
  * cdk-nag acknowledgements name exactly the wildcards that policy has and why.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { ArnFormat, type CfnElement, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -29,7 +33,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { LAB_FUNCTION_NAMES } from '../../lab-functions/names';
+import { bundlePath } from '../../lab-functions/build';
+import { LAB_FUNCTION_NAMES, type LabFunctionName } from '../../lab-functions/names';
 import type { CloudPlatformsConfig } from '../config/cloud-config';
 import { RUN_TAG_KEY } from '../platforms/run-resources';
 import type { ControlPlaneFunction } from './control-plane-function';
@@ -124,6 +129,8 @@ export class CloudPlatforms extends Construct {
   readonly clientVpc: ec2.Vpc;
   readonly clientSecurityGroup: ec2.SecurityGroup;
   readonly clientRole: iam.Role;
+  /** The lab functions' OpenFaaS images (container assets), when an OpenFaaS gateway is configured. */
+  readonly openFaasImages: Readonly<Record<LabFunctionName, ecrAssets.DockerImageAsset>> | undefined;
   /** Each cloud step's own policy, by step. */
   readonly policies: Readonly<Record<CloudStepName, iam.Policy>>;
   /** The callback Lambda's policy for forcing cold starts, when {@link CloudPlatformsProps.callback} is given. */
@@ -142,6 +149,7 @@ export class CloudPlatforms extends Construct {
     const lambdaCode = Object.fromEntries(LAB_FUNCTION_NAMES.map((fn) => [fn, asset(`AwsLambda-${fn}`, `dist/functions/aws-lambda/${fn}`)]));
     const azureCode = Object.fromEntries(LAB_FUNCTION_NAMES.map((fn) => [fn, asset(`AzureFunctions-${fn}`, `dist/functions/azure-functions/${fn}`)]));
     const agentBundle = asset('AgentBundle', 'dist/agent/agent.js');
+    this.openFaasImages = props.openfaas ? openFaasImageAssets(this) : undefined;
     const objectArn = (code: s3assets.Asset) => code.bucket.arnForObjects(code.s3ObjectKey);
 
     // AWS Lambda: the lab stacks' deployer.
@@ -320,7 +328,15 @@ export class CloudPlatforms extends Construct {
       awsLambda: { cloudFormationRoleArn: this.labDeployer.roleArn },
       azure: { subscriptionId: props.azure.subscriptionId, location: props.azure.location, credentialsSecretArn: azureSecret.secretArn },
       ec2Client: { subnetId: subnet.subnetId, securityGroupId: this.clientSecurityGroup.securityGroupId, instanceProfileArn: clientProfile.instanceProfileArn },
-      ...(props.openfaas ? { openfaas: { gatewayUrl: props.openfaas.gatewayUrl, ...(props.openfaas.publicGatewayUrl ? { publicGatewayUrl: props.openfaas.publicGatewayUrl } : {}) } } : {}),
+      ...(props.openfaas && this.openFaasImages
+        ? {
+            openfaas: {
+              gatewayUrl: props.openfaas.gatewayUrl,
+              ...(props.openfaas.publicGatewayUrl ? { publicGatewayUrl: props.openfaas.publicGatewayUrl } : {}),
+              images: mapValues(this.openFaasImages, (image) => image.imageUri),
+            },
+          }
+        : {}),
     };
     const json = stack.toJsonString(this.config);
     for (const fn of [...Object.values(props.steps), ...(props.cleanup ? [props.cleanup] : []), ...(props.callback ? [props.callback] : [])]) fn.function.addEnvironment('FB_CLOUD_CONFIG', json);
@@ -340,6 +356,38 @@ export class CloudPlatforms extends Construct {
     }
     for (const id of ids) Validations.of(policy).acknowledge({ id, reason });
   }
+}
+
+/**
+ * One container asset per lab function, built from its OpenFaaS bundle folder with the Dockerfile
+ * `npm run build:functions` copies there: the context is that folder alone (a few files, the
+ * bundle's hash is the image's tag), for linux/amd64, the usual OpenFaaS node. The images go to
+ * the bootstrap ECR repository, which the OpenFaaS cluster must be able to pull from (README).
+ */
+function openFaasImageAssets(scope: Construct): Record<LabFunctionName, ecrAssets.DockerImageAsset> {
+  return Object.fromEntries(
+    LAB_FUNCTION_NAMES.map((fn) => {
+      // The folder `npm run build:functions` writes the bundle and the Dockerfile to.
+      const directory = dirname(bundlePath('openfaas', fn));
+      const context = relative(PROJECT_ROOT, directory);
+      if (!existsSync(join(directory, 'index.js')) || !existsSync(join(directory, 'Dockerfile'))) {
+        throw new MissingBundleError(`${context} lacks its bundle or Dockerfile: run \`npm run build:functions\` before synthesizing`);
+      }
+      const image = new ecrAssets.DockerImageAsset(scope, `OpenFaasImage-${fn}`, {
+        directory,
+        file: 'Dockerfile',
+        platform: ecrAssets.Platform.LINUX_AMD64,
+        // Temporary files of a build that is writing the folder right now are no part of the image.
+        exclude: ['*.tmp'],
+        displayName: `OpenFaaS image of ${fn}`,
+      });
+      return [fn, image];
+    }),
+  ) as Record<LabFunctionName, ecrAssets.DockerImageAsset>;
+}
+
+function mapValues<K extends string, V, W>(record: Readonly<Record<K, V>>, map: (value: V) => W): Record<K, W> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value as V)])) as Record<K, W>;
 }
 
 /**

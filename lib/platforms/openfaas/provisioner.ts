@@ -5,15 +5,18 @@ import { ProvisionFailedError, ProvisionTransientError } from '../errors';
 import type { BranchInput, FunctionProvisioner, ReadinessCheck, RemovalCheck } from '../platform';
 import { LOOPBACK_HOSTS } from '../provider-fields';
 import { runPrefixOf } from '../run-resources';
+import { IN_CLUSTER_GATEWAY_URL, LAB_FUNCTION_LABELS, type LabFunctionImages, labFunctionEnv, labFunctionImage } from './lab-function-deployment';
 
-export interface OpenFaasProvisionerOptions {
+/**
+ * Options of {@link OpenFaasProvisioner}. The images (lab-function-deployment.ts): `images` names
+ * each function's image (the deployed control plane's ECR assets); otherwise every image is
+ * `<imagePrefix><function>:<imageTag>`, `faas-benchmarker/<function>:latest` by default.
+ */
+export interface OpenFaasProvisionerOptions extends LabFunctionImages {
   /** The gateway the control plane deploys through, e.g. `https://gateway.example.org`. */
   gatewayUrl: string;
   /** Basic auth for the gateway's /system API, if it needs it. */
   basicAuth?: { user: string; password: string };
-  /** Image of a lab function: `<imagePrefix><function>:<imageTag>`. @default 'faas-benchmarker/' and 'latest' */
-  imagePrefix?: string;
-  imageTag?: string;
   /** The gateway URL as the functions see it, for nested calls. @default the in-cluster `http://gateway.openfaas:8080`, or gatewayUrl on a loopback gateway */
   internalGatewayUrl?: string;
   /** The gateway URL as the client agent sees it. @default gatewayUrl */
@@ -37,13 +40,13 @@ export class OpenFaasProvisioner implements FunctionProvisioner {
 
   async provision(input: BranchInput): Promise<Record<string, unknown>> {
     const prefix = runPrefixOf(input.run.runId);
-    const internalGateway = this.options.internalGatewayUrl ?? (isLoopback(this.options.gatewayUrl) ? this.options.gatewayUrl : 'http://gateway.openfaas:8080');
+    const internalGateway = this.options.internalGatewayUrl ?? (isLoopback(this.options.gatewayUrl) ? this.options.gatewayUrl : IN_CLUSTER_GATEWAY_URL);
     for (const name of LAB_FUNCTION_NAMES) {
       const deployment = {
         service: `${prefix}${name}`,
-        image: `${this.options.imagePrefix ?? 'faas-benchmarker/'}${name}:${this.options.imageTag ?? 'latest'}`,
-        envVars: { FB_FUNCTION_PREFIX: prefix, FB_GATEWAY_URL: internalGateway },
-        labels: { 'faas-benchmarker/run': input.run.runId, 'com.openfaas.scale.zero': 'true' },
+        image: labFunctionImage(name, this.options),
+        envVars: labFunctionEnv(prefix, internalGateway),
+        labels: { 'faas-benchmarker/run': input.run.runId, ...LAB_FUNCTION_LABELS },
       };
       const answer = await this.call('POST', '/system/functions', deployment);
       if (answer.status === 409) continue; // already there: a retried ProvisionFunctions
