@@ -41,8 +41,9 @@ export class InvalidDeploymentError extends Error {
 }
 
 /**
- * The bundle an image name stands for. Locally there is no registry: `faas-benchmarker/function1`
- * (any registry, owner or tag) or plain `function1` means the lab function's OpenFaaS bundle. No
+ * The bundle an image name stands for. Locally there is no registry: `faas-benchmarker/function1`,
+ * `faas-benchmarker-function1` (as stack.yml names the images; any registry, owner or tag) or plain
+ * `function1` means the lab function's OpenFaaS bundle. No
  * other file can be named through the API (that would let a request run any script on the
  * machine); a program that starts the platform in-process may register bundles of its own under
  * image names (`customImages`), which are matched exactly.
@@ -53,7 +54,7 @@ export function resolveImage(image: string, bundleDir = DEFAULT_OUT_DIR, customI
     if (!existsSync(custom)) throw new InvalidDeploymentError(`image ${image}: its bundle ${custom} does not exist`);
     return custom;
   }
-  const baseName = image.split('/').pop()?.split(':')[0] ?? '';
+  const baseName = (image.split('/').pop()?.split(':')[0] ?? '').replace(/^faas-benchmarker-/, '');
   const labFunction = LAB_FUNCTION_NAMES.find((name) => name === baseName);
   if (!labFunction || image.startsWith('file:') || image.startsWith('/')) {
     throw new InvalidDeploymentError(`image ${image}: unknown locally; use faas-benchmarker/<lab function> with one of ${LAB_FUNCTION_NAMES.join(', ')}`);
