@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AgentPlan } from '../../lib/agent/plan';
 import type { BranchInput } from '../../lib/platforms/platform';
-import { LocalAgentDriver, localAgentLogFile } from './local-agent-driver';
+import { localAgentLogFile } from '../../lib/agent-logs/names';
+import { LocalAgentDriver } from './local-agent-driver';
 
 const dir = mkdtempSync(join(tmpdir(), 'fb-agent-log-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,15 +3,11 @@ import { once } from 'node:events';
 import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AgentPlan } from '../../lib/agent/plan';
+import { localAgentLogFile } from '../../lib/agent-logs/names';
 import type { BranchInput, ClientDriver, ReadinessCheck, RemovalCheck } from '../../lib/platforms/platform';
 
 /** The agent's entry, run with the same Node as this process. */
 const AGENT_ENTRY = join(__dirname, '..', '..', 'bin', 'agent.js');
-
-/** Where a local run's agent log is kept: `<dir>/<runId>.agent.log`, beside its plan. */
-export function localAgentLogFile(dir: string, runId: string): string {
-  return join(dir, `${runId}.agent.log`);
-}
 
 /**
  * ProvisionClient and RunAgent for platform `local`: the client is this machine, and the agent is
