@@ -189,6 +189,8 @@ describe('teardown', () => {
       expect(command).toMatchObject({ resourceGroup: RG, vmName: VM, input: { commandId: 'RunShellScript' } });
       expect(command.input.script).toEqual([
         `pkill -TERM -f 'fb-plan-${RUN_ID}\\.json'\\''?$' || true`,
+        `echo 'faas-benchmarker agent log: run ${RUN_ID}'`,
+        `tail -c 1000000 '/var/tmp/faas-benchmarker/fb-agent-${RUN_ID}.log' 2>/dev/null || true`,
         `rm -f '/var/tmp/faas-benchmarker/fb-plan-${RUN_ID}.json' '/var/tmp/faas-benchmarker/fb-plan-${RUN_ID}.json.part'`,
         `echo 'faas-benchmarker agent stopped: run ${RUN_ID}'`,
       ]);
