@@ -217,13 +217,15 @@ export class CloudPlatforms extends Construct {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
       reason: 'The client instances are driven only through SSM Run Command; AmazonSSMManagedInstanceCore is the AWS-maintained minimum an SSM-managed instance needs, and the role has nothing else.',
     });
-    // The agents' logs: SSM Agent sends a command's output with the instance profile's credentials.
+    // The agents' logs: SSM Agent sends a command's output with the instance profile's credentials
+    // (CreateLogStream, PutLogEvents, DescribeLogStreams/DescribeLogGroups), here on this group only;
+    // the group exists, so no CreateLogGroup. Its ARN (GetAtt Arn) already ends in `:*`, its streams.
     this.agentLogGroup = new logs.LogGroup(this, 'AgentLogs', {
       logGroupName: props.agentLogGroupName,
       retention: props.agentLogRetention ?? logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const agentLogPolicy = new iam.Policy(this, 'ClientAgentLogPolicy', {
+    new iam.Policy(this, 'ClientAgentLogPolicy', {
       roles: [this.clientRole],
       statements: [
         new iam.PolicyStatement({
