@@ -17,6 +17,7 @@ type Register = (program: CommandType) => void;
 const COMMAND_MODULES: Record<string, () => Register> = {
   experiments: () => (require('./commands/experiments') as typeof import('./commands/experiments')).registerExperimentCommands,
   runs: () => (require('./commands/runs') as typeof import('./commands/runs')).registerRunCommands,
+  logs: () => (require('./commands/logs') as typeof import('./commands/logs')).registerLogsCommand,
   platform: () => (require('./commands/platform') as typeof import('./commands/platform')).registerPlatformCommands,
   report: () => (require('./commands/report') as typeof import('./commands/report')).registerReportCommand,
   ui: () => (require('./commands/ui') as typeof import('./commands/ui')).registerUiCommand,
@@ -29,6 +30,7 @@ const MODULE_OF_COMMAND: Record<string, keyof typeof COMMAND_MODULES> = {
   'create-experiment': 'experiments',
   runs: 'runs',
   show: 'runs',
+  logs: 'logs',
   platform: 'platform',
   report: 'report',
   ui: 'ui',

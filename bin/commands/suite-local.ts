@@ -1,8 +1,9 @@
 /**
  * One experiment of `fb run --all` on this machine: a RunExperiment execution on the local control
  * plane (its own local platform, its own agent), as `fb run` makes one, with the agent's output
- * going to a log file instead of the terminal and its calls counted from its results file as it
- * writes them.
+ * going only to its log file (`<runId>.agent.log` in the experiment's folder, written by the agent
+ * driver, which `fb logs` reads) instead of the terminal, and its calls counted from its results
+ * file as it writes them. The callback endpoint's complaints go to `callback.log` beside it.
  */
 import { createWriteStream, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ export interface LocalSuiteRunnerOptions {
   quick: boolean;
   platformOptions: Record<string, unknown>;
   openfaas?: OpenFaasProvisionerOptions;
-  /** The suite's folder: one folder per experiment with its plan, results file and `agent.log`. */
+  /** The suite's folder: one folder per experiment with its plan, results file, `<runId>.agent.log` and `callback.log`. */
   suiteDir: string;
   /** Told the calls a run has made so far, about every `pollMs`. */
   onCalls?: (index: number, calls: number) => void;
@@ -39,7 +40,7 @@ export function localSuiteRunner(options: LocalSuiteRunnerOptions): (job: SuiteJ
   return async (job, index, signal) => {
     const jobDir = join(options.suiteDir, `${String(index + 1).padStart(2, '0')}-${job.experiment}`);
     mkdirSync(jobDir, { recursive: true });
-    const log = createWriteStream(join(jobDir, 'agent.log'), { flags: 'a' });
+    const log = createWriteStream(join(jobDir, 'callback.log'), { flags: 'a', mode: 0o600 });
     const calls = new CallCounter(jobDir);
     const report = async () => options.onCalls?.(index, await calls.read());
     const poll = setInterval(() => void report().catch(() => undefined), options.pollMs ?? 1000);
@@ -50,7 +51,6 @@ export function localSuiteRunner(options: LocalSuiteRunnerOptions): (job: SuiteJ
         openfaas: options.openfaas,
         store: options.store,
         workDir: jobDir,
-        onAgentOutput: (runId, line) => log.write(`[${runId.slice(0, 8)}] ${line}\n`),
         // The callback endpoint's complaints (an agent reporting after its run was aborted) belong
         // with the run, not across the live display.
         callbackLogger: {

@@ -28,6 +28,7 @@ const CONFIG: CloudPlatformsConfig = {
   azure: { subscriptionId: '00000000-0000-4000-8000-000000000000', location: 'westeurope', credentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:faas-benchmarker/azure-AbCdEf' },
   ec2Client: { subnetId: 'subnet-0abc', securityGroupId: 'sg-0abc', instanceProfileArn: 'arn:aws:iam::123456789012:instance-profile/fb-client' },
   openfaas: { gatewayUrl: 'https://gateway.example.org', images: IMAGES },
+  agentLogGroupName: '/faas-benchmarker/dev/agent',
 };
 const RUN_ID = '1a2b3c4d-0000-4000-8000-000000000001';
 const branch = (platform: string, extra: Record<string, unknown> = {}) => ({ run: { runId: RUN_ID, platform }, experiment: 'linear-invocation', params: {}, quick: true, platformOptions: {}, ...extra });
@@ -89,7 +90,7 @@ describe('cloudPlatforms', () => {
     expect(template).toContain('"S3Bucket":"cdk-assets"');
   });
 
-  it('azure-functions: the EC2 client boots in the configured network with the agent bundle, and SSM starts the agent on that instance', async () => {
+  it('azure-functions: the EC2 client boots in the configured network with the agent bundle, and SSM starts the agent on that instance, its output to the agent log group', async () => {
     const platforms = cloudPlatforms(CONFIG, 'eu-west-1', clients());
     ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-0123456789abcdef0', LaunchTime: new Date() }] });
     const client = platforms.clients['azure-functions'];
@@ -109,6 +110,7 @@ describe('cloudPlatforms', () => {
     expect(put).toMatchObject({ Bucket: 'fb-results', Key: `plans/${RUN_ID}.json`, SSEKMSKeyId: CONFIG.plans.kmsKeyArn });
     const command = ssm.commandCalls(SendCommandCommand)[0]?.args[0].input;
     expect(command?.InstanceIds).toEqual(['i-0123456789abcdef0']);
+    expect(command?.CloudWatchOutputConfig).toEqual({ CloudWatchOutputEnabled: true, CloudWatchLogGroupName: '/faas-benchmarker/dev/agent' });
     expect(command?.Parameters?.commands?.join('\n')).toContain(MACHINE_AGENT_COMMAND);
     expect(JSON.stringify(command)).not.toContain('secret-0123456789');
   });

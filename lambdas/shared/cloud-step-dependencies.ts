@@ -24,6 +24,7 @@ import type { WebSiteManagementClient } from '@azure/arm-appservice';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import type { StorageManagementClient } from '@azure/arm-storage';
 import type { TokenCredential } from '@azure/core-auth';
+import { saveAzureAgentLog } from '../../lib/agent-logs/bucket-agent-log';
 import { type CloudPlatformsConfig, enabledCloudPlatforms } from '../../lib/config/cloud-config';
 import { Ec2ClientMachine } from '../../lib/platforms/aws/ec2-client-machine';
 import { S3PlanStore } from '../../lib/platforms/aws/s3-plan-store';
@@ -98,7 +99,13 @@ export function cloudPlatforms(config: CloudPlatformsConfig | undefined, region:
       new MachineClientDriver(
         new AzureVmClientMachine({ resources, compute, agentBundleUrl, location }),
         // The VM is the run's own: the driver takes its resource group and name from the branch.
-        new AzureRunCommandDriver({ compute, planUrlFor: (plan) => plans.urlFor(plan), agentCommand: MACHINE_AGENT_COMMAND }),
+        new AzureRunCommandDriver({
+          compute,
+          planUrlFor: (plan) => plans.urlFor(plan),
+          agentCommand: MACHINE_AGENT_COMMAND,
+          // The agent's log (the teardown Run Command's output) goes to the results bucket, which also holds the plans.
+          saveAgentLog: (runId, output) => saveAzureAgentLog(s3, { bucket: config.plans.bucket, ...(config.plans.kmsKeyArn ? { kmsKeyId: config.plans.kmsKeyArn } : {}) }, runId, output),
+        }),
         (runId) => plans.remove(runId),
       );
   }
@@ -140,6 +147,7 @@ export function cloudPlatforms(config: CloudPlatformsConfig | undefined, region:
         planPrefix: config.plans.prefix,
         ...(config.plans.kmsKeyArn ? { planKmsKeyId: config.plans.kmsKeyArn } : {}),
         agentCommand: MACHINE_AGENT_COMMAND,
+        ...(config.agentLogGroupName ? { logGroupName: config.agentLogGroupName } : {}),
       }),
     );
   }

@@ -36,6 +36,8 @@ export const cloudPlatformsConfigSchema = z.strictObject({
     })
     .optional(),
   ec2Client: z.strictObject({ subnetId: name, securityGroupId: name, instanceProfileArn: z.string().startsWith('arn:') }).optional(),
+  /** The CloudWatch Logs group SSM Run Command sends the EC2 clients' agent commands' output to. */
+  agentLogGroupName: name.optional(),
   openfaas: z
     .strictObject({
       gatewayUrl: z.string().url(),

@@ -14,6 +14,7 @@ describe('Function: loadStageConfig', () => {
       auroraMinAcu: '0.5',
       auroraMaxAcu: '16',
       logRetentionDays: '365',
+      agentLogRetentionDays: '30',
       availabilityZones: 'eu-west-1b, eu-west-1c',
     });
     expect(config).toMatchObject({
@@ -23,6 +24,7 @@ describe('Function: loadStageConfig', () => {
       auroraMinAcu: 0.5,
       auroraMaxAcu: 16,
       logRetentionDays: 365,
+      agentLogRetentionDays: 30,
       availabilityZones: ['eu-west-1b', 'eu-west-1c'],
     });
   });
@@ -37,6 +39,7 @@ describe('Function: loadStageConfig', () => {
     [{ auroraAutoPauseMinutes: 2 }, 'auroraAutoPauseMinutes:'],
     [{ backupRetentionDays: 36 }, 'backupRetentionDays:'],
     [{ logRetentionDays: 10 }, 'logRetentionDays: must be one of 1, 3, 5'],
+    [{ agentLogRetentionDays: 10 }, 'agentLogRetentionDays: must be one of 1, 3, 5'],
     [{ rawResultsInfrequentAccessAfterDays: 10 }, 'rawResultsInfrequentAccessAfterDays:'],
     [{ rawResultsExpireAfterDays: 30 }, 'rawResultsExpireAfterDays:'],
     [{ availabilityZones: 'us-east-1a,us-east-1b' }, 'availabilityZones: every zone must be in the stage region'],

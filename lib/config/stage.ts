@@ -43,6 +43,8 @@ export const STAGE_DEFAULTS = {
   auroraAutoPauseMinutes: 5,
   backupRetentionDays: 7,
   logRetentionDays: 90,
+  /** Retention of the client agents' log group (`/faas-benchmarker/<stage>/agent`, SSM Run Command output). */
+  agentLogRetentionDays: 90,
   /** Raw result files move to S3 Standard-IA after this many days (S3 requires at least 30). */
   rawResultsInfrequentAccessAfterDays: 30,
   /** Raw result files are deleted after this many days; the database keeps the imported rows. */
@@ -91,6 +93,11 @@ export const stageConfigSchema = z
     auroraAutoPauseMinutes: wholeNumber(5, 24 * 60),
     backupRetentionDays: wholeNumber(1, 35),
     logRetentionDays: z.coerce
+      .number()
+      .refine((value) => (LOG_RETENTION_DAYS as readonly number[]).includes(value), {
+        message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+      }),
+    agentLogRetentionDays: z.coerce
       .number()
       .refine((value) => (LOG_RETENTION_DAYS as readonly number[]).includes(value), {
         message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,

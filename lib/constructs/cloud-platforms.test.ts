@@ -151,10 +151,32 @@ describe('CloudPlatforms — EC2 clients', () => {
     expect(group?.Properties.SecurityGroupIngress).toBeUndefined();
   });
 
-  it('lets the instances do SSM and nothing else', () => {
+  it('lets the instances do SSM, and write their commands\' output to the agent log group only', () => {
     const role = template.toJSON().Resources[logicalId(cloud().clientRole)];
     expect(text(role.Properties.ManagedPolicyArns)).toContain('AmazonSSMManagedInstanceCore');
-    expect(Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) => text(policy.Properties.Roles).includes(logicalId(cloud().clientRole)))).toEqual([]);
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, policy]) => text(policy.Properties.Roles).includes(logicalId(cloud().clientRole)));
+    expect(policies.map(([id]) => id)).toEqual([logicalId(cloud().node.findChild('ClientAgentLogPolicy') as IConstruct)]);
+    const statements = policies[0]?.[1].Properties.PolicyDocument.Statement as Statement[];
+    expect(statements).toHaveLength(1);
+    expect(actions(statements).sort()).toEqual(['logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams', 'logs:PutLogEvents']);
+    expect(statements[0]?.Resource).toEqual({ 'Fn::GetAtt': [logicalId(cloud().agentLogGroup), 'Arn'] });
+  });
+
+  it('keeps the agent logs in /faas-benchmarker/<stage>/agent with the stage\'s agent log retention, retained, named by a stack output and in FB_CLOUD_CONFIG', () => {
+    const group = template.toJSON().Resources[logicalId(cloud().agentLogGroup)];
+    expect(group).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/faas-benchmarker/cloud/agent', RetentionInDays: CONFIG.agentLogRetentionDays }, DeletionPolicy: 'Retain' });
+    expect(CONFIG.agentLogRetentionDays).toBe(90);
+    template.hasOutput('AgentLogGroupName', { Value: { Ref: logicalId(cloud().agentLogGroup) } });
+    const config = template.toJSON().Resources[logicalId(stack.steps.StartAgent.function)].Properties.Environment.Variables.FB_CLOUD_CONFIG;
+    expect(text(config)).toContain(`\\"agentLogGroupName\\":\\"",{"Ref":"${logicalId(cloud().agentLogGroup)}"}`);
+  });
+
+  it('lets Teardown save Run Command output under agent-logs/ of the results bucket, with its KMS key', () => {
+    const teardown = statementsOf(logicalId(cloud().policies.Teardown));
+    const put = teardown.filter((statement) => actions([statement]).includes('s3:PutObject'));
+    expect(put).toHaveLength(1);
+    expect(text(put[0]?.Resource)).toMatch(/\/agent-logs\/\*"/);
+    expect(actions(teardown)).toContain('kms:GenerateDataKey');
   });
 
   it('launches only tagged instances in that subnet and security group, and terminates or commands only tagged ones', () => {

@@ -14,6 +14,9 @@
  *   security group with no ingress, and the instance role SSM needs (`AmazonSSMManagedInstanceCore`);
  * - Azure: the service principal's credentials are read from an existing Secrets Manager secret
  *   (made by the operator; its name is stage config), never from the template;
+ * - agent logs: a log group (`agentLogGroupName`, with retention) the EC2 clients' SSM Run Command
+ *   output goes to, writable by the client instance role on that group only; Teardown may put the
+ *   Azure VMs' Run Command output under `agent-logs/` of the results bucket;
  * - plans: agents on Azure VMs fetch their plan from `plans/` of the results bucket through a
  *   presigned URL (the plan holds the run's callback secret; a lifecycle rule expires leftovers).
  *
@@ -104,6 +107,16 @@ export interface CloudPlatformsProps {
     readonly publicGatewayUrl?: string;
   };
 
+  /** Name of the log group the EC2 clients' SSM Run Command output goes to (`/faas-benchmarker/<stage>/agent`). */
+  readonly agentLogGroupName: string;
+
+  /**
+   * Retention of the agent log group.
+   *
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly agentLogRetention?: logs.RetentionDays;
+
   /**
    * Retention of the client VPC's flow-log group.
    *
@@ -119,6 +132,8 @@ export class MissingBundleError extends Error {
 
 /** Key prefix of agent plans in the results bucket. */
 export const PLANS_PREFIX = 'plans/';
+/** Key prefix of saved agent logs in the results bucket (lib/agent-logs/names.ts `azureAgentLogKey`). */
+export const AGENT_LOGS_PREFIX = 'agent-logs/';
 
 export class CloudPlatforms extends Construct {
   /** What `FB_CLOUD_CONFIG` holds (tokens until deploy). */
@@ -131,6 +146,8 @@ export class CloudPlatforms extends Construct {
   readonly clientRole: iam.Role;
   /** The lab functions' OpenFaaS images (container assets), when an OpenFaaS gateway is configured. */
   readonly openFaasImages: Readonly<Record<LabFunctionName, ecrAssets.DockerImageAsset>> | undefined;
+  /** Where SSM Run Command sends the EC2 clients' command output (the agents' logs). */
+  readonly agentLogGroup: logs.LogGroup;
   /** Each cloud step's own policy, by step. */
   readonly policies: Readonly<Record<CloudStepName, iam.Policy>>;
   /** The callback Lambda's policy for forcing cold starts, when {@link CloudPlatformsProps.callback} is given. */
@@ -208,6 +225,23 @@ export class CloudPlatforms extends Construct {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
       reason: 'The client instances are driven only through SSM Run Command; AmazonSSMManagedInstanceCore is the AWS-maintained minimum an SSM-managed instance needs, and the role has nothing else.',
     });
+    // The agents' logs: SSM Agent sends a command's output with the instance profile's credentials
+    // (CreateLogStream, PutLogEvents, DescribeLogStreams/DescribeLogGroups), here on this group only;
+    // the group exists, so no CreateLogGroup. Its ARN (GetAtt Arn) already ends in `:*`, its streams.
+    this.agentLogGroup = new logs.LogGroup(this, 'AgentLogs', {
+      logGroupName: props.agentLogGroupName,
+      retention: props.agentLogRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    new iam.Policy(this, 'ClientAgentLogPolicy', {
+      roles: [this.clientRole],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams', 'logs:DescribeLogGroups'],
+          resources: [this.agentLogGroup.logGroupArn],
+        }),
+      ],
+    });
     const clientProfile = new iam.InstanceProfile(this, 'ClientInstanceProfile', { role: this.clientRole });
     const subnet = this.clientVpc.publicSubnets[0] as ec2.ISubnet;
 
@@ -223,6 +257,7 @@ export class CloudPlatforms extends Construct {
     }
     const ec2Arn = (resource: string) => stack.formatArn({ service: 'ec2', resource, resourceName: '*' });
     const plans = props.plansBucket.arnForObjects(`${PLANS_PREFIX}*`);
+    const agentLogObjects = props.plansBucket.arnForObjects(`${AGENT_LOGS_PREFIX}*`);
     // A secret's ARN ends in six random characters; by name, IAM matches them with `-??????`.
     const readAzureSecret = new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [`${azureSecret.secretArn}-??????`] });
     const keyUse = (actions: string[]) => (props.plansKey ? [new iam.PolicyStatement({ actions, resources: [props.plansKey.keyArn] })] : []);
@@ -273,6 +308,9 @@ export class CloudPlatforms extends Construct {
         new iam.PolicyStatement({ actions: ['ssm:SendCommand'], resources: [ec2Arn('instance')], conditions: { StringLike: { [`ssm:resourceTag/${RUN_TAG_KEY}`]: '*' } } }),
         new iam.PolicyStatement({ actions: ['ec2:DescribeInstances', 'ssm:ListCommands', 'ssm:CancelCommand'], resources: ['*'] }),
         new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [plans] }),
+        // An Azure VM's Run Command output (the agent's log) is saved before the VM goes.
+        new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [agentLogObjects] }),
+        ...keyUse(['kms:GenerateDataKey']),
         readAzureSecret,
       ],
       CheckTeardown: [
@@ -292,7 +330,7 @@ export class CloudPlatforms extends Construct {
       CheckTeardown:
         'DescribeStacks/DescribeStackEvents are limited to the per-run lab stacks (stack/fb-*/*), whose ids CloudFormation assigns; ec2:DescribeInstances supports no resource-level permissions (Resource "*" is what AWS requires) and only reads.',
       Teardown:
-        'DeleteStack is limited to the fb- lab stacks (stack/fb-*/*); TerminateInstances and SendCommand to instances with the run tag (instance/*); plans are per run (plans/<runId>.json); ec2:DescribeInstances, ssm:ListCommands and ssm:CancelCommand support no resource-level permissions.',
+        'DeleteStack is limited to the fb- lab stacks (stack/fb-*/*); TerminateInstances and SendCommand to instances with the run tag (instance/*); plans are per run (plans/<runId>.json), and so are saved agent logs (agent-logs/<runId>/…); ec2:DescribeInstances, ssm:ListCommands and ssm:CancelCommand support no resource-level permissions.',
     };
     const policies = {} as Record<CloudStepName, iam.Policy>;
     for (const [step, stepStatements] of Object.entries(statements) as [CloudStepName, iam.PolicyStatement[]][]) {
@@ -327,6 +365,7 @@ export class CloudPlatforms extends Construct {
       plans: { bucket: props.plansBucket.bucketName, prefix: PLANS_PREFIX, ...(props.plansKey ? { kmsKeyArn: props.plansKey.keyArn } : {}) },
       awsLambda: { cloudFormationRoleArn: this.labDeployer.roleArn },
       azure: { subscriptionId: props.azure.subscriptionId, location: props.azure.location, credentialsSecretArn: azureSecret.secretArn },
+      agentLogGroupName: this.agentLogGroup.logGroupName,
       ec2Client: { subnetId: subnet.subnetId, securityGroupId: this.clientSecurityGroup.securityGroupId, instanceProfileArn: clientProfile.instanceProfileArn },
       ...(props.openfaas && this.openFaasImages
         ? {

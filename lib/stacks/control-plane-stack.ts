@@ -43,6 +43,8 @@ import { RunExperimentStateMachine } from '../constructs/run-experiment-state-ma
 import { RunExperimentSteps, type StepFunctionName } from '../constructs/run-experiment-steps';
 import { SchemaMigrations } from '../constructs/schema-migrations';
 import { CLEANUP_STATUSES } from '../control-plane/cleanup-execution';
+import { agentLogGroupName } from '../agent-logs/names';
+import { AGENT_LOG_GROUP_OUTPUT } from '../agent-logs/stage-log-locations';
 
 /** Properties of the {@link ControlPlaneStack}. */
 export interface ControlPlaneStackProps extends StackProps {
@@ -87,7 +89,7 @@ export interface ControlPlaneStackProps extends StackProps {
    *
    * @default - none: the control plane refuses cloud platforms with PlatformNotAvailableError
    */
-  readonly cloud?: Omit<CloudPlatformsProps, 'steps' | 'plansBucket' | 'plansKey' | 'logRetention'>;
+  readonly cloud?: Omit<CloudPlatformsProps, 'steps' | 'plansBucket' | 'plansKey' | 'logRetention' | 'agentLogGroupName'>;
 }
 
 /** The props of the control-plane stack of a validated stage. */
@@ -101,6 +103,7 @@ export function controlPlaneStackProps(config: StageConfig, results: ControlPlan
     ...(config.azureSubscriptionId
       ? {
           cloud: {
+            agentLogRetention: config.agentLogRetentionDays as logs.RetentionDays,
             azure: { subscriptionId: config.azureSubscriptionId, location: config.azureLocation, credentialsSecretName: config.azureCredentialsSecretName },
             ...(config.openfaasGatewayUrl ? { openfaas: { gatewayUrl: config.openfaasGatewayUrl } } : {}),
           },
@@ -151,7 +154,7 @@ export class ControlPlaneStack extends Stack {
     });
     const steps = new RunExperimentSteps(this, 'Steps', { definition, results, callbackUrl: callback.url, logRetention });
     this.cloud = props.cloud
-      ? new CloudPlatforms(this, 'CloudPlatforms', { ...props.cloud, steps: steps.functions, cleanup: steps.cleanup, callback: callback.function, plansBucket: results.bucket, plansKey: results.bucket.encryptionKey, logRetention })
+      ? new CloudPlatforms(this, 'CloudPlatforms', { ...props.cloud, steps: steps.functions, cleanup: steps.cleanup, callback: callback.function, plansBucket: results.bucket, plansKey: results.bucket.encryptionKey, logRetention, agentLogGroupName: agentLogGroupName(stageName) })
       : undefined;
     const migrations = new SchemaMigrations(this, 'Migrations', { results, logRetention });
     const runExperiment = new RunExperimentStateMachine(this, 'RunExperiment', {
@@ -193,6 +196,9 @@ export class ControlPlaneStack extends Stack {
       description: 'RunExperiment: set FB_STATE_MACHINE_ARN to this for `fb run` against the cloud',
     });
     new CfnOutput(this, 'CallbackUrl', { value: this.callbackUrl, description: 'Where client agents report (POST)' });
+    if (this.cloud) {
+      new CfnOutput(this, AGENT_LOG_GROUP_OUTPUT, { value: this.cloud.agentLogGroup.logGroupName, description: "The EC2 clients' agent logs (SSM Run Command output): `fb logs <run-id> --stage` reads it" });
+    }
   }
 
   /** One zone, unnamed: keeps synth free of the availability-zone context lookup (the EC2 clients need only one). */

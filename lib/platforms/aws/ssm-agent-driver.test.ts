@@ -172,6 +172,8 @@ describe('SsmAgentDriver.teardown', () => {
     });
     expect(kill?.Parameters?.commands).toEqual([
       `pkill -TERM -f 'fb-plan-1a2b3c4d-0000-4000-8000-00000000abcd\\.json'\\''?$' || true`,
+      `echo 'faas-benchmarker agent log: run ${RUN_ID}'`,
+      `tail -c 1000000 '${DEFAULT_REMOTE_DIR}/fb-agent-${RUN_ID}.log' 2>/dev/null || true`,
       `rm -f '${DEFAULT_REMOTE_DIR}/fb-plan-${RUN_ID}.json' '${DEFAULT_REMOTE_DIR}/fb-plan-${RUN_ID}.json.part'`,
       `echo 'faas-benchmarker agent stopped: run ${RUN_ID}'`,
     ]);

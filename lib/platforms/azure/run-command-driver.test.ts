@@ -17,6 +17,11 @@ import { shellQuote } from '../client/agent-commands';
 import { AgentStartError, ClientTeardownError } from '../errors';
 import type { BranchInput } from '../platform';
 import { AzureRunCommandDriver, type AzureRunCommandDriverOptions } from './run-command-driver';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { saveAzureAgentLog } from '../../agent-logs/bucket-agent-log';
+import { MachineClientDriver } from '../client/machine-client-driver';
+import type { ClientMachine } from '../platform';
 
 const RUN_ID = '1a2b3c4d-0000-4000-8000-00000000abcd';
 const SECRET = 'cb-secret-Zx9q7-DO-NOT-LEAK';
@@ -189,6 +194,8 @@ describe('teardown', () => {
       expect(command).toMatchObject({ resourceGroup: RG, vmName: VM, input: { commandId: 'RunShellScript' } });
       expect(command.input.script).toEqual([
         `pkill -TERM -f 'fb-plan-${RUN_ID}\\.json'\\''?$' || true`,
+        `echo 'faas-benchmarker agent log: run ${RUN_ID}'`,
+        `tail -c 1000000 '/var/tmp/faas-benchmarker/fb-agent-${RUN_ID}.log' 2>/dev/null || true`,
         `rm -f '/var/tmp/faas-benchmarker/fb-plan-${RUN_ID}.json' '/var/tmp/faas-benchmarker/fb-plan-${RUN_ID}.json.part'`,
         `echo 'faas-benchmarker agent stopped: run ${RUN_ID}'`,
       ]);
@@ -268,5 +275,41 @@ describe('end to end, the fake VM running the scripts with /bin/sh', () => {
       spawnSync('pkill', ['-f', `fb-plan-${runId}\\.json`]);
       storage.close();
     }
+  });
+});
+
+describe('teardown keeps the agent log (Run Command output) in the results bucket', () => {
+  const s3Mock = mockClient(S3Client);
+  const s3 = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-secret' } });
+  const target = { bucket: 'fb-results', kmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-4000-8000-000000000000' };
+  const keeping = (warnings: string[] = []) => driver({ saveAgentLog: (runId, output) => saveAzureAgentLog(s3, target, runId, output), onWarning: (message) => warnings.push(message) });
+  const teardownOutput = `Enable succeeded: \n[stdout]\nfaas-benchmarker agent log: run ${RUN_ID}\nprobing function1\nfaas-benchmarker agent stopped: run ${RUN_ID}\n\n[stderr]\n`;
+  beforeEach(() => s3Mock.reset());
+
+  it('puts the teardown output, encrypted with the bucket key, at agent-logs/<runId>/azure-run-command.log', async () => {
+    s3Mock.on(PutObjectCommand).resolves({});
+    fake.options.runCommandOutput = () => teardownOutput;
+    await keeping().teardown(onVm());
+    expect(s3Mock.commandCalls(PutObjectCommand).map((call) => call.args[0].input)).toEqual([
+      { Bucket: 'fb-results', Key: `agent-logs/${RUN_ID}/azure-run-command.log`, Body: teardownOutput, ContentType: 'text/plain; charset=utf-8', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: target.kmsKeyId },
+    ]);
+  });
+
+  it('only warns when the log cannot be saved, and tears down', async () => {
+    s3Mock.on(PutObjectCommand).rejects(new Error('AccessDenied: not allowed'));
+    fake.options.runCommandOutput = () => teardownOutput;
+    const warnings: string[] = [];
+    await expect(keeping(warnings).teardown(onVm())).resolves.toBeUndefined();
+    expect(fake.runCommands).toHaveLength(1);
+    expect(warnings).toEqual([expect.stringMatching(new RegExp(`^run ${RUN_ID}: the agent's log \\(Run Command output\\) was not kept: .*AccessDenied`))]);
+  });
+
+  it('still deletes the machine when the Run Command that reads the log fails', async () => {
+    fake.failNext({ status: 500, pathIncludes: '/runCommand' });
+    const destroyed: string[] = [];
+    const machine = { create: async () => ({}), check: async () => ({ ready: true }), destroy: async (input: BranchInput) => void destroyed.push(input.run.runId), removal: async () => ({ gone: true }) } as unknown as ClientMachine;
+    await new MachineClientDriver(machine, keeping()).teardown(onVm());
+    expect(destroyed).toEqual([RUN_ID]);
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 });

@@ -15,8 +15,10 @@
  * when the script fails, so the line is the only proof the agent was started).
  *
  * Teardown sends a second script (`teardownCommands`) that kills the run's agent (`pkill -f` on the
- * anchored plan file name) and removes the plan; it is safe to run again, and a VM that no longer
- * exists (404) counts as torn down.
+ * anchored plan file name), prints the agent's log and removes the plan; it is safe to run again,
+ * and a VM that no longer exists (404) counts as torn down. The script's output (Azure keeps its
+ * last 4 KiB of stdout and of stderr), and so the end of the agent's log, is handed to
+ * `saveAgentLog` before the VM is deleted; a save that fails is a warning, never a failed teardown.
  *
  * Error messages never carry the callback secret or any URL's query string (a SAS signature).
  */
@@ -38,6 +40,10 @@ export interface AzureRunCommandDriverOptions {
   remoteDir?: string;
   /** Interval between polls of the Run Command operation. @default 2000 */
   pollIntervalMs?: number;
+  /** Keeps the teardown Run Command's output (the agent's log), e.g. in the results bucket. @default not kept */
+  saveAgentLog?: (runId: string, output: string) => Promise<void>;
+  /** Told when the agent's log could not be kept. @default console.warn */
+  onWarning?: (message: string) => void;
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 2000;
@@ -86,11 +92,25 @@ export class AzureRunCommandDriver implements AgentDriver {
     const target = vmOf(input);
     if (!target) throw new ClientTeardownError(`run ${runId}: client teardown incomplete: kill: ${NO_VM}`);
     const script = teardownCommands({ runId, remoteDir: this.options.remoteDir ?? DEFAULT_REMOTE_DIR });
+    let output: string;
     try {
-      await this.runShellScript(script, target);
+      output = await this.runShellScript(script, target);
     } catch (error) {
       if (azureStatusCode(error) === 404) return; // the VM is gone, and the agent with it
       throw new ClientTeardownError(redactCredentials(`run ${runId}: client teardown incomplete: kill: ${describeAzureError(error)}`));
+    }
+    await this.keepAgentLog(runId, output);
+  }
+
+  /** Hands the teardown output to `saveAgentLog`; a failure is only a warning: teardown goes on. */
+  private async keepAgentLog(runId: string, output: string): Promise<void> {
+    const { saveAgentLog } = this.options;
+    if (!saveAgentLog) return;
+    try {
+      await saveAgentLog(runId, output);
+    } catch (error) {
+      const warn = this.options.onWarning ?? ((message: string) => console.warn(message));
+      warn(redactCredentials(`run ${runId}: the agent's log (Run Command output) was not kept: ${describeAzureError(error)}`));
     }
   }
 

@@ -68,7 +68,7 @@ describe('the commands, run by /bin/sh', () => {
     const agentJs = join(work, 'agent.js');
     writeFileSync(
       agentJs,
-      `require('node:fs').writeFileSync(${JSON.stringify(join(work, 'agent-arg.txt'))}, process.argv[2]); setTimeout(() => process.exit(0), 30_000);`,
+      `console.log('fake agent probing'); require('node:fs').writeFileSync(${JSON.stringify(join(work, 'agent-arg.txt'))}, process.argv[2]); setTimeout(() => process.exit(0), 30_000);`,
     );
     const url = 'https://fb-plans.s3.eu-west-1.amazonaws.com/plans/x.json?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc$def&x=`id`';
     const script = startCommands({ runId, planUrl: url, agentCommand: `cd ${shellQuote(work)} && ${shellQuote(process.execPath)} agent.js`, remoteDir }).join('\n');
@@ -92,7 +92,8 @@ describe('the commands, run by /bin/sh', () => {
 
     const stopped = spawnSync('/bin/sh', ['-c', teardownCommands({ runId, remoteDir }).join('\n')], { encoding: 'utf8', env, timeout: 10_000 });
     expect(stopped.status).toBe(0);
-    expect(stopped.stdout).toBe(`faas-benchmarker agent stopped: run ${runId}\n`);
+    // The agent's log (what it printed) comes between the two lines.
+    expect(stopped.stdout).toBe(`faas-benchmarker agent log: run ${runId}\nfake agent probing\nfaas-benchmarker agent stopped: run ${runId}\n`);
     for (let i = 0; i < 100 && running(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(running()).toBe('');
     expect(existsSync(planFile)).toBe(false);

@@ -8,7 +8,10 @@
  * URL into a private directory (`umask 077`, file mode 0600), starts the agent detached under
  * `nohup` with the plan file as its argument, and prints a "faas-benchmarker agent started: run …
  * pid N" line (see {@link agentStartedPattern}). The teardown script kills the run's agent
- * (`pkill -f` on the anchored plan file name) and removes the plan; it is safe to run again.
+ * (`pkill -f` on the anchored plan file name), prints the agent's log (its last
+ * {@link AGENT_LOG_TAIL_BYTES} bytes) after a "faas-benchmarker agent log: run …" line, and removes the
+ * plan; it is safe to run again. So the run's agent log reaches the command's output, which SSM sends
+ * to the stage's agent log group and the Azure driver saves to the results bucket (`fb logs`).
  */
 
 /** The command that starts the agent when the driver is not told another; the plan file's path is appended. */
@@ -45,15 +48,20 @@ export function startCommands(options: { runId: string; planUrl: string; agentCo
   ];
 }
 
-/** The shell lines that stop the run's agent and remove its plan; safe to run again. */
+/** How much of the agent's log (its end) the teardown script prints. */
+export const AGENT_LOG_TAIL_BYTES = 1_000_000;
+
+/** The shell lines that stop the run's agent, print its log and remove its plan; safe to run again. */
 export function teardownCommands(options: { runId: string; remoteDir: string }): string[] {
-  const { planFile, partFile, planName } = remotePaths(options.remoteDir, options.runId);
+  const { planFile, partFile, planName, logFile } = remotePaths(options.remoteDir, options.runId);
   // The agent's command line ends with the plan's path (`sh -c '… plan.json'` and `node bin/agent.js
   // …plan.json`); anchored there, with its dots escaped, the regex matches no shell that merely
   // mentions the plan (this script's own `rm`, or a `pkill` quoting the pattern).
   const pattern = `${planName.replace(/[.[\]\\^$*+?(){}|]/g, '\\$&')}'?$`;
   return [
     `pkill -TERM -f ${shellQuote(pattern)} || true`,
+    `echo ${shellQuote(`faas-benchmarker agent log: run ${options.runId}`)}`,
+    `tail -c ${AGENT_LOG_TAIL_BYTES} ${shellQuote(logFile)} 2>/dev/null || true`,
     `rm -f ${shellQuote(planFile)} ${shellQuote(partFile)}`,
     `echo ${shellQuote(`faas-benchmarker agent stopped: run ${options.runId}`)}`,
   ];
