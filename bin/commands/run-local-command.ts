@@ -99,8 +99,8 @@ async function runThroughControlPlane(
   options: LocalRunCommandOptions & { openfaas: OpenFaasProvisionerOptions | undefined; signal: AbortSignal },
 ): Promise<{ results: RunResult[]; failed: number }> {
   const name = experiment.name;
-  const on = options.platforms.length > 1 || options.platforms[0] !== 'local' ? ` (${options.platforms.join(', ')})` : '';
-  console.error(`${name}: starting a RunExperiment execution on the local control plane${options.quick ? ' (quick)' : ''}${on}`);
+  const over = options.platforms.length > 1 ? ` over ${options.platforms.join(', ')}, in parallel` : '';
+  console.error(`${name}: starting a RunExperiment execution on the local control plane${over}${options.quick ? ' (quick)' : ''}`);
   const workDir = localRunsDir();
   reportAbandoned(await failAbandonedLocalRuns(store, { runsDir: workDir }));
   const params = resolveParams(experiment, { quick: options.quick, overrides: options.paramOverrides });

@@ -36,7 +36,7 @@ describe('fb run --platform local,openfaas', () => {
         ['run', 'linear-invocation', '--quick', '--platform', 'local,openfaas', '--gateway-url', gateway.url, '--param', 'callsPerFunction=3', '--param', 'functions=["function1"]'],
         { FB_GATEWAY_USER: gateway.credentials.user, FB_GATEWAY_PASSWORD: gateway.credentials.password },
       );
-      expect(cli.stderr).toContain('linear-invocation: starting a RunExperiment execution on the local control plane (quick) (local, openfaas)');
+      expect(cli.stderr).toContain('linear-invocation: starting a RunExperiment execution on the local control plane over local, openfaas, in parallel (quick)');
       expect(cli.code).toBe(0);
 
       // Progress: each platform's phases and its own progress line, through to done.
