@@ -1,6 +1,7 @@
 /**
- * Before `fb run` starts anything: the prior cost estimate of each run it would start
- * (lib/cost/prior), printed for cloud runs and held against `--budget`.
+ * Before `fb run` starts anything: the prior cost estimate (lib/cost/prior) of each run it would
+ * start, one per experiment and platform, printed for cloud runs and held against `--budget`
+ * (their sum).
  */
 import type { Experiment } from '../../lib/experiment/define';
 import { resolveParams } from '../../lib/experiment/params';
@@ -13,16 +14,18 @@ export interface PlannedRun extends PlannedRunCost {
   estimate: CostEstimate;
 }
 
-/** The prior estimate of each experiment on this platform, as the named control plane would run it. */
+/** The prior estimate of each experiment on each platform (one run per pair), as the named control plane would run it. */
 export async function plannedRunCosts(
   experiments: readonly Experiment[],
-  options: { platform: string; quick: boolean; paramOverrides: Record<string, unknown>; platformOptions?: Record<string, unknown>; controlPlane: 'local' | 'deployed' },
+  options: { platforms: readonly string[]; quick: boolean; paramOverrides: Record<string, unknown>; platformOptions?: Record<string, unknown>; controlPlane: 'local' | 'deployed' },
 ): Promise<PlannedRun[]> {
   const planned: PlannedRun[] = [];
   for (const experiment of experiments) {
     const params = resolveParams(experiment, { quick: options.quick, overrides: options.paramOverrides });
-    const estimate = await priorEstimate({ experiment, params, quick: options.quick, platform: options.platform, platformOptions: options.platformOptions ?? {}, controlPlane: options.controlPlane });
-    planned.push({ label: `${experiment.name} on ${options.platform}`, estimate });
+    for (const platform of options.platforms) {
+      const estimate = await priorEstimate({ experiment, params, quick: options.quick, platform, platformOptions: options.platformOptions ?? {}, controlPlane: options.controlPlane });
+      planned.push({ label: `${experiment.name} on ${platform}`, estimate });
+    }
   }
   return planned;
 }

@@ -42,7 +42,7 @@ describe('withRunProgress around a local run', () => {
     const expected = await expectedRunOf({ experiment, params: resolveParams(experiment, { quick: true, overrides }), quick: true, platform: 'local' });
     expect(expected.expectedMs).toBe(15_000);
 
-    const outcome = await withRunProgress({ experiment: experiment.name, expected, store, workDir }, { stream: terminal, redrawIntervalMs: 50, callsPollMs: 50 }, (hooks) =>
+    const outcome = await withRunProgress({ experiment: experiment.name, platforms: [{ platform: 'local', expected }], store, workDir }, { stream: terminal, redrawIntervalMs: 50, callsPollMs: 50 }, (hooks) =>
       runLocalControlPlane({
         input: { experiment: experiment.name, platforms: ['local'], params: overrides, quick: true },
         store: hooks.store,

@@ -1,22 +1,23 @@
 /**
- * `fb run`'s progress on the local control plane, on stderr: on a terminal one line redrawn in
- * place (phase, a bar of the time spent against the time expected, elapsed, calls, ETA) under the
+ * `fb run`'s progress on the local control plane, on stderr: on a terminal one line per
+ * platform's run redrawn in place (phase, a bar of the time spent against the time expected, elapsed, calls, ETA) under the
  * permanent lines — each phase change and each line the agent prints; elsewhere those permanent
- * lines and a plain progress line every `plainIntervalMs`, never an escape code.
+ * lines and plain progress lines (one per platform) every `plainIntervalMs`, never an escape code.
  *
  * It wires three things the run already has: the status changes the step code records
  * (lib/results/status-reporting-store.ts), the calls in the agent's results file as it is written
  * (lib/agent/results-tail.ts), and the display of `fb run --all` (lib/suite/progress-display.ts)
- * with one run's view (lib/suite/run-progress.ts).
+ * with one view per run (lib/suite/run-progress.ts).
  */
 import { ResultsTail } from '../../lib/agent/results-tail';
 import { formatElapsed } from '../../lib/report/table';
 import { reportingStatusChanges } from '../../lib/results/status-reporting-store';
 import type { ResultsStore } from '../../lib/results/store';
 import type { ExpectedRun } from '../../lib/suite/expected-run';
-import { type DisplayStream, ProgressDisplay } from '../../lib/suite/progress-display';
+import { type DisplayStream, ProgressDisplay, type ProgressView } from '../../lib/suite/progress-display';
 import { RunProgress, runProgressView } from '../../lib/suite/run-progress';
 import { localResultsFile } from '../../local/control-plane/run-local';
+import { runLabel } from './run-platforms';
 
 export interface RunProgressIo {
   stream: DisplayStream;
@@ -35,42 +36,78 @@ export interface ProgressHooks {
   onAgentOutput: (runId: string, line: string) => void;
 }
 
-/** Run `work` (one local control-plane execution) with its progress shown on `io.stream`. */
+/** What one platform's run of the execution is expected to take (lib/suite/expected-run.ts). */
+export interface PlatformExpectation {
+  platform: string;
+  expected: ExpectedRun;
+}
+
+/**
+ * Run `work` (one local control-plane execution) with its progress shown on `io.stream`: one line
+ * (a bar on a terminal) per platform's run, each named `<experiment> on <platform>` when there are
+ * several; phase changes and agent lines above them.
+ */
 export async function withRunProgress<T>(
-  run: { experiment: string; expected: ExpectedRun; store: ResultsStore; workDir: string },
+  run: { experiment: string; platforms: readonly PlatformExpectation[]; store: ResultsStore; workDir: string },
   io: RunProgressIo,
   work: (hooks: ProgressHooks) => Promise<T>,
 ): Promise<T> {
-  const progress = new RunProgress(
-    { experiment: run.experiment, expectedMs: run.expected.expectedMs, expectedCalls: run.expected.expectedCalls, lowerBound: run.expected.lowerBound },
-    io.now,
+  const several = run.platforms.length > 1;
+  const progressOf = new Map(
+    run.platforms.map(({ platform, expected }) => [
+      platform,
+      new RunProgress(
+        { experiment: runLabel(run.experiment, platform, several), expectedMs: expected.expectedMs, expectedCalls: expected.expectedCalls, lowerBound: expected.lowerBound },
+        io.now,
+      ),
+    ]),
   );
+  const progresses = [...progressOf.values()];
   const display = new ProgressDisplay({
     stream: io.stream,
-    view: runProgressView(progress),
+    view: severalRunsView(progresses),
     redrawIntervalMs: io.redrawIntervalMs ?? 500,
     plainIntervalMs: io.plainIntervalMs ?? 10_000,
   });
-  const tails = new Map<string, ResultsTail>();
+  // Each run, once created: its platform's progress and the agent's results file it counts calls from.
+  const runs = new Map<string, { platform: string; progress: RunProgress; tail: ResultsTail }>();
   const countCalls = async () => {
-    let calls = 0;
-    for (const tail of tails.values()) calls += await tail.read();
-    progress.setCalls(calls);
+    for (const { progress, tail } of runs.values()) progress.setCalls(await tail.read());
   };
-  const store = reportingStatusChanges(run.store, ({ runId, status, reason }) => {
-    if (!tails.has(runId)) tails.set(runId, new ResultsTail(localResultsFile(run.workDir, runId)));
-    progress.setPhase(status);
-    const elapsed = formatElapsed(progress.snapshot().elapsedMs);
-    display.event(`${run.experiment}: ${status} after ${elapsed}${reason ? ` — ${reason}` : ''}`);
+  const store = reportingStatusChanges(run.store, ({ runId, status, reason, platform }) => {
+    let known = runs.get(runId);
+    const progress = platform === undefined ? undefined : progressOf.get(platform);
+    if (!known && progress && platform !== undefined) {
+      known = { platform, progress, tail: new ResultsTail(localResultsFile(run.workDir, runId)) };
+      runs.set(runId, known);
+    }
+    if (!known) return;
+    known.progress.setPhase(status);
+    const { experiment, elapsedMs } = known.progress.snapshot();
+    display.event(`${experiment}: ${status} after ${formatElapsed(elapsedMs)}${reason ? ` — ${reason}` : ''}`);
   });
   const poll = setInterval(() => void countCalls().catch(() => undefined), io.callsPollMs ?? 1_000);
   poll.unref();
   display.start();
   try {
-    return await work({ store, onAgentOutput: (runId, line) => display.event(`  [${runId.slice(0, 8)}] ${line}`) });
+    const onAgentOutput = (runId: string, line: string) => {
+      const platform = several ? runs.get(runId)?.platform : undefined;
+      display.event(`  [${runId.slice(0, 8)}${platform ? ` ${platform}` : ''}] ${line}`);
+    };
+    return await work({ store, onAgentOutput });
   } finally {
     clearInterval(poll);
     await countCalls().catch(() => undefined);
     display.stop();
   }
+}
+
+/** One run's view, or several runs' lines one under the other (the plain rendering too). */
+function severalRunsView(progresses: readonly RunProgress[]): ProgressView {
+  const views = progresses.map(runProgressView);
+  if (views.length === 1 && views[0]) return views[0];
+  return {
+    lines: (columns) => views.flatMap((view) => view.lines(columns)),
+    line: () => views.map((view) => view.line()).join('\n'),
+  };
 }

@@ -13,14 +13,14 @@ afterAll(async () => {
 });
 
 describe('Function: reportingStatusChanges', () => {
-  it('reports a created run and each recorded status, and is the store for everything else', async () => {
+  it('reports a created run with its platform and each recorded status, and is the store for everything else', async () => {
     const changes: RunStatusChange[] = [];
     const reporting = reportingStatusChanges(store, (change) => changes.push(change));
-    const run = await reporting.createRun(newRun('reported-1'));
+    const run = await reporting.createRun(newRun('reported-1', { platform: 'openfaas' }));
     await reporting.setRunStatus(run.id, 'provisioning');
     await reporting.setRunStatus(run.id, 'failed', 'the platform would not start');
     expect(changes).toEqual([
-      { runId: 'reported-1', status: 'starting' },
+      { runId: 'reported-1', status: 'starting', platform: 'openfaas' },
       { runId: 'reported-1', status: 'provisioning' },
       { runId: 'reported-1', status: 'failed', reason: 'the platform would not start' },
     ]);

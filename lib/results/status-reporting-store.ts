@@ -11,13 +11,15 @@ export interface RunStatusChange {
   runId: string;
   status: RunStatus;
   reason?: string;
+  /** The run's platform, told when the run is created (`starting`). */
+  platform?: string;
 }
 
 /** `store`, reporting every status it records to `onChange` after the write succeeded. */
 export function reportingStatusChanges(store: ResultsStore, onChange: (change: RunStatusChange) => void): ResultsStore {
   const createRun: ResultsStore['createRun'] = async (run, options) => {
     const created = await store.createRun(run, options);
-    onChange({ runId: created.id, status: created.status });
+    onChange({ runId: created.id, status: created.status, platform: created.platform });
     return created;
   };
   const setRunStatus: ResultsStore['setRunStatus'] = async (runId, status, reason) => {
