@@ -6,13 +6,18 @@
  *
  * Stacks: the stateful `ResultsStack` (Aurora Serverless v2 + Data API, results bucket), then the
  * stateless `ControlPlaneStack` (RunExperiment state machine, step Lambdas, callback API, schema
- * migrations, the schedules of lib/config/schedules.ts) and the stateless `UiStack` (Cognito, the
+ * migrations, the schedules of `-c schedules=…` or schedules.json) and the stateless `UiStack` (Cognito, the
  * web UI's Lambda behind CloudFront), both granted access through the results stack's public
  * properties. Idle cost (see both stack headers): about $1.40 a month (KMS key,
  * RDS-managed secret) plus storage and logs, with the default minimum of 0 ACU; a minimum of
  * 0.5 ACU adds the writer's capacity around the clock. Everything in the control plane bills per use.
  *
  * `cdk synth` bundles the control-plane Lambdas with the local esbuild (no Docker).
+ *
+ * Schedules come from context `schedules` (an inline JSON array or a file path) or else
+ * `schedules.json` at the project root (lib/config/schedules-source.ts), checked against the
+ * platforms the stage runs; a bad entry fails synth with a `ScheduleConfigError` naming it, before
+ * anything is built.
  *
  * Every stage setting can be overridden with context, e.g.
  * `npx cdk synth -c stageName=prod -c account=111122223333 -c region=eu-central-1 -c auroraMaxAcu=8`.
@@ -24,15 +29,18 @@ import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildAgentBundle } from '../client-agent/build';
 import { buildFunctions } from '../lab-functions/build';
-import { loadSchedules, SCHEDULES } from '../lib/config/schedules';
 import { syncExperimentCatalog } from '../lib/experiment/catalog-file';
 import { stageStackNames } from '../lib/config/stack-names';
-import { loadStageConfig, STAGE_CONFIG_KEYS, type StageConfigInput } from '../lib/config/stage';
+import { loadStageConfig, STAGE_CONFIG_KEYS, type StageConfig, type StageConfigInput } from '../lib/config/stage';
+import { stagePlatforms } from '../lib/config/stage-platforms';
+import type { ScheduleConfig } from '../lib/config/schedules';
+import { PROJECT_ROOT } from '../lib/constructs/control-plane-function';
 import { ControlPlaneStack, controlPlaneStackProps } from '../lib/stacks/control-plane-stack';
 import { ResultsStack, resultsStackProps } from '../lib/stacks/results-stack';
 import { UiStack, uiStackProps } from '../lib/stacks/ui-stack';
 
-function synthesize(): void {
+/** The app and its validated settings: read before any bundle is built, so a bad setting fails at once. */
+function configure(): { app: App; config: StageConfig; schedules: ScheduleConfig[] } {
   const app = new App();
 
   const fromContext: StageConfigInput = Object.fromEntries(STAGE_CONFIG_KEYS.map((key) => [key, app.node.tryGetContext(key)]));
@@ -41,11 +49,15 @@ function synthesize(): void {
     account: fromContext.account ?? process.env.CDK_DEFAULT_ACCOUNT,
     region: fromContext.region ?? process.env.CDK_DEFAULT_REGION,
   });
+  // require, after syncExperimentCatalog: the check of each schedule's experiment loads the catalog.
+  const { loadStageSchedules } = require('../lib/config/schedules-source') as typeof import('../lib/config/schedules-source');
+  const schedules = loadStageSchedules({ context: app.node.tryGetContext('schedules'), projectRoot: PROJECT_ROOT, stagePlatforms: stagePlatforms(config) });
+  return { app, config, schedules };
+}
 
+function synthesize({ app, config, schedules }: { app: App; config: StageConfig; schedules: ScheduleConfig[] }): void {
   Tags.of(app).add('project', 'faas-benchmarker');
   Tags.of(app).add('stage', config.stageName);
-
-  const schedules = loadSchedules(SCHEDULES);
 
   const stacks = stageStackNames(config.stageName);
   const results = new ResultsStack(app, stacks.results, resultsStackProps(config));
@@ -56,13 +68,21 @@ function synthesize(): void {
   app.synth();
 }
 
+function fail(error: unknown): never {
+  console.error(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  process.exit(1);
+}
+
 // The step Lambdas and the agent bundle carry the experiments through the catalog: bring it up to
-// date with experiments/ first. The lab packages and the agent bundle are assets of the control
-// plane: build them before synthesizing.
+// date with experiments/ first. Then the settings and schedules are checked, and the lab packages
+// and the agent bundle (assets of the control plane) built before synthesizing.
 syncExperimentCatalog();
+let configured: ReturnType<typeof configure>;
+try {
+  configured = configure();
+} catch (error) {
+  fail(error);
+}
 Promise.all([buildFunctions(), buildAgentBundle()])
-  .then(synthesize)
-  .catch((error: unknown) => {
-    console.error(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-    process.exit(1);
-  });
+  .then(() => synthesize(configured))
+  .catch(fail);

@@ -21,6 +21,7 @@ const COMMAND_MODULES: Record<string, () => Register> = {
   platform: () => (require('./commands/platform') as typeof import('./commands/platform')).registerPlatformCommands,
   report: () => (require('./commands/report') as typeof import('./commands/report')).registerReportCommand,
   ui: () => (require('./commands/ui') as typeof import('./commands/ui')).registerUiCommand,
+  schedules: () => (require('./commands/schedules') as typeof import('./commands/schedules')).registerScheduleCommands,
 };
 
 /** Which module registers each command name. */
@@ -34,6 +35,7 @@ const MODULE_OF_COMMAND: Record<string, keyof typeof COMMAND_MODULES> = {
   platform: 'platform',
   report: 'report',
   ui: 'ui',
+  schedules: 'schedules',
 };
 
 /** The program with the commands `argv` needs: the one named, or every one when none (or an unknown one) is. */

@@ -14,9 +14,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bundlePath } from '../../lab-functions/build';
 import { LAB_FUNCTION_NAMES } from '../../lab-functions/names';
 import { acknowledgements, synthWithNag } from '../../test-support/cdk-nag';
-import { cloudPlatformsConfigSchema } from '../config/cloud-config';
-import { loadSchedules } from '../config/schedules';
+import { cloudPlatformsConfigSchema, enabledCloudPlatforms } from '../config/cloud-config';
 import { loadStageConfig } from '../config/stage';
+import { stagePlatforms } from '../config/stage-platforms';
 import { ControlPlaneStack, controlPlaneStackProps } from '../stacks/control-plane-stack';
 import { ResultsStack, resultsStackProps } from '../stacks/results-stack';
 import type { CloudStepName } from './cloud-platforms';
@@ -31,7 +31,7 @@ const CONFIG = loadStageConfig({
 });
 const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
 const results = new ResultsStack(app, 'Results', resultsStackProps(CONFIG));
-const stack = new ControlPlaneStack(app, 'ControlPlane', controlPlaneStackProps(CONFIG, results, loadSchedules([])));
+const stack = new ControlPlaneStack(app, 'ControlPlane', controlPlaneStackProps(CONFIG, results, []));
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 let template: Template;
 let failure: string | undefined;
@@ -63,6 +63,8 @@ describe('CloudPlatforms — code and config', () => {
       expect(cloudPlatformsConfigSchema.safeParse(parsed).success, `${name}: ${joined}`).toBe(true);
       expect(parsed).toMatchObject({ azure: { subscriptionId: CONFIG.azureSubscriptionId, location: 'westeurope' }, openfaas: { gatewayUrl: 'https://gateway.example.org' }, plans: { prefix: 'plans/' } });
       expect(text(config)).toContain(logicalId(cloud().labDeployer));
+      // The platforms schedules are checked against at synth are the ones the Lambdas enable.
+      expect(enabledCloudPlatforms(parsed).enabled).toEqual(stagePlatforms(CONFIG).enabled);
     }
   });
 

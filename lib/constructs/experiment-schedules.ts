@@ -1,5 +1,6 @@
 /**
- * `ExperimentSchedules`: one EventBridge Scheduler schedule per entry of lib/config/schedules.ts,
+ * `ExperimentSchedules`: one EventBridge Scheduler schedule per entry of the schedule file
+ * (`schedules.json` or `-c schedules=…`, validated by lib/config/schedules.ts),
  * each starting an execution of the state machine with the entry's run input, in one schedule
  * group of the stage. No entries, no group.
  *
@@ -27,7 +28,7 @@ export interface ExperimentSchedulesProps {
   readonly stateMachine: sfn.IStateMachine;
 
   /**
-   * The experiments to start on a schedule, validated (`loadSchedules` of lib/config/schedules.ts).
+   * The experiments to start on a schedule, validated (`loadStageSchedules` of lib/config/schedules-source.ts).
    *
    * @default - none: no schedule and no schedule group
    */

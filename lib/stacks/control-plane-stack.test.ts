@@ -6,7 +6,9 @@
  * actions), the callback API, schedules, the migrations custom resource, and cdk-nag AwsSolutions
  * with every acknowledgement specific, reasoned and on the construct that has the finding.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
@@ -14,7 +16,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acknowledgements, synthWithNag } from '../../test-support/cdk-nag';
-import { loadSchedules } from '../config/schedules';
+import { loadStageSchedules } from '../config/schedules-source';
+import { stagePlatforms } from '../config/stage-platforms';
 import { loadStageConfig } from '../config/stage';
 import { MIGRATIONS } from '../results/migrations';
 import { aslPlaceholders, aslStates, RUN_EXPERIMENT_ASL_FILE } from '../constructs/run-experiment-definition';
@@ -30,11 +33,12 @@ import { ResultsStack, resultsStackProps } from './results-stack';
 const CONFIG = loadStageConfig({ account: '123456789012', region: 'eu-west-1', stageName: 'test' });
 /** Bundling is skipped (no esbuild run per test); `npx cdk synth` bundles for real. */
 const TEST_APP_PROPS = { context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false };
-const SCHEDULES = loadSchedules([
+/** A schedule file with a cron and a rate schedule, as a user would write it. */
+const SCHEDULE_FILE = [
   {
     name: 'nightly-coldstart',
     experiment: 'coldstart-identifier',
-    platforms: ['local'],
+    platforms: ['aws-lambda'],
     quick: true,
     expression: 'cron(0 3 * * ? *)',
     timezone: 'Europe/Copenhagen',
@@ -44,12 +48,24 @@ const SCHEDULES = loadSchedules([
     name: 'weekly-concurrency',
     description: 'Concurrency sweep once a week',
     experiment: 'concurrency-benchmarking',
-    platforms: ['local'],
+    platforms: ['aws-lambda', 'azure-functions'],
     params: { concurrency: [2, 4] },
     expression: 'rate(7 days)',
     enabled: false,
   },
-]);
+];
+/** The schedules of {@link SCHEDULE_FILE} as the app loads them: schedules.json at a project root, for a stage with Azure. */
+function schedulesFromFile() {
+  const root = mkdtempSync(join(tmpdir(), 'fb-stack-schedules-'));
+  try {
+    writeFileSync(join(root, 'schedules.json'), JSON.stringify(SCHEDULE_FILE));
+    const platforms = stagePlatforms({ azureSubscriptionId: '00000000-0000-4000-8000-000000000000', openfaasGatewayUrl: '' });
+    return loadStageSchedules({ context: undefined, projectRoot: root, stagePlatforms: platforms });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+const SCHEDULES = schedulesFromFile();
 const ASL_TEXT = readFileSync(RUN_EXPERIMENT_ASL_FILE, 'utf8');
 const STEP_NAMES = Object.keys(STEP_FUNCTIONS) as StepFunctionName[];
 /** The only actions allowed on `Resource: "*"`: none of them supports resource-level permissions. */
@@ -354,37 +370,29 @@ describe('Stack: ControlPlaneStack — callback API', () => {
 });
 
 describe('Stack: ControlPlaneStack — schedules', () => {
-  it('makes one schedule per entry that starts RunExperiment with the entry as run input', () => {
+  it('makes one schedule per entry of the file, with its expression, time zone, state and the entry as run input', () => {
     const schedules = template.findResources('AWS::Scheduler::Schedule');
-    expect(Object.keys(schedules)).toHaveLength(2);
+    expect(Object.keys(schedules)).toHaveLength(SCHEDULE_FILE.length);
     const byName = Object.fromEntries(Object.values(schedules).map((schedule) => [schedule.Properties.Name, schedule.Properties]));
-    expect(byName['test-nightly-coldstart']).toMatchObject({
-      GroupName: 'faas-benchmarker-test',
-      ScheduleExpression: 'cron(0 3 * * ? *)',
-      ScheduleExpressionTimezone: 'Europe/Copenhagen',
-      State: 'ENABLED',
-      Target: { Arn: { Ref: stateMachineId() }, RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 } },
-    });
-    expect(JSON.parse(byName['test-nightly-coldstart']?.Target.Input)).toEqual({
-      experiment: 'coldstart-identifier',
-      platforms: ['local'],
-      params: {},
-      quick: true,
-    });
-    expect(byName['test-weekly-concurrency']).toMatchObject({
-      ScheduleExpression: 'rate(7 days)',
-      State: 'DISABLED',
-      Description: 'Concurrency sweep once a week',
-      Target: { Arn: { Ref: stateMachineId() } },
-    });
-    // Without a configured zone, CDK writes UTC explicitly.
-    expect(byName['test-weekly-concurrency']?.ScheduleExpressionTimezone).toBe('Etc/UTC');
-    expect(JSON.parse(byName['test-weekly-concurrency']?.Target.Input)).toEqual({
-      experiment: 'concurrency-benchmarking',
-      platforms: ['local'],
-      params: { concurrency: [2, 4] },
-      quick: false,
-    });
+    for (const entry of SCHEDULE_FILE) {
+      const properties = byName[`test-${entry.name}`];
+      expect(properties, entry.name).toMatchObject({
+        GroupName: 'faas-benchmarker-test',
+        ScheduleExpression: entry.expression,
+        // Without a configured zone, CDK writes UTC explicitly.
+        ScheduleExpressionTimezone: entry.timezone ?? 'Etc/UTC',
+        State: entry.enabled ? 'ENABLED' : 'DISABLED',
+        Target: { Arn: { Ref: stateMachineId() }, RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 } },
+      });
+      expect(JSON.parse(properties?.Target.Input), entry.name).toEqual({
+        experiment: entry.experiment,
+        platforms: entry.platforms,
+        params: entry.params ?? {},
+        quick: entry.quick ?? false,
+      });
+    }
+    expect(byName['test-weekly-concurrency']?.Description).toBe('Concurrency sweep once a week');
+    expect(byName['test-nightly-coldstart']?.Description).toBe('RunExperiment coldstart-identifier on aws-lambda');
   });
 
   it("lets the schedules' role start executions of this state machine only", () => {

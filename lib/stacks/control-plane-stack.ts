@@ -11,7 +11,7 @@
  * - `SchemaMigrations` (`Migrations`): the custom resource that migrates the results schema at deploy time;
  * - `RunExperimentStateMachine` (`RunExperiment`): the Standard state machine, created after the
  *   migrations; the callback Lambda may `SendTaskSuccess/Failure/Heartbeat` on it only;
- * - `ExperimentSchedules` (`Schedules`): one schedule per entry of lib/config/schedules.ts.
+ * - `ExperimentSchedules` (`Schedules`): one schedule per entry of the schedule file (lib/config/schedules.ts).
  *
  * Nothing here holds results, so construct IDs may change; a renamed construct's resources are
  * replaced on the next deploy (the execution log group has a fixed name, so renaming
@@ -55,7 +55,7 @@ export interface ControlPlaneStackProps extends StackProps {
   readonly results: ControlPlaneResults;
 
   /**
-   * The experiments to start on a schedule, validated (`loadSchedules` of lib/config/schedules.ts).
+   * The experiments to start on a schedule, validated (`loadStageSchedules` of lib/config/schedules-source.ts).
    *
    * @default - no schedules: runs start only through `fb run`, the console or the API
    */
