@@ -20,6 +20,7 @@ const COMMAND_MODULES: Record<string, () => Register> = {
   platform: () => (require('./commands/platform') as typeof import('./commands/platform')).registerPlatformCommands,
   report: () => (require('./commands/report') as typeof import('./commands/report')).registerReportCommand,
   ui: () => (require('./commands/ui') as typeof import('./commands/ui')).registerUiCommand,
+  serve: () => (require('./commands/serve') as typeof import('./commands/serve')).registerServeCommand,
 };
 
 /** Which module registers each command name. */
@@ -32,6 +33,7 @@ const MODULE_OF_COMMAND: Record<string, keyof typeof COMMAND_MODULES> = {
   platform: 'platform',
   report: 'report',
   ui: 'ui',
+  serve: 'serve',
 };
 
 /** The program with the commands `argv` needs: the one named, or every one when none (or an unknown one) is. */
