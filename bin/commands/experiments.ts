@@ -32,6 +32,7 @@ const load = {
   runLocal: () => lazy<typeof import('../../local/control-plane/run-local')>('../../local/control-plane/run-local', () => import('../../local/control-plane/run-local')),
   costPreflight: () => lazy<typeof import('./cost-preflight')>('./cost-preflight', () => import('./cost-preflight')),
   runProgress: () => lazy<typeof import('./run-progress')>('./run-progress', () => import('./run-progress')),
+  runEndpoint: () => lazy<typeof import('./run-endpoint')>('./run-endpoint', () => import('./run-endpoint')),
 };
 
 /**
@@ -71,12 +72,17 @@ export function registerExperimentCommands(program: Command): void {
     .option('--platform-option <key=value>', `local platform setting, or a cloud client's size: ${PLATFORM_OPTION_NAMES.join(', ')} (repeatable)`, collect, [])
     .option('--gateway-url <url>', 'with --platform openfaas: the gateway to deploy the run\'s functions to (default FB_GATEWAY_URL)')
     .option('--budget <usd>', 'refuse to start when the estimated cost of all the runs together exceeds this many USD (estimated by a dry run; cloud runs print the estimate anyway)', parseBudgetUsd)
+    .option('--endpoint <url>', 'run as an execution of a running fb serve (its Step Functions API), e.g. http://127.0.0.1:8083')
     .option('--json', 'print the outcome as JSON')
     .action(async (names: string[], options: RunCommandOptions) => {
       if (options.all && names.length) throw new Error('--all runs every experiment: name none, or leave out --all');
       if (!options.all && !names.length) throw new Error('name an experiment to run (fb list), or use --all');
       // Everything is checked before the first run starts: a typo fails at once, writing nothing.
       const experiments = options.all ? listExperiments() : names.map((name) => findExperiment(name));
+      if (options.endpoint !== undefined) {
+        await runAtEndpoint(experiments, { ...options, endpoint: options.endpoint });
+        return;
+      }
       if (options.all || options.parallel !== undefined) {
         await runSuiteCommand(experiments, options);
         return;
@@ -189,6 +195,48 @@ interface RunResult {
   summary: FunctionSummary[];
 }
 
+/** `fb run --endpoint <url>`: each experiment as an execution of the fb serve there (./run-endpoint.ts). */
+async function runAtEndpoint(experiments: readonly Experiment[], options: RunCommandOptions & { endpoint: string }): Promise<void> {
+  const { refuseUnsupportedEndpointOptions, runThroughEndpoint } = await load.runEndpoint();
+  refuseUnsupportedEndpointOptions(options);
+  const paramOverrides = parseKeyValues(options.param, '--param');
+  const { local: platformOptions, client: clientOptions } = runPlatformOptionsFromPairs(options.platformOption);
+  if (Object.keys(clientOptions).length) throw new Error('client-instance-type and client-vm-size apply to the cloud platforms (aws-lambda, azure-functions)');
+  for (const experiment of experiments) await validateRunInput({ experiment: experiment.name, platforms: [options.platform], params: paramOverrides, quick: Boolean(options.quick), platformOptions });
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const results = await runThroughEndpoint(experiments, {
+      endpoint: options.endpoint,
+      platform: options.platform,
+      quick: Boolean(options.quick),
+      paramOverrides,
+      platformOptions,
+      report: (line) => console.error(line),
+      signal: controller.signal,
+    });
+    if (options.json) console.log(JSON.stringify(results, null, 2));
+    for (const result of results) {
+      if (!options.json) {
+        if (result.runs) for (const run of result.runs) printOutcome(run);
+        else console.log(`\n${result.experiment}: ${result.outcome.status.toLowerCase()}${result.outcome.output === undefined ? '' : `\noutput: ${JSON.stringify(result.outcome.output)}`}`);
+      }
+      if (result.outcome.status !== 'SUCCEEDED') {
+        process.exitCode = 1;
+        console.error(`fb: ${result.experiment} ${result.outcome.status.toLowerCase()}: ${result.outcome.error ?? ''}${result.outcome.cause ? ` — ${result.outcome.cause}` : ''}`);
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 /** The embedded default: one RunExperiment execution of the state machine on the local interpreter. */
 async function runThroughControlPlane(
   store: ResultsStore,
@@ -294,6 +342,7 @@ interface RunCommandOptions {
   gatewayUrl?: string;
   budget?: number;
   json?: boolean;
+  endpoint?: string;
 }
 
 function positiveInteger(value: string): number {
