@@ -10,7 +10,7 @@
  *   is called, and TaskSucceeded / TaskFailed / TaskTimedOut before it exits or after it fails;
  *   a retried Task is scheduled again, as in AWS;
  * - ExecutionStarted, ExecutionSucceeded, ExecutionFailed, ExecutionTimedOut, and ExecutionAborted
- *   (told by the execution service, with StopExecution's error and cause).
+ *   (with the error and cause StopExecution was given, which the execution service passes on).
  *
  * Each Lambda-backed Task is reported as a `lambda` `invoke` task (the ASL names the functions'
  * ARNs; `.waitForTaskToken` ones `invoke.waitForTaskToken`), with the function and its payload as
@@ -107,6 +107,7 @@ export class ExecutionHistory {
   private held: InterpreterEvent[] | undefined;
   private heldFor: string | undefined;
   private ended = false;
+  private stop: { details: { error?: string; cause?: string }; at: Date } | undefined;
 
   constructor(private readonly options: ExecutionHistoryOptions) {
     this.states = statesByName(options.definition);
@@ -137,9 +138,22 @@ export class ExecutionHistory {
     }
   }
 
-  /** StopExecution: the execution ended ABORTED; nothing after this is recorded. */
-  aborted(details: { error?: string; cause?: string }, at: Date): void {
-    if (this.ended) return;
+  /**
+   * StopExecution: the execution ended ABORTED with these details. The ExecutionAborted event is
+   * recorded where the interpreter reports the abort (after the events it reported before it), or
+   * at {@link close} if it never does.
+   */
+  stopRequested(details: { error?: string; cause?: string }, at: Date): void {
+    this.stop ??= { details, at };
+  }
+
+  /** The execution's runner has finished: a stop the interpreter did not report is recorded now. */
+  close(): void {
+    if (!this.ended && this.stop) this.recordAbort();
+  }
+
+  private recordAbort(): void {
+    const { details, at } = this.stop ?? { details: {}, at: new Date() };
     this.release();
     this.append('ExecutionAborted', at, { executionAbortedEventDetails: { ...(details.error ? { error: details.error } : {}), ...(details.cause ? { cause: details.cause } : {}) } });
     this.ended = true;
@@ -167,7 +181,8 @@ export class ExecutionHistory {
         this.ended = true;
         return;
       case 'ExecutionAborted':
-        // Told by the execution service with StopExecution's error and cause (aborted()).
+        // With StopExecution's error and cause (stopRequested()).
+        this.recordAbort();
         return;
       case 'MapIterationStarted':
       case 'MapIterationSucceeded':
@@ -185,6 +200,8 @@ export class ExecutionHistory {
         this.stateFailed(event, at);
         return;
       case 'StateRetried':
+        // Tried again: its failure was not the last word.
+        this.failedAttempt.delete(keyOf(event));
         if (event.state.type === 'Task') this.expectCall(event.state.name);
         return;
       default:

@@ -202,7 +202,7 @@ export class ExecutionService {
     if (description.status !== 'RUNNING') return { stopDate: description.stopDate ?? this.now() };
     const stopDate = this.now();
     Object.assign(description, { status: 'ABORTED', stopDate }, request.error !== undefined ? { error: request.error } : {}, request.cause !== undefined ? { cause: request.cause } : {});
-    execution.history.aborted({ ...(request.error !== undefined ? { error: request.error } : {}), ...(request.cause !== undefined ? { cause: request.cause } : {}) }, stopDate);
+    execution.history.stopRequested({ ...(request.error !== undefined ? { error: request.error } : {}), ...(request.cause !== undefined ? { cause: request.cause } : {}) }, stopDate);
     execution.controller.abort({ error: request.error, cause: request.cause });
     return { stopDate };
   }
@@ -242,6 +242,7 @@ export class ExecutionService {
       // A bug, not a state's failure: the execution fails with it rather than staying RUNNING.
       result = { status: 'FAILED', error: 'States.Runtime', cause: error instanceof Error ? error.message : String(error) };
     }
+    execution.history.close();
     if (description.status === 'RUNNING') {
       description.stopDate = this.now();
       if (result.status === 'SUCCEEDED') {
