@@ -46,10 +46,11 @@ function fakeService() {
     onChange: (execution, change) => changes.push([execution.name, execution.status, change]),
     runner: async (request) => {
       if ((request.input as { crash?: boolean }).crash) throw new TypeError('a bug in the runner');
-      let markStarted = () => undefined as void;
-      const started = new Promise<void>((resolve) => {
-        markStarted = resolve;
-      });
+      const marks: (() => void)[] = [];
+      const started = new Promise<void>((resolve) => marks.push(resolve));
+      const markStarted = () => {
+        for (const mark of marks) mark();
+      };
       const work = new Promise<unknown>((resolve) => pending.set(request.name, { resolve, started }));
       request.stopSignal.addEventListener('abort', () => stopReasons.push(request.stopSignal.reason));
       return runLocalExecution({
