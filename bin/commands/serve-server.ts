@@ -27,8 +27,6 @@ export class ServePortInUseError extends Error {
   override name = 'ServePortInUseError';
 }
 
-export const DEFAULT_SERVE_PORT = 8083;
-
 /** What a shutdown tells the executions it stops (their ABORTED error and cause). */
 export const SHUTDOWN_STOP = { error: 'ServeStopped', cause: 'fb serve was stopped while the execution ran' } as const;
 

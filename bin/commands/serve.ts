@@ -7,6 +7,9 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 
+/** Where `fb serve` listens unless told otherwise. */
+export const DEFAULT_SERVE_PORT = 8083;
+
 function parsePort(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65_535) throw new InvalidArgumentError('a TCP port from 0 (any free one) to 65535');
@@ -17,7 +20,7 @@ export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('the embedded control plane on http://127.0.0.1:<port>: the Step Functions API for RunExperiment (aws stepfunctions --endpoint-url, fb run --endpoint) and the web UI')
-    .option('--port <port>', 'TCP port on 127.0.0.1 (0: any free one)', parsePort, 8083)
+    .option('--port <port>', 'TCP port on 127.0.0.1 (0: any free one)', parsePort, DEFAULT_SERVE_PORT)
     .action(async (options: { port: number }) => {
       // require, not import(): bin/fb.js runs the CLI through tsx's CommonJS hook.
       const { startServe } = require('./serve-server') as typeof import('./serve-server');
