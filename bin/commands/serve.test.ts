@@ -5,7 +5,7 @@
  * run side by side against the one server.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -140,7 +140,7 @@ describe.concurrent('fb serve', () => {
   it('stops a running execution: ABORTED with its error and cause, its agent, plan and platform gone, its run failed naming the stop', async () => {
     const long = inputFile('long.json', { experiment: 'basic-weakest-link', platforms: ['local'], quick: true, params: { calls: 1_000_000 } });
     const { executionArn } = await awsJson<{ executionArn: string }>(['start-execution', '--state-machine-arn', STATE_MACHINE_ARN, '--name', 'cli-stopped', '--input', long]);
-    // Running once its agent is: the plan file is written just before the agent starts.
+    // Its run is the one AcquireLock recorded; it is running once its agent is (started with the run's plan file).
     const runsDir = join(cwd, '.fb', 'runs');
     let runId: string | undefined;
     let agentPid: number | undefined;
@@ -149,13 +149,11 @@ describe.concurrent('fb serve', () => {
       if (Date.now() > deadline) throw new Error('the agent of the execution to stop did not start within 120 s');
       await sleep(200);
       const history = await awsJson<{ events: CliHistoryEvent[] }>(['get-execution-history', '--execution-arn', executionArn]);
-      if (!history.events.some((event) => event.stateEnteredEventDetails?.name === 'RunAgent')) continue;
-      runId = existsSync(runsDir) ? readdirSync(runsDir).find((file) => file.endsWith('.plan.json') && agentOf(join(runsDir, file)) !== undefined)?.replace('.plan.json', '') : undefined;
+      runId ??= outputOf(history.events, 'AcquireLock')?.runs?.[0]?.runId;
       agentPid = runId ? agentOf(join(runsDir, `${runId}.plan.json`)) : undefined;
     }
     const { events: before } = await awsJson<{ events: CliHistoryEvent[] }>(['get-execution-history', '--execution-arn', executionArn]);
-    const provisioned = before.find((event, index) => event.type === 'TaskSucceeded' && before.slice(0, index).reverse().find((e) => e.type === 'TaskStateEntered')?.stateEnteredEventDetails?.name === 'ProvisionFunctions');
-    const gatewayUrl = (JSON.parse(provisioned?.taskSucceededEventDetails?.output ?? '{}') as { gatewayUrl?: string }).gatewayUrl;
+    const gatewayUrl = outputOf(before, 'ProvisionFunctions')?.gatewayUrl;
     expect(gatewayUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
     expect((await fetch(`${gatewayUrl}/healthz`)).ok).toBe(true);
 
@@ -263,6 +261,13 @@ describe('fb serve stopping', () => {
     expect(stdout).toContain('stopped');
   }, 60_000);
 });
+
+/** The output of the first TaskSucceeded after the Task state `name` was entered (one platform: no interleaving). */
+function outputOf(events: readonly CliHistoryEvent[], name: string): { runs?: { runId: string }[]; gatewayUrl?: string } | undefined {
+  const entered = events.findIndex((event) => event.type === 'TaskStateEntered' && event.stateEnteredEventDetails?.name === name);
+  const succeeded = entered < 0 ? undefined : events.slice(entered).find((event) => event.type === 'TaskSucceeded');
+  return succeeded?.taskSucceededEventDetails ? JSON.parse(succeeded.taskSucceededEventDetails.output) : undefined;
+}
 
 /** The pid of the agent process running the plan `planFile`, if there is one. */
 function agentOf(planFile: string): number | undefined {
