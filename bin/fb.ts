@@ -22,6 +22,7 @@ const COMMAND_MODULES: Record<string, () => Register> = {
   report: () => (require('./commands/report') as typeof import('./commands/report')).registerReportCommand,
   ui: () => (require('./commands/ui') as typeof import('./commands/ui')).registerUiCommand,
   schedules: () => (require('./commands/schedules') as typeof import('./commands/schedules')).registerScheduleCommands,
+  serve: () => (require('./commands/serve') as typeof import('./commands/serve')).registerServeCommand,
 };
 
 /** Which module registers each command name. */
@@ -36,6 +37,7 @@ const MODULE_OF_COMMAND: Record<string, keyof typeof COMMAND_MODULES> = {
   report: 'report',
   ui: 'ui',
   schedules: 'schedules',
+  serve: 'serve',
 };
 
 /** The program with the commands `argv` needs: the one named, or every one when none (or an unknown one) is. */

@@ -18,6 +18,7 @@ const load = {
   runAll: () => lazy<typeof import('./run-all')>('./run-all', () => import('./run-all')),
   runCloud: () => lazy<typeof import('./run-cloud')>('./run-cloud', () => import('./run-cloud')),
   runLocalCommand: () => lazy<typeof import('./run-local-command')>('./run-local-command', () => import('./run-local-command')),
+  runEndpoint: () => lazy<typeof import('./run-endpoint')>('./run-endpoint', () => import('./run-endpoint')),
   costPreflight: () => lazy<typeof import('./cost-preflight')>('./cost-preflight', () => import('./cost-preflight')),
 };
 
@@ -58,6 +59,7 @@ export function registerExperimentCommands(program: Command): void {
     .option('--platform-option <key=value>', `local platform setting (with local among the platforms), or a cloud client's size: ${PLATFORM_OPTION_NAMES.join(', ')} (repeatable)`, collect, [])
     .option('--gateway-url <url>', 'with openfaas among the platforms (local control plane): the gateway to deploy the run\'s functions to (default FB_GATEWAY_URL)')
     .option('--budget <usd>', 'refuse to start when the estimated cost of all the runs together exceeds this many USD (estimated by a dry run; cloud runs print the estimate anyway)', parseBudgetUsd)
+    .option('--endpoint <url>', 'run as an execution of a running fb serve (its Step Functions API), e.g. http://127.0.0.1:8083')
     .option('--json', 'print the outcome as JSON')
     .action(async (names: string[], options: RunCommandOptions) => {
       if (options.all && names.length) throw new Error('--all runs every experiment: name none, or leave out --all');
@@ -65,6 +67,11 @@ export function registerExperimentCommands(program: Command): void {
       // Everything is checked before the first run starts: a typo fails at once, writing nothing.
       const experiments = options.all ? listExperiments() : names.map((name) => findExperiment(name));
       const platforms = parsePlatformList(options.platform);
+      if (options.endpoint !== undefined) {
+        const { failed } = await (await load.runEndpoint()).runAtEndpoint(experiments, { ...options, platforms, endpoint: options.endpoint });
+        if (failed) process.exitCode = 1;
+        return;
+      }
       if (options.all || options.parallel !== undefined) {
         await runSuiteCommand(experiments, platforms, options);
         return;
@@ -154,6 +161,7 @@ interface RunCommandOptions {
   gatewayUrl?: string;
   budget?: number;
   json?: boolean;
+  endpoint?: string;
 }
 
 function positiveInteger(value: string): number {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { installPromiseWithResolvers } from './promise-polyfill';
 import type { TokenBroker } from '../../lib/callback/local-token-broker';
 
@@ -36,9 +36,28 @@ export interface LocalExecutionOptions {
   retryIntervalOverridesMs?: Record<string, number>;
   /** Heartbeat timeout for callback Tasks, ms (the interpreter ignores HeartbeatSeconds). */
   heartbeatMs?: Record<string, number>;
+  /** Told every interpreter event and every Task handler's call and outcome, in the order they happen. */
+  onEvent?: (event: LocalExecutionEvent) => void;
+  /**
+   * StopExecution: the interpreter stops at once (no further state starts, Waits end), waiting
+   * callback Tasks fail, and the result is ABORTED once the Task handlers in flight have settled.
+   */
+  stopSignal?: AbortSignal;
 }
 
-export type LocalExecutionResult = { status: 'SUCCEEDED'; output: unknown } | { status: 'FAILED'; error: string; cause: string };
+export type LocalExecutionResult = { status: 'SUCCEEDED'; output: unknown } | { status: 'FAILED'; error: string; cause: string } | { status: 'ABORTED' };
+
+/** The interpreter's own event log entries (ExecutionStarted, StateEntered, MapIterationStarted, …). */
+export type InterpreterEvent = EventLogOf<StateMachine>;
+type EventLogOf<M extends StateMachine> = ReturnType<M['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+
+/** A Task handler's call (`TaskInvoked`) and its outcome (`TaskReturned` / `TaskThrew`), as the handler wrapper saw them. */
+export type TaskHandlerEvent =
+  | { type: 'TaskInvoked'; timestamp: number; state: string; input: unknown; callback: boolean }
+  | { type: 'TaskReturned'; timestamp: number; state: string; output: unknown }
+  | { type: 'TaskThrew'; timestamp: number; state: string; error: string; cause: string };
+
+export type LocalExecutionEvent = InterpreterEvent | TaskHandlerEvent;
 
 export class MissingSubstitutionError extends Error {
   override name = 'MissingSubstitutionError';
@@ -77,21 +96,41 @@ export function taskStates(definition: StateMachineDefinition): { name: string; 
 export async function runLocalExecution(options: LocalExecutionOptions): Promise<LocalExecutionResult> {
   installPromiseWithResolvers();
   const definition = loadDefinition(options.definitionFile, options.substitutions);
+  const report = options.onEvent ?? (() => undefined);
+  const inFlight = new Set<Promise<unknown>>();
+  /** Each Task's handler, reported to `onEvent` and tracked until it settles (a stop waits for those in flight). */
+  const tracked = (state: string, callback: boolean, run: (input: Json) => Promise<Json>) => (input: Json): Promise<Json> => {
+    report({ type: 'TaskInvoked', timestamp: Date.now(), state, input, callback });
+    const running = run(input).then(
+      (output) => {
+        report({ type: 'TaskReturned', timestamp: Date.now(), state, output });
+        return output;
+      },
+      (error: unknown) => {
+        const named = error as { name?: string; message?: string };
+        report({ type: 'TaskThrew', timestamp: Date.now(), state, error: named?.name ?? 'Error', cause: named?.message ?? String(error) });
+        throw error;
+      },
+    );
+    const settled = running.catch(() => undefined).finally(() => inFlight.delete(settled));
+    inFlight.add(settled);
+    return running;
+  };
   const taskResourceLocalHandlers: Record<string, (input: Json) => Promise<Json>> = {};
   for (const task of taskStates(definition)) {
     const callback = options.callbackHandlers?.[task.name];
     const handler = options.handlers[task.name];
     if (task.resource.endsWith('.waitForTaskToken')) {
       if (!callback) throw new UnmappedTaskError(`callback Task ${task.name} has no local handler`);
-      taskResourceLocalHandlers[task.name] = async (input) => {
+      taskResourceLocalHandlers[task.name] = tracked(task.name, true, async (input) => {
         const { token, result } = options.broker.issue({ heartbeatMs: options.heartbeatMs?.[task.name] });
         const payload = ((input as { Payload?: Json }).Payload ?? input) as { [key: string]: Json };
         await callback({ ...payload, taskToken: token } as Json & { taskToken: string });
         return (await result) as Json;
-      };
+      });
     } else {
       if (!handler) throw new UnmappedTaskError(`Task ${task.name} has no local handler`);
-      taskResourceLocalHandlers[task.name] = async (input) => ((await handler(input)) ?? null) as Json;
+      taskResourceLocalHandlers[task.name] = tracked(task.name, false, async (input) => ((await handler(input)) ?? null) as Json);
     }
   }
   const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
@@ -107,14 +146,37 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
       Task: { Token: 'issued-by-local-broker' },
     } as never,
   });
+  const eventsDelivered = options.onEvent ? deliverEvents(execution.eventLogs, report) : Promise.resolve();
+  const onStop = () => {
+    execution.abort();
+    // A callback Task waiting for its token would wait for ever: it fails, and later ones at once.
+    options.broker.close('States.Aborted', 'the execution was stopped');
+  };
+  options.stopSignal?.addEventListener('abort', onStop, { once: true });
+  if (options.stopSignal?.aborted) onStop();
   try {
-    return { status: 'SUCCEEDED', output: await execution.result };
+    const output = await execution.result;
+    await eventsDelivered;
+    return { status: 'SUCCEEDED', output };
   } catch (error) {
+    await eventsDelivered;
+    if (error instanceof ExecutionAbortedError) {
+      // The interpreter stopped; the handlers it had called may still run: let them finish first.
+      while (inFlight.size) await Promise.all([...inFlight]);
+      return { status: 'ABORTED' };
+    }
     if (error instanceof ExecutionError) {
       const caught = (error as ExecutionError & { getCause?: () => { name: string; message: string } }).getCause?.();
       const cause = (error as { cause?: { name?: string; message?: string } }).cause;
       return { status: 'FAILED', error: caught?.name ?? cause?.name ?? error.name, cause: caught?.message ?? cause?.message ?? error.message };
     }
     throw error;
+  } finally {
+    options.stopSignal?.removeEventListener('abort', onStop);
   }
+}
+
+/** Hand each interpreter event to `report`, until the interpreter closes its log (at the execution's end). */
+async function deliverEvents(events: AsyncGenerator<InterpreterEvent>, report: (event: InterpreterEvent) => void): Promise<void> {
+  for await (const event of events) report(event);
 }

@@ -16,7 +16,8 @@ import { LocalAgentDriver } from './local-agent-driver';
 import type { PlatformOptionsInput } from '../platform/options';
 import { scalingSettings } from '../platform/options';
 import { startLocalPlatform } from '../platform/start';
-import { type LocalExecutionResult, type LocalTaskHandler, runLocalExecution } from './local-sfn';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { type LocalExecutionEvent, type LocalExecutionResult, type LocalTaskHandler, loadDefinition, runLocalExecution } from './local-sfn';
 import { TokenBroker } from '../../lib/callback/local-token-broker';
 
 /** The RunExperiment state machine, as deployed. */
@@ -29,6 +30,16 @@ export function localResultsFile(workDir: string, runId: string): string {
 
 /** The Lambda-backed states of RunExperiment and the `${…FunctionArn}` each Resource names. */
 const LAMBDA_STATES = ['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'CollectResults', 'Teardown', 'CheckTeardown', 'FinishRun', 'ReleaseLock'] as const;
+
+/** The `${…FunctionArn}` placeholders of RunExperiment, as the local functions' ARNs. */
+const LAMBDA_ARN_SUBSTITUTIONS: Record<string, string> = Object.fromEntries(
+  [...LAMBDA_STATES, 'StartAgent'].map((state) => [`${state}FunctionArn`, `arn:aws:lambda:local:000000000000:function:fb-${state}`]),
+);
+
+/** RunExperiment as the local control plane runs it (placeholders substituted), and its file's text. */
+export function localRunExperimentDefinition(): { definition: StateMachineDefinition; text: string } {
+  return { definition: loadDefinition(RUN_EXPERIMENT_ASL, LAMBDA_ARN_SUBSTITUTIONS), text: readFileSync(RUN_EXPERIMENT_ASL, 'utf8') };
+}
 
 /** What a Lambda context carries, for a step handler run in this process. */
 function localLambdaContext(state: string) {
@@ -63,6 +74,34 @@ export interface LocalRunOptions {
   agentEntry?: string;
   /** Where the callback endpoint reports refused and failed callbacks. @default JSON lines on stderr */
   callbackLogger?: CallbackLogger;
+  /** The execution's ARN (the runs' `execution_id`). @default a new one, {@link localExecutionArn} of a UUID */
+  executionArn?: string;
+  /** Every interpreter event and Task handler call, as they happen (`fb serve`'s execution history). */
+  onEvent?: (event: LocalExecutionEvent) => void;
+  /**
+   * StopExecution, unlike `signal`: the execution ends ABORTED at once, the Task handlers in flight
+   * finish, and then the runs are torn down and failed as the deployment's status-change rule does
+   * (cleanUpExecution with status ABORTED). The signal's `reason` may be a {@link StopReason}.
+   */
+  stopSignal?: AbortSignal;
+}
+
+/** What StopExecution was given: kept on the execution and in the failed runs' reason. */
+export interface StopReason {
+  error?: string;
+  cause?: string;
+}
+
+/** The region and account the local control plane's ARNs name (no AWS account is involved). */
+export const LOCAL_REGION = 'local';
+export const LOCAL_ACCOUNT_ID = '000000000000';
+
+/** The ARN of RunExperiment on this machine. */
+export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:RunExperiment`;
+
+/** The ARN of the local RunExperiment execution named `name`. */
+export function localExecutionArn(name: string): string {
+  return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:execution:RunExperiment:${name}`;
 }
 
 export interface LocalRunOutcome {
@@ -83,6 +122,8 @@ export function executeRunExperimentLocally(options: {
   executionId: string;
   readinessPollMs: number;
   heartbeatMs: number;
+  onEvent?: (event: LocalExecutionEvent) => void;
+  stopSignal?: AbortSignal;
 }): Promise<LocalExecutionResult> {
   const invokeLambda = (state: StepName, input: unknown) =>
     (options.lambdas[state] as unknown as (event: unknown, context: unknown) => Promise<unknown>)(input, localLambdaContext(state));
@@ -92,7 +133,7 @@ export function executeRunExperimentLocally(options: {
   handlers.CollectPartialResults = (input) => invokeLambda('CollectResults', input);
   return runLocalExecution({
     definitionFile: RUN_EXPERIMENT_ASL,
-    substitutions: Object.fromEntries([...LAMBDA_STATES, 'StartAgent'].map((state) => [`${state}FunctionArn`, `arn:aws:lambda:local:000000000000:function:fb-${state}`])),
+    substitutions: LAMBDA_ARN_SUBSTITUTIONS,
     handlers,
     callbackHandlers: { RunAgent: async (payload) => void (await invokeLambda('StartAgent', payload)) },
     broker: options.broker,
@@ -100,6 +141,8 @@ export function executeRunExperimentLocally(options: {
     executionId: options.executionId,
     waitTimeOverridesMs: { WaitForFunctions: options.readinessPollMs, WaitForClient: options.readinessPollMs, WaitForTeardown: options.readinessPollMs },
     heartbeatMs: { RunAgent: options.heartbeatMs },
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
   });
 }
 
@@ -134,17 +177,29 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
     resultsLocation: (runId) => localResultsFile(options.workDir, runId),
     heartbeatIntervalMs: Math.max(50, Math.min(60_000, Math.floor(heartbeatMs / 3))),
   }, { logger: new Logger({ serviceName: 'faas-benchmarker-local', logLevel: 'SILENT' }), metrics: false });
-  const executionId = `arn:aws:states:local:000000000000:execution:RunExperiment:${randomUUID()}`;
+  const executionId = options.executionArn ?? localExecutionArn(randomUUID());
   // Also before RunAgent: an agent the run never started is not started afterwards.
   const onAbort = () => broker.close('RunAborted', 'the run was interrupted');
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
   try {
-    const execution = await executeRunExperimentLocally({ lambdas, broker, input: options.input, executionId, readinessPollMs: options.readinessPollMs ?? 200, heartbeatMs });
+    const execution = await executeRunExperimentLocally({
+      lambdas,
+      broker,
+      input: options.input,
+      executionId,
+      readinessPollMs: options.readinessPollMs ?? 200,
+      heartbeatMs,
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
+    });
     // As the deployment's rule on execution status changes does: an execution that ended without
-    // its own Teardown (a terminal States.Runtime, say) leaves no run active and nothing running.
-    if (execution.status !== 'SUCCEEDED') {
+    // its own Teardown (a terminal States.Runtime, a StopExecution) leaves no run active and nothing running.
+    if (execution.status === 'FAILED') {
       await cleanUpExecution({ store: options.store, provisioners, clients, callbacks }, { executionArn: executionId, status: 'FAILED', error: execution.error ?? null, cause: execution.cause ?? null });
+    } else if (execution.status === 'ABORTED') {
+      const reason = (options.stopSignal?.reason ?? {}) as StopReason;
+      await cleanUpExecution({ store: options.store, provisioners, clients, callbacks }, { executionArn: executionId, status: 'ABORTED', error: reason.error ?? null, cause: reason.cause ?? null });
     }
     const runs = (await options.store.listRuns({ limit: 1000 })).filter((run) => run.execution_id === executionId);
     return { execution, runs };
