@@ -8,8 +8,12 @@
  * first.
  */
 import type { AddressInfo } from 'node:net';
+import { relative } from 'node:path';
 import { serve } from '@hono/node-server';
 import { failAbandonedLocalRuns } from '../../lib/control-plane/abandoned-runs';
+import { loadLocalScheduleFile } from '../../lib/config/schedules-source';
+import type { OpenFaasProvisionerOptions } from '../../lib/platforms/openfaas/provisioner';
+import { startLocalSchedules } from '../../local/schedules/local-scheduler';
 import type { RunInput } from '../../lib/control-plane/run-input';
 import { listExperiments } from '../../lib/experiment/registry';
 import type { ResultsStore } from '../../lib/results/store';
@@ -40,6 +44,10 @@ export interface StartServeOptions {
   onAgentOutput?: (runId: string, line: string) => void;
   /** Shorter readiness waits (tests). */
   readinessPollMs?: number;
+  /** A schedule file to run (the one `cdk deploy` reads): its entries for local and openfaas fire here. */
+  schedulesFile?: string;
+  /** An OpenFaaS gateway for platform `openfaas` (without one, only `local` runs here). */
+  openfaas?: OpenFaasProvisionerOptions;
 }
 
 export interface RunningServe {
@@ -56,6 +64,8 @@ export async function startServe(options: StartServeOptions): Promise<RunningSer
   const cwd = options.cwd ?? process.cwd();
   const print = options.print ?? ((line: string) => console.log(line));
   const log = (message: string, error?: unknown) => console.error(`fb serve: ${message}${error ? `: ${error instanceof Error ? error.message : String(error)}` : ''}`);
+  // A bad schedule file is refused before anything is opened.
+  const scheduleFile = options.schedulesFile === undefined ? undefined : loadLocalScheduleFile(options.schedulesFile, relative(cwd, options.schedulesFile) || options.schedulesFile);
   const store: ResultsStore = await openCliStore({ env, cwd, forLocalRuns: true });
   const workDir = localRunsDir(cwd);
   try {
@@ -80,6 +90,7 @@ export async function startServe(options: StartServeOptions): Promise<RunningSer
           onEvent: request.onEvent,
           stopSignal: request.stopSignal,
           onAgentOutput,
+          ...(options.openfaas ? { openfaas: options.openfaas } : {}),
           ...(options.readinessPollMs !== undefined ? { readinessPollMs: options.readinessPollMs } : {}),
         })
       ).execution,
@@ -105,11 +116,21 @@ export async function startServe(options: StartServeOptions): Promise<RunningSer
     throw error;
   }
   port = (server.address() as AddressInfo).port;
+  for (const name of scheduleFile?.deployedOnly ?? []) print(`schedule ${name}: names a deployed-only platform; cdk deploy schedules it, fb serve does not`);
+  const schedules = scheduleFile
+    ? startLocalSchedules(scheduleFile.schedules, {
+        startExecution: async (input, name) => (await service.start({ stateMachineArn: service.stateMachineArn, name, input: JSON.stringify(input) })).executionArn,
+        onFire: (fire) => print(`schedule ${fire.schedule}: started ${fire.executionName}`),
+        onError: (error, schedule) => log(`schedule ${schedule} could not start its execution`, error),
+      })
+    : undefined;
+  for (const { name, nextFireAt } of schedules?.upcoming() ?? []) print(`schedule ${name}: ${nextFireAt ? `next ${nextFireAt.toISOString()}` : 'disabled'}`);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
     stateMachineArn: service.stateMachineArn,
     async close() {
+      schedules?.stop();
       await service.stopAll(SHUTDOWN_STOP);
       feed.close();
       await new Promise<void>((resolve) => {

@@ -5,7 +5,7 @@
  * run side by side against the one server.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +21,12 @@ const EXECUTION_PREFIX = 'arn:aws:states:local:000000000000:execution:RunExperim
 /** The Task states of a run on one platform that succeeds, in order (readiness checks may repeat). */
 const TASKS_IN_ORDER = ['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'RunAgent', 'CollectResults', 'Teardown', 'CheckTeardown', 'FinishRun', 'ReleaseLock'];
 
+/** A short rate for the local entry: it fires when fb serve starts, then every 15 s. */
+const SCHEDULES = [
+  { name: 'tiny-coldtime', experiment: 'coldtime-large-functions', platforms: ['local'], quick: true, params: { rounds: 1, callsPerRound: 1, throughputTimesSeconds: [0] }, expression: 'rate(15 seconds)', enabled: true },
+  { name: 'nightly-lambda', experiment: 'coldstart-identifier', platforms: ['aws-lambda'], expression: 'cron(0 2 * * ? *)', enabled: true },
+];
+
 let cwd: string;
 let serve: ChildProcess;
 let served: Promise<number | null>;
@@ -31,6 +37,8 @@ beforeAll(async () => {
   if (!existsSync(AWS_CLI)) throw new Error(`these tests drive the AWS CLI v2 at ${AWS_CLI}, which is missing: install it (Debian: apt-get install awscli)`);
   cwd = mkdtempSync(join(tmpdir(), 'fb-serve-'));
   writeFileSync(join(cwd, 'aws-config'), '');
+  // The same schedule file cdk deploy reads: fb serve runs its local entry and leaves the deployed one to the deployment.
+  writeFileSync(join(cwd, 'schedules.json'), JSON.stringify(SCHEDULES));
   serve = spawn(process.execPath, [FB, 'serve', '--port', '0'], { cwd, env: fbEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   served = new Promise((resolve) => serve.on('exit', (code) => resolve(code)));
   serve.stdout?.on('data', (chunk: Buffer) => {
@@ -81,6 +89,7 @@ interface CliHistoryEvent {
   type: string;
   stateEnteredEventDetails?: { name: string };
   taskSucceededEventDetails?: { output: string };
+  lambdaFunctionSucceededEventDetails?: { output: string };
   executionAbortedEventDetails?: { error?: string; cause?: string };
 }
 
@@ -121,9 +130,11 @@ describe.concurrent('fb serve', () => {
     expect(events[0]?.type).toBe('ExecutionStarted');
     expect(events.at(-1)?.type).toBe('ExecutionSucceeded');
     expect(tasksEntered(events)).toEqual(TASKS_IN_ORDER);
-    // Every Task is scheduled, started and succeeds before it exits; RunAgent is submitted (waitForTaskToken).
+    // Every Task is scheduled, started and succeeds before it exits: the function-ARN Tasks as LambdaFunction* events, RunAgent
+    // (the lambda:invoke.waitForTaskToken integration) as Task* events, submitted.
     const types = events.map((event) => event.type);
-    expect(types.filter((type) => type === 'TaskStateEntered').length).toBe(types.filter((type) => type === 'TaskSucceeded').length);
+    expect(types.filter((type) => type === 'TaskStateEntered').length).toBe(types.filter((type) => type === 'TaskSucceeded' || type === 'LambdaFunctionSucceeded').length);
+    expect(types.filter((type) => type === 'TaskSucceeded')).toHaveLength(1);
     const runAgent = events.findIndex((event) => event.stateEnteredEventDetails?.name === 'RunAgent');
     expect(types.slice(runAgent, runAgent + 6)).toEqual(['TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSubmitted', 'TaskSucceeded', 'TaskStateExited']);
     expect(types).toEqual(expect.arrayContaining(['MapStateEntered', 'MapStateStarted', 'MapIterationStarted', 'MapIterationSucceeded', 'MapStateSucceeded', 'MapStateExited', 'WaitStateEntered', 'ChoiceStateEntered', 'SucceedStateEntered']));
@@ -152,6 +163,12 @@ describe.concurrent('fb serve', () => {
       runId ??= outputOf(history.events, 'AcquireLock')?.runs?.[0]?.runId;
       agentPid = runId ? agentOf(join(runsDir, `${runId}.plan.json`)) : undefined;
     }
+    // Stopped once its agent has written calls: they must survive the stop.
+    const resultsFile = join(runsDir, `${runId}.results.ndjson`);
+    while (!existsSync(resultsFile) || statSync(resultsFile).size === 0) {
+      if (Date.now() > deadline) throw new Error('the agent of the execution to stop wrote no call within 120 s');
+      await sleep(200);
+    }
     const { events: before } = await awsJson<{ events: CliHistoryEvent[] }>(['get-execution-history', '--execution-arn', executionArn]);
     const gatewayUrl = outputOf(before, 'ProvisionFunctions')?.gatewayUrl;
     expect(gatewayUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
@@ -166,13 +183,17 @@ describe.concurrent('fb serve', () => {
 
     // Torn down: the run row failed (set last, after the agent and the platform were stopped), and nothing left.
     const teardownDeadline = Date.now() + 60_000;
-    let run: { status: string; reason: string | null } | undefined;
+    let run: { status: string; reason: string | null; invocation_count: number; manifest: { partial_results?: Record<string, unknown> } } | undefined;
     while (run?.status !== 'failed') {
       if (Date.now() > teardownDeadline) throw new Error(`run ${runId} was not failed within 60 s of the stop: ${JSON.stringify(run)}`);
       await sleep(300);
-      run = ((await (await fetch(`${endpoint}/api/runs/${runId}`)).json()) as { run: { status: string; reason: string | null } }).run;
+      run = ((await (await fetch(`${endpoint}/api/runs/${runId}`)).json()) as { run: NonNullable<typeof run> }).run;
     }
-    expect(run.reason).toMatch(/execution aborted while running \(TestStop: stopped by serve\.test\.ts\); its resources were removed/);
+    expect(run.reason).toMatch(/execution aborted while running \(TestStop: stopped by serve\.test\.ts\); its resources were removed$/);
+    // What the agent wrote before the stop is stored, marked partial: nothing is lost.
+    expect(run.manifest.partial_results).toMatchObject({ stopped: true, invocations: expect.any(Number) });
+    expect(run.invocation_count).toBe(run.manifest.partial_results?.invocations);
+    expect(run.invocation_count).toBeGreaterThan(0);
     expect(isAlive(agentPid)).toBe(false);
     expect(existsSync(join(runsDir, `${runId}.plan.json`))).toBe(false);
     await expect(fetch(`${gatewayUrl}/healthz`)).rejects.toThrow();
@@ -241,6 +262,29 @@ describe.concurrent('fb serve', () => {
     }
   }, 180_000);
 
+  it('runs the local entries of schedules.json: a rate schedule fires at start and again one period later, each an execution named after it', async () => {
+    expect(stdout).toContain('schedule nightly-lambda: names a deployed-only platform; cdk deploy schedules it, fb serve does not');
+    const client = new SFNClient({ endpoint, region: 'local', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    try {
+      const deadline = Date.now() + 90_000;
+      let fired: { name?: string; executionArn?: string; startDate?: Date }[] = [];
+      while (fired.length < 2) {
+        if (Date.now() > deadline) throw new Error(`the rate schedule fired ${fired.length} times in 90 s:\n${stdout}`);
+        await sleep(500);
+        fired = ((await client.send(new ListExecutionsCommand({ stateMachineArn: STATE_MACHINE_ARN, maxResults: 100 }))).executions ?? []).filter((execution) => execution.name?.startsWith('tiny-coldtime-'));
+      }
+      expect(fired.every((execution) => /^tiny-coldtime-\d{8}T\d{6}Z$/.test(execution.name ?? ''))).toBe(true);
+      // The first one ran the schedule's input to the end.
+      const first = [...fired].sort((a, b) => (a.startDate?.getTime() ?? 0) - (b.startDate?.getTime() ?? 0))[0] as { executionArn: string };
+      expect(await followExecution(client, first.executionArn, { pollMs: 500 })).toMatchObject({ status: 'SUCCEEDED' });
+      const described = await client.send(new DescribeExecutionCommand({ executionArn: first.executionArn }));
+      expect(JSON.parse(described.input ?? '{}')).toEqual({ experiment: 'coldtime-large-functions', platforms: ['local'], params: SCHEDULES[0]?.params, quick: true });
+      expect(stdout).toMatch(/schedule tiny-coldtime: started tiny-coldtime-/);
+    } finally {
+      client.destroy();
+    }
+  }, 150_000);
+
   it('refuses a request from a web page (Origin) and unknown operations, and serves the web UI on the same port', async () => {
     const call = (headers: Record<string, string>) =>
       fetch(`${endpoint}/`, { method: 'POST', headers: { 'X-Amz-Target': 'AWSStepFunctions.ListStateMachines', 'Content-Type': 'application/x-amz-json-1.0', ...headers }, body: '{}' });
@@ -262,11 +306,11 @@ describe('fb serve stopping', () => {
   }, 60_000);
 });
 
-/** The output of the first TaskSucceeded after the Task state `name` was entered (one platform: no interleaving). */
+/** The output of the function-ARN Task state `name`: its first LambdaFunctionSucceeded after it was entered (one platform: no interleaving). */
 function outputOf(events: readonly CliHistoryEvent[], name: string): { runs?: { runId: string }[]; gatewayUrl?: string } | undefined {
   const entered = events.findIndex((event) => event.type === 'TaskStateEntered' && event.stateEnteredEventDetails?.name === name);
-  const succeeded = entered < 0 ? undefined : events.slice(entered).find((event) => event.type === 'TaskSucceeded');
-  return succeeded?.taskSucceededEventDetails ? JSON.parse(succeeded.taskSucceededEventDetails.output) : undefined;
+  const succeeded = entered < 0 ? undefined : events.slice(entered).find((event) => event.type === 'LambdaFunctionSucceeded');
+  return succeeded?.lambdaFunctionSucceededEventDetails ? JSON.parse(succeeded.lambdaFunctionSucceededEventDetails.output) : undefined;
 }
 
 /** The pid of the agent process running the plan `planFile`, if there is one. */

@@ -5,7 +5,11 @@
  * SIGINT or SIGTERM, then stops the running executions as StopExecution does (each torn down and
  * its runs marked failed) and exits 0. The server is loaded only when the command runs.
  */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
+import { SCHEDULES_FILE } from '../../lib/config/schedules-source';
+import { openFaasGateway } from './openfaas-gateway';
 
 /** Where `fb serve` listens unless told otherwise. */
 export const DEFAULT_SERVE_PORT = 8083;
@@ -21,10 +25,18 @@ export function registerServeCommand(program: Command): void {
     .command('serve')
     .description('the embedded control plane on http://127.0.0.1:<port>: the Step Functions API for RunExperiment (aws stepfunctions --endpoint-url, fb run --endpoint) and the web UI')
     .option('--port <port>', 'TCP port on 127.0.0.1 (0: any free one)', parsePort, DEFAULT_SERVE_PORT)
-    .action(async (options: { port: number }) => {
+    .option('--schedules <file>', `a schedule file to run here (default ${SCHEDULES_FILE} when it exists): its entries for local and openfaas fire on this machine`)
+    .option('--no-schedules', 'run no schedules')
+    .option('--gateway-url <url>', 'an OpenFaaS gateway for platform openfaas (default FB_GATEWAY_URL; without one only local runs here)')
+    .action(async (options: { port: number; schedules?: string | boolean; gatewayUrl?: string }) => {
+      const cwd = process.cwd();
+      const defaultSchedules = join(cwd, SCHEDULES_FILE);
+      const schedulesFile = typeof options.schedules === 'string' ? resolve(cwd, options.schedules) : options.schedules !== false && existsSync(defaultSchedules) ? defaultSchedules : undefined;
+      const gatewayUrl = options.gatewayUrl ?? process.env.FB_GATEWAY_URL;
+      const openfaas = gatewayUrl ? openFaasGateway(gatewayUrl, process.env, cwd) : undefined;
       // require, not import(): bin/fb.js runs the CLI through tsx's CommonJS hook.
       const { startServe } = require('./serve-server') as typeof import('./serve-server');
-      const served = await startServe({ port: options.port });
+      const served = await startServe({ port: options.port, cwd, ...(schedulesFile ? { schedulesFile } : {}), ...(openfaas ? { openfaas } : {}) });
       console.log(`fb serve: RunExperiment ${served.stateMachineArn}`);
       console.log(`  Step Functions API: ${served.endpoint}  (aws stepfunctions --endpoint-url ${served.endpoint} --no-sign-request --region local …)`);
       console.log(`  web UI: ${served.endpoint}/`);

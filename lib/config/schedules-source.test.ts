@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ScheduleConfigError } from './schedules';
-import { loadScheduleFile, loadStageSchedules, scheduleEntriesOf } from './schedules-source';
+import { loadLocalScheduleFile, loadScheduleFile, loadStageSchedules, scheduleEntriesOf } from './schedules-source';
 import { stagePlatforms } from './stage-platforms';
 
 const AZURE = stagePlatforms({ azureSubscriptionId: '00000000-0000-4000-8000-000000000000', openfaasGatewayUrl: '' });
@@ -71,5 +71,20 @@ describe.concurrent('Function: loadScheduleFile', () => {
     const root = projectRoot({ 'local.json': [{ ...entry('quick-local', ['local']), expression: 'rate(2 seconds)' }] });
     expect(loadScheduleFile(join(root, 'local.json'), 'local', 'local.json').map((schedule) => schedule.name)).toEqual(['quick-local']);
     expect(() => loadScheduleFile(join(root, 'local.json'), 'deployed', 'local.json')).toThrow('local.json: schedule "quick-local": platforms: unknown platform "local"');
+  });
+});
+
+describe.concurrent('Function: loadLocalScheduleFile', () => {
+  it("runs the deployment's file locally: entries with a deployed-only platform are left to the deployment, the rest validated for fb serve", () => {
+    const file = [entry('nightly-lambda', ['aws-lambda']), entry('both-clouds', ['openfaas', 'azure-functions']), { ...entry('quick-local', ['local', 'openfaas']), expression: 'rate(5 seconds)' }];
+    const root = projectRoot({ 'schedules.json': file });
+    const loaded = loadLocalScheduleFile(join(root, 'schedules.json'), 'schedules.json');
+    expect(loaded.deployedOnly).toEqual(['nightly-lambda', 'both-clouds']);
+    expect(loaded.schedules.map((schedule) => schedule.name)).toEqual(['quick-local']);
+  });
+
+  it('still names a bad entry among the local ones', () => {
+    const root = projectRoot({ 'schedules.json': [entry('nightly-lambda'), { ...entry('typo', ['local']), experiment: 'no-such-experiment' }] });
+    expect(() => loadLocalScheduleFile(join(root, 'schedules.json'), 'schedules.json')).toThrow(/schedules\.json: schedule "typo": experiment/);
   });
 });

@@ -12,6 +12,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
+import { DEPLOYED_ONLY_PLATFORMS } from '../platforms/names';
 import { loadSchedules, ScheduleConfigError, type ScheduleConfig, type ScheduleTarget } from './schedules';
 import type { StagePlatforms } from './stage-platforms';
 
@@ -77,4 +78,28 @@ export function loadStageSchedules(options: { context: unknown; projectRoot: str
 export function loadScheduleFile(path: string, target: ScheduleTarget, source = path): ScheduleConfig[] {
   const { entries } = readScheduleFile(path, source);
   return loadSchedules(entries, { target, source });
+}
+
+/** What `fb serve` runs of a schedule file, and what it leaves to the deployment. */
+export interface LocalScheduleFile {
+  /** The entries naming only platforms the local control plane runs, validated for target `local`. */
+  readonly schedules: ScheduleConfig[];
+  /** Names of the entries that name a deployed-only platform (aws-lambda, azure-functions): `cdk deploy` schedules them, `fb serve` does not. */
+  readonly deployedOnly: string[];
+}
+
+/**
+ * The same schedule file `cdk deploy` reads, as `fb serve` runs it: an entry whose platforms
+ * include a deployed-only one is left to the deployment (named in `deployedOnly`), every other
+ * entry is validated for target `local`. Throws `ScheduleConfigError` naming the bad entries.
+ */
+export function loadLocalScheduleFile(path: string, source = path): LocalScheduleFile {
+  const { entries } = readScheduleFile(path, source);
+  if (!Array.isArray(entries)) return { schedules: loadSchedules(entries, { target: 'local', source }), deployedOnly: [] };
+  const isDeployedOnly = (entry: unknown) => {
+    const platforms = (entry as { platforms?: unknown } | null)?.platforms;
+    return Array.isArray(platforms) && platforms.some((platform) => (DEPLOYED_ONLY_PLATFORMS as readonly unknown[]).includes(platform));
+  };
+  const deployedOnly = entries.filter(isDeployedOnly).map((entry) => String((entry as { name?: unknown }).name ?? '(unnamed)'));
+  return { schedules: loadSchedules(entries.filter((entry) => !isDeployedOnly(entry)), { target: 'local', source }), deployedOnly };
 }

@@ -31,7 +31,7 @@ export async function failAbandonedLocalRuns(store: ResultsStore, filter: Abando
     if (host !== hostname() || typeof pid !== 'number' || isProcessAlive(pid)) continue;
     if (filter.runsDir) {
       rmSync(join(filter.runsDir, `${run.id}.plan.json`), { force: true });
-      await importWhatWasWritten(store, run.id, join(filter.runsDir, `${run.id}.results.ndjson`));
+      await importPartialResults(store, run.id, join(filter.runsDir, `${run.id}.results.ndjson`), 'abandoned');
     }
     await store.setRunStatus(run.id, 'failed', `abandoned: process ${pid} on ${host} is gone`);
     failed.push(run.id);
@@ -39,11 +39,15 @@ export async function failAbandonedLocalRuns(store: ResultsStore, filter: Abando
   return failed;
 }
 
-async function importWhatWasWritten(store: ResultsStore, runId: string, resultsFile: string): Promise<void> {
+/**
+ * Store what a run's agent wrote to its results file before it was stopped, marked partial
+ * (`manifest.partial_results`, with why: `abandoned` or `stopped`); nothing when there is no file.
+ */
+export async function importPartialResults(store: Pick<ResultsStore, 'importRunResults' | 'mergeRunManifest'>, runId: string, resultsFile: string, why: 'abandoned' | 'stopped'): Promise<void> {
   if (!existsSync(resultsFile)) return;
   const contents = await readResultsFile(resultsFile);
   await store.importRunResults(runId, contents.invocations, contents.experimentRows);
   await store.mergeRunManifest(runId, {
-    partial_results: { invocations: contents.invocations.length, experiment_rows: contents.experimentRows.length, ...(contents.tornLastLine === undefined ? {} : { torn_last_line: contents.tornLastLine }), abandoned: true },
+    partial_results: { invocations: contents.invocations.length, experiment_rows: contents.experimentRows.length, ...(contents.tornLastLine === undefined ? {} : { torn_last_line: contents.tornLastLine }), [why]: true },
   });
 }

@@ -94,6 +94,19 @@ describe('Function: cleanUpExecution', () => {
     expect(statuses.get('run-a')?.reason).toBe('execution aborted while destroying; not removed: client: TerminateInstances: AccessDenied');
   });
 
+  it('stores a stopped run\'s partial results after its client is torn down, and a failure to store them is named, not fatal', async () => {
+    const { deps, torn, statuses } = setUp([run('run-a', 'aws-lambda', 'running'), run('run-b', 'openfaas', 'running')]);
+    const collected: string[] = [];
+    const collectPartialResults = async (row: RunRow) => {
+      collected.push(`${row.id} after ${torn.filter((part) => part.startsWith(`client:${row.id}`)).length} client teardown`);
+      if (row.id === 'run-b') throw new Error('results file unreadable');
+    };
+    await cleanUpExecution({ ...deps, collectPartialResults }, { executionArn: EXECUTION, status: 'ABORTED', error: 'Stop', cause: 'by hand' });
+    expect(collected).toEqual(['run-a after 1 client teardown', 'run-b after 1 client teardown']);
+    expect(statuses.get('run-a')).toEqual({ status: 'failed', reason: 'execution aborted while running (Stop: by hand); its resources were removed' });
+    expect(statuses.get('run-b')).toEqual({ status: 'failed', reason: 'execution aborted while running (Stop: by hand); its resources were removed; its partial results could not be stored: results file unreadable' });
+  });
+
   it('changes nothing for an execution that succeeded, or whose runs all ended', async () => {
     const { deps, torn, statuses } = setUp([run('run-a', 'aws-lambda', 'running')]);
     expect((await cleanUpExecution(deps, { executionArn: EXECUTION, status: 'SUCCEEDED' })).cleaned).toEqual([]);

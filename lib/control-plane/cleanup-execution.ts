@@ -39,6 +39,12 @@ export interface CleanupDependencies {
   provisioners: Readonly<Record<string, FunctionProvisioner>>;
   clients: Readonly<Record<string, ClientDriver>>;
   callbacks: Pick<CallbackIssuer, 'revoke'>;
+  /**
+   * Stores what a run's agent had written before it was stopped, once its client is torn down
+   * (the local control plane reads the results file beside the plan). A failure is reported in
+   * the run's reason, never stops the teardown.
+   */
+  collectPartialResults?: (run: RunRow) => Promise<void>;
 }
 
 export interface CleanupOutcome {
@@ -74,8 +80,16 @@ export async function cleanUpExecution(deps: CleanupDependencies, execution: { e
         left.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
+    let collected = '';
+    if (deps.collectPartialResults) {
+      try {
+        await deps.collectPartialResults(run);
+      } catch (error) {
+        collected = `; its partial results could not be stored: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
     const why = [execution.error, execution.cause].filter(Boolean).join(': ');
-    const reason = `execution ${execution.status.toLowerCase().replace('_', ' ')} while ${run.status}${why ? ` (${why})` : ''}; ${left.length ? `not removed: ${left.join('; ')}` : 'its resources were removed'}`;
+    const reason = `execution ${execution.status.toLowerCase().replace('_', ' ')} while ${run.status}${why ? ` (${why})` : ''}; ${left.length ? `not removed: ${left.join('; ')}` : 'its resources were removed'}${collected}`;
     await deps.store.setRunStatus(run.id, 'failed', reason);
     await deps.callbacks.revoke(run.id);
     outcome.cleaned.push({ runId: run.id, platform: run.platform, left });

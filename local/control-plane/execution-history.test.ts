@@ -66,13 +66,13 @@ describe.concurrent('ExecutionHistory', () => {
     expect(events.at(-1)?.type).toBe('ExecutionSucceeded');
     expect(JSON.parse(String(detailsOf(events.at(-1), 'executionSucceeded')?.output))).toMatchObject({ released: { failed: 0 } });
 
-    expect(typesOf(stateEvents(events, 'ValidateInput'))).toEqual(['TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSucceeded', 'TaskStateExited']);
+    // A Task whose Resource is a function's ARN is reported as AWS reports it: LambdaFunction* events.
+    expect(typesOf(stateEvents(events, 'ValidateInput'))).toEqual(['TaskStateEntered', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionSucceeded', 'TaskStateExited']);
     const scheduled = stateEvents(events, 'ValidateInput')[1];
-    expect(detailsOf(scheduled, 'taskScheduled')).toEqual({
-      resourceType: 'lambda',
-      resource: 'invoke',
-      region: 'local',
-      parameters: JSON.stringify({ FunctionName: 'arn:aws:lambda:local:000000000000:function:fb-ValidateInput', Payload: { experiment: 'e', platforms: ['local', 'openfaas'] } }),
+    expect(detailsOf(scheduled, 'lambdaFunctionScheduled')).toEqual({
+      resource: 'arn:aws:lambda:local:000000000000:function:fb-ValidateInput',
+      input: JSON.stringify({ experiment: 'e', platforms: ['local', 'openfaas'] }),
+      inputDetails: { truncated: false },
       timeoutInSeconds: 60,
     });
     // Both branches' RunAgent (their events interleave): waitForTaskToken, submitted, succeeding with what the agent sent.
@@ -93,10 +93,11 @@ describe.concurrent('ExecutionHistory', () => {
     expect(types.indexOf('MapStateSucceeded') + 1).toBe(types.indexOf('MapStateExited'));
     expect(types.indexOf('MapStateExited')).toBeLessThan(types.indexOf('TaskStateEntered', types.indexOf('MapStateExited')));
     for (const prefix of ['Wait', 'Choice', 'Succeed']) expect(types).toContain(`${prefix}StateEntered`);
-    expect(types.filter((type) => type === 'TaskScheduled')).toHaveLength(types.filter((type) => type === 'TaskStateEntered').length);
+    expect(types.filter((type) => type === 'TaskScheduled' || type === 'LambdaFunctionScheduled')).toHaveLength(types.filter((type) => type === 'TaskStateEntered').length);
+    expect(types.filter((type) => type === 'TaskScheduled')).toHaveLength(2);
   });
 
-  it('schedules a retried Task again after its TaskFailed, and a caught failure exits without TaskSucceeded', async () => {
+  it('schedules a retried Task again after its failure, and a caught failure exits without a success', async () => {
     let collects = 0;
     const { status, events } = await historyOf(
       { experiment: 'e', platforms: ['local'] },
@@ -113,8 +114,8 @@ describe.concurrent('ExecutionHistory', () => {
     );
     expect(status).toBe('SUCCEEDED');
     const checkClient = stateEvents(events, 'CheckClientReady');
-    expect(typesOf(checkClient)).toEqual(['TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskFailed', 'TaskStateExited']);
-    expect(detailsOf(checkClient[3], 'taskFailed')).toEqual({ resourceType: 'lambda', resource: 'invoke', error: 'ClientGone', cause: 'the client vanished' });
+    expect(typesOf(checkClient)).toEqual(['TaskStateEntered', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionFailed', 'TaskStateExited']);
+    expect(detailsOf(checkClient[3], 'lambdaFunctionFailed')).toEqual({ error: 'ClientGone', cause: 'the client vanished' });
     // Caught to Teardown: no agent ran, so the retried CollectResults never ran either.
     expect(typesOf(events)).not.toContain('ExecutionFailed');
     expect(stateEvents(events, 'RunAgent')).toEqual([]);
@@ -127,13 +128,13 @@ describe.concurrent('ExecutionHistory', () => {
         return { imported: 3 };
       },
     });
-    expect(typesOf(stateEvents(retried.events, 'CollectResults'))).toEqual(['TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskFailed', 'TaskScheduled', 'TaskStarted', 'TaskSucceeded', 'TaskStateExited']);
+    expect(typesOf(stateEvents(retried.events, 'CollectResults'))).toEqual(['TaskStateEntered', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionFailed', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionSucceeded', 'TaskStateExited']);
   });
 
   it('ends with the Fail state and ExecutionFailed when ValidateInput refuses the input', async () => {
     const { status, events } = await historyOf({ experiment: 'e' }, { ValidateInput: () => Promise.reject(new TaskError('InvalidRunInputError', 'platforms: required')) });
     expect(status).toBe('FAILED');
-    expect(typesOf(events)).toEqual(['ExecutionStarted', 'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskFailed', 'TaskStateExited', 'FailStateEntered', 'ExecutionFailed']);
+    expect(typesOf(events)).toEqual(['ExecutionStarted', 'TaskStateEntered', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionFailed', 'TaskStateExited', 'FailStateEntered', 'ExecutionFailed']);
     expect(detailsOf(events.at(-1), 'executionFailed')).toEqual({ error: 'InvalidInput', cause: 'The input named an unknown experiment, platform or parameter; nothing was provisioned.' });
   });
 
@@ -147,7 +148,7 @@ describe.concurrent('ExecutionHistory', () => {
     history.accept({ type: 'TaskReturned', timestamp: 2_003, state: 'ValidateInput', output: {} });
     history.accept({ type: 'StateExited', timestamp: 2_004, state: { name: 'ValidateInput', type: 'Task', input: {}, output: {} } });
     history.close();
-    expect(typesOf(history.events())).toEqual(['ExecutionStarted', 'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'ExecutionAborted']);
+    expect(typesOf(history.events())).toEqual(['ExecutionStarted', 'TaskStateEntered', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'ExecutionAborted']);
     expect(history.events().at(-1)).toMatchObject({ timestamp: new Date(2_000), executionAbortedEventDetails: { error: 'Stop', cause: 'by hand' } });
   });
 });

@@ -6,15 +6,18 @@
  *   (TaskStateEntered, ChoiceStateEntered, WaitStateEntered, PassStateEntered, MapStateEntered, …);
  * - a Map state adds MapStateStarted (its item count), MapIterationStarted / Succeeded / Failed
  *   per item, and MapStateSucceeded / MapStateFailed;
- * - a Task adds TaskScheduled, TaskStarted (TaskSubmitted for `.waitForTaskToken`) when its handler
- *   is called, and TaskSucceeded / TaskFailed / TaskTimedOut before it exits or after it fails;
- *   a retried Task is scheduled again, as in AWS;
+ * - a Task whose Resource is a Lambda function's ARN adds LambdaFunctionScheduled and
+ *   LambdaFunctionStarted when its handler is called, and LambdaFunctionSucceeded / Failed /
+ *   TimedOut before it exits or after it fails, as AWS reports such a Task; a service-integration
+ *   Task (RunAgent's `arn:aws:states:::lambda:invoke.waitForTaskToken`) adds TaskScheduled,
+ *   TaskStarted, TaskSubmitted and TaskSucceeded / TaskFailed / TaskTimedOut instead; a retried
+ *   Task is scheduled again, as in AWS;
  * - ExecutionStarted, ExecutionSucceeded, ExecutionFailed, ExecutionTimedOut, and ExecutionAborted
  *   (with the error and cause StopExecution was given, which the execution service passes on).
  *
- * Each Lambda-backed Task is reported as a `lambda` `invoke` task (the ASL names the functions'
- * ARNs; `.waitForTaskToken` ones `invoke.waitForTaskToken`), with the function and its payload as
- * the parameters. `previousEventId` is the event before (AWS links parallel branches' events to
+ * A service-integration Task reports its resourceType and resource (`lambda`,
+ * `invoke.waitForTaskToken`) with its parameters; a function-ARN Task its ARN and its input.
+ * `previousEventId` is the event before (AWS links parallel branches' events to
  * their own predecessors; a single chain is what one local interpreter's log can say).
  */
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -66,6 +69,11 @@ function valueAt(input: unknown, path: string | undefined): unknown {
 
 function json(value: unknown): string {
   return JSON.stringify(value ?? null);
+}
+
+/** A Task whose Resource is a Lambda function's ARN (not a service integration): AWS reports it with LambdaFunction* events. */
+function isFunctionArn(resource: string | undefined): boolean {
+  return /^arn:aws[a-z-]*:lambda:[^:]*:\d{12}:function:[^:]+(:[^:]+)?$/.test(resource ?? '');
 }
 
 /** The resourceType and resource Step Functions reports for a Task's Resource. */
@@ -239,7 +247,9 @@ export class ExecutionHistory {
       } else {
         const outcome = this.take(this.outcomes, name, (candidate) => candidate.type === 'TaskReturned');
         const result = outcome?.type === 'TaskReturned' ? outcome.output : output;
-        this.append('TaskSucceeded', outcome ? new Date(outcome.timestamp) : at, { taskSucceededEventDetails: { ...this.resourceOf(name), output: json(result), outputDetails: NOT_TRUNCATED } });
+        const when = outcome ? new Date(outcome.timestamp) : at;
+        if (this.isFunctionTask(name)) this.append('LambdaFunctionSucceeded', when, { lambdaFunctionSucceededEventDetails: { output: json(result), outputDetails: NOT_TRUNCATED } });
+        else this.append('TaskSucceeded', when, { taskSucceededEventDetails: { ...this.resourceOf(name), output: json(result), outputDetails: NOT_TRUNCATED } });
       }
     }
     if (type === 'Map') this.append('MapStateSucceeded', at, {});
@@ -250,13 +260,18 @@ export class ExecutionHistory {
     const { name, type } = event.state;
     if (type === 'Task') {
       this.failedAttempt.add(keyOf(event));
-      const details = { ...this.resourceOf(name), error: event.Error, cause: causeText(event.Cause) };
+      const failure = { error: event.Error, cause: causeText(event.Cause) };
+      const functionTask = this.isFunctionTask(name);
+      const details = functionTask ? failure : { ...this.resourceOf(name), ...failure };
       if (event.Error === 'States.Timeout') {
-        this.append('TaskTimedOut', at, { taskTimedOutEventDetails: details });
+        if (functionTask) this.append('LambdaFunctionTimedOut', at, { lambdaFunctionTimedOutEventDetails: details });
+        else this.append('TaskTimedOut', at, { taskTimedOutEventDetails: details });
         return;
       }
       const outcome = this.take(this.outcomes, name, (candidate) => candidate.type === 'TaskThrew');
-      this.append('TaskFailed', outcome ? new Date(outcome.timestamp) : at, { taskFailedEventDetails: details });
+      const when = outcome ? new Date(outcome.timestamp) : at;
+      if (functionTask) this.append('LambdaFunctionFailed', when, { lambdaFunctionFailedEventDetails: details });
+      else this.append('TaskFailed', when, { taskFailedEventDetails: details });
       return;
     }
     if (type === 'Map') this.append('MapStateFailed', at, {});
@@ -285,9 +300,20 @@ export class ExecutionHistory {
   private recordCall(event: Extract<TaskHandlerEvent, { type: 'TaskInvoked' }>): void {
     const at = new Date(event.timestamp);
     const facts = this.states.get(event.state);
+    if (this.isFunctionTask(event.state)) {
+      this.append('LambdaFunctionScheduled', at, {
+        lambdaFunctionScheduledEventDetails: {
+          resource: facts?.Resource,
+          input: json(event.input),
+          inputDetails: NOT_TRUNCATED,
+          ...(facts?.TimeoutSeconds !== undefined ? { timeoutInSeconds: facts.TimeoutSeconds } : {}),
+        },
+      });
+      this.append('LambdaFunctionStarted', at, {});
+      return;
+    }
     const resource = this.resourceOf(event.state);
-    // A `lambda:invoke` integration's input is already {FunctionName, Payload}; a function ARN as Resource is invoked with the input as its payload.
-    const parameters = event.callback ? event.input : { FunctionName: facts?.Resource, Payload: event.input };
+    const parameters = event.input;
     this.append('TaskScheduled', at, {
       taskScheduledEventDetails: {
         ...resource,
@@ -299,6 +325,10 @@ export class ExecutionHistory {
     });
     this.append('TaskStarted', at, { taskStartedEventDetails: resource });
     if (event.callback) this.append('TaskSubmitted', at, { taskSubmittedEventDetails: { ...resource, output: '{}', outputDetails: NOT_TRUNCATED } });
+  }
+
+  private isFunctionTask(name: string): boolean {
+    return isFunctionArn(this.states.get(name)?.Resource);
   }
 
   private resourceOf(name: string): { resourceType: string; resource: string } {

@@ -103,7 +103,7 @@ describe.concurrent('ExecutionService', () => {
       ['one', 'SUCCEEDED', 'ended'],
     ]);
     const types = service.history({ executionArn }).events.map((event) => event.type);
-    expect(types).toEqual(['ExecutionStarted', 'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSucceeded', 'TaskStateExited', 'SucceedStateEntered', 'SucceedStateExited', 'ExecutionSucceeded']);
+    expect(types).toEqual(['ExecutionStarted', 'TaskStateEntered', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionSucceeded', 'TaskStateExited', 'SucceedStateEntered', 'SucceedStateExited', 'ExecutionSucceeded']);
   });
 
   it('gives an unnamed execution a UUID and fails one whose step fails, or whose runner crashes', async () => {
@@ -148,7 +148,7 @@ describe.concurrent('ExecutionService', () => {
     await settling;
     expect(changes.at(-1)).toEqual(['stopped', 'ABORTED', 'ended']);
     const events = service.history({ executionArn }).events;
-    expect(events.map((event) => event.type)).toEqual(['ExecutionStarted', 'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'ExecutionAborted']);
+    expect(events.map((event) => event.type)).toEqual(['ExecutionStarted', 'TaskStateEntered', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'ExecutionAborted']);
     expect(events.at(-1)).toMatchObject({ executionAbortedEventDetails: { error: 'Halt', cause: 'by the test' } });
     // Stopping again changes nothing.
     expect(service.stop({ executionArn, error: 'Again' })).toEqual({ stopDate });

@@ -8,6 +8,7 @@ import type { RunInput } from '../../lib/control-plane/run-input';
 import { LocalFunctionProvisioner } from '../../lib/platforms/local/provisioner';
 import { OpenFaasProvisioner, type OpenFaasProvisionerOptions } from '../../lib/platforms/openfaas/provisioner';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { importPartialResults } from '../../lib/control-plane/abandoned-runs';
 import { cleanUpExecution } from '../../lib/control-plane/cleanup-execution';
 import { createStepHandlers, type StepHandlers, type StepName } from '../../lambdas/steps/handlers';
 import type { ResultsStore } from '../../lib/results/store';
@@ -195,11 +196,13 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
     });
     // As the deployment's rule on execution status changes does: an execution that ended without
     // its own Teardown (a terminal States.Runtime, a StopExecution) leaves no run active and nothing running.
+    // Locally the agent's results file is at hand: what it wrote before the stop is stored, marked partial.
+    const collectPartialResults = (run: RunRow) => importPartialResults(options.store, run.id, localResultsFile(options.workDir, run.id), 'stopped');
     if (execution.status === 'FAILED') {
-      await cleanUpExecution({ store: options.store, provisioners, clients, callbacks }, { executionArn: executionId, status: 'FAILED', error: execution.error ?? null, cause: execution.cause ?? null });
+      await cleanUpExecution({ store: options.store, provisioners, clients, callbacks, collectPartialResults }, { executionArn: executionId, status: 'FAILED', error: execution.error ?? null, cause: execution.cause ?? null });
     } else if (execution.status === 'ABORTED') {
       const reason = (options.stopSignal?.reason ?? {}) as StopReason;
-      await cleanUpExecution({ store: options.store, provisioners, clients, callbacks }, { executionArn: executionId, status: 'ABORTED', error: reason.error ?? null, cause: reason.cause ?? null });
+      await cleanUpExecution({ store: options.store, provisioners, clients, callbacks, collectPartialResults }, { executionArn: executionId, status: 'ABORTED', error: reason.error ?? null, cause: reason.cause ?? null });
     }
     const runs = (await options.store.listRuns({ limit: 1000 })).filter((run) => run.execution_id === executionId);
     return { execution, runs };
