@@ -36,9 +36,15 @@ async function runQuick(input: Omit<RunInput, 'platforms' | 'quick'>): Promise<{
 }
 
 describe('Ground truth on the local platform', () => {
-  it('coldstart-identifier --quick finds the idle timeout within the final search granularity', async () => {
+  // One search serves two checks: it finds the idle timeout, and an experiment that waits one cold
+  // time takes its result (before it, nothing stored fits: the default; after it, the search's).
+  it('coldstart-identifier --quick finds the idle timeout within the final search granularity, and an experiment that waits one cold time then takes that result, converted to its time scale', async () => {
     const experiment = findExperiment('coldstart-identifier');
     const idleTimeoutMs = 1230;
+    const lifetime = { experiment: 'function-lifetime', params: { warmupSeconds: 0, limitSeconds: 20 }, platformOptions: { idleTimeoutMs } };
+    const before = await runQuick(lifetime);
+    expect(before.run.manifest.cold_time).toMatchObject({ source: 'default', seconds: 1200, function: 'function1' });
+
     const { run } = await runQuick({ experiment: experiment.name, platformOptions: { idleTimeoutMs } });
     expect(run.status).toBe('completed');
     const rows = (await store.experimentRows(run.id)).coldstart ?? [];
@@ -50,13 +56,23 @@ describe('Ground truth on the local platform', () => {
     expect(foundMs).toBeGreaterThanOrEqual(idleTimeoutMs);
     expect(foundMs).toBeLessThan(idleTimeoutMs + granularityMs);
     // The run's headline result says the same, in experiment seconds.
-    expect(run.result).toMatchObject({ metric: 'idle_timeout', value: final?.gap_s, unit: 's', granularity: final?.granularity_s });
+    expect(run.result).toMatchObject({ metric: 'idle_timeout', value: final?.gap_s, unit: 's', granularity: final?.granularity_s, function: 'function1' });
     // The manifest says how to repeat it: the time scale and the platform settings in force.
     expect(run.manifest).toMatchObject({ time_scale: timeScale, quick: true, platform_options: { idleTimeoutMs }, platform_settings: { idleTimeoutMs, profile: 'lambda' } });
     expect(run.manifest.commit).toMatch(/^[0-9a-f]{40}(-dirty)?$/);
     // Every probe is stored, and the verified ones all landed on new instances.
     expect(rows.filter((row) => row.phase === 'verify' && row.gap_s === final?.gap_s && row.new_instance === true).length).toBeGreaterThanOrEqual(5);
-  }, 120_000);
+
+    const after = await runQuick(lifetime);
+    const foundSeconds = run.result?.value as number;
+    const lifetimeScale = findExperiment('function-lifetime').quick.timeScale;
+    expect(after.run.manifest.cold_time).toMatchObject({
+      source: 'run',
+      function: 'function1',
+      seconds: expect.closeTo((foundSeconds * timeScale) / lifetimeScale, 3),
+      fromRun: { runId: run.id, experiment: 'coldstart-identifier', valueSeconds: foundSeconds, timeScale },
+    });
+  }, 240_000);
 
   it('concurrency-benchmarking sees N instances for N concurrent calls on the Lambda-like profile, and stores 429s', async () => {
     const { run, summary } = await runQuick({
@@ -101,26 +117,6 @@ describe('Ground truth on the local platform', () => {
     for (const row of roots) expect((row.execution_start as number) - clock.offset_ms - (row.client_send as number)).toBeGreaterThanOrEqual(-clock.error_ms);
   }, 120_000);
 
-  it('gives an experiment that waits one cold time the latest fitting coldstart-identifier result, converted to its time scale, and says where it came from', async () => {
-    // An idle timeout no other test uses, so nothing stored fits before the search below.
-    const platformOptions = { idleTimeoutMs: 2100 };
-    const lifetime = { experiment: 'function-lifetime', params: { warmupSeconds: 0, limitSeconds: 20 }, platformOptions };
-    const before = await runQuick(lifetime);
-    expect(before.run.manifest.cold_time).toMatchObject({ source: 'default', seconds: 1200, function: 'function1' });
-
-    const search = await runQuick({ experiment: 'coldstart-identifier', platformOptions });
-    expect(search.run.result).toMatchObject({ metric: 'idle_timeout', function: 'function1' });
-    const after = await runQuick(lifetime);
-    const foundSeconds = search.run.result?.value as number;
-    const searchScale = findExperiment('coldstart-identifier').quick.timeScale;
-    const lifetimeScale = findExperiment('function-lifetime').quick.timeScale;
-    expect(after.run.manifest.cold_time).toMatchObject({
-      source: 'run',
-      function: 'function1',
-      seconds: expect.closeTo((foundSeconds * searchScale) / lifetimeScale, 3),
-      fromRun: { runId: search.run.id, experiment: 'coldstart-identifier', valueSeconds: foundSeconds, timeScale: searchScale },
-    });
-  }, 240_000);
 
   it('linear-invocation stores every invocation, with exactly one cold start per instance', async () => {
     const callsPerFunction = 12;
