@@ -7,6 +7,7 @@ import { createExperimentFile } from './create-experiment';
 import { formatTable } from '../../lib/report/table';
 import { PLATFORM_OPTION_NAMES, runPlatformOptionsFromPairs } from './platform-options';
 import { parseBudgetUsd } from '../../lib/cost/budget';
+import { withInterrupts } from './interrupts';
 import { controlPlaneOf, PlatformMixError, parsePlatformList } from './run-platforms';
 
 /*
@@ -122,16 +123,9 @@ async function runSuiteCommand(experiments: readonly Experiment[], platforms: re
     enforceBudget(planned, options.budget);
     if (cloud) printPlannedTotals(planned);
   }
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write('\ninterrupted: no more runs start; the running ones are aborted and torn down (Ctrl-C again to quit at once)\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    const { exitCode } = await (await load.runAll()).runSuite(
+  const runAll = await load.runAll();
+  await withInterrupts('no more runs start; the running ones are aborted and torn down', async (signal) => {
+    const { exitCode } = await runAll.runSuite(
       {
         jobs: experiments.map((experiment) => ({ experiment: experiment.name, params })),
         platform,
@@ -141,13 +135,10 @@ async function runSuiteCommand(experiments: readonly Experiment[], platforms: re
         ...(options.gatewayUrl ? { gatewayUrl: options.gatewayUrl } : {}),
         json: Boolean(options.json),
       },
-      { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal: controller.signal },
+      { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal },
     );
     if (exitCode) process.exitCode = exitCode;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }
 
 interface RunCommandOptions {

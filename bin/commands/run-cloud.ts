@@ -8,20 +8,10 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { deployedStateMachineArn, followExecution, regionOf, startCloudExecution } from '../../lib/control-plane/cloud-execution';
 import type { Experiment } from '../../lib/experiment/define';
-import type { PlatformName } from '../../lib/platforms/names';
 import { enforceBudget, plannedRunCosts, printPlannedCosts } from './cost-preflight';
-import type { RunPlatformOptions } from './platform-options';
-import { checkDeployedRunOptions } from './run-platforms';
+import { checkDeployedRunOptions, type RunRequest } from './run-platforms';
 
-export interface CloudRunOptions {
-  platforms: readonly PlatformName[];
-  quick: boolean;
-  paramOverrides: Record<string, unknown>;
-  platformOptions: RunPlatformOptions;
-  gatewayUrl?: string;
-  budgetUsd?: number;
-  json?: boolean;
-}
+export type CloudRunOptions = RunRequest;
 
 /** One platform's run of an execution, as its FinishRun reported it. */
 export interface CloudRunOutcome {

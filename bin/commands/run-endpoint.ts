@@ -18,6 +18,7 @@ import type { FunctionSummary, RunRow } from '../../lib/results/types';
 import { runPlatformOptionsFromPairs } from './platform-options';
 import { compareHeadlines, printOutcome } from './run-outcome';
 import { controlPlaneOf } from './run-platforms';
+import { withInterrupts } from './interrupts';
 import { withStore } from './store';
 
 export class EndpointOptionError extends Error {
@@ -89,7 +90,6 @@ export async function runThroughEndpoint(experiments: readonly Experiment[], opt
       const executionArn = await startCloudExecution(client, stateMachineArn, input);
       options.report(`${experiment.name}: execution ${executionArn}`);
       const stop = () => {
-        options.report('interrupted: stopping the execution (StopExecution); fb serve tears it down');
         client.send(new StopExecutionCommand({ executionArn, error: 'Interrupted', cause: 'fb run --endpoint was interrupted' })).catch((error: unknown) => options.report(`StopExecution failed: ${error instanceof Error ? error.message : String(error)}`));
       };
       options.signal?.addEventListener('abort', stop, { once: true });
@@ -146,15 +146,8 @@ export async function runAtEndpoint(experiments: readonly Experiment[], options:
   const paramOverrides = parseKeyValues(options.param, '--param');
   const { local: platformOptions, client: clientOptions } = runPlatformOptionsFromPairs(options.platformOption);
   if (Object.keys(clientOptions).length) throw new EndpointOptionError('client-instance-type and client-vm-size apply to the cloud platforms (aws-lambda, azure-functions)');
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   let failed = 0;
-  try {
+  await withInterrupts('stopping the execution (StopExecution); fb serve tears it down', async (signal) => {
     const results = await runThroughEndpoint(experiments, {
       endpoint: options.endpoint,
       platforms: options.platforms,
@@ -162,7 +155,7 @@ export async function runAtEndpoint(experiments: readonly Experiment[], options:
       paramOverrides,
       platformOptions,
       report: (line) => console.error(line),
-      signal: controller.signal,
+      signal,
     });
     if (options.json) console.log(JSON.stringify(results, null, 2));
     for (const result of results) {
@@ -181,9 +174,6 @@ export async function runAtEndpoint(experiments: readonly Experiment[], options:
         console.error(`fb: ${result.experiment} ${result.outcome.status.toLowerCase()}: ${result.outcome.error ?? ''}${result.outcome.cause ? ` — ${result.outcome.cause}` : ''}`);
       }
     }
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
   return { failed };
 }

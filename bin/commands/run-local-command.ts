@@ -18,23 +18,14 @@ import { resolvePlatformSettings } from '../../local/platform/options';
 import { enforceBudget, plannedRunCosts } from './cost-preflight';
 import { checkGatewayReachable } from './gateway-check';
 import { openFaasGateway } from './openfaas-gateway';
-import type { RunPlatformOptions } from './platform-options';
 import { compareHeadlines, printOutcome, type RunResult } from './run-outcome';
-import { checkLocalRunOptions } from './run-platforms';
+import { checkLocalRunOptions, type RunRequest } from './run-platforms';
 import { withRunProgress } from './run-progress';
 import { localRunsDir, reportAbandoned } from './runs';
+import { withInterrupts } from './interrupts';
 import { withStore } from './store';
 
-export interface LocalRunCommandOptions {
-  platforms: readonly PlatformName[];
-  quick: boolean;
-  paramOverrides: Record<string, unknown>;
-  platformOptions: RunPlatformOptions;
-  /** With `openfaas` among the platforms (else FB_GATEWAY_URL). */
-  gatewayUrl?: string;
-  budgetUsd?: number;
-  json?: boolean;
-}
+export type LocalRunCommandOptions = RunRequest;
 
 /**
  * Check everything, then run each experiment in turn; resolves with how many executions failed.
@@ -57,23 +48,15 @@ export async function runOnLocalControlPlane(experiments: readonly Experiment[],
     enforceBudget(await plannedRunCosts(experiments, { platforms, quick: options.quick, paramOverrides, controlPlane: 'local' }), options.budgetUsd);
   }
   if (openfaas) await checkGatewayReachable(openfaas.gatewayUrl);
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write('\ninterrupted: stopping the run and tearing it down (Ctrl-C again to quit at once)\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   let failed = 0;
   const outcomes: RunResult[] = [];
   const several = platforms.length > 1;
-  try {
-    await withStore(
+  await withInterrupts('stopping the run and tearing it down', (signal) =>
+    withStore(
       async (store) => {
         for (const experiment of experiments) {
-          if (controller.signal.aborted) break;
-          const outcome = await runThroughControlPlane(store, experiment, { ...options, openfaas, signal: controller.signal });
+          if (signal.aborted) break;
+          const outcome = await runThroughControlPlane(store, experiment, { ...options, openfaas, signal });
           outcomes.push(...outcome.results);
           failed += outcome.failed;
           if (options.json) continue;
@@ -83,11 +66,8 @@ export async function runOnLocalControlPlane(experiments: readonly Experiment[],
         }
       },
       { forLocalRuns: true, env: io.env, cwd: io.cwd },
-    );
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+    ),
+  );
   if (options.json) console.log(JSON.stringify(outcomes, null, 2));
   return { failed };
 }

@@ -19,6 +19,18 @@ export class PlatformMixError extends Error {
   override name = 'PlatformMixError';
 }
 
+/** What `fb run` asks of one control plane, whichever runs it (./run-local-command.ts, ./run-cloud.ts). */
+export interface RunRequest {
+  platforms: readonly PlatformName[];
+  quick: boolean;
+  paramOverrides: Record<string, unknown>;
+  platformOptions: RunPlatformOptions;
+  /** With `openfaas` among the platforms on the local control plane (else FB_GATEWAY_URL); refused by the deployed one. */
+  gatewayUrl?: string;
+  budgetUsd?: number;
+  json?: boolean;
+}
+
 /** Which control plane runs an execution: this machine's, or the one deployed in AWS. */
 export type ControlPlaneKind = 'local' | 'deployed';
 
