@@ -149,7 +149,8 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
       taskResourceLocalHandlers[task.name] = tracked(task.name, false, async (input) => ((await handler(input)) ?? null) as Json);
     }
   }
-  if (options.executionTimeoutMs !== undefined) (definition as { TimeoutSeconds?: number }).TimeoutSeconds = options.executionTimeoutMs / 1000;
+  // The given limit replaces the definition's (the interpreter takes whole seconds only): its own timer below.
+  if (options.executionTimeoutMs !== undefined) delete (definition as { TimeoutSeconds?: number }).TimeoutSeconds;
   const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
   const execution = machine.run(options.input, {
     overrides: {
@@ -171,6 +172,15 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
   };
   options.stopSignal?.addEventListener('abort', onStop, { once: true });
   if (options.stopSignal?.aborted) onStop();
+  let timedOut = false;
+  const timeout =
+    options.executionTimeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          execution.abort();
+          options.broker.close('States.Timeout', 'the execution timed out');
+        }, options.executionTimeoutMs);
   try {
     const output = await execution.result;
     await eventsDelivered;
@@ -178,11 +188,12 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
   } catch (error) {
     await eventsDelivered;
     if (error instanceof ExecutionAbortedError || error instanceof ExecutionTimeoutError) {
-      // A callback Task waiting for its token would wait for ever (the interpreter's timeout, unlike a stop, does not pass through onStop).
-      if (error instanceof ExecutionTimeoutError) options.broker.close('States.Timeout', 'the execution timed out');
+      const pastTimeout = timedOut || error instanceof ExecutionTimeoutError;
+      // A callback Task waiting for its token would wait for ever (the definition's timeout, unlike a stop, does not pass through onStop).
+      if (pastTimeout) options.broker.close('States.Timeout', 'the execution timed out');
       // The interpreter stopped; the handlers it had called may still run: let them finish first.
       while (inFlight.size) await Promise.all([...inFlight]);
-      return { status: error instanceof ExecutionTimeoutError ? 'TIMED_OUT' : 'ABORTED' };
+      return { status: pastTimeout ? 'TIMED_OUT' : 'ABORTED' };
     }
     if (error instanceof ExecutionError) {
       const caught = (error as ExecutionError & { getCause?: () => { name: string; message: string } }).getCause?.();
@@ -191,6 +202,7 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
     }
     throw error;
   } finally {
+    clearTimeout(timeout);
     options.stopSignal?.removeEventListener('abort', onStop);
   }
 }
