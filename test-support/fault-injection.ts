@@ -48,7 +48,7 @@ export class FaultLedger {
 }
 
 /** The live instances' pids a gateway lists (`GET /system/instances`), none when it does not answer. */
-export async function instancePidsOf(gatewayUrl: string): Promise<number[]> {
+async function instancePidsOf(gatewayUrl: string): Promise<number[]> {
   try {
     const response = await fetch(`${gatewayUrl}/system/instances`);
     if (!response.ok) return [];
