@@ -119,7 +119,7 @@ const ROWS: FaultRow[] = [
     lane: 0,
     platforms: ['local'],
     calls: 3,
-    store: { importRunResults: (before) => before === 0 && fail2(new ResultsStoreUnavailableError('memory://injected', new InjectedFaultError('injected: store unavailable'))) },
+    store: { importRunResults: (before) => before === 0 && raise(new ResultsStoreUnavailableError('memory://injected', new InjectedFaultError('injected: store unavailable'))) },
     expected: { execution: 'SUCCEEDED', runs: { local: { status: 'completed' } } },
   },
   {
@@ -135,7 +135,7 @@ const ROWS: FaultRow[] = [
     lane: 2,
     platforms: ['local'],
     calls: 3,
-    provisioner: { local: { teardown: (before) => before === 0 && fail2(new ProvisionTransientError('injected: throttled')) } },
+    provisioner: { local: { teardown: (before) => before === 0 && raise(new ProvisionTransientError('injected: throttled')) } },
     expected: { execution: 'SUCCEEDED', runs: { local: { status: 'completed' } } },
   },
   {
@@ -181,7 +181,7 @@ const ROWS: FaultRow[] = [
 ];
 
 /** Throws `error` (for hooks written as expressions). */
-function fail2(error: Error): never {
+function raise(error: Error): never {
   throw error;
 }
 
@@ -382,11 +382,13 @@ beforeAll(async () => {
   // The second platform of the Map row: it speaks the OpenFaaS gateway API; the run deploys its per-run functions to it.
   gateway = await startLocalPlatform({ port: 0, deployLabFunctions: false });
   const laneCount = Math.max(...ROWS.map((row) => row.lane)) + 1;
-  // One store per lane: opening PGlite costs seconds of CPU, so the rows of a lane share one.
-  const stores = await Promise.all(Array.from({ length: laneCount }, () => openResultsStore()));
+  // One store per lane: opening PGlite costs seconds of CPU, so the rows of a lane share one. A lane starts once its own store is open.
+  const stores: ResultsStore[] = [];
   try {
     await Promise.all(
-      stores.map(async (store, lane) => {
+      Array.from({ length: laneCount }, async (_, lane) => {
+        const store = await openResultsStore();
+        stores.push(store);
         for (const row of ROWS.filter((candidate) => candidate.lane === lane)) {
           try {
             outcomes.set(row.name, await runRow(row, store));
