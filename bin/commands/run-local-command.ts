@@ -99,9 +99,11 @@ async function runThroughControlPlane(
   const ordered = [...runs].sort((a, b) => options.platforms.indexOf(a.platform as PlatformName) - options.platforms.indexOf(b.platform as PlatformName));
   const results: RunResult[] = [];
   for (const run of ordered) results.push({ run, summary: await store.summarize(run.id) });
-  if (execution.status === 'FAILED') {
+  if (execution.status !== 'SUCCEEDED') {
     const reasons = ordered.map((run) => `run ${run.id} ${run.status}${run.reason ? `: ${run.reason}` : ''}`).join('; ');
-    console.error(`fb: ${name} failed: ${execution.error}${reasons ? ` (${reasons})` : `: ${execution.cause}`}`);
+    const error = execution.status === 'FAILED' ? execution.error : execution.status;
+    const cause = execution.status === 'FAILED' ? execution.cause : `the execution ended ${execution.status}`;
+    console.error(`fb: ${name} failed: ${error}${reasons ? ` (${reasons})` : `: ${cause}`}`);
     return { results, failed: 1 };
   }
   return { results, failed: 0 };

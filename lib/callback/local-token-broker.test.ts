@@ -24,4 +24,25 @@ describe('Class: TokenBroker', () => {
     broker.sendTaskSuccess(later.token, { ok: true });
     await expect(later.result).resolves.toEqual({ ok: true });
   });
+
+  it('withdraw forgets a token: its heartbeat never fires and it can no longer be answered', async () => {
+    const broker = new TokenBroker();
+    const issued = broker.issue({ heartbeatMs: 20 });
+    let settled = false;
+    issued.result.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
+    broker.withdraw(issued.token);
+    expect(broker.size).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(settled).toBe(false);
+    expect(() => broker.sendTaskSuccess(issued.token, {})).toThrow(/unknown or finished task token/);
+    broker.failAll('Shutdown', 'stopping');
+    expect(settled).toBe(false);
+  });
 });

@@ -53,6 +53,14 @@ export class TokenBroker {
     this.armHeartbeat(token, entry);
   }
 
+  /** Forget a token whose Task will not wait for it (its start failed); its promise stays unsettled. */
+  withdraw(token: string): void {
+    const entry = this.pending.get(token);
+    if (!entry) return;
+    this.pending.delete(token);
+    clearTimeout(entry.heartbeatTimer);
+  }
+
   /** Tokens still waiting. */
   get size(): number {
     return this.pending.size;

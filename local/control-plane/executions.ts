@@ -252,7 +252,7 @@ export class ExecutionService {
       } else if (result.status === 'FAILED') {
         Object.assign(description, { status: 'FAILED', error: result.error, cause: result.cause });
       } else {
-        description.status = 'ABORTED';
+        description.status = result.status;
       }
     }
     this.options.onChange?.({ ...description }, 'ended');

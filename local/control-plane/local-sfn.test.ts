@@ -53,8 +53,9 @@ function scenario(overrides: Partial<Record<string, LocalTaskHandler>> = {}, age
     if (agent) agent(payload, broker);
     else setTimeout(() => broker.sendTaskSuccess(payload.taskToken, { records: 10 }), 5);
   };
-  const run = (input: Record<string, unknown> = { experiment: 'coldstart-identifier', platforms: ['local', 'openfaas'] }) =>
+  const run = (input: Record<string, unknown> = { experiment: 'coldstart-identifier', platforms: ['local', 'openfaas'] }, extra: { executionTimeoutMs?: number } = {}) =>
     runLocalExecution({
+      ...extra,
       definitionFile: DEFINITION,
       substitutions: SUBSTITUTIONS,
       handlers,
@@ -236,5 +237,35 @@ describe('RunExperiment on the local interpreter', () => {
     });
     expect(await run({ experiment: 'nope', platforms: ['local'] })).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
     expect(calls.map((call) => call.state)).toEqual(['ValidateInput']);
+  });
+
+  it('past its time limit the execution ends TIMED_OUT: the waiting agent Task fails and no further state starts', async () => {
+    let beating: NodeJS.Timeout | undefined;
+    const { run, calls, broker } = scenario({}, (payload, tokenBroker) => {
+      // An agent that never finishes but keeps its Task alive.
+      beating = setInterval(() => {
+        try {
+          tokenBroker.sendTaskHeartbeat(payload.taskToken as string);
+        } catch {
+          clearInterval(beating);
+        }
+      }, 50);
+    });
+    const result = await run({ experiment: 'e', platforms: ['local'] }, { executionTimeoutMs: 400 });
+    clearInterval(beating);
+    expect(result).toEqual({ status: 'TIMED_OUT' });
+    expect(calls.map((call) => call.state)).toContain('RunAgent');
+    expect(calls.map((call) => call.state)).not.toContain('Teardown');
+    expect(broker.size).toBe(0);
+  });
+
+  it('a callback Task whose start fails withdraws its token: the branch tears down and nothing waits on it', async () => {
+    const { run, calls, broker } = scenario({}, () => {
+      throw new TaskError('AgentStartError', 'no such agent');
+    });
+    const result = await run({ experiment: 'e', platforms: ['local'] });
+    expect(result).toMatchObject({ status: 'FAILED', error: 'RunFailed' });
+    expect(calls.find((call) => call.state === 'Teardown')?.input.error).toMatchObject({ Error: 'AgentStartError' });
+    expect(broker.size).toBe(0);
   });
 });

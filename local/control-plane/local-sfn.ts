@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ExecutionAbortedError, ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { installPromiseWithResolvers } from './promise-polyfill';
 import type { TokenBroker } from '../../lib/callback/local-token-broker';
 
@@ -43,9 +43,16 @@ export interface LocalExecutionOptions {
    * callback Tasks fail, and the result is ABORTED once the Task handlers in flight have settled.
    */
   stopSignal?: AbortSignal;
+  /**
+   * The execution's time limit, ms, in place of the definition's top-level `TimeoutSeconds`. Past
+   * it the execution ends TIMED_OUT as a stop does: no further state starts, waiting callback
+   * Tasks fail with `States.Timeout`, and the Task handlers in flight settle first.
+   * @default the definition's `TimeoutSeconds`, or none
+   */
+  executionTimeoutMs?: number;
 }
 
-export type LocalExecutionResult = { status: 'SUCCEEDED'; output: unknown } | { status: 'FAILED'; error: string; cause: string } | { status: 'ABORTED' };
+export type LocalExecutionResult = { status: 'SUCCEEDED'; output: unknown } | { status: 'FAILED'; error: string; cause: string } | { status: 'ABORTED' } | { status: 'TIMED_OUT' };
 
 /** The interpreter's own event log entries (ExecutionStarted, StateEntered, MapIterationStarted, …). */
 export type InterpreterEvent = EventLogOf<StateMachine>;
@@ -124,8 +131,17 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
       if (!callback) throw new UnmappedTaskError(`callback Task ${task.name} has no local handler`);
       taskResourceLocalHandlers[task.name] = tracked(task.name, true, async (input) => {
         const { token, result } = options.broker.issue({ heartbeatMs: options.heartbeatMs?.[task.name] });
+        // Handled here too: a token that fails while the start is still under way (a closed broker, a
+        // stop) or after a failed start is not an unhandled rejection; `await result` still throws.
+        result.catch(() => undefined);
         const payload = ((input as { Payload?: Json }).Payload ?? input) as { [key: string]: Json };
-        await callback({ ...payload, taskToken: token } as Json & { taskToken: string });
+        try {
+          await callback({ ...payload, taskToken: token } as Json & { taskToken: string });
+        } catch (error) {
+          // The Task failed to start: its token is withdrawn, so its heartbeat does not fire later.
+          options.broker.withdraw(token);
+          throw error;
+        }
         return (await result) as Json;
       });
     } else {
@@ -133,6 +149,8 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
       taskResourceLocalHandlers[task.name] = tracked(task.name, false, async (input) => ((await handler(input)) ?? null) as Json);
     }
   }
+  // The given limit replaces the definition's (the interpreter takes whole seconds only): its own timer below.
+  if (options.executionTimeoutMs !== undefined) delete (definition as { TimeoutSeconds?: number }).TimeoutSeconds;
   const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
   const execution = machine.run(options.input, {
     overrides: {
@@ -154,16 +172,28 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
   };
   options.stopSignal?.addEventListener('abort', onStop, { once: true });
   if (options.stopSignal?.aborted) onStop();
+  let timedOut = false;
+  const timeout =
+    options.executionTimeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          execution.abort();
+          options.broker.close('States.Timeout', 'the execution timed out');
+        }, options.executionTimeoutMs);
   try {
     const output = await execution.result;
     await eventsDelivered;
     return { status: 'SUCCEEDED', output };
   } catch (error) {
     await eventsDelivered;
-    if (error instanceof ExecutionAbortedError) {
+    if (error instanceof ExecutionAbortedError || error instanceof ExecutionTimeoutError) {
+      const pastTimeout = timedOut || error instanceof ExecutionTimeoutError;
+      // A callback Task waiting for its token would wait for ever (the definition's timeout, unlike a stop, does not pass through onStop).
+      if (pastTimeout) options.broker.close('States.Timeout', 'the execution timed out');
       // The interpreter stopped; the handlers it had called may still run: let them finish first.
       while (inFlight.size) await Promise.all([...inFlight]);
-      return { status: 'ABORTED' };
+      return { status: pastTimeout ? 'TIMED_OUT' : 'ABORTED' };
     }
     if (error instanceof ExecutionError) {
       const caught = (error as ExecutionError & { getCause?: () => { name: string; message: string } }).getCause?.();
@@ -172,6 +202,7 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
     }
     throw error;
   } finally {
+    clearTimeout(timeout);
     options.stopSignal?.removeEventListener('abort', onStop);
   }
 }

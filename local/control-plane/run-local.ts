@@ -11,6 +11,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { importPartialResults } from '../../lib/control-plane/abandoned-runs';
 import { cleanUpExecution } from '../../lib/control-plane/cleanup-execution';
 import { createStepHandlers, type StepHandlers, type StepName } from '../../lambdas/steps/handlers';
+import type { StepDependencies } from '../../lib/control-plane/steps';
 import type { ResultsStore } from '../../lib/results/store';
 import type { RunRow } from '../../lib/results/types';
 import { LocalAgentDriver } from './local-agent-driver';
@@ -18,7 +19,7 @@ import type { PlatformOptionsInput } from '../platform/options';
 import { scalingSettings } from '../platform/options';
 import { startLocalPlatform } from '../platform/start';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
-import { type LocalExecutionEvent, type LocalExecutionResult, type LocalTaskHandler, loadDefinition, runLocalExecution } from './local-sfn';
+import { type LocalExecutionEvent, type LocalExecutionResult, type LocalTaskHandler, loadDefinition, runLocalExecution, taskStates } from './local-sfn';
 import { TokenBroker } from '../../lib/callback/local-token-broker';
 
 /** The RunExperiment state machine, as deployed. */
@@ -85,7 +86,23 @@ export interface LocalRunOptions {
    * (cleanUpExecution with status ABORTED). The signal's `reason` may be a {@link StopReason}.
    */
   stopSignal?: AbortSignal;
+  /** Every Retry's back-off replaced by this, ms (quick runs, tests). @default the ASL's IntervalSeconds and BackoffRate */
+  retryIntervalMs?: number;
+  /**
+   * The execution's time limit, ms. Past it the execution ends TIMED_OUT, and its runs are torn
+   * down and failed as after a stop. @default the ASL's top-level TimeoutSeconds (48 hours)
+   */
+  executionTimeoutMs?: number;
+  /**
+   * Wraps the platform adapters the steps and the cleanup use (function provisioners, client
+   * drivers) and the callback issuer, e.g. to meter or log their calls, or to inject faults. The
+   * local platforms are stopped at the end whatever the wrappers do.
+   */
+  decorateDependencies?: (built: LocalRunDependencies) => LocalRunDependencies;
 }
+
+/** What {@link LocalRunOptions.decorateDependencies} may wrap. */
+export type LocalRunDependencies = Pick<StepDependencies, 'provisioners' | 'clients' | 'callbacks'>;
 
 /** What StopExecution was given: kept on the execution and in the failed runs' reason. */
 export interface StopReason {
@@ -125,6 +142,10 @@ export function executeRunExperimentLocally(options: {
   heartbeatMs: number;
   onEvent?: (event: LocalExecutionEvent) => void;
   stopSignal?: AbortSignal;
+  /** Every Retry's back-off, ms. @default the ASL's */
+  retryIntervalMs?: number;
+  /** The execution's time limit, ms. @default the ASL's TimeoutSeconds */
+  executionTimeoutMs?: number;
 }): Promise<LocalExecutionResult> {
   const invokeLambda = (state: StepName, input: unknown) =>
     (options.lambdas[state] as unknown as (event: unknown, context: unknown) => Promise<unknown>)(input, localLambdaContext(state));
@@ -132,6 +153,8 @@ export function executeRunExperimentLocally(options: {
   for (const state of LAMBDA_STATES) handlers[state] = (input) => invokeLambda(state, input);
   // The same Lambda as CollectResults (the ASL names its ARN), after the agent failed.
   handlers.CollectPartialResults = (input) => invokeLambda('CollectResults', input);
+  const retryIntervalOverridesMs =
+    options.retryIntervalMs === undefined ? undefined : Object.fromEntries(taskStates(localRunExperimentDefinition().definition).map((task) => [task.name, options.retryIntervalMs as number]));
   return runLocalExecution({
     definitionFile: RUN_EXPERIMENT_ASL,
     substitutions: LAMBDA_ARN_SUBSTITUTIONS,
@@ -142,6 +165,8 @@ export function executeRunExperimentLocally(options: {
     executionId: options.executionId,
     waitTimeOverridesMs: { WaitForFunctions: options.readinessPollMs, WaitForClient: options.readinessPollMs, WaitForTeardown: options.readinessPollMs },
     heartbeatMs: { RunAgent: options.heartbeatMs },
+    ...(retryIntervalOverridesMs ? { retryIntervalOverridesMs } : {}),
+    ...(options.executionTimeoutMs === undefined ? {} : { executionTimeoutMs: options.executionTimeoutMs }),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
   });
@@ -167,9 +192,12 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
     return { url: platform.url, stop: platform.stop, settings: scalingSettings(platform.platform.settings), credentials: platform.credentials };
   });
   const driver = new LocalAgentDriver({ planDir: options.workDir, onOutput: options.onAgentOutput, ...(options.agentEntry ? { agentEntry: options.agentEntry } : {}) });
-  const provisioners = { local: provisioner, ...(options.openfaas ? { openfaas: new OpenFaasProvisioner(options.openfaas) } : {}) };
-  const clients = { local: driver, openfaas: driver };
-  const callbacks = callbackIssuer(registry, callbackServer.url, runAgentState.TimeoutSeconds * 1000);
+  const built: LocalRunDependencies = {
+    provisioners: { local: provisioner, ...(options.openfaas ? { openfaas: new OpenFaasProvisioner(options.openfaas) } : {}) },
+    clients: { local: driver, openfaas: driver },
+    callbacks: callbackIssuer(registry, callbackServer.url, runAgentState.TimeoutSeconds * 1000),
+  };
+  const { provisioners, clients, callbacks } = options.decorateDependencies?.(built) ?? built;
   const lambdas: StepHandlers = createStepHandlers({
     store: options.store,
     provisioners,
@@ -193,16 +221,21 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
       heartbeatMs,
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
+      ...(options.retryIntervalMs === undefined ? {} : { retryIntervalMs: options.retryIntervalMs }),
+      ...(options.executionTimeoutMs === undefined ? {} : { executionTimeoutMs: options.executionTimeoutMs }),
     });
     // As the deployment's rule on execution status changes does: an execution that ended without
-    // its own Teardown (a terminal States.Runtime, a StopExecution) leaves no run active and nothing running.
+    // its own Teardown (a terminal States.Runtime, a StopExecution, its timeout) leaves no run active and nothing running.
     // Locally the agent's results file is at hand: what it wrote before the stop is stored, marked partial.
     const collectPartialResults = (run: RunRow) => importPartialResults(options.store, run.id, localResultsFile(options.workDir, run.id), 'stopped');
+    const cleanup = { store: options.store, provisioners, clients, callbacks, collectPartialResults };
     if (execution.status === 'FAILED') {
-      await cleanUpExecution({ store: options.store, provisioners, clients, callbacks, collectPartialResults }, { executionArn: executionId, status: 'FAILED', error: execution.error ?? null, cause: execution.cause ?? null });
+      await cleanUpExecution(cleanup, { executionArn: executionId, status: 'FAILED', error: execution.error ?? null, cause: execution.cause ?? null });
     } else if (execution.status === 'ABORTED') {
       const reason = (options.stopSignal?.reason ?? {}) as StopReason;
-      await cleanUpExecution({ store: options.store, provisioners, clients, callbacks, collectPartialResults }, { executionArn: executionId, status: 'ABORTED', error: reason.error ?? null, cause: reason.cause ?? null });
+      await cleanUpExecution(cleanup, { executionArn: executionId, status: 'ABORTED', error: reason.error ?? null, cause: reason.cause ?? null });
+    } else if (execution.status === 'TIMED_OUT') {
+      await cleanUpExecution(cleanup, { executionArn: executionId, status: 'TIMED_OUT', error: 'States.Timeout', cause: null });
     }
     const runs = (await options.store.listRuns({ limit: 1000 })).filter((run) => run.execution_id === executionId);
     return { execution, runs };
