@@ -13,6 +13,7 @@ import { cleanUpExecution } from '../../lib/control-plane/cleanup-execution';
 import { createStepHandlers, type StepHandlers, type StepName } from '../../lambdas/steps/handlers';
 import type { ResultsStore } from '../../lib/results/store';
 import type { RunRow } from '../../lib/results/types';
+import { interruptibleTasks, RUN_INTERRUPTED } from './interruptible-tasks';
 import { LocalAgentDriver } from './local-agent-driver';
 import type { PlatformOptionsInput } from '../platform/options';
 import { scalingSettings } from '../platform/options';
@@ -64,7 +65,11 @@ export interface LocalRunOptions {
   workDir: string;
   /** Each line an agent prints. */
   onAgentOutput?: (runId: string, line: string) => void;
-  /** Stops the run: the agent's task fails, and the branch tears down as after any failure. */
+  /**
+   * Stops the run (Ctrl-C): provisioning stops at the next Task, the agent's task fails, the branch
+   * tears down as after any failure, and the run ends failed (`RunAborted: the run was interrupted`)
+   * in whichever phase it came, its rows kept.
+   */
   signal?: AbortSignal;
   /** An OpenFaaS gateway to deploy to for platform `openfaas` (the functions get per-run names). */
   openfaas?: OpenFaasProvisionerOptions;
@@ -125,6 +130,8 @@ export function executeRunExperimentLocally(options: {
   heartbeatMs: number;
   onEvent?: (event: LocalExecutionEvent) => void;
   stopSignal?: AbortSignal;
+  /** Ctrl-C: once aborted, provisioning Tasks refuse to start and FinishRun fails the run (./interruptible-tasks.ts). */
+  interruptSignal?: AbortSignal;
 }): Promise<LocalExecutionResult> {
   const invokeLambda = (state: StepName, input: unknown) =>
     (options.lambdas[state] as unknown as (event: unknown, context: unknown) => Promise<unknown>)(input, localLambdaContext(state));
@@ -135,7 +142,7 @@ export function executeRunExperimentLocally(options: {
   return runLocalExecution({
     definitionFile: RUN_EXPERIMENT_ASL,
     substitutions: LAMBDA_ARN_SUBSTITUTIONS,
-    handlers,
+    handlers: options.interruptSignal ? interruptibleTasks(handlers, options.interruptSignal) : handlers,
     callbackHandlers: { RunAgent: async (payload) => void (await invokeLambda('StartAgent', payload)) },
     broker: options.broker,
     input: options.input as never,
@@ -180,7 +187,7 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
   }, { logger: new Logger({ serviceName: 'faas-benchmarker-local', logLevel: 'SILENT' }), metrics: false });
   const executionId = options.executionArn ?? localExecutionArn(randomUUID());
   // Also before RunAgent: an agent the run never started is not started afterwards.
-  const onAbort = () => broker.close('RunAborted', 'the run was interrupted');
+  const onAbort = () => broker.close(RUN_INTERRUPTED.error, RUN_INTERRUPTED.cause);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
   try {
@@ -193,6 +200,7 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
       heartbeatMs,
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
+      ...(options.signal ? { interruptSignal: options.signal } : {}),
     });
     // As the deployment's rule on execution status changes does: an execution that ended without
     // its own Teardown (a terminal States.Runtime, a StopExecution) leaves no run active and nothing running.
