@@ -53,6 +53,11 @@ export class TokenBroker {
     this.armHeartbeat(token, entry);
   }
 
+  /** Whether {@link close} was called: every Task asking for a token now fails at once. */
+  get closed(): boolean {
+    return this.closedWith !== undefined;
+  }
+
   /** Tokens still waiting. */
   get size(): number {
     return this.pending.size;

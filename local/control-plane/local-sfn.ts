@@ -124,6 +124,9 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
       if (!callback) throw new UnmappedTaskError(`callback Task ${task.name} has no local handler`);
       taskResourceLocalHandlers[task.name] = tracked(task.name, true, async (input) => {
         const { token, result } = options.broker.issue({ heartbeatMs: options.heartbeatMs?.[task.name] });
+        // A closed broker (the run was interrupted) fails the Task without calling its handler:
+        // the agent of a run interrupted before RunAgent is never started.
+        if (options.broker.closed) return (await result) as Json;
         const payload = ((input as { Payload?: Json }).Payload ?? input) as { [key: string]: Json };
         await callback({ ...payload, taskToken: token } as Json & { taskToken: string });
         return (await result) as Json;
