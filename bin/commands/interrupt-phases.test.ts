@@ -1,6 +1,6 @@
 /**
  * Ctrl-C at each phase of a local `fb run` (bin/commands/interrupt.test.ts covers the agent's
- * phase, a second Ctrl-C and SIGKILL while the agent runs): before the run is made, while its
+ * phase, a second Ctrl-C and SIGKILL while the agent runs): before the run is stored, while its
  * platform is being provisioned, while its results are collected and while it is torn down. In
  * each the run ends `failed` (`RunAborted: the run was interrupted`), no process fb started is
  * left, no plan file either, and the next `fb runs` finds nothing abandoned. And SIGKILL while
@@ -119,7 +119,7 @@ async function storedRows(cwd: string, runId: string): Promise<number> {
 }
 
 describe.concurrent('CLI: Ctrl-C at each phase of fb run', () => {
-  it('before the run is made: it is made, provisions nothing, starts no agent, and ends failed (interrupted)', async () => {
+  it('as the execution starts, before the run is stored: it is stored, provisions nothing, starts no agent, and ends failed (interrupted)', async () => {
     const cwd = scratch();
     const run = startRun(cwd);
     const atSignal = await run.waitFor(/^linear-invocation: starting a RunExperiment execution/m);
