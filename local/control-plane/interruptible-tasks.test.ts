@@ -31,11 +31,23 @@ describe.concurrent('interruptibleTasks', () => {
     const tasks = interruptibleTasks(handlers, controller.signal);
     controller.abort();
     for (const state of ['ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady']) {
-      expect(() => tasks[state]?.(branch)).toThrow(RunInterruptedError);
-      expect(() => tasks[state]?.(branch)).toThrow(expect.objectContaining({ name: 'RunAborted', message: 'the run was interrupted' }));
+      await expect(tasks[state]?.(branch)).rejects.toThrow(RunInterruptedError);
+      await expect(tasks[state]?.(branch)).rejects.toMatchObject({ name: 'RunAborted', message: 'the run was interrupted' });
     }
     for (const state of ['ValidateInput', 'AcquireLock', 'CollectResults', 'Teardown']) await tasks[state]?.(branch);
     expect(calls.map((call) => call.state)).toEqual(['ValidateInput', 'AcquireLock', 'CollectResults', 'Teardown']);
+  });
+
+  it('sees an interrupt that comes while the Task waits for its turn of the event loop', async () => {
+    const { handlers, calls } = recording();
+    const controller = new AbortController();
+    const tasks = interruptibleTasks(handlers, controller.signal);
+    const provisioning = tasks.ProvisionFunctions?.(branch);
+    const finishing = tasks.FinishRun?.(branch);
+    controller.abort();
+    await expect(provisioning).rejects.toThrow(RunInterruptedError);
+    await finishing;
+    expect(calls).toEqual([{ state: 'FinishRun', input: { ...branch, error: { Error: RUN_INTERRUPTED.error, Cause: RUN_INTERRUPTED.cause } } }]);
   });
 
   it('once interrupted, FinishRun of a branch that did not fail is given the interrupt as its failure', async () => {

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { LocalTaskHandler } from './local-sfn';
 
 /**
@@ -38,14 +39,18 @@ export function interruptibleTasks(handlers: Readonly<Record<string, LocalTaskHa
   for (const state of REFUSED_ONCE_INTERRUPTED) {
     const handler = handlers[state];
     if (!handler) continue;
-    wrapped[state] = (input) => {
+    wrapped[state] = async (input) => {
+      // A turn of the event loop first: a Ctrl-C that arrived while the Tasks before ran on
+      // promises alone (the in-process store does no I/O) is only seen once the loop polls.
+      await nextTurn();
       if (signal.aborted) throw new RunInterruptedError();
       return handler(input);
     };
   }
   const finishRun = handlers.FinishRun;
   if (finishRun) {
-    wrapped.FinishRun = (input) => {
+    wrapped.FinishRun = async (input) => {
+      await nextTurn();
       if (!signal.aborted || !isObject(input) || input.error !== undefined) return finishRun(input);
       return finishRun({ ...input, error: { Error: RUN_INTERRUPTED.error, Cause: RUN_INTERRUPTED.cause } });
     };
