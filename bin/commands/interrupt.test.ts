@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunRow } from '../../lib/results/types';
 import { FB, fbEnv, runFb } from '../../test-support/cli';
-import { isAlive } from '../../test-support/platform';
+import { descendants, stillRunning } from '../../test-support/process-tree';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -54,40 +54,6 @@ function hasRows(cwd: string): boolean {
   return readdirSync(dir).some((file) => file.endsWith('.results.ndjson') && readFileSync(join(dir, file), 'utf8').split('\n').length > 3);
 }
 
-/** Every process below `pid`, from /proc (taken while the run runs: after a kill they are reparented). */
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const found: number[] = [];
-  const pending = [pid];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    for (const child of children.get(next) ?? []) {
-      found.push(child);
-      pending.push(child);
-    }
-  }
-  return found;
-}
-
-async function allGone(pids: readonly number[], withinMs: number): Promise<number[]> {
-  const deadline = Date.now() + withinMs;
-  let alive = pids.filter(isAlive);
-  while (alive.length && Date.now() < deadline) {
-    await sleep(200);
-    alive = alive.filter(isAlive);
-  }
-  return alive;
-}
-
 async function onlyRun(cwd: string): Promise<RunRow> {
   const listed = await fb(cwd, ['runs', '--json']);
   const runs = JSON.parse(listed.stdout) as RunRow[];
@@ -111,7 +77,7 @@ describe.concurrent('CLI: interrupting fb run', () => {
     const code = await run.exited;
     expect(code).not.toBe(0);
     expect(run.stderr()).toContain('interrupted: stopping the run and tearing it down');
-    expect(await allGone(tree, 10_000)).toEqual([]);
+    expect(await stillRunning(tree, 10_000)).toEqual([]);
     const stored = await onlyRun(cwd);
     expect(stored).toMatchObject({ status: 'failed', reason: expect.stringMatching(/interrupted/) });
     expect(stored.status_history.map((change) => change.status)).toContain('destroying');
@@ -127,7 +93,7 @@ describe.concurrent('CLI: interrupting fb run', () => {
     run.child.kill('SIGINT');
     setTimeout(() => run.child.kill('SIGINT'), 50);
     expect(await run.exited).toBe(130);
-    expect(await allGone(tree, 15_000)).toEqual([]);
+    expect(await stillRunning(tree, 15_000)).toEqual([]);
     await fb(cwd, ['runs']);
     const stored = await onlyRun(cwd);
     // Interrupted, if the teardown won the race with the second Ctrl-C; abandoned (found by `fb runs`) otherwise.
@@ -147,7 +113,7 @@ describe.concurrent('CLI: interrupting fb run', () => {
     run.child.kill('SIGKILL');
     await run.exited;
     // The agent exits within 5 s of losing its lifeline, the instances at once.
-    expect(await allGone(tree, 15_000)).toEqual([]);
+    expect(await stillRunning(tree, 15_000)).toEqual([]);
     const listed = await fb(cwd, ['runs']);
     expect(listed.stderr).toMatch(/was abandoned \(its fb process is gone\): marked failed, its plan removed, the rows its agent wrote kept/);
     const stored = await onlyRun(cwd);

@@ -5,7 +5,9 @@ describe('Class: TokenBroker', () => {
   it('close fails the waiting Task and every Task that asks for a token afterwards, naming the error', async () => {
     const broker = new TokenBroker();
     const waiting = broker.issue();
+    expect(broker.closed).toBe(false);
     broker.close('RunAborted', 'the run was interrupted');
+    expect(broker.closed).toBe(true);
     await expect(waiting.result).rejects.toMatchObject({ name: 'RunAborted', message: 'the run was interrupted' });
     const later = broker.issue();
     await expect(later.result).rejects.toBeInstanceOf(TaskError);
@@ -20,6 +22,7 @@ describe('Class: TokenBroker', () => {
     const waiting = broker.issue();
     broker.failAll('Shutdown', 'stopping');
     await expect(waiting.result).rejects.toMatchObject({ name: 'Shutdown' });
+    expect(broker.closed).toBe(false);
     const later = broker.issue();
     broker.sendTaskSuccess(later.token, { ok: true });
     await expect(later.result).resolves.toEqual({ ok: true });

@@ -61,6 +61,11 @@ export class TokenBroker {
     clearTimeout(entry.heartbeatTimer);
   }
 
+  /** Whether {@link close} was called: every Task asking for a token now fails at once. */
+  get closed(): boolean {
+    return this.closedWith !== undefined;
+  }
+
   /** Tokens still waiting. */
   get size(): number {
     return this.pending.size;

@@ -94,6 +94,22 @@ describe('RunExperiment on the local interpreter', () => {
     expect(broker.size).toBe(0);
   });
 
+  it('a broker closed before RunAgent (an interrupted run) fails RunAgent without calling its handler: no agent is started', async () => {
+    let broker: TokenBroker | undefined;
+    const interrupted = scenario({
+      CheckClientReady: async () => {
+        broker?.close('RunAborted', 'the run was interrupted');
+        return { kind: 'local', ready: true };
+      },
+    });
+    broker = interrupted.broker;
+    expect(await interrupted.run({ experiment: 'coldstart-identifier', platforms: ['local'] })).toMatchObject({ status: 'FAILED' });
+    // RunAgent's handler records a 'RunAgent' call; CollectPartialResults follows its failure.
+    expect(interrupted.statesOf('local')).toEqual(['ValidateInput', 'AcquireLock', 'ProvisionFunctions', 'CheckFunctionsReady', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'CollectPartialResults', 'Teardown', 'CheckTeardown', 'FinishRun', 'ReleaseLock']);
+    const finish = interrupted.calls.find((call) => call.state === 'FinishRun');
+    expect(finish?.input.error).toEqual({ Error: 'RunAborted', Cause: 'the run was interrupted' });
+  });
+
   it('provisioning fails: the branch still tears down and the run ends failed with the reason', async () => {
     const { run, statesOf, calls } = scenario({
       ProvisionFunctions: async (input) => {

@@ -134,6 +134,9 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
         // Handled here too: a token that fails while the start is still under way (a closed broker, a
         // stop) or after a failed start is not an unhandled rejection; `await result` still throws.
         result.catch(() => undefined);
+        // A closed broker (the run was interrupted) fails the Task without calling its handler:
+        // the agent of a run interrupted before RunAgent is never started.
+        if (options.broker.closed) return (await result) as Json;
         const payload = ((input as { Payload?: Json }).Payload ?? input) as { [key: string]: Json };
         try {
           await callback({ ...payload, taskToken: token } as Json & { taskToken: string });

@@ -14,6 +14,7 @@ import { createStepHandlers, type StepHandlers, type StepName } from '../../lamb
 import type { StepDependencies } from '../../lib/control-plane/steps';
 import type { ResultsStore } from '../../lib/results/store';
 import type { RunRow } from '../../lib/results/types';
+import { interruptibleTasks, RUN_INTERRUPTED } from './interruptible-tasks';
 import { LocalAgentDriver } from './local-agent-driver';
 import type { PlatformOptionsInput } from '../platform/options';
 import { scalingSettings } from '../platform/options';
@@ -65,7 +66,11 @@ export interface LocalRunOptions {
   workDir: string;
   /** Each line an agent prints. */
   onAgentOutput?: (runId: string, line: string) => void;
-  /** Stops the run: the agent's task fails, and the branch tears down as after any failure. */
+  /**
+   * Stops the run (Ctrl-C): provisioning stops at the next Task, the agent's task fails, the branch
+   * tears down as after any failure, and the run ends failed (`RunAborted: the run was interrupted`)
+   * in whichever phase it came, its rows kept.
+   */
   signal?: AbortSignal;
   /** An OpenFaaS gateway to deploy to for platform `openfaas` (the functions get per-run names). */
   openfaas?: OpenFaasProvisionerOptions;
@@ -146,6 +151,8 @@ export function executeRunExperimentLocally(options: {
   retryIntervalMs?: number;
   /** The execution's time limit, ms. @default the ASL's TimeoutSeconds */
   executionTimeoutMs?: number;
+  /** Ctrl-C: once aborted, provisioning Tasks refuse to start and FinishRun fails the run (./interruptible-tasks.ts). */
+  interruptSignal?: AbortSignal;
 }): Promise<LocalExecutionResult> {
   const invokeLambda = (state: StepName, input: unknown) =>
     (options.lambdas[state] as unknown as (event: unknown, context: unknown) => Promise<unknown>)(input, localLambdaContext(state));
@@ -158,7 +165,7 @@ export function executeRunExperimentLocally(options: {
   return runLocalExecution({
     definitionFile: RUN_EXPERIMENT_ASL,
     substitutions: LAMBDA_ARN_SUBSTITUTIONS,
-    handlers,
+    handlers: options.interruptSignal ? interruptibleTasks(handlers, options.interruptSignal) : handlers,
     callbackHandlers: { RunAgent: async (payload) => void (await invokeLambda('StartAgent', payload)) },
     broker: options.broker,
     input: options.input as never,
@@ -208,7 +215,7 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
   }, { logger: new Logger({ serviceName: 'faas-benchmarker-local', logLevel: 'SILENT' }), metrics: false });
   const executionId = options.executionArn ?? localExecutionArn(randomUUID());
   // Also before RunAgent: an agent the run never started is not started afterwards.
-  const onAbort = () => broker.close('RunAborted', 'the run was interrupted');
+  const onAbort = () => broker.close(RUN_INTERRUPTED.error, RUN_INTERRUPTED.cause);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
   try {
@@ -223,6 +230,7 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
       ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
       ...(options.retryIntervalMs === undefined ? {} : { retryIntervalMs: options.retryIntervalMs }),
       ...(options.executionTimeoutMs === undefined ? {} : { executionTimeoutMs: options.executionTimeoutMs }),
+      ...(options.signal ? { interruptSignal: options.signal } : {}),
     });
     // As the deployment's rule on execution status changes does: an execution that ended without
     // its own Teardown (a terminal States.Runtime, a StopExecution, its timeout) leaves no run active and nothing running.
