@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { brokenJsonText, deepJson, edgyNumber, fuzzJson, fuzzParameters, nastyString, wideJson } from '../../test-support/fuzz';
+import { brokenJsonText, deepJson, edgyNumber, fuzzJson, fuzzParameters, nastyString, wideJson } from './fuzz-inputs';
 import { InvalidInputError } from './errors';
 import { isMonolithName, parseLabInput } from './input';
 import { LIMITS } from './limits';
