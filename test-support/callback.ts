@@ -3,15 +3,19 @@
  * secret and token, a logger that keeps what it is told, stdout capture for the powertools logger,
  * and an HTTP API (payload 2.0) event with its Lambda context.
  */
+import type { KeyObject } from 'node:crypto';
 import { vi } from 'vitest';
 import type { CallbackLogger } from '../lib/callback/handle-callback';
 import { type CallbackRegistry, InMemoryCallbackRegistry, registerCallback } from '../lib/callback/registry';
+import { localCallbackSigningKey } from '../lib/callback/signing-key';
 
 /** The clock of the callback tests: callbacks are registered at this instant. */
 export const T0 = new Date('2026-11-27T10:00:00.000Z');
 
 export interface RegisteredRun {
   registry: CallbackRegistry;
+  /** The key the run's secret is tagged with; the endpoint under test must be given it. */
+  signingKey: KeyObject;
   runId: string;
   secret: string;
   taskToken: string;
@@ -25,8 +29,9 @@ export async function registeredRun(options: { runId?: string; taskToken?: strin
   // A task token shaped like Step Functions' (long, opaque); unique enough to search logs for.
   const taskToken = options.taskToken ?? `AQCEAAAAKgAAAAMAAAAAAAAAA${'x'.repeat(40)}TOKEN${Math.random().toString(36).slice(2)}`;
   const expiresAt = new Date(T0.getTime() + (options.ttlMs ?? 90_000_000));
-  const { secret } = await registerCallback(registry, { runId, taskToken, expiresAt });
-  return { registry, runId, secret, taskToken, expiresAt };
+  const signingKey = localCallbackSigningKey();
+  const { secret } = await registerCallback(registry, signingKey, { runId, taskToken, expiresAt });
+  return { registry, signingKey, runId, secret, taskToken, expiresAt };
 }
 
 /** A {@link CallbackLogger} that keeps every line, and the lines as one text to search. */

@@ -18,6 +18,7 @@ import { T0, callbackEvent, callbackLambdaContext, captureOutput, registeredRun 
 import { FAKE_SUBSCRIPTION, type FakeArm, fakeCredential, startFakeArm } from '../../test-support/fake-arm';
 import { createFakeAzureWeb, type FakeAzureWeb } from '../../test-support/fake-azure-web';
 import { cloudColdForcers } from './cold-forcers';
+import { fixedCallbackSigningKey } from '../../lib/callback/signing-key';
 import { createCallbackHandler } from './handler';
 
 vi.hoisted(() => {
@@ -25,6 +26,7 @@ vi.hoisted(() => {
   process.env.RESULTS_CLUSTER_ARN ??= 'arn:aws:rds:eu-west-1:123456789012:cluster:faas-benchmarker-test-results';
   process.env.RESULTS_SECRET_ARN ??= 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:results-AbCdEf';
   process.env.RESULTS_DATABASE ??= 'faas_benchmarker';
+  process.env.CALLBACK_SIGNING_KEY_SECRET_ARN ??= 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:callback-signing-key-AbCdEf';
 });
 
 const KEYS = Object.fromEntries(['function1', 'function2', 'function3', 'monolith'].map((fn) => [fn, `${fn}.zip`])) as CloudPlatformsConfig['labCode']['awsLambda'];
@@ -67,10 +69,11 @@ afterEach(() => output.restore());
 
 async function forceCold(runId: string, functionName: string, options: { platformKnown?: boolean } = {}) {
   const registry = new InMemoryCallbackRegistry();
-  const { secret } = await registeredRun({ registry, runId });
+  const { secret, signingKey } = await registeredRun({ registry, runId });
   const forcers = cloudColdForcers(CONFIG, 'eu-west-1', { lambda: new LambdaClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'example' } }), web: webClient });
   const handler = createCallbackHandler({
     registry,
+    signingKey: fixedCallbackSigningKey(signingKey),
     completer: { success: async () => undefined, failure: async () => undefined, heartbeat: async () => undefined },
     logger: new Logger({ serviceName: 'callback-test', logLevel: 'INFO' }),
     now: () => new Date(T0.getTime() + 60_000),

@@ -3,6 +3,7 @@
  * codes, powertools log lines captured from stdout (never holding the secret or the token), and
  * the environment read once.
  */
+import { randomBytes } from 'node:crypto';
 import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, SFNClient, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -10,6 +11,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CallbackConfigurationError } from '../../lib/callback/errors';
 import { SfnTaskCompleter } from '../../lib/callback/task-completer';
 import { T0, callbackEvent, callbackLambdaContext, captureOutput, registeredRun } from '../../test-support/callback';
+import { createCallbackSecret } from '../../lib/callback/secrets';
+import { callbackSigningKey, fixedCallbackSigningKey } from '../../lib/callback/signing-key';
 import { callbackConfigFromEnv, createCallbackHandler, handler as deployedHandler } from './handler';
 
 // The module builds its exported `handler` from the environment at load; give it a region (hoisted above the imports).
@@ -18,6 +21,7 @@ vi.hoisted(() => {
   process.env.RESULTS_CLUSTER_ARN ??= 'arn:aws:rds:eu-west-1:123456789012:cluster:faas-benchmarker-test-results';
   process.env.RESULTS_SECRET_ARN ??= 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:results-AbCdEf';
   process.env.RESULTS_DATABASE ??= 'faas_benchmarker';
+  process.env.CALLBACK_SIGNING_KEY_SECRET_ARN ??= 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:callback-signing-key-AbCdEf';
 });
 
 const sfnMock = mockClient(SFNClient);
@@ -26,6 +30,7 @@ async function setUp(options: { nowMs?: number } = {}) {
   const run = await registeredRun();
   const handler = createCallbackHandler({
     registry: run.registry,
+    signingKey: fixedCallbackSigningKey(run.signingKey),
     completer: new SfnTaskCompleter(new SFNClient({ region: 'eu-west-1' })),
     logger: new Logger({ serviceName: 'callback-test', logLevel: 'INFO' }),
     now: () => new Date(T0.getTime() + (options.nowMs ?? 60_000)),
@@ -93,7 +98,8 @@ describe('Function: createCallbackHandler', () => {
     // Act
     const answers = {
       wrongSecret: await invoke({ runId: run.runId, kind: 'success', output: {} }, { secret: wrong }),
-      unknownRun: await invoke({ runId: 'run-unknown', kind: 'success', output: {} }),
+      // A secret the control plane made for a run id that is not (or no longer) registered.
+      unknownRun: await invoke({ runId: 'run-unknown', kind: 'success', output: {} }, { secret: createCallbackSecret(run.signingKey, 'run-unknown').secret }),
       expired: await invokeLate({ runId: run.runId, kind: 'heartbeat' }),
       tooLarge: await invoke({ runId: run.runId, kind: 'success', output: 'x'.repeat(300_000) }),
       invalid: await invoke('{"runId":'),
@@ -125,6 +131,48 @@ describe('Function: createCallbackHandler', () => {
     expect(output.text()).not.toContain(run.taskToken);
   });
 
+  it('checks the secret with the key from its source, and never logs the key', async () => {
+    // Prepare
+    const { run, invoke } = await setUp();
+    const keyHex = run.signingKey.export().toString('hex');
+    const keyBase64 = run.signingKey.export().toString('base64');
+
+    // Act
+    const forged = await invoke({ runId: run.runId, kind: 'heartbeat' }, { secret: createCallbackSecret(callbackSigningKey(randomBytes(32)), run.runId).secret });
+    const genuine = await invoke({ runId: run.runId, kind: 'heartbeat' });
+
+    // Assess
+    expect(forged).toMatchObject({ statusCode: 401, body: { error: { type: 'CallbackSecretMismatchError' } } });
+    expect(genuine.statusCode).toBe(200);
+    for (const hidden of [keyHex, keyBase64, run.secret]) expect(output.text()).not.toContain(hidden);
+  });
+
+  it('answers 503 without a registry query while the signing key cannot be read, and recovers', async () => {
+    // Prepare
+    const run = await registeredRun();
+    const find = vi.spyOn(run.registry, 'find');
+    let keyReadable = false;
+    const handler = createCallbackHandler({
+      registry: run.registry,
+      signingKey: () => (keyReadable ? Promise.resolve(run.signingKey) : Promise.reject(new Error('AccessDeniedException'))),
+      completer: new SfnTaskCompleter(new SFNClient({ region: 'eu-west-1' })),
+      logger: new Logger({ serviceName: 'callback-test', logLevel: 'INFO' }),
+      now: () => new Date(T0.getTime() + 60_000),
+    });
+    const heartbeat = () => handler(callbackEvent(JSON.stringify({ runId: run.runId, kind: 'heartbeat' }), { authorization: `Bearer ${run.secret}` }), callbackLambdaContext() as never);
+
+    // Act
+    const unavailable = await heartbeat();
+    keyReadable = true;
+    const recovered = await heartbeat();
+
+    // Assess
+    expect(unavailable.statusCode).toBe(503);
+    expect(JSON.parse(unavailable.body)).toMatchObject({ error: { type: 'CallbackSigningKeyUnavailableError' } });
+    expect(recovered.statusCode).toBe(200);
+    expect(find).toHaveBeenCalledTimes(1);
+  });
+
   it('answers 400 to an event that is not an HTTP API 2.0 event', async () => {
     const { handler } = await setUp();
     const response = await handler({ runId: 'r', kind: 'heartbeat' }, callbackLambdaContext() as never);
@@ -133,7 +181,7 @@ describe('Function: createCallbackHandler', () => {
 });
 
 describe('Function: callbackConfigFromEnv', () => {
-  const results = { RESULTS_CLUSTER_ARN: 'arn:cluster', RESULTS_SECRET_ARN: 'arn:secret', RESULTS_DATABASE: 'db' };
+  const results = { RESULTS_CLUSTER_ARN: 'arn:cluster', RESULTS_SECRET_ARN: 'arn:secret', RESULTS_DATABASE: 'db', CALLBACK_SIGNING_KEY_SECRET_ARN: 'arn:signing-key' };
 
   it('takes STATE_MACHINE_REGION, else AWS_REGION, else fails naming the variable', () => {
     expect(callbackConfigFromEnv({ STATE_MACHINE_REGION: 'eu-central-1', AWS_REGION: 'us-east-1', ...results }).stateMachineRegion).toBe('eu-central-1');
@@ -145,6 +193,11 @@ describe('Function: callbackConfigFromEnv', () => {
   it('needs the results database the registry lives in, naming what is missing', () => {
     expect(callbackConfigFromEnv({ AWS_REGION: 'eu-west-1', ...results }).results).toEqual({ resourceArn: 'arn:cluster', secretArn: 'arn:secret', database: 'db' });
     expect(() => callbackConfigFromEnv({ AWS_REGION: 'eu-west-1', RESULTS_CLUSTER_ARN: 'arn:cluster', RESULTS_DATABASE: 'db' })).toThrow(/RESULTS_SECRET_ARN/);
+  });
+
+  it('needs the signing key secret, naming it when missing', () => {
+    expect(callbackConfigFromEnv({ AWS_REGION: 'eu-west-1', ...results }).signingKeySecretArn).toBe('arn:signing-key');
+    expect(() => callbackConfigFromEnv({ AWS_REGION: 'eu-west-1', ...results, CALLBACK_SIGNING_KEY_SECRET_ARN: '' })).toThrow(/CALLBACK_SIGNING_KEY_SECRET_ARN/);
   });
 
   it('takes the results bucket for fresh upload URLs when it is given', () => {

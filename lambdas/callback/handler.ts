@@ -16,6 +16,9 @@
  * - `FB_CLOUD_CONFIG` (optional; lib/config/cloud-config.ts) — the cloud platforms the deployment
  *   enables: `force-cold` calls of runs on AWS Lambda and Azure Functions are carried out by their
  *   cold forcers (./cold-forcers.ts), found by the run's platform in the `runs` table.
+ * - `CALLBACK_SIGNING_KEY_SECRET_ARN` — the Secrets Manager secret holding the deployment's
+ *   callback signing key (lib/callback/signing-key.ts), read on the first request and kept for the
+ *   life of the container; every secret's HMAC tag is checked with it before any registry query.
  * - `POWERTOOLS_*` / `AWS_LAMBDA_LOG_LEVEL` — read by the powertools logger itself.
  *
  * The deployed `handler` keeps its registry in the results database (`callbacks`, through the
@@ -23,12 +26,15 @@
  * which registers each run's secret hash and task token.
  */
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { CallbackConfigurationError } from '../../lib/callback/errors';
+import { CallbackConfigurationError, CallbackSigningKeyUnavailableError } from '../../lib/callback/errors';
+import { type CallbackSigningKeySource, secretsManagerCallbackKey } from '../../lib/callback/signing-key';
 import { SqlCallbackRegistry } from '../../lib/callback/sql-registry';
 import { DataApiExecutor } from '../../lib/results/data-api-executor';
 import { type CallbackHttpResponse, handleCallback, type HandleCallbackOptions } from '../../lib/callback/handle-callback';
@@ -59,6 +65,8 @@ export interface CallbackLambdaResponse {
 
 export interface CallbackHandlerOptions {
   registry: CallbackRegistry;
+  /** The deployment's callback signing key, fetched per request (the source keeps it once read). */
+  signingKey: CallbackSigningKeySource;
   completer: TaskCompleter;
   /** @default a powertools Logger with service name `faas-benchmarker-callback` */
   logger?: Logger;
@@ -76,7 +84,7 @@ export const UPLOAD_URL_SECONDS = 900;
 /** Build the handler; call once per execution environment. */
 export function createCallbackHandler(options: CallbackHandlerOptions) {
   const logger = options.logger ?? new Logger({ serviceName: 'faas-benchmarker-callback' });
-  const handling: HandleCallbackOptions = {
+  const handling: Omit<HandleCallbackOptions, 'signingKey'> = {
     registry: options.registry,
     completer: options.completer,
     logger,
@@ -95,7 +103,15 @@ export function createCallbackHandler(options: CallbackHandlerOptions) {
     }
     const { body, headers, isBase64Encoded } = parsed.data;
     const text = body !== undefined && isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
-    return toLambdaResponse(await handleCallback({ body: text, authorization: headers?.authorization }, handling));
+    let signingKey: KeyObject;
+    try {
+      signingKey = await options.signingKey();
+    } catch (error) {
+      const known = error instanceof CallbackSigningKeyUnavailableError ? error : new CallbackSigningKeyUnavailableError('the callback signing key is unavailable', { cause: error });
+      logger.error('callback failed', { status: 503, errorType: known.name, message: known.message });
+      return toLambdaResponse({ statusCode: 503, body: { error: { type: known.name, message: 'the callback signing key is unavailable; retry later' } } });
+    }
+    return toLambdaResponse(await handleCallback({ body: text, authorization: headers?.authorization }, { ...handling, signingKey }));
   };
 
   return middy<unknown, CallbackLambdaResponse>(callback).use(injectLambdaContext(logger));
@@ -110,6 +126,7 @@ export function callbackConfigFromEnv(env: NodeJS.ProcessEnv): {
   stateMachineRegion: string;
   results: { resourceArn: string; secretArn: string; database: string };
   resultsBucket: string | undefined;
+  signingKeySecretArn: string;
   cloud: ReturnType<typeof cloudConfigFromEnvironment>;
 } {
   const stateMachineRegion = env.STATE_MACHINE_REGION || env.AWS_REGION;
@@ -123,6 +140,7 @@ export function callbackConfigFromEnv(env: NodeJS.ProcessEnv): {
     stateMachineRegion,
     results: { resourceArn: required('RESULTS_CLUSTER_ARN'), secretArn: required('RESULTS_SECRET_ARN'), database: required('RESULTS_DATABASE') },
     resultsBucket: env.RESULTS_BUCKET || undefined,
+    signingKeySecretArn: required('CALLBACK_SIGNING_KEY_SECRET_ARN'),
     cloud: cloudConfigFromEnvironment(env),
   };
 }
@@ -137,6 +155,7 @@ const s3 = new S3Client({ region: config.stateMachineRegion });
 const { resultsBucket } = config;
 export const handler = createCallbackHandler({
   registry,
+  signingKey: secretsManagerCallbackKey(new SecretsManagerClient({ region: config.stateMachineRegion }), config.signingKeySecretArn),
   completer: new SfnTaskCompleter(new SFNClient({ region: config.stateMachineRegion })),
   ...(Object.keys(forcers).length ? { forceCold: coldForcerByPlatform({ platformOf: async (runId) => (await runs.getRun(runId))?.platform, forcers }) } : {}),
   ...(resultsBucket ? { uploadUrlFor: (runId: string) => presignResultsUpload(s3, rawResultsLocation(resultsBucket, runId), UPLOAD_URL_SECONDS) } : {}),

@@ -1,4 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { type CallbackSigningKeySource, secretsManagerCallbackKey } from '../../lib/callback/signing-key';
 import { SqlCallbackRegistry } from '../../lib/callback/sql-registry';
 import { importStagedRunResults, stageRunResultsForImport } from '../../lib/control-plane/aurora-import';
 import { presignResultsUpload, rawResultsLocation, readResultsFrom } from '../../lib/control-plane/results-transfer';
@@ -24,6 +26,12 @@ export interface ControlPlaneEnvironment {
   callbackUrl: string;
   /** The RunAgent Task's TimeoutSeconds, for the callback's expiry. */
   agentTimeoutSeconds: number;
+  /**
+   * The Secrets Manager secret of the callback signing key (`CALLBACK_SIGNING_KEY_SECRET_ARN`); set,
+   * and readable, only for StartAgent, the one step that issues callback secrets. Undefined: issuing
+   * one fails with MissingEnvironmentError.
+   */
+  callbackSigningKeySecretArn: string | undefined;
   /** The cloud platforms' resources (`FB_CLOUD_CONFIG`); undefined: none. */
   cloud: CloudPlatformsConfig | undefined;
 }
@@ -55,8 +63,16 @@ export function controlPlaneEnvironment(env: NodeJS.ProcessEnv): ControlPlaneEnv
     resultsBucket: required('RESULTS_BUCKET'),
     callbackUrl: required('CALLBACK_URL'),
     agentTimeoutSeconds: Number(env.AGENT_TIMEOUT_SECONDS ?? 90_000),
+    callbackSigningKeySecretArn: env.CALLBACK_SIGNING_KEY_SECRET_ARN || undefined,
     cloud: cloudConfigFromEnvironment(env),
   };
+}
+
+/** StartAgent's callback signing key, read from Secrets Manager on the first secret it issues. */
+function callbackSigningKeyOf(environment: ControlPlaneEnvironment): CallbackSigningKeySource {
+  const secretArn = environment.callbackSigningKeySecretArn;
+  if (!secretArn) return () => Promise.reject(new MissingEnvironmentError('environment variable CALLBACK_SIGNING_KEY_SECRET_ARN is not set'));
+  return secretsManagerCallbackKey(new SecretsManagerClient({ region: environment.region }), secretArn);
 }
 
 /**
@@ -82,7 +98,7 @@ export function stepDependenciesFromEnvironment(environment: ControlPlaneEnviron
     provisioners: cloud.provisioners,
     clients: cloud.clients,
     unavailable: cloud.unavailable,
-    callbacks: callbackIssuer(registry, environment.callbackUrl, environment.agentTimeoutSeconds * 1000),
+    callbacks: callbackIssuer(registry, environment.callbackUrl, environment.agentTimeoutSeconds * 1000, callbackSigningKeyOf(environment)),
     resultsLocation: (runId) => rawResultsLocation(environment.resultsBucket, runId),
     resultsUploadUrl: (location) => presignResultsUpload(s3, location, environment.agentTimeoutSeconds),
     readResults: (location) => readResultsFrom(location, s3),

@@ -135,6 +135,12 @@ export class CallbackRegistryUnavailableError extends CallbackError {
   override readonly statusCode = 503;
 }
 
+/** The callback signing key could not be read or is too short (503: no secret can be checked or issued now). */
+export class CallbackSigningKeyUnavailableError extends CallbackError {
+  override name = 'CallbackSigningKeyUnavailableError';
+  override readonly statusCode = 503;
+}
+
 /** A required environment variable of the callback Lambda is missing (thrown at module load). */
 export class CallbackConfigurationError extends CallbackError {
   override name = 'CallbackConfigurationError';

@@ -8,7 +8,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { T0, recordingLogger, registeredRun } from '../../test-support/callback';
 import { type CallbackHttpRequest, type HandleCallbackOptions, handleCallback } from './handle-callback';
-import type { CallbackRegistry } from './registry';
+import { type CallbackRegistry, registerCallback } from './registry';
+import { createCallbackSecret } from './secrets';
 import { SfnTaskCompleter, TASK_CAUSE_MAX_CHARS, TASK_ERROR_MAX_CHARS, TASK_OUTPUT_MAX_BYTES } from './task-completer';
 
 const sfnMock = mockClient(SFNClient);
@@ -20,6 +21,7 @@ async function setUp(options: { ttlMs?: number; nowMs?: number } = {}) {
   const clock = { now: new Date(T0.getTime() + (options.nowMs ?? 60_000)) };
   const handling: HandleCallbackOptions = {
     registry: run.registry,
+    signingKey: run.signingKey,
     completer: new SfnTaskCompleter(new SFNClient({ region: 'eu-west-1' })),
     logger: log.logger,
     now: () => clock.now,
@@ -161,7 +163,23 @@ describe('Function: handleCallback', () => {
       case: 'an unknown run',
       status: 404,
       type: 'CallbackRunUnknownError',
+      act: (s: Awaited<ReturnType<typeof setUp>>) =>
+        handleCallback({ body: JSON.stringify({ runId: 'run-other', kind: 'success', output: {} }), authorization: `Bearer ${createCallbackSecret(s.run.signingKey, 'run-other').secret}` }, s.handling),
+    },
+    {
+      case: "the run's secret presented for another run",
+      status: 401,
+      type: 'CallbackSecretMismatchError',
       act: (s: Awaited<ReturnType<typeof setUp>>) => handleCallback({ body: JSON.stringify({ runId: 'run-other', kind: 'success', output: {} }), authorization: `Bearer ${s.run.secret}` }, s.handling),
+    },
+    {
+      case: 'the secret of a replaced registration (right tag, hash no longer stored)',
+      status: 401,
+      type: 'CallbackSecretMismatchError',
+      act: async (s: Awaited<ReturnType<typeof setUp>>) => {
+        await registerCallback(s.run.registry, s.run.signingKey, { runId: s.run.runId, taskToken: s.run.taskToken, expiresAt: s.run.expiresAt });
+        return s.send({ kind: 'success', output: {} });
+      },
     },
     {
       case: 'an expired callback',

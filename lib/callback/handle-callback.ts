@@ -26,10 +26,16 @@
  * the error class in ./errors: 400 invalid request, 401 wrong secret, 404 unknown run, 409 the
  * outcome was already reported (success/failure are single-use), 410 expired or the task is no
  * longer waiting, 413 output too large, 502 Step Functions unreachable (retry), 503 registry
- * unavailable (retry), 500 anything else. The checks run in the order run, secret, used, expiry,
- * so only the secret's holder learns whether the run already reported or expired. (Run ids are not
- * secret, and a secret has 256 bits, so telling "unknown run" from "wrong secret" helps debugging
- * and not an attacker.)
+ * unavailable (retry), 500 anything else.
+ *
+ * Cheap checks come first and touch no database: the body's form, then the secret's form and its
+ * HMAC tag for the run id (./secrets.ts `callbackSecretIsAuthentic`, constant time, with the
+ * deployment's signing key), then the throttle. A forged secret, or a genuine one presented for
+ * another run, is refused with 401 there, without a registry query and without using up the
+ * throttle's shared budget. Only then is the registry asked, in the order run, stored hash, used,
+ * expiry, so only the secret's holder learns whether the run already reported or expired. (Run
+ * ids are not secret; "unknown run" is answered only to a secret the control plane made for that
+ * run id, e.g. after the run ended.)
  *
  * Single use: success/failure first claim the run atomically (`registry.markUsed`), then call the
  * task completer; a replay finds the claim and is refused without calling it. If the call fails
@@ -40,6 +46,7 @@
  * are not put in log attributes, and every logged string is scrubbed of both in case a foreign
  * error message echoes one.
  */
+import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { describe } from '../errors/describe';
 import { redact } from '../errors/redact';
@@ -56,7 +63,7 @@ import {
   TaskCompleterUnavailableError,
 } from './errors';
 import type { CallbackEntry, CallbackRegistry } from './registry';
-import { callbackSecretMatches, isWellFormedCallbackSecret } from './secrets';
+import { callbackSecretIsAuthentic, callbackSecretMatches } from './secrets';
 import type { CallbackThrottle } from './throttle';
 import { serializeTaskOutput, type TaskCompleter, toTaskCompleterError } from './task-completer';
 
@@ -104,6 +111,8 @@ export interface CallbackLogger {
 
 export interface HandleCallbackOptions {
   registry: CallbackRegistry;
+  /** The deployment's key secrets are tagged with (./signing-key.ts); never logged. */
+  signingKey: KeyObject;
   completer: TaskCompleter;
   logger: CallbackLogger;
   /** The clock expiry is checked against. */
@@ -125,7 +134,7 @@ export async function handleCallback(request: CallbackHttpRequest, options: Hand
     secrets.push(call.secret);
     logged = { runId: call.runId, kind: call.kind };
     // Cheap refusals first: nothing below reaches the registry (the database) for junk or a flood.
-    if (!isWellFormedCallbackSecret(call.secret)) throw new CallbackSecretMismatchError(call.runId);
+    if (!callbackSecretIsAuthentic(options.signingKey, call.runId, call.secret)) throw new CallbackSecretMismatchError(call.runId);
     const verdict = options.throttle?.take(call.secret);
     if (verdict && !verdict.allowed) throw new CallbackThrottledError(verdict.scope, verdict.retryAfterSeconds);
     const uploadUrl = await processCallback(call, options, secrets);

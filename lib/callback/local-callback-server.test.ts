@@ -10,6 +10,8 @@ import { TaskError, TokenBroker } from './local-token-broker';
 import { recordingLogger } from '../../test-support/callback';
 import { type LocalCallbackServer, startLocalCallbackServer } from './local-callback-server';
 import { InMemoryCallbackRegistry, registerCallback } from './registry';
+import { createCallbackSecret } from './secrets';
+import { localCallbackSigningKey } from './signing-key';
 
 const open: LocalCallbackServer[] = [];
 afterEach(async () => {
@@ -24,14 +26,15 @@ async function setUp(options: { heartbeatMs?: number } = {}) {
   const task = broker.issue(options);
   task.result.catch(() => undefined); // observed by the tests that expect a failure
   const runId = 'run-local-1';
-  const { secret } = await registerCallback(registry, { runId, taskToken: task.token, expiresAt: new Date(Date.now() + 60_000) });
-  const server = await startLocalCallbackServer({ registry, broker, logger: log.logger });
+  const signingKey = localCallbackSigningKey();
+  const { secret } = await registerCallback(registry, signingKey, { runId, taskToken: task.token, expiresAt: new Date(Date.now() + 60_000) });
+  const server = await startLocalCallbackServer({ registry, signingKey, broker, logger: log.logger });
   open.push(server);
   const post = async (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${secret}` }) => {
     const answer = await request(server.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
     return { status: answer.statusCode, body: (await answer.body.json()) as Record<string, unknown> };
   };
-  return { broker, registry, log, task, runId, secret, server, post };
+  return { broker, registry, signingKey, log, task, runId, secret, server, post };
 }
 
 describe('Function: startLocalCallbackServer', () => {
@@ -89,12 +92,12 @@ describe('Function: startLocalCallbackServer', () => {
 
   it('refuses a wrong secret with 401 and leaves the task waiting; logs neither secret nor token', async () => {
     // Prepare
-    const { post, runId, broker, log, secret, task } = await setUp();
+    const { post, runId, broker, log, secret, signingKey, task } = await setUp();
     const wrong = 'W'.repeat(43);
 
     // Act
     const refused = await post({ runId, kind: 'success', output: {} }, { authorization: `Bearer ${wrong}` });
-    const unknown = await post({ runId: 'run-nope', kind: 'heartbeat', secret });
+    const unknown = await post({ runId: 'run-nope', kind: 'heartbeat' }, { authorization: `Bearer ${createCallbackSecret(signingKey, 'run-nope').secret}` });
 
     // Assess
     expect(refused).toMatchObject({ status: 401, body: { error: { type: 'CallbackSecretMismatchError' } } });

@@ -8,6 +8,7 @@
  * It listens on 127.0.0.1 only, on a free port unless one is given. Bodies over `maxBodyBytes`
  * are refused with 413; other paths answer 404, other methods on /callback 405.
  */
+import type { KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CallbackBodyTooLargeError } from './errors';
@@ -20,6 +21,8 @@ export const CALLBACK_PATH = '/callback';
 
 export interface LocalCallbackServerOptions {
   registry: CallbackRegistry;
+  /** The key the issuer tags secrets with (./signing-key.ts `localCallbackSigningKey`). */
+  signingKey: KeyObject;
   /** The local control plane's `TokenBroker`. */
   broker: LocalTaskTokenBroker;
   /** @default {@link stderrCallbackLogger}: refusals and failures as JSON lines on stderr */
@@ -52,6 +55,7 @@ export async function startLocalCallbackServer(options: LocalCallbackServerOptio
   const settings = { ...defaults, ...options };
   const handling = {
     registry: options.registry,
+    signingKey: options.signingKey,
     completer: new BrokerTaskCompleter(options.broker),
     logger: options.logger ?? stderrCallbackLogger,
     now: options.now ?? (() => new Date()),

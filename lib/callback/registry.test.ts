@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryCallbackRegistry, registerCallback } from './registry';
 import { callbackSecretMatches } from './secrets';
+import { localCallbackSigningKey } from './signing-key';
 
 const expiresAt = new Date('2026-11-28T10:00:00.000Z');
 
@@ -68,7 +69,7 @@ describe('Function: registerCallback', () => {
     const registry = new InMemoryCallbackRegistry();
 
     // Act
-    const { secret } = await registerCallback(registry, { runId: 'r1', taskToken: 'token-1', expiresAt });
+    const { secret } = await registerCallback(registry, localCallbackSigningKey(), { runId: 'r1', taskToken: 'token-1', expiresAt });
 
     // Assess
     const entry = await registry.find('r1');

@@ -9,7 +9,9 @@
  * (a conditional update back). Only the in-memory implementation exists so far (local runs and
  * tests); it is atomic because JavaScript runs each call to completion.
  */
+import type { KeyObject } from 'node:crypto';
 import { type CallbackSecret, createCallbackSecret } from './secrets';
+import type { CallbackSigningKeySource } from './signing-key';
 
 /** What the control plane registers when a run's RunAgent task starts. */
 export interface CallbackRegistration {
@@ -86,28 +88,31 @@ export class InMemoryCallbackRegistry implements CallbackRegistry {
 }
 
 /**
- * What the control plane does when a RunAgent task starts: make the run's secret, register its
- * hash with the task token, and return the secret to hand to the agent (once) with the callback URL.
+ * StartAgent's callback issuer on `registry`: each run's secret, tagged with the key from
+ * `signingKey`, is registered for `ttlMs` and answered with the endpoint `url` the agent reports to.
  */
-/**
- * StartAgent's callback issuer on `registry`: each run's secret is registered for `ttlMs` and
- * answered with the endpoint `url` the agent reports to.
- */
-export function callbackIssuer(registry: CallbackRegistry, url: string, ttlMs: number) {
+export function callbackIssuer(registry: CallbackRegistry, url: string, ttlMs: number, signingKey: CallbackSigningKeySource) {
   return {
     issue: async (runId: string, taskToken: string): Promise<{ url: string; secret: string }> => {
-      const { secret } = await registerCallback(registry, { runId, taskToken, expiresAt: new Date(Date.now() + ttlMs) });
+      const key = await signingKey();
+      const { secret } = await registerCallback(registry, key, { runId, taskToken, expiresAt: new Date(Date.now() + ttlMs) });
       return { url, secret };
     },
     revoke: (runId: string): Promise<void> => registry.remove(runId),
   };
 }
 
+/**
+ * What the control plane does when a RunAgent task starts: make the run's secret (tagged with
+ * `signingKey`), register its hash with the task token, and return the secret to hand to the
+ * agent (once) with the callback URL.
+ */
 export async function registerCallback(
   registry: CallbackRegistry,
+  signingKey: KeyObject,
   run: { runId: string; taskToken: string; expiresAt: Date },
 ): Promise<Pick<CallbackSecret, 'secret'>> {
-  const { secret, secretHash } = createCallbackSecret();
+  const { secret, secretHash } = createCallbackSecret(signingKey, run.runId);
   await registry.register({ runId: run.runId, secretHash, taskToken: run.taskToken, expiresAt: run.expiresAt });
   return { secret };
 }

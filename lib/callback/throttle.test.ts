@@ -1,13 +1,15 @@
 /**
- * The callback endpoint's cheap refusals, before any registry query: a malformed secret (401) and
+ * The callback endpoint's cheap refusals, before any registry query: a malformed or forged secret (401) and
  * too many requests for one run's secret or for the endpoint (429 with Retry-After), with the
  * registry counting its queries to prove none was made.
  */
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { T0, recordingLogger, registeredRun } from '../../test-support/callback';
 import { handleCallback, type HandleCallbackOptions } from './handle-callback';
 import type { CallbackRegistry } from './registry';
 import { createCallbackSecret, isWellFormedCallbackSecret } from './secrets';
+import { callbackSigningKey, localCallbackSigningKey } from './signing-key';
 import { CallbackThrottle } from './throttle';
 import type { TaskCompleter } from './task-completer';
 
@@ -35,7 +37,7 @@ const completer: TaskCompleter = { success: async () => {}, failure: async () =>
 async function setUp(throttle?: CallbackThrottle) {
   const run = await registeredRun({});
   const { registry, queries } = counting(run.registry);
-  const handling: HandleCallbackOptions = { registry, completer, logger: recordingLogger().logger, now: () => new Date(T0.getTime() + 60_000), throttle };
+  const handling: HandleCallbackOptions = { registry, signingKey: run.signingKey, completer, logger: recordingLogger().logger, now: () => new Date(T0.getTime() + 60_000), throttle };
   const send = (secret: string, kind = 'heartbeat') => handleCallback({ body: JSON.stringify({ runId: run.runId, kind }), authorization: `Bearer ${secret}` }, handling);
   return { run, send, queries };
 }
@@ -51,8 +53,36 @@ describe('the callback endpoint’s cheap refusals', () => {
     expect(queries()).toBe(1);
   });
 
+  it('refuses a forged secret (right form, wrong tag) or one tagged for another run with 401 and no registry query', async () => {
+    // Prepare
+    const { run, send, queries } = await setUp();
+    const [random = '', tag = ''] = run.secret.split('.');
+    const forged = [
+      `${random}.${tag.startsWith('A') ? 'B' : 'A'}${tag.slice(1)}`,
+      `${createCallbackSecret(run.signingKey, run.runId).secret.split('.')[0]}.${tag}`,
+      createCallbackSecret(run.signingKey, 'another-run').secret,
+      createCallbackSecret(callbackSigningKey(randomBytes(32)), run.runId).secret,
+    ];
+
+    // Act
+    const answers = await Promise.all(forged.map((secret) => send(secret)));
+
+    // Assess
+    for (const answer of answers) expect(answer).toMatchObject({ statusCode: 401, body: { error: { type: 'CallbackSecretMismatchError' } } });
+    expect(queries()).toBe(0);
+    expect((await send(run.secret)).statusCode).toBe(200);
+    expect(queries()).toBe(1);
+  });
+
+  it('does not let forged secrets use up the shared budget of genuine ones', async () => {
+    const throttle = new CallbackThrottle({ perSecret: { perSecond: 1, burst: 5 }, overall: { perSecond: 1, burst: 2 }, nowMs: () => 0 });
+    const { run, send } = await setUp(throttle);
+    for (let i = 0; i < 20; i++) expect((await send(createCallbackSecret(run.signingKey, `other-${i}`).secret)).statusCode).toBe(401);
+    expect((await send(run.secret)).statusCode).toBe(200);
+  });
+
   it('says every secret it makes is well formed', () => {
-    for (let i = 0; i < 200; i++) expect(isWellFormedCallbackSecret(createCallbackSecret().secret)).toBe(true);
+    for (let i = 0; i < 200; i++) expect(isWellFormedCallbackSecret(createCallbackSecret(localCallbackSigningKey(), `run-${i}`).secret)).toBe(true);
   });
 
   it('throttles one run’s secret after its burst, answering 429 with Retry-After and no registry query, while another secret goes on', async () => {
@@ -65,21 +95,22 @@ describe('the callback endpoint’s cheap refusals', () => {
     expect(queries()).toBe(3);
     const refused = await send(run.secret);
     expect(refused).toMatchObject({ statusCode: 429, headers: { 'retry-after': '1' }, body: { error: { type: 'CallbackThrottledError' } } });
-    // A well-formed secret of someone else has its own bucket (and is then refused by the registry, 401).
-    expect((await send(createCallbackSecret().secret)).statusCode).toBe(401);
+    // Another secret tagged for the run (not the registered one) has its own bucket, and is then refused by the stored hash (401).
+    expect((await send(createCallbackSecret(run.signingKey, run.runId).secret)).statusCode).toBe(401);
     // A second later the run's bucket has a token again.
     nowMs += 1_000;
     expect((await send(run.secret)).statusCode).toBe(200);
   });
 
   it('holds a ceiling over all secrets, and tracks at most its limit of them', () => {
+    const key = localCallbackSigningKey();
     let nowMs = 0;
     const throttle = new CallbackThrottle({ perSecret: { perSecond: 1, burst: 5 }, overall: { perSecond: 10, burst: 10 }, maxTrackedSecrets: 50, nowMs: () => nowMs });
-    const verdicts = Array.from({ length: 200 }, () => throttle.take(createCallbackSecret().secret));
+    const verdicts = Array.from({ length: 200 }, () => throttle.take(createCallbackSecret(key, 'run-1').secret));
     expect(verdicts.filter((verdict) => verdict.allowed)).toHaveLength(10);
     expect(verdicts.at(-1)).toEqual({ allowed: false, scope: 'overall', retryAfterSeconds: 1 });
     expect(throttle.trackedSecrets).toBe(50);
     nowMs += 500;
-    expect(Array.from({ length: 10 }, () => throttle.take(createCallbackSecret().secret)).filter((verdict) => verdict.allowed)).toHaveLength(5);
+    expect(Array.from({ length: 10 }, () => throttle.take(createCallbackSecret(key, 'run-1').secret)).filter((verdict) => verdict.allowed)).toHaveLength(5);
   });
 });

@@ -5,21 +5,24 @@
  * Authorization header carries the run's secret).
  *
  * The route has no API Gateway authorizer: a request is authenticated by its run's callback
- * secret (`Authorization: Bearer …`), which the Lambda checks against the hash in the `callbacks`
- * table. The Lambda reads and writes the results database through the Data API and may presign
+ * secret (`Authorization: Bearer …`), whose HMAC tag the Lambda checks with the deployment's
+ * signing key (`SigningKey`, a generated Secrets Manager secret, readable only by this Lambda and
+ * StartAgent, the issuer) before it looks up the hash in the `callbacks` table. The Lambda reads and writes the results database through the Data API and may presign
  * raw-result uploads (for agents whose run outlived the URL in their plan); the stack lets it
  * `SendTaskSuccess/Failure/Heartbeat` on the state machine once that exists.
  *
- * Children: `Function` (the callback Lambda), `ApiAccessLogs`, `Api` (with its `$default` stage
- * and the `POST--callback` route).
+ * Children: `SigningKey`, `Function` (the callback Lambda), `ApiAccessLogs`, `Api` (with its
+ * `$default` stage and the `POST--callback` route).
  *
- * Idle cost: nothing but CloudWatch Logs storage (the HTTP API and Lambda bill per request).
+ * Idle cost: the signing key's secret (USD 0.40 a month) and CloudWatch Logs storage (the HTTP API
+ * and Lambda bill per request).
  */
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ControlPlaneFunction } from './control-plane-function';
 import { type ControlPlaneResults, grantRawResults, resultsEnvironment } from './control-plane-results';
@@ -68,11 +71,27 @@ export class CallbackEndpoint extends Construct {
   readonly api: apigwv2.HttpApi;
   /** The full callback URL the agents are given (`CALLBACK_URL` of the step Lambdas). */
   readonly url: string;
+  /**
+   * The key callback secrets are tagged with (lib/callback/signing-key.ts), `SigningKey`: the
+   * callback Lambda may read it; grant it to the issuer (StartAgent) and to nothing else.
+   */
+  readonly signingKey: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: CallbackEndpointProps) {
     super(scope, id);
     const { results } = props;
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+
+    this.signingKey = new secretsmanager.Secret(this, 'SigningKey', {
+      description: 'HMAC key of the callback secrets (StartAgent tags them, the callback Lambda checks the tag before any query)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+    });
+    Validations.of(this.signingKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The callback signing key is not rotated automatically: a rotation would invalidate the secrets of every run waiting ' +
+        'for its agent. It never leaves the two Lambdas that read it; replace it between runs if it may have leaked.',
+    });
 
     this.function = new ControlPlaneFunction(this, 'Function', {
       entry: 'lambdas/callback/handler.ts',
@@ -80,8 +99,14 @@ export class CallbackEndpoint extends Construct {
       // API Gateway gives up on an integration after 30 s.
       timeout: Duration.seconds(29),
       logRetention,
-      environment: { ...resultsEnvironment(results), STATE_MACHINE_REGION: Stack.of(this).region, RESULTS_BUCKET: results.bucket.bucketName },
+      environment: {
+        ...resultsEnvironment(results),
+        STATE_MACHINE_REGION: Stack.of(this).region,
+        RESULTS_BUCKET: results.bucket.bucketName,
+        CALLBACK_SIGNING_KEY_SECRET_ARN: this.signingKey.secretArn,
+      },
     });
+    this.signingKey.grantRead(this.function);
     results.cluster.grantDataApiAccess(this.function);
     // It presigns fresh result uploads for agents whose run outlived the URL in their plan.
     grantRawResults(this.function, results, 'write');
@@ -128,8 +153,8 @@ export class CallbackEndpoint extends Construct {
         id: 'AwsSolutions-APIG4',
         reason:
           'POST /callback is called by client agents that hold no AWS credentials and no IdP token; each request is ' +
-          "authenticated by its run's callback secret (Authorization: Bearer), which the callback Lambda checks against the " +
-          'SHA-256 in the callbacks table, accepts once per run and only until the run expires.',
+          "authenticated by its run's callback secret (Authorization: Bearer), whose HMAC tag the callback Lambda checks with " +
+          "the deployment's signing key before it checks the SHA-256 in the callbacks table, accepts once per run and only until the run expires.",
       });
     }
     // `$default` stage: the URL is the API endpoint itself (`…/`), so the route follows it directly.

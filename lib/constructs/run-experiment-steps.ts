@@ -12,6 +12,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ControlPlaneFunction } from './control-plane-function';
 import { type ControlPlaneResults, grantRawResults, type RawResultsAccess, resultsEnvironment } from './control-plane-results';
@@ -26,6 +27,8 @@ export interface StepFunctionSpec {
   readonly resultsStore: boolean;
   /** Access to the raw result files (`raw/*` of the results bucket): read them, write them (or presign uploads), or both. */
   readonly rawResults?: RawResultsAccess;
+  /** Issues callback secrets, so reads the callback signing key (`CALLBACK_SIGNING_KEY_SECRET_ARN`). */
+  readonly issuesCallbackSecrets?: boolean;
   /** The Lambda's timeout in seconds when it is not the Task's (RunAgent waits far longer than StartAgent runs). */
   readonly timeoutSeconds?: number;
   readonly memorySizeMiB?: number;
@@ -43,7 +46,8 @@ export interface StepFunctionSpec {
  *   (so no run holds its experiment's lock), counting the runs that did not complete.
  * - StartAgent: sets `running`, registers the callback (runs, callbacks) and presigns the PUT the
  *   agent uploads its results file with, so it may put objects under `raw/` (a presigned URL only
- *   carries its signer's permissions).
+ *   carries its signer's permissions). It tags each run's callback secret, so it alone of the steps
+ *   reads the callback signing key.
  * - CollectResults: reads the agent's raw file, stages it as COPY TEXT files under `raw/<run>/`
  *   and has Aurora load them (`aws_s3.table_import_from_s3`, through the cluster's S3 import role).
  * Every step Lambda still gets the full environment, because lambdas/shared/environment.ts reads
@@ -61,6 +65,7 @@ export const STEP_FUNCTIONS = {
     description: 'RunExperiment RunAgent: register the callback and start the client agent',
     resultsStore: true,
     rawResults: 'write',
+    issuesCallbackSecrets: true,
     // Long enough for a first Azure Run Command (it may install the VM's extension) to report the agent started.
     timeoutSeconds: 600,
   },
@@ -92,6 +97,12 @@ export interface RunExperimentStepsProps {
 
   /** Where agents report (`CALLBACK_URL`; StartAgent writes it into each agent's plan). */
   readonly callbackUrl: string;
+
+  /**
+   * The callback signing key (`CallbackEndpoint.signingKey`): read by the steps that issue callback
+   * secrets (StartAgent) only. Without it StartAgent cannot issue a secret.
+   */
+  readonly callbackSigningKey?: secretsmanager.ISecret;
 
   /**
    * Retention of each step Lambda's log group.
@@ -133,8 +144,12 @@ export class RunExperimentSteps extends Construct {
         timeout: Duration.seconds(Math.min(timeoutSeconds, LAMBDA_MAX_TIMEOUT_SECONDS)),
         memorySizeMiB: spec.memorySizeMiB,
         logRetention: props.logRetention,
-        environment,
+        environment:
+          spec.issuesCallbackSecrets && props.callbackSigningKey
+            ? { ...environment, CALLBACK_SIGNING_KEY_SECRET_ARN: props.callbackSigningKey.secretArn }
+            : environment,
       });
+      if (spec.issuesCallbackSecrets) props.callbackSigningKey?.grantRead(fn);
       if (spec.resultsStore) results.cluster.grantDataApiAccess(fn);
       if (spec.rawResults) grantRawResults(fn, results, spec.rawResults);
       functions[name] = fn;

@@ -152,7 +152,7 @@ export class ControlPlaneStack extends Stack {
       rateLimitPerSecond: props.callbackRateLimitPerSecond,
       burstLimitRequests: props.callbackBurstLimit,
     });
-    const steps = new RunExperimentSteps(this, 'Steps', { definition, results, callbackUrl: callback.url, logRetention });
+    const steps = new RunExperimentSteps(this, 'Steps', { definition, results, callbackUrl: callback.url, callbackSigningKey: callback.signingKey, logRetention });
     this.cloud = props.cloud
       ? new CloudPlatforms(this, 'CloudPlatforms', { ...props.cloud, steps: steps.functions, cleanup: steps.cleanup, callback: callback.function, plansBucket: results.bucket, plansKey: results.bucket.encryptionKey, logRetention, agentLogGroupName: agentLogGroupName(stageName) })
       : undefined;

@@ -27,6 +27,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CloudPlatforms, cloudPlatforms } from '../../lambdas/shared/cloud-step-dependencies';
 import { createStepHandlers } from '../../lambdas/steps/handlers';
 import { startLocalCallbackServer } from '../../lib/callback/local-callback-server';
+import { fixedCallbackSigningKey, localCallbackSigningKey } from '../../lib/callback/signing-key';
 import { callbackIssuer, InMemoryCallbackRegistry } from '../../lib/callback/registry';
 import type { CloudPlatformsConfig } from '../../lib/config/cloud-config';
 import { LAB_FUNCTION_NAMES } from '../../lab-functions/names';
@@ -158,7 +159,8 @@ async function execute(platform: string): Promise<{ execution: LocalExecutionRes
   const s3Client = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'example' } });
   const broker = new TokenBroker();
   const registry = new InMemoryCallbackRegistry();
-  const callbackServer = await startLocalCallbackServer({ registry, broker });
+  const signingKey = localCallbackSigningKey();
+  const callbackServer = await startLocalCallbackServer({ registry, signingKey, broker });
   try {
     const handlers = createStepHandlers(
       {
@@ -166,7 +168,7 @@ async function execute(platform: string): Promise<{ execution: LocalExecutionRes
         provisioners: cloud.provisioners,
         clients: cloud.clients,
         unavailable: cloud.unavailable,
-        callbacks: callbackIssuer(registry, callbackServer.url, 600_000),
+        callbacks: callbackIssuer(registry, callbackServer.url, 600_000, fixedCallbackSigningKey(signingKey)),
         resultsLocation: (runId) => rawResultsLocation('fb-results', runId),
         resultsUploadUrl: (location) => presignResultsUpload(s3Client, location, 3600),
         readResults: (location) => readResultsFrom(location, s3Client),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { callbackIssuer, InMemoryCallbackRegistry } from '../../lib/callback/registry';
 import type { CallbackLogger } from '../../lib/callback/handle-callback';
 import { startLocalCallbackServer } from '../../lib/callback/local-callback-server';
+import { fixedCallbackSigningKey, localCallbackSigningKey } from '../../lib/callback/signing-key';
 import type { RunInput } from '../../lib/control-plane/run-input';
 import { LocalFunctionProvisioner } from '../../lib/platforms/local/provisioner';
 import { OpenFaasProvisioner, type OpenFaasProvisionerOptions } from '../../lib/platforms/openfaas/provisioner';
@@ -192,7 +193,8 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
   const heartbeatMs = options.heartbeatTimeoutMs ?? runAgentState.HeartbeatSeconds * 1000;
   const broker = new TokenBroker();
   const registry = new InMemoryCallbackRegistry();
-  const callbackServer = await startLocalCallbackServer({ registry, broker, ...(options.callbackLogger ? { logger: options.callbackLogger } : {}) });
+  const signingKey = localCallbackSigningKey();
+  const callbackServer = await startLocalCallbackServer({ registry, signingKey, broker, ...(options.callbackLogger ? { logger: options.callbackLogger } : {}) });
   // A local platform per run, on a free port, its lab functions built first.
   const provisioner = new LocalFunctionProvisioner(async (settings) => {
     const platform = await startLocalPlatform({ ...(settings as Partial<PlatformOptionsInput>), port: 0, build: true });
@@ -202,7 +204,7 @@ export async function runLocalControlPlane(options: LocalRunOptions): Promise<Lo
   const built: LocalRunDependencies = {
     provisioners: { local: provisioner, ...(options.openfaas ? { openfaas: new OpenFaasProvisioner(options.openfaas) } : {}) },
     clients: { local: driver, openfaas: driver },
-    callbacks: callbackIssuer(registry, callbackServer.url, runAgentState.TimeoutSeconds * 1000),
+    callbacks: callbackIssuer(registry, callbackServer.url, runAgentState.TimeoutSeconds * 1000, fixedCallbackSigningKey(signingKey)),
   };
   const { provisioners, clients, callbacks } = options.decorateDependencies?.(built) ?? built;
   const lambdas: StepHandlers = createStepHandlers({
