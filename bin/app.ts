@@ -1,8 +1,9 @@
 /**
  * The CDK app. This is the only place that reads the environment and CDK context: it builds the
- * stage config once (lib/config/stage.ts), creates the stacks with typed props, adds the cdk-nag
- * AwsSolutions checks (v3: a validation plugin, so any unacknowledged finding fails synth) and
- * synthesizes.
+ * stage config once (lib/config/stage.ts), creates the stacks with typed props, adds the two
+ * policy gates (lib/stacks/policy-gates.ts: cdk-nag's AwsSolutions checks and AWS Control Tower's
+ * proactive guard rules, validation plugins, so any unacknowledged finding fails synth with a
+ * per-resource report) and synthesizes.
  *
  * Stacks: the stateful `ResultsStack` (Aurora Serverless v2 + Data API, results bucket), then the
  * stateless `ControlPlaneStack` (RunExperiment state machine, step Lambdas, callback API, schema
@@ -25,8 +26,7 @@
  * the region to us-east-1 when no AWS config names one) and fall back to placeholders
  * (123456789012 / eu-west-1), so `npx cdk synth` works offline with no credentials and no lookups.
  */
-import { App, Tags, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { App, Tags } from 'aws-cdk-lib';
 import { buildAgentBundle } from '../client-agent/build';
 import { buildFunctions } from '../lab-functions/build';
 import { syncExperimentCatalog } from '../lib/experiment/catalog-file';
@@ -36,6 +36,7 @@ import { stagePlatforms } from '../lib/config/stage-platforms';
 import type { ScheduleConfig } from '../lib/config/schedules';
 import { PROJECT_ROOT } from '../lib/constructs/control-plane-function';
 import { ControlPlaneStack, controlPlaneStackProps } from '../lib/stacks/control-plane-stack';
+import { addPolicyGates } from '../lib/stacks/policy-gates';
 import { ResultsStack, resultsStackProps } from '../lib/stacks/results-stack';
 import { UiStack, uiStackProps } from '../lib/stacks/ui-stack';
 
@@ -64,7 +65,7 @@ function synthesize({ app, config, schedules }: { app: App; config: StageConfig;
   new ControlPlaneStack(app, stacks.controlPlane, controlPlaneStackProps(config, results, schedules));
   new UiStack(app, stacks.ui, uiStackProps(config, results));
 
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  addPolicyGates(app);
   app.synth();
 }
 

@@ -14,7 +14,7 @@ describe('Function: loadStageConfig', () => {
       auroraMinAcu: '0.5',
       auroraMaxAcu: '16',
       logRetentionDays: '365',
-      agentLogRetentionDays: '30',
+      agentLogRetentionDays: '400',
       availabilityZones: 'eu-west-1b, eu-west-1c',
     });
     expect(config).toMatchObject({
@@ -24,7 +24,7 @@ describe('Function: loadStageConfig', () => {
       auroraMinAcu: 0.5,
       auroraMaxAcu: 16,
       logRetentionDays: 365,
-      agentLogRetentionDays: 30,
+      agentLogRetentionDays: 400,
       availabilityZones: ['eu-west-1b', 'eu-west-1c'],
     });
   });
@@ -38,8 +38,9 @@ describe('Function: loadStageConfig', () => {
     [{ auroraMinAcu: 4, auroraMaxAcu: 4 }, 'auroraMaxAcu: must be greater than auroraMinAcu'],
     [{ auroraAutoPauseMinutes: 2 }, 'auroraAutoPauseMinutes:'],
     [{ backupRetentionDays: 36 }, 'backupRetentionDays:'],
-    [{ logRetentionDays: 10 }, 'logRetentionDays: must be one of 1, 3, 5'],
-    [{ agentLogRetentionDays: 10 }, 'agentLogRetentionDays: must be one of 1, 3, 5'],
+    [{ logRetentionDays: 10 }, 'logRetentionDays: must be one of 365, 400, 545'],
+    [{ logRetentionDays: 90 }, 'logRetentionDays: must be one of 365, 400, 545'],
+    [{ agentLogRetentionDays: 10 }, 'agentLogRetentionDays: must be one of 365, 400, 545'],
     [{ rawResultsInfrequentAccessAfterDays: 10 }, 'rawResultsInfrequentAccessAfterDays:'],
     [{ rawResultsExpireAfterDays: 30 }, 'rawResultsExpireAfterDays:'],
     [{ availabilityZones: 'us-east-1a,us-east-1b' }, 'availabilityZones: every zone must be in the stage region'],

@@ -24,10 +24,11 @@ export const PLACEHOLDER_ACCOUNT = '123456789012';
  */
 export const PLACEHOLDER_REGION = 'eu-west-1';
 
-/** CloudWatch Logs accepts only these retention periods (days). */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
+/**
+ * The log retention periods (days) a stage may choose: those CloudWatch Logs accepts that are at
+ * least a year, as Control Tower's CT.CLOUDWATCH.PR.2 (a synth gate, lib/stacks/policy-gates.ts) requires.
+ */
+export const LOG_RETENTION_DAYS = [365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 /** The defaults of every stage setting, in one place. */
 export const STAGE_DEFAULTS = {
@@ -42,9 +43,10 @@ export const STAGE_DEFAULTS = {
   /** Minutes without a connection before a 0-ACU writer pauses (Aurora allows 5 min – 24 h). */
   auroraAutoPauseMinutes: 5,
   backupRetentionDays: 7,
-  logRetentionDays: 90,
+  /** A year: Control Tower's CT.CLOUDWATCH.PR.2 asks for at least that (the control-plane logs are small). */
+  logRetentionDays: 365,
   /** Retention of the client agents' log group (`/faas-benchmarker/<stage>/agent`, SSM Run Command output). */
-  agentLogRetentionDays: 90,
+  agentLogRetentionDays: 365,
   /** Raw result files move to S3 Standard-IA after this many days (S3 requires at least 30). */
   rawResultsInfrequentAccessAfterDays: 30,
   /** Raw result files are deleted after this many days; the database keeps the imported rows. */

@@ -25,6 +25,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ControlPlaneFunction } from './control-plane-function';
+import { acknowledgeGuard } from './guard-rules';
 import { type ControlPlaneResults, grantRawResults, resultsEnvironment } from './control-plane-results';
 
 /** The route the client agent reports to. */
@@ -41,7 +42,7 @@ export interface CallbackEndpointProps {
   /**
    * Retention of the callback Lambda's log group and of the API access logs.
    *
-   * @default logs.RetentionDays.THREE_MONTHS
+   * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
 
@@ -80,7 +81,7 @@ export class CallbackEndpoint extends Construct {
   constructor(scope: Construct, id: string, props: CallbackEndpointProps) {
     super(scope, id);
     const { results } = props;
-    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
 
     this.signingKey = new secretsmanager.Secret(this, 'SigningKey', {
       description: 'HMAC key of the callback secrets (StartAgent tags them, the callback Lambda checks the tag before any query)',
@@ -156,6 +157,20 @@ export class CallbackEndpoint extends Construct {
           "authenticated by its run's callback secret (Authorization: Bearer), whose HMAC tag the callback Lambda checks with " +
           "the deployment's signing key before it checks the SHA-256 in the callbacks table, accepts once per run and only until the run expires.",
       });
+      acknowledgeGuard(
+        route,
+        'CT.APIGATEWAY.PR.5',
+        'the route has no API Gateway authorizer (AuthorizationType NONE) on purpose: client agents hold no AWS credentials ' +
+          "and no IdP token; the callback Lambda authenticates each request by its run's callback secret (Authorization: Bearer) " +
+          'against the SHA-256 in the callbacks table.',
+      );
+      // The route's invoke permission (below the route) is scoped by SourceArn to this API's POST /callback.
+      acknowledgeGuard(
+        route,
+        'CT.LAMBDA.PR.2',
+        "the permission is not public: apigateway.amazonaws.com may invoke the callback Lambda only with SourceArn this API's " +
+          '*/*/callback route; the rule reads only literal SourceArn strings, and this one is a Fn::Join of the API id.',
+      );
     }
     // `$default` stage: the URL is the API endpoint itself (`…/`), so the route follows it directly.
     this.url = `${stage.url}${CALLBACK_PATH.slice(1)}`;

@@ -6,9 +6,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { addPolicyGates } from '../stacks/policy-gates';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bundlePath } from '../../lab-functions/build';
@@ -32,7 +32,7 @@ const CONFIG = loadStageConfig({
 const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
 const results = new ResultsStack(app, 'Results', resultsStackProps(CONFIG));
 const stack = new ControlPlaneStack(app, 'ControlPlane', controlPlaneStackProps(CONFIG, results, []));
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+addPolicyGates(app);
 let template: Template;
 let failure: string | undefined;
 beforeAll(() => {
@@ -167,7 +167,7 @@ describe('CloudPlatforms — EC2 clients', () => {
   it('keeps the agent logs in /faas-benchmarker/<stage>/agent with the stage\'s agent log retention, retained, named by a stack output and in FB_CLOUD_CONFIG', () => {
     const group = template.toJSON().Resources[logicalId(cloud().agentLogGroup)];
     expect(group).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/faas-benchmarker/cloud/agent', RetentionInDays: CONFIG.agentLogRetentionDays }, DeletionPolicy: 'Retain' });
-    expect(CONFIG.agentLogRetentionDays).toBe(90);
+    expect(CONFIG.agentLogRetentionDays).toBe(365);
     template.hasOutput('AgentLogGroupName', { Value: { Ref: logicalId(cloud().agentLogGroup) } });
     const config = template.toJSON().Resources[logicalId(stack.steps.StartAgent.function)].Properties.Environment.Variables.FB_CLOUD_CONFIG;
     expect(text(config)).toContain(`\\"agentLogGroupName\\":\\"",{"Ref":"${logicalId(cloud().agentLogGroup)}"}`);

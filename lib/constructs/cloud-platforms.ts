@@ -21,8 +21,9 @@
  *   presigned URL (the plan holds the run's callback secret; a lifecycle rule expires leftovers).
  *
  * The config the Lambdas read (`FB_CLOUD_CONFIG`, lib/config/cloud-config.ts) is set on every
- * step Lambda. Each step's cloud grants are one separate policy (`<Step>CloudPolicy`), so its
- * cdk-nag acknowledgements name exactly the wildcards that policy has and why.
+ * step Lambda. Each step's cloud grants are one separate policy (`<Step>CloudPolicy`), whose cdk-nag
+ * acknowledgements name each wildcard resource it is expected to hold, one by one, with its reason:
+ * a new wildcard fails cdk-nag until it is acknowledged here.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -42,6 +43,7 @@ import type { CloudPlatformsConfig } from '../config/cloud-config';
 import { RUN_TAG_KEY } from '../platforms/run-resources';
 import type { ControlPlaneFunction } from './control-plane-function';
 import { PROJECT_ROOT } from './control-plane-function';
+import { acknowledgeGuard } from './guard-rules';
 
 /** Per-run names start with this (`fb-<run8>-…`). */
 const RUN_NAME_PREFIX = 'fb-';
@@ -113,14 +115,14 @@ export interface CloudPlatformsProps {
   /**
    * Retention of the agent log group.
    *
-   * @default logs.RetentionDays.THREE_MONTHS
+   * @default logs.RetentionDays.ONE_YEAR
    */
   readonly agentLogRetention?: logs.RetentionDays;
 
   /**
    * Retention of the client VPC's flow-log group.
    *
-   * @default logs.RetentionDays.THREE_MONTHS
+   * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -199,7 +201,18 @@ export class CloudPlatforms extends Construct {
         new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: Object.values(lambdaCode).map(objectArn) }),
       ],
     });
-    this.acknowledgeWildcards(deployerPolicy, 'The per-run lab stacks (fb-<run8>-lab) create functions named fb-<run8>-<function>, a role CloudFormation names fb-<run8>-lab-…, and a REST API, API key and usage plan whose ids API Gateway assigns, so these resources are named by the fb- prefix or by the API Gateway collection paths; the role can only be assumed by CloudFormation, which the control plane hands it only for fb- stacks.');
+    // Each wildcard resource a policy below holds, with why it cannot be narrower; a policy acknowledges exactly its own.
+    const labDeployerOnly = ' The role can only be assumed by CloudFormation, which the control plane hands it only for fb- stacks.';
+    const apiIds = (collection: string) =>
+      `A per-run lab stack's REST API, API key and usage plan get ids API Gateway assigns at creation, so they are reachable only under their collection path (${collection}/*).`;
+    this.acknowledgeWildcards(deployerPolicy, [
+      [labFunctions, `The per-run lab stacks create functions named fb-<run8>-<function> (function:fb-*).${labDeployerOnly}`],
+      [labRoles, `The per-run lab stacks create one function role, which CloudFormation names fb-<run8>-lab-… (role/fb-*).${labDeployerOnly}`],
+      [apiGateway('/restapis/*'), apiIds('/restapis') + labDeployerOnly],
+      [apiGateway('/apikeys/*'), apiIds('/apikeys') + labDeployerOnly],
+      [apiGateway('/usageplans/*'), apiIds('/usageplans') + labDeployerOnly],
+      [apiGateway('/tags/*'), `Tagging the per-run REST API, API key and usage plan addresses them by the ARN API Gateway assigns (/tags/*).${labDeployerOnly}`],
+    ]);
 
     // The EC2 client network.
     this.clientVpc = new ec2.Vpc(this, 'ClientVpc', {
@@ -209,7 +222,7 @@ export class CloudPlatforms extends Construct {
       subnetConfiguration: [{ name: 'Client', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 26 }],
       restrictDefaultSecurityGroup: false,
     });
-    const flowLogs = new logs.LogGroup(this, 'ClientVpcFlowLogs', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.RETAIN });
+    const flowLogs = new logs.LogGroup(this, 'ClientVpcFlowLogs', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
     this.clientVpc.addFlowLog('FlowLogs', { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.ALL });
     this.clientSecurityGroup = new ec2.SecurityGroup(this, 'ClientSecurityGroup', {
       vpc: this.clientVpc,
@@ -230,7 +243,7 @@ export class CloudPlatforms extends Construct {
     // the group exists, so no CreateLogGroup. Its ARN (GetAtt Arn) already ends in `:*`, its streams.
     this.agentLogGroup = new logs.LogGroup(this, 'AgentLogs', {
       logGroupName: props.agentLogGroupName,
-      retention: props.agentLogRetention ?? logs.RetentionDays.THREE_MONTHS,
+      retention: props.agentLogRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     new iam.Policy(this, 'ClientAgentLogPolicy', {
@@ -244,6 +257,13 @@ export class CloudPlatforms extends Construct {
     });
     const clientProfile = new iam.InstanceProfile(this, 'ClientInstanceProfile', { role: this.clientRole });
     const subnet = this.clientVpc.publicSubnets[0] as ec2.ISubnet;
+    acknowledgeGuard(
+      subnet,
+      'CT.EC2.PR.11',
+      'the subnet of the EC2 clients assigns public IPs on purpose: a client must reach the functions under test over the ' +
+        'internet as real clients do, without a NAT gateway (about $32 a month) in the measured path; its security group has ' +
+        'no inbound rules, so the public address accepts no connections (the instances are driven through SSM).',
+    );
 
     // Azure: the existing secret with the service principal.
     const azureSecret = secretsmanager.Secret.fromSecretNameV2(this, 'AzureCredentials', props.azure.credentialsSecretName);
@@ -319,40 +339,58 @@ export class CloudPlatforms extends Construct {
         readAzureSecret,
       ],
     };
-    const reasons: Record<CloudStepName, string> = {
-      ProvisionFunctions: 'CreateStack is limited to the per-run lab stacks, all named fb-<run8>-lab, whose ids CloudFormation assigns (stack/fb-*/*).',
-      CheckFunctionsReady: 'DescribeStacks/DescribeStackEvents are limited to the per-run lab stacks, named fb-<run8>-lab, whose ids CloudFormation assigns (stack/fb-*/*).',
-      ProvisionClient:
-        'RunInstances launches one instance per run: its instance, volume and network interface get ids at launch (instance/*, volume/*, network-interface/* — instances and volumes only with the run tag), the image is the latest Amazon Linux resolved from its public SSM parameter (image/*, parameter/aws/service/ami-amazon-linux-latest/*); ec2:DescribeInstances supports no resource-level permissions.',
-      CheckClientReady: 'ec2:DescribeInstances and ssm:DescribeInstanceInformation support no resource-level permissions (Resource "*" is what AWS requires for them); both only read.',
-      StartAgent:
-        "GetApiKey reads the key of a per-run lab API, whose id API Gateway assigns (/apikeys/*); plans are per run (plans/<runId>.json); SendCommand reaches only instances with the run tag (instance/*, ssm:resourceTag condition).",
-      CheckTeardown:
-        'DescribeStacks/DescribeStackEvents are limited to the per-run lab stacks (stack/fb-*/*), whose ids CloudFormation assigns; ec2:DescribeInstances supports no resource-level permissions (Resource "*" is what AWS requires) and only reads.',
-      Teardown:
-        'DeleteStack is limited to the fb- lab stacks (stack/fb-*/*); TerminateInstances and SendCommand to instances with the run tag (instance/*); plans are per run (plans/<runId>.json), and so are saved agent logs (agent-logs/<runId>/…); ec2:DescribeInstances, ssm:ListCommands and ssm:CancelCommand support no resource-level permissions.',
+    const wildcard = {
+      labStacks: [labStacks, 'The per-run lab stacks are all named fb-<run8>-lab; CloudFormation appends the stack id it assigns (stack/fb-*/*).'],
+      image: [
+        stack.formatArn({ service: 'ec2', account: '', resource: 'image', resourceName: '*' }),
+        'The image is the latest Amazon Linux, resolved at launch from its public SSM parameter, so its AMI id is not known at synth (image/*).',
+      ],
+      amiParameters: [
+        stack.formatArn({ service: 'ssm', account: '', resource: 'parameter', resourceName: 'aws/service/ami-amazon-linux-latest/*' }),
+        "Amazon Linux's public AMI parameters, read to resolve the latest image (parameter/aws/service/ami-amazon-linux-latest/*).",
+      ],
+      networkInterface: [ec2Arn('network-interface'), "RunInstances creates the client's network interface, whose id EC2 assigns at launch (network-interface/*)."],
+      launchedInstance: [ec2Arn('instance'), 'RunInstances creates one client instance per run, whose id EC2 assigns at launch (instance/*), only with the run tag (aws:RequestTag condition).'],
+      launchedVolume: [ec2Arn('volume'), "RunInstances creates the client's root volume, whose id EC2 assigns at launch (volume/*), only with the run tag (aws:RequestTag condition)."],
+      taggedInstance: [ec2Arn('instance'), 'Client instances get their ids at launch (instance/*); the statement reaches only instances with the run tag (resource-tag condition).'],
+      describeOnly: ['*', 'ec2:DescribeInstances, ssm:DescribeInstanceInformation, ssm:ListCommands and ssm:CancelCommand support no resource-level permissions: AWS requires Resource "*" for them.'],
+      apiKeys: [apiGateway('/apikeys/*'), "GetApiKey reads the key of a per-run lab API, whose id API Gateway assigns (/apikeys/*)."],
+      plans: [plans, "Agent plans are one object per run (plans/<runId>.json), whose run id is made when the run starts."],
+      agentLogs: [agentLogObjects, "An Azure VM's Run Command output is saved per run (agent-logs/<runId>/…)."],
+    } satisfies Record<string, [string, string]>;
+    const wildcards: Record<CloudStepName, [string, string][]> = {
+      ProvisionFunctions: [wildcard.labStacks],
+      CheckFunctionsReady: [wildcard.labStacks],
+      ProvisionClient: [wildcard.image, wildcard.amiParameters, wildcard.networkInterface, wildcard.launchedInstance, wildcard.launchedVolume, wildcard.describeOnly],
+      CheckClientReady: [wildcard.describeOnly],
+      StartAgent: [wildcard.apiKeys, wildcard.plans, wildcard.taggedInstance],
+      Teardown: [wildcard.labStacks, wildcard.taggedInstance, wildcard.describeOnly, wildcard.plans, wildcard.agentLogs],
+      CheckTeardown: [wildcard.labStacks, wildcard.describeOnly],
     };
     const policies = {} as Record<CloudStepName, iam.Policy>;
     for (const [step, stepStatements] of Object.entries(statements) as [CloudStepName, iam.PolicyStatement[]][]) {
       const fn = props.steps[step];
       const policy = new iam.Policy(this, `${step}CloudPolicy`, { roles: [fn.role], statements: stepStatements });
-      this.acknowledgeWildcards(policy, reasons[step]);
+      this.acknowledgeWildcards(policy, wildcards[step]);
       policies[step] = policy;
     }
     this.policies = policies;
     if (props.cleanup) {
       const policy = new iam.Policy(this, 'CleanupExecutionCloudPolicy', { roles: [props.cleanup.role], statements: statements.Teardown });
-      this.acknowledgeWildcards(policy, `The same as Teardown's, for the runs of executions that ended without reaching it: ${reasons.Teardown}`);
+      // The same grants as Teardown's, for the runs of executions that ended without reaching it.
+      this.acknowledgeWildcards(policy, wildcards.Teardown);
     }
     if (props.callback) {
       this.callbackPolicy = new iam.Policy(this, 'CallbackCloudPolicy', {
         roles: [props.callback.role],
         statements: [new iam.PolicyStatement({ actions: ['lambda:GetFunctionConfiguration', 'lambda:UpdateFunctionConfiguration'], resources: [labFunctions] }), readAzureSecret],
       });
-      this.acknowledgeWildcards(
-        this.callbackPolicy,
-        "A forced cold start changes one environment variable of a run's own lab function, named fb-<run8>-<function> by its per-run lab stack (function:fb-*); the callback checks the run's secret and takes the function name from the run's row.",
-      );
+      this.acknowledgeWildcards(this.callbackPolicy, [
+        [
+          labFunctions,
+          "A forced cold start changes one environment variable of a run's own lab function, named fb-<run8>-<function> by its per-run lab stack (function:fb-*); the callback checks the run's secret and takes the function name from the run's row.",
+        ],
+      ]);
     }
 
     this.config = {
@@ -381,20 +419,28 @@ export class CloudPlatforms extends Construct {
     for (const fn of [...Object.values(props.steps), ...(props.cleanup ? [props.cleanup] : []), ...(props.callback ? [props.callback] : [])]) fn.function.addEnvironment('FB_CLOUD_CONFIG', json);
   }
 
-  /** Acknowledge each wildcard resource of `policy` (by cdk-nag's finding id), with `reason`. */
-  private acknowledgeWildcards(policy: iam.Policy, reason: string): void {
+  /**
+   * Acknowledge cdk-nag's IAM5 finding for each named wildcard resource of `policy`, each with its own
+   * reason. Every named resource must hold a `*` and appear in the policy, so an acknowledgement
+   * cannot outlive its statement; a wildcard the list does not name stays a finding and fails synth.
+   */
+  private acknowledgeWildcards(policy: iam.Policy, wildcards: readonly (readonly [resource: string, reason: string])[]): void {
     const stack = Stack.of(this);
-    const rendered = (resource: unknown) => nagRendering(resource, this.crossStackNames);
+    const rendered = (resource: unknown) => nagRendering(stack.resolve(resource), this.crossStackNames);
     const document = stack.resolve((policy.node.defaultChild as iam.CfnPolicy).policyDocument) as { Statement: { Resource: unknown }[] };
-    const ids = new Set<string>();
-    for (const statement of document.Statement) {
-      for (const resource of [statement.Resource].flat()) {
-        const name = rendered(resource);
-        if (name.includes('*')) ids.add(`AwsSolutions-IAM5[Resource::${name}]`);
-      }
+    const inPolicy = new Set(document.Statement.flatMap((statement) => [statement.Resource].flat().map(rendered)));
+    for (const [resource, reason] of wildcards) {
+      const name = rendered(resource);
+      if (!name.includes('*')) throw new WildcardAcknowledgementError(`${policy.node.path}: ${name} has no wildcard to acknowledge`);
+      if (!inPolicy.has(name)) throw new WildcardAcknowledgementError(`${policy.node.path}: ${name} is acknowledged but not in the policy`);
+      Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Resource::${name}]`, reason });
     }
-    for (const id of ids) Validations.of(policy).acknowledge({ id, reason });
   }
+}
+
+/** An acknowledged wildcard that is not one: no `*`, or not a resource of the policy it is acknowledged on. */
+export class WildcardAcknowledgementError extends Error {
+  override name = 'WildcardAcknowledgementError';
 }
 
 /**

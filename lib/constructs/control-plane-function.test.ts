@@ -31,7 +31,7 @@ describe('Construct: ControlPlaneFunction', () => {
       LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: stack.getLogicalId(fn.logGroup.node.defaultChild as CfnElement) } },
       Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
     });
-    template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 90 }, DeletionPolicy: 'Retain' });
+    template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 365 }, DeletionPolicy: 'Retain' });
   });
 
   it('takes memory, timeout, log retention and environment from props', () => {

@@ -27,12 +27,23 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeGuard } from './guard-rules';
 
 /** The repository root: entries, `package-lock.json` and `state-machines/` are found from here. */
 export const PROJECT_ROOT = resolve(__dirname, '..', '..');
 
 /** The runtime of every control-plane Lambda. */
 export const CONTROL_PLANE_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/**
+ * Why the control-plane Lambdas (and the CDK-made ones beside them) run outside a VPC, for their
+ * Control Tower CT.LAMBDA.PR.3 acknowledgement.
+ */
+export const LAMBDA_OUTSIDE_VPC_REASON =
+  'it calls only public endpoints (AWS APIs: Step Functions, the RDS Data API, S3, CloudFormation, EC2, SSM, Cognito; ' +
+  'the Azure and OpenFaaS gateway APIs) and reaches no resource inside a VPC (the database only through the Data API); ' +
+  'in a VPC it would need a NAT gateway (about $32 a month per zone, against a stage that idles at about $1.40) or an ' +
+  'interface endpoint per service, and network-interface setup would add cold-start latency to the steps of a benchmark.';
 
 /** Properties of a {@link ControlPlaneFunction}. */
 export interface ControlPlaneFunctionProps {
@@ -66,7 +77,7 @@ export interface ControlPlaneFunctionProps {
   /**
    * Retention of the function's log group.
    *
-   * @default logs.RetentionDays.THREE_MONTHS
+   * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
 
@@ -94,7 +105,7 @@ export class ControlPlaneFunction extends Construct implements iam.IGrantable {
     const projectRoot = props.projectRoot ?? PROJECT_ROOT;
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.role = new iam.Role(this, 'Role', {
@@ -133,6 +144,8 @@ export class ControlPlaneFunction extends Construct implements iam.IGrantable {
         define: { FB_COMMIT: JSON.stringify(gitCommit(PROJECT_ROOT) ?? '') },
       },
     });
+
+    acknowledgeGuard(this.function, 'CT.LAMBDA.PR.3', LAMBDA_OUTSIDE_VPC_REASON);
 
     const defaultPolicy = this.role.node.tryFindChild('DefaultPolicy');
     if (defaultPolicy) {

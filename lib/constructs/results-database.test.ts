@@ -24,7 +24,7 @@ function build(props: Partial<ResultsDatabaseProps> = {}): Template {
 }
 
 describe('Construct: ResultsDatabase', () => {
-  it('falls back to the stage defaults: 0–4 ACU pausing after 5 minutes, 7 days of backups, 90 days of logs', () => {
+  it('falls back to the stage defaults: 0–4 ACU pausing after 5 minutes, 7 days of backups, a year of logs', () => {
     const template = build();
     template.hasResourceProperties('AWS::RDS::DBCluster', {
       ServerlessV2ScalingConfiguration: { MinCapacity: STAGE_DEFAULTS.auroraMinAcu, MaxCapacity: STAGE_DEFAULTS.auroraMaxAcu, SecondsUntilAutoPause: STAGE_DEFAULTS.auroraAutoPauseMinutes * 60 },

@@ -30,6 +30,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { STAGE_DEFAULTS } from '../config/stage';
+import { acknowledgeGuard } from './guard-rules';
 
 /** The database that holds the results schema (lib/results/migrations). */
 export const RESULTS_DATABASE_NAME = 'faas_benchmarker';
@@ -93,7 +94,7 @@ export interface ResultsDatabaseProps {
   /**
    * Retention of the database log group.
    *
-   * @default - STAGE_DEFAULTS.logRetentionDays (90 days)
+   * @default - STAGE_DEFAULTS.logRetentionDays (365 days)
    */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -220,6 +221,13 @@ export class ResultsDatabase extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.cluster.node.addDependency(logGroup);
+    acknowledgeGuard(
+      this.cluster,
+      'CT.RDS.PR.2',
+      'no enhanced monitoring: the writer is an auto-pausing Aurora Serverless v2 instance reached only through the Data API, ' +
+        'watched through its standard CloudWatch metrics (ACUs, connections) and the exported PostgreSQL log; OS-level metrics ' +
+        'would add a monitoring role and an RDSOSMetrics log group outside the stack for an instance AWS manages.',
+    );
     if (!this.cluster.secret) throw new Error('the results cluster has no master-user secret');
     this.secret = this.cluster.secret;
   }

@@ -40,7 +40,7 @@ export interface RunExperimentStateMachineProps {
   /**
    * Retention of the execution log group.
    *
-   * @default logs.RetentionDays.THREE_MONTHS
+   * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -66,7 +66,7 @@ export class RunExperimentStateMachine extends Construct {
     const executionLogs = new logs.LogGroup(this, 'Logs', {
       // Under /aws/vendedlogs/ so Step Functions' log delivery does not grow the account's log resource policy.
       logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
-      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {

@@ -107,7 +107,7 @@ export interface RunExperimentStepsProps {
   /**
    * Retention of each step Lambda's log group.
    *
-   * @default logs.RetentionDays.THREE_MONTHS
+   * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
 }

@@ -18,7 +18,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { MIGRATIONS, type Migration } from '../results/migrations';
-import { ControlPlaneFunction } from './control-plane-function';
+import { ControlPlaneFunction, LAMBDA_OUTSIDE_VPC_REASON } from './control-plane-function';
+import { acknowledgeGuard } from './guard-rules';
 import { type ControlPlaneResults, resultsEnvironment } from './control-plane-results';
 
 /** SHA-256 of the migrations (version, name and SQL): changes whenever a migration is added or edited. */
@@ -36,7 +37,7 @@ export interface SchemaMigrationsProps {
   /**
    * Retention of the migrate Lambda's and the Provider framework's log groups.
    *
-   * @default logs.RetentionDays.THREE_MONTHS
+   * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -52,7 +53,7 @@ export class SchemaMigrations extends Construct {
     super(scope, id);
     const { results } = props;
     const stack = Stack.of(this);
-    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
 
     this.function = new ControlPlaneFunction(this, 'Function', {
       entry: 'lambdas/migrate/handler.ts',
@@ -74,6 +75,7 @@ export class SchemaMigrations extends Construct {
       frameworkOnEventRole: providerRole,
       logGroup: providerLogs,
     });
+    acknowledgeGuard(provider.node.findChild('framework-onEvent'), 'CT.LAMBDA.PR.3', `the CDK Provider framework's Lambda: ${LAMBDA_OUTSIDE_VPC_REASON}`);
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::ResultsSchemaMigrations',

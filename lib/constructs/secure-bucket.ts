@@ -21,6 +21,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { acknowledgeGuard } from './guard-rules';
 
 /** Where a bucket's server access logs go. */
 export interface ServerAccessLogsTarget {
@@ -127,5 +128,22 @@ export class SecureBucket extends Construct {
       lifecycleRules: props.lifecycleRules,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
+    acknowledgeGuard(
+      this.bucket,
+      'CT.S3.PR.4',
+      "nothing consumes this bucket's object events: its writers and readers (the run's steps, the database import, log " +
+        'delivery, the UI deployment) are driven by their own control flow, and S3 notifications in CDK add a custom-resource Lambda.',
+    );
+    acknowledgeGuard(
+      this.bucket,
+      'CT.S3.PR.9',
+      'no object lock: every object here is meant to go by lifecycle (raw results once imported and expired, agent plans ' +
+        'after a day, logs after their expiry, UI assets at the next deploy), which a lock would forbid; versioning already keeps ' +
+        'overwritten and deleted objects, and the bucket is retained when the stack goes.',
+    );
+    if (isLogDestination) {
+      acknowledgeGuard(this.bucket, 'CT.S3.PR.2', 'a log destination does not log its own access: its logs would go into itself.');
+      acknowledgeGuard(this.bucket, 'CT.S3.PR.10', 'S3 server access log delivery (and CloudFront standard logging) supports only SSE-S3 on the destination bucket.');
+    }
   }
 }

@@ -34,6 +34,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { LAMBDA_OUTSIDE_VPC_REASON } from './control-plane-function';
+import { acknowledgeGuard } from './guard-rules';
 
 /** The UI's routes Cognito sends the browser back to. */
 export const UI_CALLBACK_PATH = '/auth/callback';
@@ -78,7 +80,7 @@ export interface UiAuthProps {
   /**
    * Retention of the custom resource's log group.
    *
-   * @default logs.RetentionDays.THREE_MONTHS
+   * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -95,7 +97,7 @@ export class UiAuth extends Construct {
 
   constructor(scope: Construct, id: string, props: UiAuthProps) {
     super(scope, id);
-    this.logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     const stack = Stack.of(this);
 
     this.userPool = new cognito.UserPool(this, 'UserPool', {
@@ -202,9 +204,15 @@ export class UiAuth extends Construct {
       installLatestAwsSdk: false,
       timeout: Duration.minutes(2),
     });
+    // The AwsCustomResource's Lambda is a singleton of the stack, made by the first such resource.
+    const handler = stack.node.tryFindChild(AWS_CUSTOM_RESOURCE_SINGLETON_ID);
+    if (handler) acknowledgeGuard(handler, 'CT.LAMBDA.PR.3', `the Lambda of CDK's AwsCustomResource, which makes one Cognito call at deploy time: ${LAMBDA_OUTSIDE_VPC_REASON}`);
     return resource;
   }
 }
+
+/** The construct id CDK gives the singleton Lambda of every `AwsCustomResource` in a stack. */
+const AWS_CUSTOM_RESOURCE_SINGLETON_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
 
 /** `faas-benchmarker-<stage>-<8 hex>`: unique per account, region and stage without showing the account id. */
 function defaultDomainPrefix(stageName: string, account: string, region: string, fallback: string): string {

@@ -31,6 +31,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { LAMBDA_OUTSIDE_VPC_REASON } from './control-plane-function';
+import { acknowledgeGuard, type GuardControl } from './guard-rules';
 import { SecureBucket } from './secure-bucket';
 
 /** Where the static assets are served from: `/static/<file>` is `static/<file>` in the bucket. */
@@ -67,7 +69,7 @@ export interface UiDistributionProps {
   /**
    * Retention of the asset deployment's log group.
    *
-   * @default logs.RetentionDays.THREE_MONTHS
+   * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -141,7 +143,7 @@ export class UiDistribution extends Construct {
     });
     this.url = `https://${this.distribution.distributionDomainName}`;
 
-    const deploymentLogs = new logs.LogGroup(this, 'StaticFilesLogs', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.RETAIN });
+    const deploymentLogs = new logs.LogGroup(this, 'StaticFilesLogs', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
     // A role of our own for the deployment's Lambda: no managed policy, its log group only; the deployment adds its S3 and CloudFront grants.
     const deploymentRole = new iam.Role(this, 'StaticFilesRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
@@ -170,6 +172,31 @@ export class UiDistribution extends Construct {
         'TLS 1.2 or 1.3. A custom domain with an ACM certificate (and TLSv1.2_2021) would need a domain name and a certificate in us-east-1, which the stage does not have.',
     };
     for (const [rule, reason] of Object.entries(reasons)) Validations.of(this.distribution).acknowledge({ id: `AwsSolutions-${rule}`, reason });
+    const defaultCertificate =
+      'the distribution serves its default *.cloudfront.net name with the CloudFront certificate, for which CloudFront fixes the ' +
+      'viewer settings; a custom certificate (SNI, TLSv1.2_2021) needs a domain name and an ACM certificate in us-east-1, which ' +
+      'the stage does not have. Browsers negotiate TLS 1.2 or 1.3 and viewers are HTTPS-only.';
+    const guardReasons: Partial<Record<GuardControl, string>> = {
+      'CT.CLOUDFRONT.PR.1':
+        "the default behavior's origin is the UI Lambda's function URL, which serves / itself (the runs page); a default root " +
+        'object would rewrite / to an object name the Lambda does not serve.',
+      'CT.CLOUDFRONT.PR.4':
+        'no origin failover: the UI has one origin of each kind (its Lambda in the stage region, its static files bucket) and ' +
+        'no replica to fail over to; a second region would double the stage for a results viewer.',
+      'CT.CLOUDFRONT.PR.6': defaultCertificate,
+      'CT.CLOUDFRONT.PR.7': defaultCertificate,
+      'CT.CLOUDFRONT.PR.9': defaultCertificate,
+      'CT.LAMBDA.PR.2':
+        "the UI Lambda's permissions (below the distribution's origin) are not public: cloudfront.amazonaws.com may invoke it " +
+        "only with SourceArn this distribution; the rule reads only literal SourceArn strings, and this one is a Fn::Join of the distribution id.",
+    };
+    for (const [control, reason] of Object.entries(guardReasons) as [GuardControl, string][]) acknowledgeGuard(this.distribution, control, reason);
+    acknowledgeGuard(
+      this.staticBucket.bucket,
+      'CT.S3.PR.10',
+      'SSE-S3, not SSE-KMS: the bucket holds only the public CSS and JavaScript of web/static that every visitor downloads, ' +
+        'and a KMS key would have to admit CloudFront (origin access control) and bill a KMS request per cache miss.',
+    );
     acknowledgeDeploymentFindings(this, deploymentRole);
   }
 }
@@ -205,6 +232,7 @@ function acknowledgeDeploymentFindings(scope: UiDistribution, role: iam.Role): v
   }
   const handler = stack.node.children.find((child) => child.node.id.startsWith('Custom::CDKBucketDeployment'));
   if (handler) {
+    acknowledgeGuard(handler, 'CT.LAMBDA.PR.3', `BucketDeployment's Lambda, which copies web/static to S3 at deploy time: ${LAMBDA_OUTSIDE_VPC_REASON}`);
     Validations.of(handler).acknowledge({
       id: 'AwsSolutions-L1',
       reason: "BucketDeployment's Lambda runs the Python runtime and AWS CLI layer the CDK version ships; its runtime is not configurable and it runs only during deploys.",

@@ -57,7 +57,7 @@ export interface UiFunctionProps {
   /**
    * Retention of the function's log group.
    *
-   * @default logs.RetentionDays.THREE_MONTHS
+   * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
 }

@@ -9,10 +9,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { addPolicyGates } from './policy-gates';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acknowledgements, synthWithNag } from '../../test-support/cdk-nag';
@@ -98,7 +98,7 @@ const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [val
 const app = new App(TEST_APP_PROPS);
 const results = new ResultsStack(app, 'Results', resultsStackProps(CONFIG));
 const stack = new ControlPlaneStack(app, 'ControlPlane', controlPlaneStackProps(CONFIG, results, SCHEDULES));
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+addPolicyGates(app);
 let synthFailure: string | undefined;
 let template: Template;
 

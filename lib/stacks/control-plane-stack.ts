@@ -22,10 +22,11 @@
  * and the Data API (per request) all bill per use; the custom resource runs only during deploys.
  * The client VPC has no NAT gateway and costs nothing while no client instance runs.
  */
-import { CfnOutput, type CustomResource, Duration, Fn, ReferenceStrength, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, type CustomResource, Duration, Fn, ReferenceStrength, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -38,6 +39,7 @@ import { CloudPlatforms, type CloudPlatformsProps } from '../constructs/cloud-pl
 import type { ControlPlaneFunction } from '../constructs/control-plane-function';
 import type { ControlPlaneResults } from '../constructs/control-plane-results';
 import { ExperimentSchedules } from '../constructs/experiment-schedules';
+import { EncryptLogGroups } from '../constructs/log-group-encryption';
 import { readRunExperimentDefinition } from '../constructs/run-experiment-definition';
 import { RunExperimentStateMachine } from '../constructs/run-experiment-state-machine';
 import { RunExperimentSteps, type StepFunctionName } from '../constructs/run-experiment-steps';
@@ -54,6 +56,9 @@ export interface ControlPlaneStackProps extends StackProps {
   /** The results database and bucket (normally the stage's `ResultsStack`). */
   readonly results: ControlPlaneResults;
 
+  /** Encrypts every log group of the stack (the results stack's key, whose policy admits CloudWatch Logs). */
+  readonly logsKey: kms.IKey;
+
   /**
    * The experiments to start on a schedule, validated (`loadStageSchedules` of lib/config/schedules-source.ts).
    *
@@ -64,7 +69,7 @@ export interface ControlPlaneStackProps extends StackProps {
   /**
    * Retention of every log group of the stack (functions, state machine, API access logs).
    *
-   * @default logs.RetentionDays.THREE_MONTHS
+   * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
 
@@ -93,11 +98,12 @@ export interface ControlPlaneStackProps extends StackProps {
 }
 
 /** The props of the control-plane stack of a validated stage. */
-export function controlPlaneStackProps(config: StageConfig, results: ControlPlaneResults, schedules: readonly ScheduleConfig[]): ControlPlaneStackProps {
+export function controlPlaneStackProps(config: StageConfig, results: ControlPlaneResults & { readonly key: kms.IKey }, schedules: readonly ScheduleConfig[]): ControlPlaneStackProps {
   return {
     env: { account: config.account, region: config.region },
     stageName: config.stageName,
     results,
+    logsKey: results.key,
     schedules,
     logRetention: config.logRetentionDays as logs.RetentionDays,
     ...(config.azureSubscriptionId
@@ -140,8 +146,9 @@ export class ControlPlaneStack extends Stack {
     // stack then cannot drop an output the control plane still uses.
     this.node.setContext(DEFAULT_CROSS_STACK_REFERENCES, ReferenceStrength.STRONG);
     const { results, stageName } = props;
-    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     const namePrefix = `faas-benchmarker-${stageName}`;
+    Aspects.of(this).add(new EncryptLogGroups(props.logsKey));
     const definition = readRunExperimentDefinition();
 
     // The callback endpoint first: the step Lambdas are given its URL.

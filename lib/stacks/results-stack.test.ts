@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { addPolicyGates } from './policy-gates';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acknowledgements, synthWithNag } from '../../test-support/cdk-nag';
 import { loadStageConfig } from '../config/stage';
@@ -23,7 +23,7 @@ const TEST_APP_PROPS = { context: TEST_CONTEXT, builtinCloudFormationValidation:
 // One app, one synth, shared by every assertion below.
 const app = new App(TEST_APP_PROPS);
 const stack = new ResultsStack(app, 'Results', resultsStackProps(CONFIG));
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+addPolicyGates(app);
 let synthFailure: string | undefined;
 let template: Template;
 

@@ -21,8 +21,9 @@
  * Aurora storage and backups beyond the free backup allowance, S3 storage, and CloudWatch Logs
  * storage. There is no NAT gateway and no interface endpoint.
  */
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as rds from 'aws-cdk-lib/aws-rds';
@@ -31,6 +32,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { S3_CREATE_DEFAULT_LOGGING_POLICY } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
 import { STAGE_DEFAULTS, type StageConfig } from '../config/stage';
+import { EncryptLogGroups } from '../constructs/log-group-encryption';
 import { RESULTS_DATABASE_NAME, ResultsDatabase } from '../constructs/results-database';
 import { SecureBucket } from '../constructs/secure-bucket';
 
@@ -81,7 +83,7 @@ export interface ResultsStackProps extends StackProps {
   /**
    * Retention of the database log group.
    *
-   * @default - STAGE_DEFAULTS.logRetentionDays (90 days)
+   * @default - STAGE_DEFAULTS.logRetentionDays (365 days)
    */
   readonly logRetention?: logs.RetentionDays;
 
@@ -126,7 +128,7 @@ export function resultsStackProps(config: StageConfig): ResultsStackProps {
 
 /** The results database (Aurora Serverless v2 PostgreSQL + Data API) and the raw-results bucket. */
 export class ResultsStack extends Stack {
-  /** Encrypts the database storage, the results bucket and the database log group. */
+  /** Encrypts the database storage, the results bucket and the stage's log groups (all three stacks'). */
   readonly key: kms.IKey;
   /** The Aurora cluster; grant the control plane with `cluster.grantDataApiAccess(fn)`. */
   readonly cluster: rds.IDatabaseCluster;
@@ -160,11 +162,24 @@ export class ResultsStack extends Stack {
     const days = (value: number) => Duration.days(value);
 
     this.key = new kms.Key(this, 'DataKey', {
-      description: `faas-benchmarker ${props.stageName}: results database storage, results bucket, database logs`,
+      description: `faas-benchmarker ${props.stageName}: results database storage, results bucket, log groups`,
       alias: `alias/faas-benchmarker/${props.stageName}/results`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // Grants on the key only for AWS resources or by AWS services (Control Tower CT.KMS.PR.3): RDS makes the
+    // grants its storage encryption needs; nothing else in the stage creates grants.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'GrantsOnlyForAwsResources',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+      }),
+    );
+    Aspects.of(this).add(new EncryptLogGroups(this.key));
     this.accessLogsBucket = new SecureBucket(this, 'AccessLogsBucket', {
       isAccessLogDestination: true,
       lifecycleRules: [

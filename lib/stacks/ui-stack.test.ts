@@ -7,10 +7,10 @@
  * control for both origins, the viewer-request function (run here on sample events), and
  * cdk-nag AwsSolutions clean with every acknowledgement specific and reasoned.
  */
-import { App, type CfnElement, CfnResource, Validations } from 'aws-cdk-lib';
+import { App, type CfnElement, CfnResource } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { addPolicyGates } from './policy-gates';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acknowledgements, synthWithNag } from '../../test-support/cdk-nag';
 import { loadStageConfig } from '../config/stage';
@@ -25,7 +25,7 @@ const NAMES = stageStackNames('test');
 const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
 const results = new ResultsStack(app, NAMES.results, resultsStackProps(CONFIG));
 const stack = new UiStack(app, NAMES.ui, uiStackProps(CONFIG, results));
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+addPolicyGates(app);
 
 let template: Template;
 let synthFailure: string | undefined;

@@ -24,7 +24,8 @@
  * active user (Plus plan: a few cents each), CloudFront per request, Lambda per use (an open live
  * page holds one streaming invocation: about 1.5 US cents an hour).
  */
-import { CfnOutput, ReferenceStrength, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, ReferenceStrength, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { DEFAULT_CROSS_STACK_REFERENCES } from 'aws-cdk-lib/cx-api';
 import { resolve } from 'node:path';
@@ -32,6 +33,7 @@ import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage';
 import { PROJECT_ROOT } from '../constructs/control-plane-function';
 import type { ControlPlaneResults } from '../constructs/control-plane-results';
+import { EncryptLogGroups } from '../constructs/log-group-encryption';
 import { UiAuth } from '../constructs/ui-auth';
 import { UiDistribution } from '../constructs/ui-distribution';
 import { UiFunction } from '../constructs/ui-function';
@@ -44,6 +46,9 @@ export interface UiStackProps extends StackProps {
   /** The results database the UI reads (normally the stage's `ResultsStack`). */
   readonly results: Pick<ControlPlaneResults, 'cluster' | 'secret' | 'databaseName'>;
 
+  /** Encrypts every log group of the stack (the results stack's key, whose policy admits CloudWatch Logs). */
+  readonly logsKey: kms.IKey;
+
   /**
    * The folder served under `/static/`.
    *
@@ -54,17 +59,18 @@ export interface UiStackProps extends StackProps {
   /**
    * Retention of the stack's log groups.
    *
-   * @default logs.RetentionDays.THREE_MONTHS
+   * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
 }
 
 /** The props of the UI stack of a validated stage. */
-export function uiStackProps(config: StageConfig, results: UiStackProps['results']): UiStackProps {
+export function uiStackProps(config: StageConfig, results: UiStackProps['results'] & { readonly key: kms.IKey }): UiStackProps {
   return {
     env: { account: config.account, region: config.region },
     stageName: config.stageName,
     results,
+    logsKey: results.key,
     logRetention: config.logRetentionDays as logs.RetentionDays,
   };
 }
@@ -84,7 +90,8 @@ export class UiStack extends Stack {
     });
     // As in the control-plane stack: cross-stack references are exports, so the results stack cannot drop one in use.
     this.node.setContext(DEFAULT_CROSS_STACK_REFERENCES, ReferenceStrength.STRONG);
-    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+    Aspects.of(this).add(new EncryptLogGroups(props.logsKey));
 
     this.auth = new UiAuth(this, 'Auth', { stageName: props.stageName, logRetention });
     this.ui = new UiFunction(this, 'Ui', {
