@@ -39,7 +39,7 @@ import { Construct } from 'constructs';
 import { bundlePath } from '../../lab-functions/build';
 import { LAB_FUNCTION_NAMES, type LabFunctionName } from '../../lab-functions/names';
 import type { CloudPlatformsConfig } from '../config/cloud-config';
-import { RUN_TAG_KEY } from '../platforms/run-resources';
+import { EXPIRES_TAG_KEY, RUN_TAG_KEY } from '../platforms/run-resources';
 import type { ControlPlaneFunction } from './control-plane-function';
 import { PROJECT_ROOT } from './control-plane-function';
 
@@ -61,6 +61,15 @@ export interface CloudPlatformsProps {
    * @default - no such Lambda
    */
   readonly cleanup?: ControlPlaneFunction;
+
+  /**
+   * The sweeper Lambda (`RunSweeper`): it gets `FB_CLOUD_CONFIG` and its own `SweepCloudPolicy`
+   * (list stacks and instances; delete only `fb-*` stacks and instances that carry both the run
+   * and the expiry tag).
+   *
+   * @default - no sweeper
+   */
+  readonly sweeper?: ControlPlaneFunction;
 
   /**
    * The callback Lambda: it carries out agents' `force-cold` requests for runs on AWS Lambda
@@ -152,6 +161,8 @@ export class CloudPlatforms extends Construct {
   readonly policies: Readonly<Record<CloudStepName, iam.Policy>>;
   /** The callback Lambda's policy for forcing cold starts, when {@link CloudPlatformsProps.callback} is given. */
   readonly callbackPolicy: iam.Policy | undefined;
+  /** The sweeper Lambda's policy, when {@link CloudPlatformsProps.sweeper} is given. */
+  readonly sweepPolicy: iam.Policy | undefined;
   /** `<logicalId>.<attribute>` of another stack's resource → the export cdk-nag names it by. */
   private readonly crossStackNames = new Map<string, string>();
 
@@ -344,6 +355,28 @@ export class CloudPlatforms extends Construct {
       const policy = new iam.Policy(this, 'CleanupExecutionCloudPolicy', { roles: [props.cleanup.role], statements: statements.Teardown });
       this.acknowledgeWildcards(policy, `The same as Teardown's, for the runs of executions that ended without reaching it: ${reasons.Teardown}`);
     }
+    if (props.sweeper) {
+      // Deletes only what carries both tags (IAM checks them too); listing cannot be narrowed.
+      const bothTags = { StringLike: { [`aws:ResourceTag/${RUN_TAG_KEY}`]: '*', [`aws:ResourceTag/${EXPIRES_TAG_KEY}`]: '*' } };
+      this.sweepPolicy = new iam.Policy(this, 'SweepCloudPolicy', {
+        roles: [props.sweeper.role],
+        statements: [
+          new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks', 'ec2:DescribeInstances'], resources: ['*'] }),
+          new iam.PolicyStatement({ actions: ['cloudformation:DeleteStack'], resources: [labStacks], conditions: bothTags }),
+          new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.labDeployer.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } } }),
+          new iam.PolicyStatement({ actions: ['ec2:TerminateInstances'], resources: [ec2Arn('instance')], conditions: bothTags }),
+          readAzureSecret,
+        ],
+      });
+      // Each wildcard on its own, with its own reason.
+      this.acknowledgeWildcards(this.sweepPolicy, (resource) =>
+        resource === '*'
+          ? 'The sweeper lists every stack (cloudformation:DescribeStacks without a stack name) and instance (ec2:DescribeInstances has no resource-level permissions) to find the run-tagged ones; both only read.'
+          : resource.includes(':stack/')
+            ? 'DeleteStack is limited to the per-run lab stacks (stack/fb-*/*, ids assigned by CloudFormation) that carry both the run and the expiry tag (aws:ResourceTag condition).'
+            : 'TerminateInstances reaches only instances that carry both the run and the expiry tag (aws:ResourceTag condition); their ids are assigned at launch.',
+      );
+    }
     if (props.callback) {
       this.callbackPolicy = new iam.Policy(this, 'CallbackCloudPolicy', {
         roles: [props.callback.role],
@@ -378,22 +411,22 @@ export class CloudPlatforms extends Construct {
         : {}),
     };
     const json = stack.toJsonString(this.config);
-    for (const fn of [...Object.values(props.steps), ...(props.cleanup ? [props.cleanup] : []), ...(props.callback ? [props.callback] : [])]) fn.function.addEnvironment('FB_CLOUD_CONFIG', json);
+    for (const fn of [...Object.values(props.steps), ...(props.cleanup ? [props.cleanup] : []), ...(props.callback ? [props.callback] : []), ...(props.sweeper ? [props.sweeper] : [])]) fn.function.addEnvironment('FB_CLOUD_CONFIG', json);
   }
 
-  /** Acknowledge each wildcard resource of `policy` (by cdk-nag's finding id), with `reason`. */
-  private acknowledgeWildcards(policy: iam.Policy, reason: string): void {
+  /** Acknowledge each wildcard resource of `policy` (by cdk-nag's finding id), with `reason` (one for all, or one per resource as cdk-nag renders it). */
+  private acknowledgeWildcards(policy: iam.Policy, reason: string | ((resource: string) => string)): void {
     const stack = Stack.of(this);
     const rendered = (resource: unknown) => nagRendering(resource, this.crossStackNames);
     const document = stack.resolve((policy.node.defaultChild as iam.CfnPolicy).policyDocument) as { Statement: { Resource: unknown }[] };
-    const ids = new Set<string>();
+    const names = new Set<string>();
     for (const statement of document.Statement) {
       for (const resource of [statement.Resource].flat()) {
         const name = rendered(resource);
-        if (name.includes('*')) ids.add(`AwsSolutions-IAM5[Resource::${name}]`);
+        if (name.includes('*')) names.add(name);
       }
     }
-    for (const id of ids) Validations.of(policy).acknowledge({ id, reason });
+    for (const name of names) Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Resource::${name}]`, reason: typeof reason === 'string' ? reason : reason(name) });
   }
 }
 
