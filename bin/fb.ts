@@ -23,6 +23,7 @@ const COMMAND_MODULES: Record<string, () => Register> = {
   ui: () => (require('./commands/ui') as typeof import('./commands/ui')).registerUiCommand,
   schedules: () => (require('./commands/schedules') as typeof import('./commands/schedules')).registerScheduleCommands,
   serve: () => (require('./commands/serve') as typeof import('./commands/serve')).registerServeCommand,
+  sweep: () => (require('./commands/sweep') as typeof import('./commands/sweep')).registerSweepCommand,
 };
 
 /** Which module registers each command name. */
@@ -38,6 +39,7 @@ const MODULE_OF_COMMAND: Record<string, keyof typeof COMMAND_MODULES> = {
   ui: 'ui',
   schedules: 'schedules',
   serve: 'serve',
+  sweep: 'sweep',
 };
 
 /** The program with the commands `argv` needs: the one named, or every one when none (or an unknown one) is. */

@@ -5,6 +5,8 @@
  * - `PUT/GET/HEAD/DELETE /subscriptions/{s}/resourcegroups/{rg}`: PUT answers 201 (new) or 200 with
  *   the group; DELETE answers 202 with a `Location` operation that completes after one poll and
  *   removes the group and its deployments; a missing group is 404 `ResourceGroupNotFound`.
+ * - `GET /subscriptions/{s}/resourcegroups`: the groups, filtered by `$filter=tagName eq '<key>'`
+ *   (optionally `and tagValue eq '<value>'`), `listPageSize` to a page with a `nextLink`.
  * - `PUT /subscriptions/{s}/resourcegroups/{rg}/providers/Microsoft.Resources/deployments/{name}`:
  *   answers 201 with `provisioningState: Accepted` and an `Azure-AsyncOperation` header; the
  *   deployment then reports `Running` for `runningPolls` GETs, then `Succeeded` with the outputs
@@ -39,6 +41,8 @@ export interface FakeArmResourcesOptions {
   deletingPolls?: number;
   /** Groups whose deletion stops with resources left: after the Deleting polls the group is back, `Succeeded`. */
   failGroupDeletion?: (name: string) => boolean;
+  /** Groups per page of the group list. @default 1000 */
+  listPageSize?: number;
 }
 
 export interface FakeArmResources {
@@ -52,6 +56,8 @@ export interface FakeArmResources {
   options: FakeArmResourcesOptions;
 }
 
+const GROUP_LIST = /^\/subscriptions\/([^/]+)\/resourcegroups$/i;
+const TAG_FILTER = /^tagName eq '([^']*)'(?: and tagValue eq '([^']*)')?$/;
 const GROUP = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)$/i;
 const DEPLOYMENT = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/Microsoft\.Resources\/deployments\/([^/]+)(\/operations)?$/i;
 const GROUP_OPERATION = /^\/fake-group-deletions\/([^/]+)$/;
@@ -140,6 +146,31 @@ export function createFakeArmResources(options: FakeArmResourcesOptions = {}): F
         return true;
       }
       armError(405, 'MethodNotAllowed', `fake ARM: ${method} on a deployment is not faked`);
+      return true;
+    }
+
+    const listMatch = GROUP_LIST.exec(url.pathname);
+    if (listMatch && method === 'GET') {
+      const filter = url.searchParams.get('$filter');
+      const tag = filter ? TAG_FILTER.exec(filter) : null;
+      if (filter && !tag) {
+        armError(400, 'InvalidFilter', `fake ARM: filter ${filter} is not faked`);
+        return true;
+      }
+      const matching = [...groups.values()].filter((g) => !tag || (tag[1] !== undefined && tag[1] in g.tags && (tag[2] === undefined || g.tags[tag[1]] === tag[2])));
+      const skip = Number(url.searchParams.get('$skiptoken') ?? 0);
+      const size = options.listPageSize ?? 1000;
+      const next = new URL(url);
+      next.searchParams.set('$skiptoken', String(skip + size));
+      const page = matching.slice(skip, skip + size).map((g) => ({
+        id: `/subscriptions/${listMatch[1]}/resourceGroups/${g.name}`,
+        name: g.name,
+        type: 'Microsoft.Resources/resourceGroups',
+        location: g.location,
+        tags: g.tags,
+        properties: { provisioningState: deletions.has(g.name.toLowerCase()) ? 'Deleting' : 'Succeeded' },
+      }));
+      send(200, { value: page, ...(skip + size < matching.length ? { nextLink: `${base}${next.pathname}${next.search}` } : {}) });
       return true;
     }
 

@@ -221,6 +221,58 @@ describe('CloudPlatforms — cold starts forced by the callback', () => {
   });
 });
 
+describe('CloudPlatforms — the sweeper', () => {
+  const sweeper = () => {
+    if (!stack.sweeper) throw new Error('no sweeper');
+    return stack.sweeper;
+  };
+
+  it('runs the sweeper Lambda every hour through its own Scheduler role, with { dryRun: false }, and names it by a stack output', () => {
+    const fn = logicalId(sweeper().function.function);
+    const schedule = template.toJSON().Resources[logicalId(sweeper().schedule)];
+    expect(schedule.Properties.ScheduleExpression).toBe('rate(1 hour)');
+    expect(schedule.Properties.Name).toBe('faas-benchmarker-cloud-sweep');
+    expect(schedule.Properties.Target.Arn).toEqual({ 'Fn::GetAtt': [fn, 'Arn'] });
+    expect(JSON.parse(schedule.Properties.Target.Input)).toEqual({ dryRun: false });
+    const roleId = schedule.Properties.Target.RoleArn['Fn::GetAtt'][0] as string;
+    expect(template.toJSON().Resources[roleId].Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'scheduler.amazonaws.com' });
+    const invoke = Object.values(template.toJSON().Resources as Record<string, { Type: string; Properties: { Roles?: unknown; PolicyDocument?: { Statement: Statement[] } } }>).filter(
+      (resource) => resource.Type === 'AWS::IAM::Policy' && text(resource.Properties.Roles).includes(roleId),
+    );
+    expect(invoke.flatMap((policy) => actions(policy.Properties.PolicyDocument?.Statement ?? []))).toEqual(['lambda:InvokeFunction']);
+    expect(text(invoke[0]?.Properties.PolicyDocument?.Statement[0]?.Resource)).toContain(fn);
+    expect(template.toJSON().Outputs.SweeperFunctionName.Value).toEqual({ Ref: fn });
+    expect(text(template.toJSON().Resources[fn].Properties.Environment.Variables.FB_CLOUD_CONFIG)).toContain(logicalId(cloud().labDeployer));
+  });
+
+  it('lets it list stacks and instances, and delete only fb- stacks and instances that carry both the run and the expiry tag', () => {
+    const policy = cloud().sweepPolicy;
+    if (!policy) throw new Error('no sweep policy');
+    expect(text(template.toJSON().Resources[logicalId(policy)].Properties.Roles)).toContain(logicalId(sweeper().function.role));
+    const statements = statementsOf(logicalId(policy));
+    expect(actions(statements).sort()).toEqual(['cloudformation:DeleteStack', 'cloudformation:DescribeStacks', 'ec2:DescribeInstances', 'ec2:TerminateInstances', 'iam:PassRole', 'secretsmanager:GetSecretValue']);
+    const bothTags = { StringLike: { 'aws:ResourceTag/faas-benchmarker:run': '*', 'aws:ResourceTag/faas-benchmarker:expires': '*' } };
+    const deleteStack = statements.find((statement) => actions([statement]).includes('cloudformation:DeleteStack'));
+    expect(text(deleteStack?.Resource)).toContain(':stack/fb-*/*');
+    expect(deleteStack?.Condition).toEqual(bothTags);
+    const terminate = statements.find((statement) => actions([statement]).includes('ec2:TerminateInstances'));
+    expect(text(terminate?.Resource)).toContain(':instance/*');
+    expect(terminate?.Condition).toEqual(bothTags);
+    const everything = statements.filter((statement) => statement.Resource === '*');
+    expect(actions(everything).sort()).toEqual(['cloudformation:DescribeStacks', 'ec2:DescribeInstances']);
+  });
+
+  it('acknowledges each of the sweep policy\'s wildcards on its own, with its own reason', () => {
+    const acks = acknowledgements(stack).filter((ack) => ack.path === 'ControlPlane/CloudPlatforms/SweepCloudPolicy');
+    expect(acks.map((ack) => ack.id).sort()).toEqual([
+      'AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:eu-west-1:123456789012:stack/fb-*/*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:eu-west-1:123456789012:instance/*]',
+    ]);
+    expect(new Set(acks.map((ack) => ack.reason)).size).toBe(3);
+  });
+});
+
 describe('cdk-nag AwsSolutions with the cloud platforms', () => {
   it('synthesizes with no unacknowledged finding', () => {
     expect(failure, `cdk-nag findings:\n${failure}`).toBeUndefined();
@@ -233,7 +285,7 @@ describe('cdk-nag AwsSolutions with the cloud platforms', () => {
       expect(ack.id).toMatch(/^AwsSolutions-IAM[45]\[.+\]$/);
     }
     const paths = new Set(acks.map((ack) => ack.path));
-    for (const step of ['ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'StartAgent', 'Teardown', 'Callback', 'CleanupExecution']) expect(paths).toContain(`ControlPlane/CloudPlatforms/${step}CloudPolicy`);
+    for (const step of ['ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'StartAgent', 'Teardown', 'Callback', 'CleanupExecution', 'Sweep']) expect(paths).toContain(`ControlPlane/CloudPlatforms/${step}CloudPolicy`);
     expect(Stack.of(cloud()).stackName).toBe('ControlPlane');
   });
 });

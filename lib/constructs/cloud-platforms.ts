@@ -40,7 +40,7 @@ import { Construct } from 'constructs';
 import { bundlePath } from '../../lab-functions/build';
 import { LAB_FUNCTION_NAMES, type LabFunctionName } from '../../lab-functions/names';
 import type { CloudPlatformsConfig } from '../config/cloud-config';
-import { RUN_TAG_KEY } from '../platforms/run-resources';
+import { EXPIRES_TAG_KEY, RUN_TAG_KEY } from '../platforms/run-resources';
 import type { ControlPlaneFunction } from './control-plane-function';
 import { PROJECT_ROOT } from './control-plane-function';
 import { acknowledgeGuard } from './guard-rules';
@@ -63,6 +63,15 @@ export interface CloudPlatformsProps {
    * @default - no such Lambda
    */
   readonly cleanup?: ControlPlaneFunction;
+
+  /**
+   * The sweeper Lambda (`RunSweeper`): it gets `FB_CLOUD_CONFIG` and its own `SweepCloudPolicy`
+   * (list stacks and instances; delete only `fb-*` stacks and instances that carry both the run
+   * and the expiry tag).
+   *
+   * @default - no sweeper
+   */
+  readonly sweeper?: ControlPlaneFunction;
 
   /**
    * The callback Lambda: it carries out agents' `force-cold` requests for runs on AWS Lambda
@@ -154,6 +163,8 @@ export class CloudPlatforms extends Construct {
   readonly policies: Readonly<Record<CloudStepName, iam.Policy>>;
   /** The callback Lambda's policy for forcing cold starts, when {@link CloudPlatformsProps.callback} is given. */
   readonly callbackPolicy: iam.Policy | undefined;
+  /** The sweeper Lambda's policy, when {@link CloudPlatformsProps.sweeper} is given. */
+  readonly sweepPolicy: iam.Policy | undefined;
   /** `<logicalId>.<attribute>` of another stack's resource → the export cdk-nag names it by. */
   private readonly crossStackNames = new Map<string, string>();
 
@@ -380,6 +391,26 @@ export class CloudPlatforms extends Construct {
       // The same grants as Teardown's, for the runs of executions that ended without reaching it.
       this.acknowledgeWildcards(policy, wildcards.Teardown);
     }
+    if (props.sweeper) {
+      // Deletes only what carries both tags (IAM checks them too); listing cannot be narrowed.
+      const bothTags = { StringLike: { [`aws:ResourceTag/${RUN_TAG_KEY}`]: '*', [`aws:ResourceTag/${EXPIRES_TAG_KEY}`]: '*' } };
+      this.sweepPolicy = new iam.Policy(this, 'SweepCloudPolicy', {
+        roles: [props.sweeper.role],
+        statements: [
+          new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks', 'ec2:DescribeInstances'], resources: ['*'] }),
+          new iam.PolicyStatement({ actions: ['cloudformation:DeleteStack'], resources: [labStacks], conditions: bothTags }),
+          new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.labDeployer.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } } }),
+          new iam.PolicyStatement({ actions: ['ec2:TerminateInstances'], resources: [ec2Arn('instance')], conditions: bothTags }),
+          readAzureSecret,
+        ],
+      });
+      // Each wildcard on its own, with its own reason.
+      this.acknowledgeWildcards(this.sweepPolicy, [
+        ['*', 'The sweeper lists every stack (cloudformation:DescribeStacks without a stack name) and instance (ec2:DescribeInstances has no resource-level permissions) to find the run-tagged ones; both only read.'],
+        [labStacks, 'DeleteStack is limited to the per-run lab stacks (stack/fb-*/*, ids assigned by CloudFormation) that carry both the run and the expiry tag (aws:ResourceTag condition).'],
+        [ec2Arn('instance'), 'TerminateInstances reaches only instances that carry both the run and the expiry tag (aws:ResourceTag condition); their ids are assigned at launch.'],
+      ]);
+    }
     if (props.callback) {
       this.callbackPolicy = new iam.Policy(this, 'CallbackCloudPolicy', {
         roles: [props.callback.role],
@@ -416,7 +447,7 @@ export class CloudPlatforms extends Construct {
         : {}),
     };
     const json = stack.toJsonString(this.config);
-    for (const fn of [...Object.values(props.steps), ...(props.cleanup ? [props.cleanup] : []), ...(props.callback ? [props.callback] : [])]) fn.function.addEnvironment('FB_CLOUD_CONFIG', json);
+    for (const fn of [...Object.values(props.steps), ...(props.cleanup ? [props.cleanup] : []), ...(props.callback ? [props.callback] : []), ...(props.sweeper ? [props.sweeper] : [])]) fn.function.addEnvironment('FB_CLOUD_CONFIG', json);
   }
 
   /**

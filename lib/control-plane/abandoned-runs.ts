@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { readResultsFile } from '../agent/results-file';
 import type { ResultsStore } from '../results/store';
+import type { RunRow } from '../results/types';
 import { isProcessAlive } from '../process/is-alive';
 
 /**
@@ -25,18 +26,33 @@ export interface AbandonedRunsFilter {
 
 export async function failAbandonedLocalRuns(store: ResultsStore, filter: AbandonedRunsFilter = {}): Promise<string[]> {
   const failed: string[] = [];
+  for (const run of await findAbandonedLocalRuns(store, filter)) {
+    await failAbandonedLocalRun(store, run, filter.runsDir);
+    failed.push(run.id);
+  }
+  return failed;
+}
+
+/** The runs {@link failAbandonedLocalRuns} would fail, without touching them (`fb sweep --dry-run`). */
+export async function findAbandonedLocalRuns(store: Pick<ResultsStore, 'listRuns'>, filter: AbandonedRunsFilter = {}): Promise<RunRow[]> {
+  const found: RunRow[] = [];
   for (const run of await store.listRuns({ running: true })) {
     if ((filter.experiment !== undefined && run.experiment !== filter.experiment) || (filter.platform !== undefined && run.platform !== filter.platform)) continue;
     const { host, pid } = run.manifest as { host?: unknown; pid?: unknown };
     if (host !== hostname() || typeof pid !== 'number' || isProcessAlive(pid)) continue;
-    if (filter.runsDir) {
-      rmSync(join(filter.runsDir, `${run.id}.plan.json`), { force: true });
-      await importPartialResults(store, run.id, join(filter.runsDir, `${run.id}.results.ndjson`), 'abandoned');
-    }
-    await store.setRunStatus(run.id, 'failed', `abandoned: process ${pid} on ${host} is gone`);
-    failed.push(run.id);
+    found.push(run);
   }
-  return failed;
+  return found;
+}
+
+/** Fail one run {@link findAbandonedLocalRuns} found: its plan removed and partial results stored when `runsDir` is given. */
+export async function failAbandonedLocalRun(store: ResultsStore, run: RunRow, runsDir?: string): Promise<void> {
+  const { host, pid } = run.manifest as { host?: unknown; pid?: unknown };
+  if (runsDir) {
+    rmSync(join(runsDir, `${run.id}.plan.json`), { force: true });
+    await importPartialResults(store, run.id, join(runsDir, `${run.id}.results.ndjson`), 'abandoned');
+  }
+  await store.setRunStatus(run.id, 'failed', `abandoned: process ${String(pid)} on ${String(host)} is gone`);
 }
 
 /**

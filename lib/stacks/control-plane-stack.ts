@@ -40,6 +40,8 @@ import type { ControlPlaneFunction } from '../constructs/control-plane-function'
 import type { ControlPlaneResults } from '../constructs/control-plane-results';
 import { ExperimentSchedules } from '../constructs/experiment-schedules';
 import { EncryptLogGroups } from '../constructs/log-group-encryption';
+import { RunSweeper } from '../constructs/run-sweeper';
+import { SWEEPER_FUNCTION_OUTPUT } from '../sweep/deployed-sweeper';
 import { readRunExperimentDefinition } from '../constructs/run-experiment-definition';
 import { RunExperimentStateMachine } from '../constructs/run-experiment-state-machine';
 import { RunExperimentSteps, type StepFunctionName } from '../constructs/run-experiment-steps';
@@ -136,6 +138,8 @@ export class ControlPlaneStack extends Stack {
   readonly schedules: Readonly<Record<string, scheduler.Schedule>>;
   /** The cloud platforms' code, roles and client network, when configured. */
   readonly cloud: CloudPlatforms | undefined;
+  /** The hourly sweeper of expired per-run resources, with the cloud platforms. */
+  readonly sweeper: RunSweeper | undefined;
 
   constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
     super(scope, id, {
@@ -160,8 +164,11 @@ export class ControlPlaneStack extends Stack {
       burstLimitRequests: props.callbackBurstLimit,
     });
     const steps = new RunExperimentSteps(this, 'Steps', { definition, results, callbackUrl: callback.url, callbackSigningKey: callback.signingKey, logRetention });
+    // The sweeper removes expired per-run cloud resources, so there is one only with cloud platforms.
+    const sweeper = props.cloud ? new RunSweeper(this, 'Sweeper', { scheduleName: `${namePrefix}-sweep`, logRetention }) : undefined;
+    this.sweeper = sweeper;
     this.cloud = props.cloud
-      ? new CloudPlatforms(this, 'CloudPlatforms', { ...props.cloud, steps: steps.functions, cleanup: steps.cleanup, callback: callback.function, plansBucket: results.bucket, plansKey: results.bucket.encryptionKey, logRetention, agentLogGroupName: agentLogGroupName(stageName) })
+      ? new CloudPlatforms(this, 'CloudPlatforms', { ...props.cloud, steps: steps.functions, cleanup: steps.cleanup, callback: callback.function, ...(sweeper ? { sweeper: sweeper.function } : {}), plansBucket: results.bucket, plansKey: results.bucket.encryptionKey, logRetention, agentLogGroupName: agentLogGroupName(stageName) })
       : undefined;
     const migrations = new SchemaMigrations(this, 'Migrations', { results, logRetention });
     const runExperiment = new RunExperimentStateMachine(this, 'RunExperiment', {
@@ -203,6 +210,9 @@ export class ControlPlaneStack extends Stack {
       description: 'RunExperiment: set FB_STATE_MACHINE_ARN to this for `fb run` against the cloud',
     });
     new CfnOutput(this, 'CallbackUrl', { value: this.callbackUrl, description: 'Where client agents report (POST)' });
+    if (sweeper) {
+      new CfnOutput(this, SWEEPER_FUNCTION_OUTPUT, { value: sweeper.function.function.functionName, description: 'The sweeper Lambda (hourly): `fb sweep --stage` invokes it' });
+    }
     if (this.cloud) {
       new CfnOutput(this, AGENT_LOG_GROUP_OUTPUT, { value: this.cloud.agentLogGroup.logGroupName, description: "The EC2 clients' agent logs (SSM Run Command output): `fb logs <run-id> --stage` reads it" });
     }

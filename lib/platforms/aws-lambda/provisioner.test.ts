@@ -61,7 +61,7 @@ describe('provision', () => {
 
   it('creates the run stack with the exact request', async () => {
     cfn.on(CreateStackCommand).resolves({ StackId: STACK_ID });
-    const answer = await provisioner().provision(branch({ platformOptions: { memoryMb: 512, timeoutSeconds: 20 } }));
+    const answer = await provisioner({ now: () => Date.parse('2026-11-27T10:00:00.000Z') }).provision(branch({ platformOptions: { memoryMb: 512, timeoutSeconds: 20 } }));
     expect(answer).toEqual({ stackName: STACK, stackId: STACK_ID, functionPrefix: PREFIX, ready: false });
 
     const calls = cfn.commandCalls(CreateStackCommand);
@@ -71,7 +71,11 @@ describe('provision', () => {
       StackName: STACK,
       TemplateBody: expect.any(String),
       Capabilities: ['CAPABILITY_IAM'],
-      Tags: [{ Key: 'faas-benchmarker:run', Value: RUN_ID }],
+      // The stack's tags, which CloudFormation propagates to its resources: the run, and the expiry 54 h on.
+      Tags: [
+        { Key: 'faas-benchmarker:run', Value: RUN_ID },
+        { Key: 'faas-benchmarker:expires', Value: '2026-11-29T16:00:00.000Z' },
+      ],
       OnFailure: 'DELETE',
       ClientRequestToken: RUN_ID,
     });

@@ -3,7 +3,8 @@
  * from `labStackTemplate`), holding the four lab functions under per-run names
  * (`fb-<run8>-function1` …) behind a REST API that needs an API key.
  *
- * - provision: CreateStack (CAPABILITY_IAM, run tag, OnFailure DELETE) with the run id as
+ * - provision: CreateStack (CAPABILITY_IAM, run and expiry tags, which CloudFormation propagates to
+ *   the stack's resources; OnFailure DELETE) with the run id as
  *   ClientRequestToken, so a retried ProvisionFunctions never makes a second stack; a stack that
  *   already exists (AlreadyExistsException) counts as started. Answers `{ stackName, stackId?,
  *   functionPrefix, ready: false }`.
@@ -41,7 +42,7 @@ import { errorNameOf, messageOf } from '../../errors/describe';
 import { isTransientAwsError } from '../aws/transient';
 import { ProvisionFailedError, ProvisionTransientError } from '../errors';
 import type { BranchInput, FunctionProvisioner, ReadinessCheck, RemovalCheck } from '../platform';
-import { RUN_TAG_KEY, runPrefixOf } from '../run-resources';
+import { awsRunTagsOf, runPrefixOf } from '../run-resources';
 import { DEFAULT_LAMBDA_MEMORY_MB, DEFAULT_LAMBDA_TIMEOUT_SECONDS, LAMBDA_MEMORY_MB, LAMBDA_TIMEOUT_SECONDS, labStackTemplate } from './lab-template';
 
 export interface AwsLambdaProvisionerOptions {
@@ -66,6 +67,8 @@ export interface AwsLambdaProvisionerOptions {
   roleArn?: string;
   /** Stage and usage-plan throttle. @default the template's */
   throttle?: { rateLimit: number; burstLimit: number };
+  /** Clock in epoch milliseconds (the stack's expiry tag counts from it). @default Date.now */
+  now?: () => number;
 }
 
 const IN_PROGRESS = new Set(['CREATE_IN_PROGRESS', 'REVIEW_IN_PROGRESS']);
@@ -105,7 +108,7 @@ export class AwsLambdaProvisioner implements FunctionProvisioner {
           StackName: stackName,
           TemplateBody: JSON.stringify(template),
           Capabilities: ['CAPABILITY_IAM'],
-          Tags: [{ Key: RUN_TAG_KEY, Value: runId }],
+          Tags: awsRunTagsOf(runId, (this.options.now ?? Date.now)()),
           OnFailure: 'DELETE',
           ClientRequestToken: runId,
           ...(this.options.cloudFormationRoleArn ? { RoleARN: this.options.cloudFormationRoleArn } : {}),

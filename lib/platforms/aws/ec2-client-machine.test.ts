@@ -102,6 +102,7 @@ describe('Ec2ClientMachine.create', () => {
     const sent = calls[0]?.args[0].input;
     const tags = [
       { Key: 'faas-benchmarker:run', Value: RUN_ID },
+      { Key: 'faas-benchmarker:expires', Value: '2026-11-29T16:00:00.000Z' },
       { Key: 'Name', Value: 'fb-1a2b3c4d-client' },
     ];
     expect({ ...sent, UserData: '(checked below)' }).toEqual({

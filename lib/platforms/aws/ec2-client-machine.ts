@@ -40,7 +40,7 @@ import { clientBootScript } from '../client/boot-script';
 import { EC2_INSTANCE_TYPE } from '../client/machine-size';
 import { ClientTeardownError, ClientUnavailableError, ProvisionTransientError } from '../errors';
 import type { AgentBundleUrl, BranchInput, ClientMachine, ReadinessCheck, RemovalCheck } from '../platform';
-import { RUN_TAG_KEY, runPrefixOf } from '../run-resources';
+import { awsRunTagsOf, RUN_TAG_KEY, runPrefixOf } from '../run-resources';
 import { isTransientAwsError } from './transient';
 
 export interface Ec2ClientMachineOptions {
@@ -220,10 +220,7 @@ export class Ec2ClientMachine implements ClientMachine {
   }
 
   private runInstancesInput(runId: string, instanceType: string, clientToken: string, userData: string): RunInstancesCommandInput {
-    const tags = [
-      { Key: RUN_TAG_KEY, Value: runId },
-      { Key: 'Name', Value: Ec2ClientMachine.nameOf(runId) },
-    ];
+    const tags = [...awsRunTagsOf(runId, this.now()), { Key: 'Name', Value: Ec2ClientMachine.nameOf(runId) }];
     return {
       ImageId: this.options.imageId ?? DEFAULT_CLIENT_IMAGE_ID,
       InstanceType: instanceType as RunInstancesCommandInput['InstanceType'],

@@ -141,7 +141,7 @@ describe('Class: AzureFunctionsProvisioner', () => {
     const groupPuts = arm.requests.slice(requestsBefore).filter((request) => request.method === 'PUT' && /\/resourcegroups\/[^/]+$/i.test(request.path));
     expect(groupPuts).toHaveLength(1);
     expect(groupPuts[0]?.path).toBe(`/subscriptions/${FAKE_SUBSCRIPTION}/resourcegroups/${names.resourceGroup}`);
-    expect(groupPuts[0]?.body).toEqual({ location: 'westeurope', tags: { [RUN_TAG_KEY]: runId } });
+    expect(groupPuts[0]?.body).toEqual({ location: 'westeurope', tags: { [RUN_TAG_KEY]: runId, 'faas-benchmarker:expires': '2026-11-29T16:00:00.000Z' } });
     const storage = deploymentOf(runId, 'storage');
     expect(storage.properties).toEqual({ mode: 'Incremental', template: storageTemplate({ runId, location: 'westeurope', names }), parameters: {} });
     expect(JSON.stringify(storage.properties.template)).toContain(`"${names.storageAccount}/default/packages"`);

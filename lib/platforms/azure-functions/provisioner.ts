@@ -53,7 +53,7 @@ import { azureStatusCode, isTransientAzureError } from '../azure/transient';
 import { ProvisionFailedError, ProvisionTransientError } from '../errors';
 import type { BranchInput, FunctionProvisioner, ReadinessCheck, RemovalCheck } from '../platform';
 import { resourceGroupRemoval } from '../azure/resource-group-removal';
-import { RUN_TAG_KEY, runPrefixOf } from '../run-resources';
+import { runPrefixOf, runTagsOf } from '../run-resources';
 import { azureFunctionsConfigSchema } from './config';
 import {
   type ArmTemplate,
@@ -177,7 +177,7 @@ export class AzureFunctionsProvisioner implements FunctionProvisioner {
     this.timeoutSecondsOf(input);
     const group = names.resourceGroup;
     await this.call(`create resource group ${group}`, () =>
-      this.resources.resourceGroups.createOrUpdate(group, { location: this.options.location, tags: { [RUN_TAG_KEY]: runId } }),
+      this.resources.resourceGroups.createOrUpdate(group, { location: this.options.location, tags: runTagsOf(runId, this.now()) }),
     );
     await this.startDeployment(group, 'storage', storageTemplate({ runId, location: this.options.location, names }), {}, []);
     const state: AzureFunctionsState = { kind: 'azure-functions', resourceGroup: group, phase: 'storage', createdAt: new Date(this.now()).toISOString() };

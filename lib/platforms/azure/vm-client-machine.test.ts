@@ -118,14 +118,15 @@ function sshKeygen(line: string, args: string[]): string {
 
 describe('Class: AzureVmClientMachine', () => {
   describe('Method: create', () => {
-    it('creates the run group with the run tag and starts the VM deployment, answering names and the VM size only', async () => {
+    it('creates the run group with the run and expiry tags and starts the VM deployment, answering names and the VM size only', async () => {
       fake.options.runningPolls = 100;
       const answer = await machine().create(branch());
 
       expect(answer).toEqual({ kind: 'azure-vm', resourceGroup: RG, vmName: VM, vmSize: 'Standard_D2s_v5', deployment: 'client', createdAt: new Date(T0).toISOString(), ready: false });
       const groupPut = arm.requests.find((request) => request.method === 'PUT' && request.path === GROUP_PATH);
-      expect(groupPut?.body).toEqual({ location: 'westeurope', tags: { 'faas-benchmarker:run': RUN_ID } });
-      expect(fake.groups.get(RG)).toEqual({ name: RG, location: 'westeurope', tags: { 'faas-benchmarker:run': RUN_ID } });
+      const tags = { 'faas-benchmarker:run': RUN_ID, 'faas-benchmarker:expires': '2026-11-29T16:00:00.000Z' };
+      expect(groupPut?.body).toEqual({ location: 'westeurope', tags });
+      expect(fake.groups.get(RG)).toEqual({ name: RG, location: 'westeurope', tags });
       expect(deploymentPuts().map((request) => request.path)).toEqual([`${GROUP_PATH}/providers/Microsoft.Resources/deployments/client`]);
       expect(fake.deployments).toHaveLength(1);
       expect(fake.deployments[0]).toMatchObject({ resourceGroup: RG, name: 'client', properties: { mode: 'Incremental' } });

@@ -38,7 +38,7 @@ import { AZURE_VM_SIZE } from '../client/machine-size';
 import { ClientTeardownError, ClientUnavailableError, ProvisionTransientError } from '../errors';
 import type { AgentBundleUrl, BranchInput, ClientMachine, ReadinessCheck, RemovalCheck } from '../platform';
 import { resourceGroupRemoval } from './resource-group-removal';
-import { RUN_TAG_KEY, runPrefixOf } from '../run-resources';
+import { RUN_TAG_KEY, runPrefixOf, runTagsOf } from '../run-resources';
 import { azureStatusCode, describeAzureError, isTransientAzureError } from './transient';
 import { azureVmTemplate, CUSTOM_DATA_PARAMETER } from './vm-template';
 
@@ -101,7 +101,7 @@ export class AzureVmClientMachine implements ClientMachine {
     };
 
     try {
-      await this.options.resources.resourceGroups.createOrUpdate(resourceGroup, { location: this.options.location, tags: { [RUN_TAG_KEY]: runId } });
+      await this.options.resources.resourceGroups.createOrUpdate(resourceGroup, { location: this.options.location, tags: runTagsOf(runId, this.now()) });
     } catch (error) {
       throw fail(`could not create resource group ${resourceGroup} in ${this.options.location}`, error);
     }

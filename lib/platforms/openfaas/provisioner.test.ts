@@ -65,13 +65,15 @@ describe.concurrent('OpenFaasProvisioner — deploy requests', () => {
     });
   });
 
-  it('tells each function the prefix of its siblings and the gateway, and labels it for scale to zero and the run', async () => {
-    await new OpenFaasProvisioner({ gatewayUrl, imageTag: 'env-check', internalGatewayUrl: 'http://gateway.openfaas:8080' }).provision(BRANCH);
+  it('tells each function the prefix of its siblings and the gateway, and labels it for scale to zero, the run and its expiry', async () => {
+    const now = () => Date.parse('2026-11-27T10:00:00.000Z');
+    await new OpenFaasProvisioner({ gatewayUrl, imageTag: 'env-check', internalGatewayUrl: 'http://gateway.openfaas:8080', now }).provision(BRANCH);
     const deployments = deployedWith('env-check');
     expect(deployments.map((d) => d.image)).toEqual(LAB_FUNCTION_NAMES.map((name) => `faas-benchmarker/${name}:env-check`));
     for (const deployment of deployments) {
       expect(deployment.envVars).toEqual({ FB_FUNCTION_PREFIX: runPrefixOf(RUN_ID), FB_GATEWAY_URL: 'http://gateway.openfaas:8080' });
-      expect(deployment.labels).toEqual({ ...LAB_FUNCTION_LABELS, 'faas-benchmarker/run': RUN_ID });
+      // Expiry 54 h on, in epoch seconds: 2026-11-29T16:00:00Z.
+      expect(deployment.labels).toEqual({ ...LAB_FUNCTION_LABELS, 'faas-benchmarker/run': RUN_ID, 'faas-benchmarker/expires': String(Date.parse('2026-11-29T16:00:00.000Z') / 1000) });
     }
   });
 });

@@ -4,7 +4,7 @@ import type { ProviderConfig } from '../../agent/provider-config';
 import { ProvisionFailedError, ProvisionTransientError } from '../errors';
 import type { BranchInput, FunctionProvisioner, ReadinessCheck, RemovalCheck } from '../platform';
 import { LOOPBACK_HOSTS } from '../provider-fields';
-import { runPrefixOf } from '../run-resources';
+import { runLabelsOf, runPrefixOf } from '../run-resources';
 import { IN_CLUSTER_GATEWAY_URL, LAB_FUNCTION_LABELS, type LabFunctionImages, labFunctionEnv, labFunctionImage } from './lab-function-deployment';
 
 /**
@@ -21,6 +21,8 @@ export interface OpenFaasProvisionerOptions extends LabFunctionImages {
   internalGatewayUrl?: string;
   /** The gateway URL as the client agent sees it. @default gatewayUrl */
   publicGatewayUrl?: string;
+  /** Clock in epoch milliseconds (the functions' expiry label counts from it). @default Date.now */
+  now?: () => number;
 }
 
 /**
@@ -40,13 +42,14 @@ export class OpenFaasProvisioner implements FunctionProvisioner {
 
   async provision(input: BranchInput): Promise<Record<string, unknown>> {
     const prefix = runPrefixOf(input.run.runId);
+    const labels = { ...runLabelsOf(input.run.runId, (this.options.now ?? Date.now)()), ...LAB_FUNCTION_LABELS };
     const internalGateway = this.options.internalGatewayUrl ?? (isLoopback(this.options.gatewayUrl) ? this.options.gatewayUrl : IN_CLUSTER_GATEWAY_URL);
     for (const name of LAB_FUNCTION_NAMES) {
       const deployment = {
         service: `${prefix}${name}`,
         image: labFunctionImage(name, this.options),
         envVars: labFunctionEnv(prefix, internalGateway),
-        labels: { 'faas-benchmarker/run': input.run.runId, ...LAB_FUNCTION_LABELS },
+        labels,
       };
       const answer = await this.call('POST', '/system/functions', deployment);
       if (answer.status === 409) continue; // already there: a retried ProvisionFunctions
