@@ -57,6 +57,8 @@ export const STEP_FUNCTIONS = {
   ValidateInput: { entry: 'lambdas/steps/validate-input.ts', description: 'RunExperiment ValidateInput: check the run input', resultsStore: false },
   AcquireLock: { entry: 'lambdas/steps/acquire-lock.ts', description: 'RunExperiment AcquireLock: one exclusive runs row per platform', resultsStore: true },
   ProvisionFunctions: { entry: 'lambdas/steps/provision-functions.ts', description: 'RunExperiment ProvisionFunctions: deploy the lab functions', resultsStore: true },
+  // Its Lambda timeout is its Task's (300 s): room for four cold Azure hosts polled in parallel, each call bounded
+  // (lib/platforms/azure-functions/function-keys.ts); the Task's own States.Timeout fires first and is retried.
   CheckFunctionsReady: { entry: 'lambdas/steps/check-functions-ready.ts', description: 'RunExperiment CheckFunctionsReady: are the lab functions up?', resultsStore: false },
   ProvisionClient: { entry: 'lambdas/steps/provision-client.ts', description: 'RunExperiment ProvisionClient: the client VM on the opposite cloud', resultsStore: false },
   CheckClientReady: { entry: 'lambdas/steps/check-client-ready.ts', description: 'RunExperiment CheckClientReady: does the client VM take commands?', resultsStore: false },

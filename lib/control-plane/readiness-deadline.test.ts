@@ -36,3 +36,12 @@ describe('Function: judgeReadiness', () => {
     expect(DEFAULT_READINESS_DEADLINES.functionsMs.local).toBeLessThan(DEFAULT_READINESS_DEADLINES.functionsMs.openfaas as number);
   });
 });
+
+describe('Function: judgeReadiness — what was still waiting', () => {
+  it('names the answer\'s waiting note when it gives no reason', () => {
+    const previous = withProvisionedAt({}, T0);
+    const waiting = 'not ready yet: function1 (HTTP 502 BadGateway); their triggers were synced';
+    const answer = judgeReadiness('functions', 'aws-lambda', previous, { ready: false, waiting }, msAfterT0(600_001), deadlines);
+    expect(answer.reason).toBe(`ReadinessTimeout: the functions on aws-lambda were still not ready after 600 s (deadline 600 s): ${waiting}`);
+  });
+});

@@ -35,7 +35,8 @@ export function withProvisionedAt<T extends Record<string, unknown>>(answer: T, 
 
 /**
  * A check's answer, judged against the deadline: carried `provisionedAt`, and `failed` with a
- * reason naming what was still not ready once the deadline has passed.
+ * reason naming what was still not ready once the deadline has passed (the answer's `reason`, else
+ * its `waiting` note, e.g. the Azure functions that had not answered yet and what they answered).
  */
 export function judgeReadiness(
   what: 'functions' | 'client',
@@ -54,6 +55,12 @@ export function judgeReadiness(
   const deadlineMs = Object.hasOwn(table, platform) ? (table[platform] as number) : FALLBACK_DEADLINE_MS;
   const waitedMs = now.getTime() - Date.parse(provisionedAt);
   if (!(waitedMs > deadlineMs)) return judged;
-  const still = typeof answer.reason === 'string' && answer.reason ? `: ${answer.reason}` : '';
+  const still = stillWaitingOn(answer);
   return { ...judged, failed: true, reason: `ReadinessTimeout: the ${what} on ${platform} were still not ready after ${Math.round(waitedMs / 1000)} s (deadline ${deadlineMs / 1000} s)${still}` };
+}
+
+/** `: <what the answer says it waits for>`, or nothing when it does not say. */
+function stillWaitingOn(answer: ReadinessCheck): string {
+  for (const note of [answer.reason, answer.waiting]) if (typeof note === 'string' && note) return `: ${note}`;
+  return '';
 }

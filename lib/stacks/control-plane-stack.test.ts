@@ -236,6 +236,17 @@ describe('Stack: ControlPlaneStack — step functions', () => {
     expect(logGroup?.Properties.RetentionInDays).toBe(CONFIG.logRetentionDays);
   });
 
+  it('gives CheckFunctionsReady a 300 s Lambda and Task (four cold Azure hosts polled in one check) and retries its States.Timeout', () => {
+    const fn = template.findResources('AWS::Lambda::Function')[stepFunctionId('CheckFunctionsReady')];
+    expect(fn?.Properties.Timeout).toBe(300);
+    const task = aslStates(JSON.parse(ASL_TEXT)).get('CheckFunctionsReady') as { TimeoutSeconds?: number; Retry?: { ErrorEquals: string[]; MaxAttempts?: number }[] } | undefined;
+    expect(task?.TimeoutSeconds).toBe(300);
+    const timeoutRetry = task?.Retry?.find((retrier) => retrier.ErrorEquals.includes('States.Timeout'));
+    expect(timeoutRetry?.MaxAttempts).toBeGreaterThanOrEqual(1);
+    // The transient errors keep their own retrier (a timeout does not use up their attempts).
+    expect(task?.Retry?.find((retrier) => retrier.ErrorEquals.includes('ProvisionTransientError'))).not.toBe(timeoutRetry);
+  });
+
   it('gives every step the environment lambdas/shared/environment.ts reads, CALLBACK_URL being the API route', () => {
     const functions = template.findResources('AWS::Lambda::Function');
     for (const name of STEP_NAMES) {

@@ -3,6 +3,7 @@ import { WebSiteManagementClient } from '@azure/arm-appservice';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { StorageManagementClient } from '@azure/arm-storage';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { FakeArmRouteContext } from '../../../test-support/fake-arm';
 import { azureFunctionsFromEnv } from '../../../lab-functions/adapters/azure-functions/handler';
 import { FAKE_SUBSCRIPTION, type FakeArm, fakeCredential, startFakeArm } from '../../../test-support/fake-arm';
 import { createFakeArmResources, type FakeArmResources, type FakeDeployment } from '../../../test-support/fake-arm-resources';
@@ -22,6 +23,9 @@ let web: FakeAzureWeb;
 let blob: FakeBlobService;
 let clients: Pick<AzureFunctionsProvisionerOptions, 'resources' | 'storage' | 'web'>;
 let clock: number;
+/** Sees every listkeys request before the fake App Service does; true when it answers (or will answer) the request itself. */
+let listKeysInterceptor: ((context: FakeArmRouteContext, fn: string) => boolean) | undefined;
+const LIST_KEYS = /\/functions\/([^/]+)\/listkeys$/i;
 
 /** Every package is a few bytes that are not valid UTF-8, so a lossy upload would show. */
 const packageBytes = (fn: LabFunctionName) => Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0xff, 0xfe, 0x80]), Buffer.from(fn)]);
@@ -41,7 +45,11 @@ function outputsFor(deployment: FakeDeployment): Record<string, { type: string; 
 beforeAll(async () => {
   resources = createFakeArmResources({ outputsFor });
   web = createFakeAzureWeb();
-  [arm, blob] = await Promise.all([startFakeArm({ routes: [resources.route, web.route] }), startFakeBlobService()]);
+  const intercept = (context: FakeArmRouteContext) => {
+    const fn = LIST_KEYS.exec(context.url.pathname)?.[1];
+    return fn !== undefined && (listKeysInterceptor?.(context, fn) ?? false);
+  };
+  [arm, blob] = await Promise.all([startFakeArm({ routes: [intercept, resources.route, web.route] }), startFakeBlobService()]);
   const clientOptions = { endpoint: arm.url, tlsOptions: { ca: arm.ca }, retryOptions: { maxRetries: 0 } };
   clients = {
     resources: new ResourceManagementClient(fakeCredential, FAKE_SUBSCRIPTION, clientOptions as never),
@@ -58,6 +66,7 @@ beforeEach(() => {
   resources.options.failDeployment = undefined;
   web.options.syncsBeforeIndexed = 1;
   web.options.functionKeysShape = 'flat';
+  listKeysInterceptor = undefined;
 });
 
 function provisioner(overrides: Partial<AzureFunctionsProvisionerOptions> = {}): AzureFunctionsProvisioner {
@@ -193,7 +202,12 @@ describe('Class: AzureFunctionsProvisioner', () => {
     // Act: apps Succeeded, functions not indexed yet → sync; then the keys → start wiring.
     const syncsBefore = web.syncs.length;
     const waiting = await subject.check(branch(runId, afterStorage));
-    expect(waiting).toMatchObject({ phase: 'apps', ready: false, waiting: expect.stringMatching(/not indexed .*function1, function2, function3, monolith/) });
+    expect(waiting).toMatchObject({
+      phase: 'apps',
+      ready: false,
+      waiting: 'not ready yet: function1 (not indexed: HTTP 404 NotFound), function2 (not indexed: HTTP 404 NotFound), function3 (not indexed: HTTP 404 NotFound), monolith (not indexed: HTTP 404 NotFound); their triggers were synced',
+      notReady: Object.fromEntries(LAB_FUNCTION_NAMES.map((fn) => [fn, 'not indexed: HTTP 404 NotFound'])),
+    });
     expect(waiting.failed).toBeUndefined();
     expect(web.syncs.slice(syncsBefore).sort()).toEqual(Object.values(names.apps).sort());
     const afterApps = await subject.check(branch(runId, waiting));
@@ -336,7 +350,12 @@ describe('Class: AzureFunctionsProvisioner', () => {
     const waiting = await subject.check(branch(runId, afterStorage));
     expect(waiting).toMatchObject({ phase: 'apps', ready: false });
     clock += 31 * 60_000;
-    expect(await subject.check(branch(runId, waiting))).toMatchObject({ failed: true, reason: expect.stringMatching(/^functions not ready 30 min after provisioning started: the functions were not indexed yet/) });
+    // At the deadline the reason names each function still not ready and what it last answered.
+    expect(await subject.check(branch(runId, waiting))).toMatchObject({
+      failed: true,
+      phase: 'apps',
+      reason: expect.stringMatching(/^functions not ready 30 min after provisioning started: not ready yet: function1 \(not indexed: HTTP 404 NotFound\), .*monolith \(not indexed: HTTP 404 NotFound\)/),
+    });
   });
 
   it('maps throttling and 5xx to ProvisionTransientError, refusals to ProvisionFailedError', async () => {
@@ -426,6 +445,124 @@ describe('Class: AzureFunctionsProvisioner', () => {
     } finally {
       resources.options.deletingPolls = 0;
       resources.options.failGroupDeletion = undefined;
+    }
+  });
+});
+
+describe('Class: AzureFunctionsProvisioner — the apps phase while cold hosts start', () => {
+  /** Provision, then the check that starts `apps`: the next check polls the functions. */
+  async function toAppsPhase(subject: AzureFunctionsProvisioner, runId: string): Promise<Record<string, unknown>> {
+    const provisioned = await subject.provision(branch(runId));
+    const afterStorage = await subject.check(branch(runId, provisioned));
+    expect(afterStorage).toMatchObject({ phase: 'apps', ready: false });
+    return afterStorage;
+  }
+
+  /** Only the listkeys (and nothing else) of one function app. */
+  const keysOf = (runId: string, fn: LabFunctionName) => `/sites/${AzureFunctionsProvisioner.namesOf(runId).apps[fn]}/functions/`;
+
+  it('answers not ready (with what each host answered) while the hosts answer 502, then moves on once they answer', async () => {
+    web.options.syncsBeforeIndexed = 0;
+    const runId = randomUUID();
+    const names = AzureFunctionsProvisioner.namesOf(runId);
+    const subject = provisioner();
+    const afterStorage = await toAppsPhase(subject, runId);
+    for (const fn of LAB_FUNCTION_NAMES) arm.failNext({ status: 502, pathIncludes: keysOf(runId, fn), code: 'BadGateway' });
+    const syncsBefore = web.syncs.length;
+
+    const waiting = await subject.check(branch(runId, afterStorage));
+
+    expect(waiting).toMatchObject({ phase: 'apps', ready: false, status: 'Succeeded', notReady: Object.fromEntries(LAB_FUNCTION_NAMES.map((fn) => [fn, 'HTTP 502 BadGateway'])) });
+    expect(waiting.failed).toBeUndefined();
+    expect(waiting.waiting).toBe(`not ready yet: ${LAB_FUNCTION_NAMES.map((fn) => `${fn} (HTTP 502 BadGateway)`).join(', ')}; their triggers were synced`);
+    expect(web.syncs.slice(syncsBefore).sort()).toEqual(Object.values(names.apps).sort());
+
+    const afterApps = await subject.check(branch(runId, waiting));
+    expect(afterApps).toMatchObject({ phase: 'wiring', ready: false });
+    expect(afterApps).not.toHaveProperty('notReady');
+    expectNoSecret(afterApps, runId);
+  });
+
+  it('counts 408, 429 and a dropped connection as not ready yet, and a refusal as a failure', async () => {
+    web.options.syncsBeforeIndexed = 0;
+    const runId = randomUUID();
+    const subject = provisioner();
+    const afterStorage = await toAppsPhase(subject, runId);
+    arm.failNext({ status: 408, pathIncludes: keysOf(runId, 'function1'), code: 'RequestTimeout' });
+    arm.failNext({ status: 429, pathIncludes: keysOf(runId, 'function2') });
+    let dropped = 0;
+    listKeysInterceptor = (context, fn) => {
+      if (fn !== 'function3' || !context.url.pathname.includes(keysOf(runId, 'function3')) || dropped > 0) return false;
+      dropped += 1;
+      context.res.socket?.destroy();
+      return true;
+    };
+
+    const waiting = await subject.check(branch(runId, afterStorage));
+
+    expect(dropped).toBe(1);
+    expect(waiting.failed).toBeUndefined();
+    const notReady = waiting.notReady as Record<string, string>;
+    expect(Object.keys(notReady).sort()).toEqual(['function1', 'function2', 'function3']);
+    expect(notReady.function1).toBe('HTTP 408 RequestTimeout');
+    expect(notReady.function2).toBe('HTTP 429 TooManyRequests');
+    expect(notReady.function3).toMatch(/^(ECONNRESET|REQUEST_SEND_ERROR|UND_ERR_SOCKET)$/);
+    expect(await subject.check(branch(runId, waiting))).toMatchObject({ phase: 'wiring' });
+
+    const refusedRun = randomUUID();
+    const refusedAfterStorage = await toAppsPhase(subject, refusedRun);
+    arm.failNext({ status: 403, pathIncludes: keysOf(refusedRun, 'function2'), code: 'AuthorizationFailed' });
+    const refused = await subject.check(branch(refusedRun, refusedAfterStorage)).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ProvisionFailedError);
+    expect((refused as Error).message).toMatch(/^list the keys of function2 in fb-[0-9a-f]{8}-function2-[0-9a-f]{6}: HTTP 403: /);
+    expectNoSecret((refused as Error).message, refusedRun);
+  });
+
+  it('polls the four apps at once: all four key requests are open together', async () => {
+    web.options.syncsBeforeIndexed = 0;
+    const runId = randomUUID();
+    const subject = provisioner();
+    const afterStorage = await toAppsPhase(subject, runId);
+    let open = 0;
+    let mostOpen = 0;
+    const answered: string[] = [];
+    // Each host takes a while to answer; a sequential poll would never have two requests open.
+    listKeysInterceptor = (context, fn) => {
+      open += 1;
+      mostOpen = Math.max(mostOpen, open);
+      setTimeout(() => {
+        open -= 1;
+        answered.push(fn);
+        web.route(context);
+      }, 200);
+      return true;
+    };
+
+    const afterApps = await subject.check(branch(runId, afterStorage));
+
+    expect(answered.sort()).toEqual([...LAB_FUNCTION_NAMES].sort());
+    expect(mostOpen).toBe(4);
+    expect(afterApps).toMatchObject({ phase: 'wiring' });
+  });
+
+  it('counts a host that does not answer within functionCallTimeoutMs as not ready yet, without waiting for it', async () => {
+    web.options.syncsBeforeIndexed = 0;
+    const runId = randomUUID();
+    const subject = provisioner({ functionCallTimeoutMs: 200 });
+    const afterStorage = await toAppsPhase(subject, runId);
+    const held: FakeArmRouteContext[] = [];
+    listKeysInterceptor = (context, fn) => {
+      if (fn !== 'monolith') return false;
+      held.push(context);
+      return true;
+    };
+    try {
+      const waiting = await subject.check(branch(runId, afterStorage));
+      expect(held).toHaveLength(1);
+      expect(waiting).toMatchObject({ phase: 'apps', ready: false, notReady: { monolith: 'no answer within 0.2 s' } });
+      expect(Object.keys(waiting.notReady as object)).toEqual(['monolith']);
+    } finally {
+      for (const context of held) context.res.destroy();
     }
   });
 });

@@ -13,14 +13,17 @@
  *   with the account key from `storageAccounts.listKeys`, then starts `apps` with a read-only SAS
  *   URL per package (valid `packageSasHours` from createdAt) → phase `apps`.
  * - check, phase `apps`: once the deployment Succeeded, reads each function's `default` key
- *   (`webApps.listFunctionKeys`). A function the runtime has not indexed yet (404/400) gets a
- *   trigger sync (`syncFunctionTriggers`, which an app running from a package URL needs) and the
- *   answer stays `apps` with a `waiting` note. With all four keys it starts `wiring`, which adds
- *   `FB_AZURE_FUNCTIONS` (every function's URL and key, for nested calls) → phase `wiring`.
+ *   (`webApps.listFunctionKeys`), the four apps polled in parallel (`function-keys.ts`). While the
+ *   hosts start, a function that is not indexed yet (404/400) or whose host does not answer yet
+ *   (408, 429, 5xx, a failed send, no answer within `functionCallTimeoutMs`) gets a trigger sync
+ *   and the answer stays `apps`, with a `waiting` note and `notReady` (what each such function
+ *   answered). With all four keys it starts `wiring`, which adds `FB_AZURE_FUNCTIONS` (every
+ *   function's URL and key, for nested calls) → phase `wiring`.
  * - check, phase `wiring`: Succeeded → `{ ready: true, phase: 'ready', apps: { function1:
  *   'https://<host>/api/function1', … } }`.
  * - A Failed or Canceled deployment → `{ failed: true, reason }`, the reason being the earliest
- *   failed deployment operation's error; no answer past `readyTimeoutMs` since createdAt → failed.
+ *   failed deployment operation's error; no answer past `readyTimeoutMs` since createdAt → failed,
+ *   naming what was still not ready (in the `apps` phase: the functions and what they last answered).
  * A deployment is started only when it does not exist yet, so a retried step never starts one twice.
  * ready means "deployed and wired"; the functions are not called (a probe would spoil cold starts).
  *
@@ -30,7 +33,8 @@
  * message has the known secrets and every URL's query string redacted.
  *
  * Errors: throttling (429), 5xx and network failures become ProvisionTransientError (the state
- * machine retries it); anything else ProvisionFailedError. teardown starts the group's deletion
+ * machine retries it), except the function polls of the `apps` phase (not ready yet, above);
+ * anything else ProvisionFailedError. teardown starts the group's deletion
  * (not awaited); a group that is already gone is fine.
  *
  * Azure RBAC of `credential`: create/delete resource groups and deploy templates in the
@@ -55,6 +59,7 @@ import type { BranchInput, FunctionProvisioner, ReadinessCheck, RemovalCheck } f
 import { resourceGroupRemoval } from '../azure/resource-group-removal';
 import { runPrefixOf, runTagsOf } from '../run-resources';
 import { azureFunctionsConfigSchema } from './config';
+import { pollFunctionKeys, readDefaultFunctionKey } from './function-keys';
 import {
   type ArmTemplate,
   type AzureLabNames,
@@ -105,6 +110,12 @@ export interface AzureFunctionsProvisionerOptions {
    * in April 2026; the bundles target Node 20 and run unchanged on 22)
    */
   nodeVersion?: string;
+  /**
+   * How long one ARM call about one function (its keys, its trigger sync) may take in the `apps`
+   * phase before that function counts as not answering yet, in ms. Two such calls per function, the
+   * four functions in parallel, keep a check well inside CheckFunctionsReady's 300 s. @default 60000
+   */
+  functionCallTimeoutMs?: number;
   /** @default Date.now */
   now?: () => number;
 }
@@ -130,6 +141,7 @@ type AzureFunctionsState = z.infer<typeof stateSchema>;
 const DEFAULT_PACKAGE_SAS_HOURS = 30;
 const DEFAULT_READY_TIMEOUT_MS = 30 * 60_000;
 const DEFAULT_TIMEOUT_SECONDS = 30;
+const DEFAULT_FUNCTION_CALL_TIMEOUT_MS = 60_000;
 /** SAS validity starts this much before createdAt, for clock skew between Azure Storage and us. */
 const SAS_CLOCK_SKEW_MS = 15 * 60_000;
 const MAX_REASON_CHARS = 2000;
@@ -235,9 +247,17 @@ export class AzureFunctionsProvisioner implements FunctionProvisioner {
           if (!hostName) return { ...known, ready: false, failed: true, reason: `the apps deployment succeeded without its ${hostNameOutputOf(fn)} output` };
           apps[fn] = `https://${hostName}/api/${fn}`;
         }
-        if (timedOut) return pending('apps', { status: 'Succeeded', waiting: 'the functions were not indexed yet' });
-        const keys = await this.indexedFunctionKeys(resourceGroup, names);
-        if ('waiting' in keys) return pending('apps', { apps, status: 'Succeeded', waiting: keys.waiting });
+        if (timedOut) {
+          const last = typeof input.functions?.waiting === 'string' ? input.functions.waiting : 'the functions were not polled yet';
+          return pending('apps', { apps, status: 'Succeeded', waiting: last });
+        }
+        const keys = await pollFunctionKeys({
+          web: this.web,
+          resourceGroup,
+          apps: names.apps,
+          callTimeoutMs: this.options.functionCallTimeoutMs ?? DEFAULT_FUNCTION_CALL_TIMEOUT_MS,
+        });
+        if ('waiting' in keys) return pending('apps', { apps, status: 'Succeeded', waiting: keys.waiting, notReady: keys.notReady });
         const blobEndpoint = known.blobEndpoint ?? stringOutput(await this.succeededOutputs(resourceGroup, 'storage'), 'blobEndpoint');
         if (!blobEndpoint) return { ...known, ready: false, failed: true, reason: 'the blob endpoint of the storage account is unknown' };
         const account = await this.accountAccess(names, blobEndpoint);
@@ -275,7 +295,7 @@ export class AzureFunctionsProvisioner implements FunctionProvisioner {
     for (const fn of LAB_FUNCTION_NAMES) {
       const url = apps[fn];
       if (!url) throw new ProvisionFailedError(`run ${input.run.runId}: check's answer has no URL for ${fn}`);
-      const key = await this.call(`list the keys of ${fn} in ${names.apps[fn]}`, () => this.functionKey(parsed.data.resourceGroup, names.apps[fn], fn), keys);
+      const key = await this.call(`list the keys of ${fn} in ${names.apps[fn]}`, () => readDefaultFunctionKey(this.web, parsed.data.resourceGroup, names.apps[fn], fn), keys);
       if (!key) throw new ProvisionFailedError(`run ${input.run.runId}: function ${fn} of ${names.apps[fn]} has no default key`);
       keys.push(key);
       functions[fn] = { url, key };
@@ -431,55 +451,6 @@ export class AzureFunctionsProvisioner implements FunctionProvisioner {
     ) as Record<LabFunctionName, string>;
   }
 
-  /**
-   * Every function's `default` key, or what is still missing. A function without keys (404, or
-   * the runtime's 400 while the host starts) is not indexed yet: its app gets a trigger sync, which
-   * an app that runs from a package URL needs before the platform knows its functions.
-   */
-  private async indexedFunctionKeys(group: string, names: AzureLabNames): Promise<{ keys: Record<LabFunctionName, string> } | { waiting: string }> {
-    const keys: Partial<Record<LabFunctionName, string>> = {};
-    const missing: string[] = [];
-    const found: string[] = [];
-    for (const fn of LAB_FUNCTION_NAMES) {
-      const app = names.apps[fn];
-      let key: string | undefined;
-      try {
-        key = await this.functionKey(group, app, fn);
-      } catch (error) {
-        if (!isNotYetIndexed(error)) throw wrapError(`list the keys of ${fn} in ${app}`, error, found);
-      }
-      if (key) {
-        keys[fn] = key;
-        found.push(key);
-        continue;
-      }
-      missing.push(fn);
-      try {
-        await this.web.webApps.syncFunctionTriggers(group, app);
-      } catch (error) {
-        // The runtime answers 400 while the host starts; the next check syncs again.
-        if (!isNotYetIndexed(error)) throw wrapError(`sync the triggers of ${app}`, error, found);
-      }
-    }
-    if (missing.length) return { waiting: `not indexed by the Functions runtime yet: ${missing.join(', ')} (triggers synced)` };
-    return { keys: keys as Record<LabFunctionName, string> };
-  }
-
-  /**
-   * A function's `default` key. ARM answers `{ default: … }` at the top level, while the SDK's
-   * StringDictionary expects `properties`, so the raw body is read as well.
-   */
-  private async functionKey(group: string, app: string, fn: string): Promise<string | undefined> {
-    let body: unknown;
-    const listed = await this.web.webApps.listFunctionKeys(group, app, fn, {
-      onResponse: (response) => {
-        body = response.parsedBody ?? parseJson(response.bodyAsText ?? undefined);
-      },
-    });
-    const key = listed.properties?.default ?? (body as { default?: unknown } | undefined)?.default ?? (body as { properties?: { default?: unknown } } | undefined)?.properties?.default;
-    return typeof key === 'string' && key ? key : undefined;
-  }
-
   /** Run an SDK call, mapping its failure to the provisioning errors (secrets redacted). */
   private async call<T>(what: string, action: () => Promise<T>, secrets: readonly string[] = []): Promise<T> {
     try {
@@ -513,12 +484,6 @@ function armErrorText(value: unknown): string | undefined {
   return typeof error.code === 'string' ? error.code : undefined;
 }
 
-/** A function the runtime does not list yet: 404, or 400 "Encountered an error … from host runtime". */
-function isNotYetIndexed(error: unknown): boolean {
-  const status = azureStatusCode(error);
-  return status === 404 || status === 400;
-}
-
 function wrapError(what: string, error: unknown, secrets: readonly string[]): Error {
   const message = truncate(redactCredentials(`${what}: ${messageOf(error)}`, secrets));
   return isTransientAzureError(error) ? new ProvisionTransientError(message) : new ProvisionFailedError(message);
@@ -532,15 +497,6 @@ function messageOf(error: unknown): string {
 
 function truncate(text: string): string {
   return text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS)}…` : text;
-}
-
-function parseJson(text: string | undefined): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function issuesOf(error: z.ZodError): string {
