@@ -121,6 +121,7 @@ export default defineExperiment({
     platform: { profile: 'openfaas' },
     expectedDuration: '20s',
   },
+  longestCallSeconds: (params) => params.throughputTimeSeconds + (params.sleepSeconds ?? 0),
   async run(bench, params) {
     const coldTimeSeconds = params.coldTimeSeconds ?? COLD_TIME.defaultSeconds;
     const payload = { throughput_time: params.throughputTimeSeconds, ...(params.sleepSeconds !== undefined ? { sleep: params.sleepSeconds } : {}) };

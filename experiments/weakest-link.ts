@@ -115,6 +115,8 @@ export default defineExperiment({
     platform: { profile: 'lambda', idleTimeoutMs: 2000 },
     expectedDuration: '45s',
   },
+  // The root call waits for every nested hop's work.
+  longestCallSeconds: (params) => (params.chain.length - 1) * params.hopThroughputTimeSeconds,
   async run(bench, params) {
     const coldTimeSeconds = params.coldTimeSeconds ?? COLD_TIME.defaultSeconds;
     const hopPayload = params.hopThroughputTimeSeconds > 0 ? { throughput_time: params.hopThroughputTimeSeconds } : {};

@@ -2,7 +2,8 @@
  * Property-based fuzz test of the execution input check (ValidateInput's `validateRunInput`):
  * whatever the input (any JSON value; plausible inputs with real and made-up experiments,
  * platforms, parameters and platform options of any type), it resolves or rejects with one of the
- * named errors it documents (InvalidRunInputError, UnknownExperimentError, InvalidParamError),
+ * named errors it documents (InvalidRunInputError and its kinds FunctionTimeoutLimitError and
+ * FunctionMemoryLimitError, UnknownExperimentError, InvalidParamError),
  * which the state machine's Catch turns into a failed run; never anything else.
  */
 import fc from 'fast-check';

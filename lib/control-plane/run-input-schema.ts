@@ -7,16 +7,18 @@
  * checks on purpose: `platforms` names only known platforms, once each (ValidateInput refuses
  * others with a message listing the known ones), and `platformOptions` names only the settings
  * some platform reads, each with its type, range and default (ValidateInput checks the client
- * sizes; each platform checks its own settings when it provisions).
+ * sizes and the cloud functions' limits, ./function-limits.ts; each platform checks its own
+ * settings again when it provisions).
  */
 import { z } from 'zod';
 import { DEFAULT_CLIENT_INSTANCE_TYPE } from '../platforms/aws/ec2-client-machine';
 import { DEFAULT_LAMBDA_MEMORY_MB, DEFAULT_LAMBDA_TIMEOUT_SECONDS, LAMBDA_MEMORY_MB, LAMBDA_TIMEOUT_SECONDS } from '../platforms/aws-lambda/lab-template';
 import { DEFAULT_CLIENT_VM_SIZE } from '../platforms/azure/vm-client-machine';
-import { CONSUMPTION_MAX_TIMEOUT_SECONDS, CONSUMPTION_MEMORY_MB } from '../platforms/azure-functions/lab-template';
+import { CONSUMPTION_MEMORY_MB, DEFAULT_AZURE_TIMEOUT_SECONDS } from '../platforms/azure-functions/lab-template';
 import { CLIENT_SIZE_OPTIONS, clientSizeOptionsSchema } from '../platforms/client/machine-size';
 import { localPlatformSettingsSchema, PLATFORM_PROCESS_SETTINGS } from '../platforms/local/settings-schema';
 import { PLATFORMS } from '../platforms/names';
+import { CLOUD_FUNCTION_LIMITS, LONGEST_CLOUD_TIMEOUT_SECONDS, longestAnswerOf } from './function-limits';
 import { runInputSchema } from './run-input';
 
 /** The schema's `$id`: a name, not a download address (the file is in the repository). */
@@ -51,16 +53,16 @@ const cloudFunctionSettings = {
     .max(LAMBDA_MEMORY_MB.max)
     .optional()
     .describe(
-      `aws-lambda: memory of each lab function, in MB. Default: the deployment's (${DEFAULT_LAMBDA_MEMORY_MB} unless configured). azure-functions refuses it: a Consumption instance has a fixed ${CONSUMPTION_MEMORY_MB} MB.`,
+      `aws-lambda: memory of each lab function, in MB (AWS Lambda's range; a new account may be capped lower). Default: the deployment's (${DEFAULT_LAMBDA_MEMORY_MB} unless configured). azure-functions refuses it: a Consumption instance has a fixed ${CONSUMPTION_MEMORY_MB} MB. ValidateInput refuses a value outside the range, or with azure-functions, with FunctionMemoryLimitError.`,
     ),
   timeoutSeconds: z
     .number()
     .int()
     .min(LAMBDA_TIMEOUT_SECONDS.min)
-    .max(LAMBDA_TIMEOUT_SECONDS.max)
+    .max(LONGEST_CLOUD_TIMEOUT_SECONDS)
     .optional()
     .describe(
-      `aws-lambda, azure-functions: timeout of each lab function, in s (aws-lambda at most ${LAMBDA_TIMEOUT_SECONDS.max}, azure-functions at most ${CONSUMPTION_MAX_TIMEOUT_SECONDS}). Default: the deployment's (${DEFAULT_LAMBDA_TIMEOUT_SECONDS} unless configured).`,
+      `aws-lambda, azure-functions: timeout of each lab function, in s, no longer than the HTTP front in front of the functions waits: aws-lambda at most ${longestAnswerOf(CLOUD_FUNCTION_LIMITS['aws-lambda']).value} (API Gateway's REST integration timeout), azure-functions at most ${longestAnswerOf(CLOUD_FUNCTION_LIMITS['azure-functions']).value} (an HTTP trigger's longest answer); ValidateInput refuses more with FunctionTimeoutLimitError, and refuses an experiment whose calls take longer than the timeout. Default: the deployment's (aws-lambda ${DEFAULT_LAMBDA_TIMEOUT_SECONDS}, azure-functions ${DEFAULT_AZURE_TIMEOUT_SECONDS} unless configured).`,
     ),
 };
 

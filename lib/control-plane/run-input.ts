@@ -4,10 +4,10 @@ import { resolveParams } from '../experiment/params';
 import { CLIENT_SIZE_OPTIONS, clientSizeOptionsSchema } from '../platforms/client/machine-size';
 import { localPlatformSettingsSchema, PLATFORM_PROCESS_SETTINGS } from '../platforms/local/settings-schema';
 import { isPlatformName, PLATFORMS } from '../platforms/names';
+import { checkFunctionLimits } from './function-limits';
+import { InvalidRunInputError } from './run-input-error';
 
-export class InvalidRunInputError extends Error {
-  override name = 'InvalidRunInputError';
-}
+export { InvalidRunInputError } from './run-input-error';
 
 /** Where a run's parameters are listed: each experiment declares its own. */
 export const PARAMS_DESCRIPTION =
@@ -68,7 +68,11 @@ export interface ValidatedRunInput {
   platformOptions: Record<string, unknown>;
 }
 
-/** ValidateInput: a named error for an unknown experiment, platform or parameter; never a crash. */
+/**
+ * ValidateInput: a named error for an unknown experiment, platform or parameter, or for functions a
+ * cloud platform cannot run as asked (FunctionTimeoutLimitError, FunctionMemoryLimitError:
+ * ./function-limits.ts); never a crash.
+ */
 export async function validateRunInput(input: unknown): Promise<ValidatedRunInput> {
   const parsed = runInputSchema.safeParse(input);
   if (!parsed.success) {
@@ -83,7 +87,10 @@ export async function validateRunInput(input: unknown): Promise<ValidatedRunInpu
   if (unknownOptions.length) throw new InvalidRunInputError(`platformOptions: unknown option ${unknownOptions.join(', ')}; known: ${PLATFORM_OPTION_KEYS.join(', ')}`);
   checkClientSizeOptions(platforms, platformOptions);
   const experiment = findExperiment(name);
-  return { experiment: name, platforms, params: resolveParams(experiment, { quick, overrides: params }), quick, platformOptions };
+  const resolved = resolveParams(experiment, { quick, overrides: params });
+  const longestCallSeconds = experiment.longestCallSeconds?.(resolved);
+  checkFunctionLimits(platforms, platformOptions, { experiment: name, ...(longestCallSeconds !== undefined ? { longestCallSeconds } : {}) });
+  return { experiment: name, platforms, params: resolved, quick, platformOptions };
 }
 
 /**

@@ -64,6 +64,15 @@ export interface Experiment<Schema extends z.ZodObject = z.ZodObject> {
    * deployment's default size (lib/platforms/client/machine-size.ts)
    */
   client?: ClientMachineNeed;
+  /**
+   * The longest one call to a lab function takes with these parameters, in seconds: the work the
+   * call asks of the function (its `sleep` plus its `throughput_time`, and for a nested call the
+   * work of every hop it waits for), not the platform's own latency. ValidateInput refuses a run
+   * on a cloud platform whose function timeout or HTTP front cannot wait that long
+   * (lib/control-plane/function-limits.ts), instead of every call failing hours into the run.
+   * @default calls are short (a few seconds at most); nothing is checked
+   */
+  longestCallSeconds?: (params: z.output<Schema>) => number;
   run(bench: ExperimentBench, params: z.output<Schema>): Promise<void>;
 }
 

@@ -32,10 +32,19 @@ export const LAB_RUNTIME = 'nodejs22.x';
 export const DEFAULT_LAMBDA_MEMORY_MB = 1024;
 /** Memory AWS Lambda allows a function (MB). */
 export const LAMBDA_MEMORY_MB = { min: 128, max: 10_240 } as const;
-/** Timeout of the lab functions unless the run's platformOptions.timeoutSeconds says otherwise (s). */
-export const DEFAULT_LAMBDA_TIMEOUT_SECONDS = 30;
+/**
+ * Timeout of the lab functions unless the run's platformOptions.timeoutSeconds says otherwise (s):
+ * no longer than the REST API waits for them ({@link API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS}).
+ */
+export const DEFAULT_LAMBDA_TIMEOUT_SECONDS = 29;
 /** Timeouts AWS Lambda allows a function (s). */
 export const LAMBDA_TIMEOUT_SECONDS = { min: 1, max: 900 } as const;
+/**
+ * How long the lab stack's REST API waits for a function before it answers 504 (s): API Gateway's
+ * default integration timeout, which the template leaves as it is. A call that takes longer fails
+ * at the client however long the function may run.
+ */
+export const API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29;
 export const STAGE_NAME = 'prod';
 
 export interface LabStackOptions {

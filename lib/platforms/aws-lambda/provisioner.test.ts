@@ -167,7 +167,7 @@ describe('provision', () => {
     await provisioner({ roleArn: 'arn:aws:iam::123456789012:role/lab', codeKeys }).provision(branch());
     const template = JSON.parse(cfn.commandCalls(CreateStackCommand)[0]?.args[0].input.TemplateBody ?? '') as CloudFormationTemplate;
     expect(template.Resources.ExecutionRole).toBeUndefined();
-    expect(template.Resources.Function1?.Properties).toMatchObject({ Role: 'arn:aws:iam::123456789012:role/lab', MemorySize: 1024, Timeout: 30, Code: { S3Key: 'a.zip' } });
+    expect(template.Resources.Function1?.Properties).toMatchObject({ Role: 'arn:aws:iam::123456789012:role/lab', MemorySize: 1024, Timeout: 29, Code: { S3Key: 'a.zip' } });
     expect(template.Resources.Monolith?.Properties).toMatchObject({ Code: { S3Key: 'd.zip' } });
   });
 

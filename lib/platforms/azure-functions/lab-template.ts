@@ -39,8 +39,15 @@ export const WEB_API_VERSION = '2023-12-01';
 export const PACKAGES_CONTAINER = 'packages';
 /** Memory of a Linux Consumption instance: fixed by the plan, not configurable. */
 export const CONSUMPTION_MEMORY_MB = 1536;
+/** The functions' `functionTimeout` unless the run's platformOptions.timeoutSeconds says otherwise (s). */
+export const DEFAULT_AZURE_TIMEOUT_SECONDS = 30;
 /** Longest `functionTimeout` the Consumption plan allows. */
 export const CONSUMPTION_MAX_TIMEOUT_SECONDS = 600;
+/**
+ * Longest an HTTP-triggered function may take to answer, whatever its `functionTimeout` (s): the
+ * idle timeout of the load balancer in front of every function app.
+ */
+export const HTTP_TRIGGER_MAX_RESPONSE_SECONDS = 230;
 /** Securestring parameter of the wiring deployment holding `FB_AZURE_FUNCTIONS`. */
 export const NESTED_FUNCTIONS_PARAMETER = 'nestedFunctions';
 

@@ -65,6 +65,7 @@ import {
   type AzureLabNames,
   CONSUMPTION_MAX_TIMEOUT_SECONDS,
   CONSUMPTION_MEMORY_MB,
+  DEFAULT_AZURE_TIMEOUT_SECONDS,
   NESTED_FUNCTIONS_PARAMETER,
   PACKAGES_CONTAINER,
   appsTemplate,
@@ -140,7 +141,6 @@ type AzureFunctionsState = z.infer<typeof stateSchema>;
 
 const DEFAULT_PACKAGE_SAS_HOURS = 30;
 const DEFAULT_READY_TIMEOUT_MS = 30 * 60_000;
-const DEFAULT_TIMEOUT_SECONDS = 30;
 const DEFAULT_FUNCTION_CALL_TIMEOUT_MS = 60_000;
 /** SAS validity starts this much before createdAt, for clock skew between Azure Storage and us. */
 const SAS_CLOCK_SKEW_MS = 15 * 60_000;
@@ -327,7 +327,7 @@ export class AzureFunctionsProvisioner implements FunctionProvisioner {
         `platformOptions.memoryMb cannot be applied on azure-functions: the Consumption plan gives every instance a fixed ${CONSUMPTION_MEMORY_MB} MB; run azure-functions without memoryMb`,
       );
     }
-    const value = input.platformOptions.timeoutSeconds ?? this.options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+    const value = input.platformOptions.timeoutSeconds ?? this.options.timeoutSeconds ?? DEFAULT_AZURE_TIMEOUT_SECONDS;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > CONSUMPTION_MAX_TIMEOUT_SECONDS) {
       throw new ProvisionFailedError(`platformOptions.timeoutSeconds must be an integer from 1 to ${CONSUMPTION_MAX_TIMEOUT_SECONDS} on the Consumption plan, got ${JSON.stringify(value)}`);
     }
