@@ -19,7 +19,8 @@ import { loadStageConfig } from '../config/stage';
 import { stagePlatforms } from '../config/stage-platforms';
 import { ControlPlaneStack, controlPlaneStackProps } from '../stacks/control-plane-stack';
 import { ResultsStack, resultsStackProps } from '../stacks/results-stack';
-import type { CloudStepName } from './cloud-platforms';
+import { LAB_ACTIONS_NOT_GRANTED, labDeployerActions, labHandlerActions } from '../platforms/aws-lambda/lab-deployer-actions';
+import { type CloudStepName, labDeployerStatements, UnscopedLabActionError } from './cloud-platforms';
 import { STEP_FUNCTIONS } from './run-experiment-steps';
 
 const CONFIG = loadStageConfig({
@@ -131,6 +132,38 @@ describe('CloudPlatforms — AWS Lambda lab stacks', () => {
     const code = statements.find((statement) => actions([statement]).includes('s3:GetObject'));
     expect([code?.Resource].flat()).toHaveLength(4);
     expect(text(code?.Resource)).not.toContain('*');
+  });
+
+  it("grants the deployer the lab template's handler permissions from the resource schemas, less the listed ones, each on fb- names", () => {
+    const statements = statementsOf(logicalId(cloud().node.findChild('LabDeployerPolicy')));
+    const granted = actions(statements);
+    expect([...granted].sort()).toEqual(labDeployerActions());
+    expect(new Set(granted).size).toBe(granted.length);
+    // Granted and left out together are the whole published list.
+    expect([...granted, ...Object.keys(LAB_ACTIONS_NOT_GRANTED)].sort()).toEqual(labHandlerActions());
+    for (const statement of statements) {
+      const resources = [statement.Resource].flat().map(text);
+      const only = [statement.Action].flat();
+      if (only.every((action) => action.startsWith('apigateway:'))) {
+        for (const resource of resources) expect(resource).toMatch(/:apigateway:.*::\/(restapis|apikeys|usageplans|tags)/);
+      } else if (only.length === 1 && only[0] === 'logs:DescribeLogGroups') {
+        expect(resources).toEqual([expect.stringMatching(/:log-group:\*"?\]?\]?\}?$/)]);
+      } else if (only.length === 1 && only[0] === 'ec2:DescribeNetworkInterfaces') {
+        expect(resources).toEqual(['"*"']);
+      } else if (only.length === 1 && only[0] === 's3:GetObject') {
+        expect(resources).toHaveLength(LAB_FUNCTION_NAMES.length);
+      } else {
+        for (const resource of resources) expect(resource).toMatch(/(:function:fb-\*|:role\/fb-\*|:log-group:\/aws\/lambda\/fb-\*)/);
+      }
+    }
+  });
+
+  it('refuses a handler permission it has no scope for', () => {
+    const scopes = { functions: ['f'], roles: ['r'], apis: ['a'], logGroups: ['l'], anyLogGroup: ['g'], code: ['c'] };
+    expect(() => labDeployerStatements(['sqs:CreateQueue'], scopes)).toThrow(UnscopedLabActionError);
+    expect(labDeployerStatements(['lambda:GetFunction', 'lambda:DeleteFunction'], scopes).map((statement) => statement.toJSON())).toEqual([
+      { Action: ['lambda:GetFunction', 'lambda:DeleteFunction'], Effect: 'Allow', Resource: 'f' },
+    ]);
   });
 
   it('lets ProvisionFunctions create fb- stacks and pass only the deployer role, to CloudFormation', () => {

@@ -40,6 +40,7 @@ import { Construct } from 'constructs';
 import { bundlePath } from '../../lab-functions/build';
 import { LAB_FUNCTION_NAMES, type LabFunctionName } from '../../lab-functions/names';
 import type { CloudPlatformsConfig } from '../config/cloud-config';
+import { labDeployerActions } from '../platforms/aws-lambda/lab-deployer-actions';
 import { EXPIRES_TAG_KEY, RUN_TAG_KEY } from '../platforms/run-resources';
 import type { ControlPlaneFunction } from './control-plane-function';
 import { PROJECT_ROOT } from './control-plane-function';
@@ -191,26 +192,20 @@ export class CloudPlatforms extends Construct {
     const labStacks = stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${RUN_NAME_PREFIX}*/*` });
     this.labDeployer = new iam.Role(this, 'LabDeployer', {
       assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com'),
-      description: 'CloudFormation service role of the per-run lab stacks (fb-<run>-lab): their functions, role and REST API',
+      description: 'CloudFormation service role of the per-run lab stacks (fb-<run>-lab): their functions, log groups, role and REST API',
     });
+    const labLogGroups = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/lambda/${RUN_NAME_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const anyLogGroup = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     const deployerPolicy = new iam.Policy(this, 'LabDeployerPolicy', {
       roles: [this.labDeployer],
-      statements: [
-        new iam.PolicyStatement({
-          actions: ['lambda:CreateFunction', 'lambda:DeleteFunction', 'lambda:GetFunction', 'lambda:GetFunctionConfiguration', 'lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration', 'lambda:AddPermission', 'lambda:RemovePermission', 'lambda:TagResource', 'lambda:UntagResource', 'lambda:ListTags'],
-          resources: [labFunctions],
-        }),
-        new iam.PolicyStatement({
-          actions: ['iam:CreateRole', 'iam:DeleteRole', 'iam:GetRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:GetRolePolicy', 'iam:TagRole', 'iam:UntagRole'],
-          resources: [labRoles],
-        }),
-        new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [labRoles], conditions: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } } }),
-        new iam.PolicyStatement({
-          actions: ['apigateway:GET', 'apigateway:POST', 'apigateway:PUT', 'apigateway:PATCH', 'apigateway:DELETE'],
-          resources: ['/restapis', '/restapis/*', '/apikeys', '/apikeys/*', '/usageplans', '/usageplans/*', '/tags/*'].map(apiGateway),
-        }),
-        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: Object.values(lambdaCode).map(objectArn) }),
-      ],
+      statements: labDeployerStatements(labDeployerActions(), {
+        functions: [labFunctions],
+        roles: [labRoles],
+        apis: ['/restapis', '/restapis/*', '/apikeys', '/apikeys/*', '/usageplans', '/usageplans/*', '/tags/*'].map(apiGateway),
+        logGroups: [labLogGroups],
+        anyLogGroup: [anyLogGroup],
+        code: Object.values(lambdaCode).map(objectArn),
+      }),
     });
     // Each wildcard resource a policy below holds, with why it cannot be narrower; a policy acknowledges exactly its own.
     const labDeployerOnly = ' The role can only be assumed by CloudFormation, which the control plane hands it only for fb- stacks.';
@@ -223,6 +218,9 @@ export class CloudPlatforms extends Construct {
       [apiGateway('/apikeys/*'), apiIds('/apikeys') + labDeployerOnly],
       [apiGateway('/usageplans/*'), apiIds('/usageplans') + labDeployerOnly],
       [apiGateway('/tags/*'), `Tagging the per-run REST API, API key and usage plan addresses them by the ARN API Gateway assigns (/tags/*).${labDeployerOnly}`],
+      [labLogGroups, `The per-run lab stacks own their functions' log groups, /aws/lambda/fb-<run8>-<function> (log-group:/aws/lambda/fb-*).${labDeployerOnly}`],
+      [anyLogGroup, 'CloudFormation\'s log group handlers look a group up with logs:DescribeLogGroups, which IAM authorizes only on log-group:* (a listing, read only).'],
+      ['*', 'The Lambda function delete handler calls ec2:DescribeNetworkInterfaces, which supports no resource-level permissions (read only).'],
     ]);
 
     // The EC2 client network.
@@ -467,6 +465,54 @@ export class CloudPlatforms extends Construct {
       Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Resource::${name}]`, reason });
     }
   }
+}
+
+/** Where each kind of lab stack resource lives (IAM resources), for {@link labDeployerStatements}. */
+interface LabDeployerScopes {
+  /** The lab functions, `function:fb-*`. */
+  readonly functions: string[];
+  /** The lab functions' execution roles, `role/fb-*`. */
+  readonly roles: string[];
+  /** The API Gateway paths of the lab APIs, keys and usage plans. */
+  readonly apis: string[];
+  /** The lab functions' log groups, `log-group:/aws/lambda/fb-*`. */
+  readonly logGroups: string[];
+  /** Every log group (`log-group:*`), for the DescribeLogGroups listing. */
+  readonly anyLogGroup: string[];
+  /** The lab functions' code objects. */
+  readonly code: string[];
+}
+
+/**
+ * The `LabDeployer` policy: `actions` (from the resource schemas' handler permissions) grouped by
+ * where they apply. An action this does not know where to scope is an error, so a new resource type
+ * or handler permission cannot reach the role without a decision here.
+ */
+export function labDeployerStatements(actions: readonly string[], scopes: LabDeployerScopes): iam.PolicyStatement[] {
+  const groups = new Map<string, { resources: string[]; conditions?: Record<string, unknown>; actions: string[] }>();
+  const add = (key: string, action: string, resources: string[], conditions?: Record<string, unknown>) => {
+    const group = groups.get(key) ?? { resources, ...(conditions ? { conditions } : {}), actions: [] };
+    group.actions.push(action);
+    groups.set(key, group);
+  };
+  for (const action of actions) {
+    const [service] = action.split(':');
+    if (action === 'iam:PassRole') add('passRole', action, scopes.roles, { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } });
+    else if (service === 'iam') add('roles', action, scopes.roles);
+    else if (service === 'lambda') add('functions', action, scopes.functions);
+    else if (service === 'apigateway') add('apis', action, scopes.apis);
+    else if (action === 'logs:DescribeLogGroups') add('anyLogGroup', action, scopes.anyLogGroup);
+    else if (service === 'logs') add('logGroups', action, scopes.logGroups);
+    else if (action === 's3:GetObject') add('code', action, scopes.code);
+    else if (action === 'ec2:DescribeNetworkInterfaces') add('describeOnly', action, ['*']);
+    else throw new UnscopedLabActionError(`${action}: the LabDeployer role has no scope for it; add one in labDeployerStatements or list it as not granted in lab-handler-permissions.json`);
+  }
+  return [...groups.values()].map((group) => new iam.PolicyStatement({ actions: group.actions, resources: group.resources, ...(group.conditions ? { conditions: group.conditions } : {}) }));
+}
+
+/** A handler permission the `LabDeployer` role has no scope for. */
+export class UnscopedLabActionError extends Error {
+  override name = 'UnscopedLabActionError';
 }
 
 /** An acknowledged wildcard that is not one: no `*`, or not a resource of the policy it is acknowledged on. */

@@ -6,17 +6,23 @@
  * - the four lab functions (`<prefix>function1` … `<prefix>monolith`), Node.js 22, `index.handler`,
  *   code from the zipped bundles the control plane uploaded ahead to `codeBucket`/`codeKeys[fn]`,
  *   `FB_FUNCTION_PREFIX=<prefix>` so nested calls reach this run's siblings;
- * - their execution role (unless `roleArn` is given): the logs permissions of
- *   AWSLambdaBasicExecutionRole, narrowed to the run's log groups, plus `lambda:InvokeFunction` on
+ * - their log groups, `/aws/lambda/<prefix><function>`, kept {@link LAB_LOG_RETENTION_DAYS} days and
+ *   deleted with the stack (DeletionPolicy Delete), so no run leaves groups behind; each function
+ *   depends on its group, so the group exists before Lambda could make one of its own;
+ * - their execution role (unless `roleArn` is given): writing to the run's log groups (not
+ *   creating them: the stack owns them), plus `lambda:InvokeFunction` on
  *   the run's four functions only. The ARNs are built with `Fn::Sub` from the known names rather
  *   than `Fn::GetAtt`, since the functions depend on the role (GetAtt would be a cycle);
  * - a REST API: one resource per function whose path part is the deployed name (the client agent
  *   calls `POST <invokeUrl>/<deployed name>`), a POST method each with `ApiKeyRequired` and a Lambda
- *   proxy (AWS_PROXY) integration, a deployment, stage `prod` with method throttling, an API key, a
+ *   proxy (AWS_PROXY) integration, a deployment, stage `prod` with method throttling and X-Ray
+ *   tracing (Control Tower's CT.APIGATEWAY.PR.2), an API key, a
  *   usage plan (throttle) on the stage and the plan's key; an `AWS::Lambda::Permission` per
  *   function for API Gateway, limited to that method;
  * - Outputs `InvokeUrl` (`https://<api>.execute-api.<region>.<suffix>/prod`), `ApiKeyId` and
  *   `FunctionPrefix`.
+ * Control Tower guard rules that do not apply are suppressed on their resource
+ * (`Metadata.guard.SuppressedRules`, the reason beside it under {@link GUARD_REASONS_KEY}).
  * Every resource that takes tags carries `faas-benchmarker:run=<runId>` (the stack's own tags,
  * set by the provisioner, propagate too).
  *
@@ -46,6 +52,10 @@ export const LAMBDA_TIMEOUT_SECONDS = { min: 1, max: 900 } as const;
  */
 export const API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29;
 export const STAGE_NAME = 'prod';
+/** Days the lab functions' log groups keep their events: a year, Control Tower's minimum (CT.CLOUDWATCH.PR.2). */
+export const LAB_LOG_RETENTION_DAYS = 365;
+/** Metadata key, beside `guard`, holding the reason of each suppressed guard rule. */
+export const GUARD_REASONS_KEY = 'faas-benchmarker:guard-suppression-reasons';
 
 export interface LabStackOptions {
   runId: string;
@@ -63,13 +73,57 @@ export interface LabStackOptions {
   throttle?: { rateLimit: number; burstLimit: number };
 }
 
+/** One resource of a {@link CloudFormationTemplate}. */
+export interface CloudFormationResource {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DependsOn?: string[];
+  DeletionPolicy?: 'Delete' | 'Retain';
+  UpdateReplacePolicy?: 'Delete' | 'Retain';
+  Metadata?: Record<string, unknown>;
+}
+
 /** A CloudFormation template, loosely typed: what gets JSON-stringified for CreateStack. */
 export interface CloudFormationTemplate {
   AWSTemplateFormatVersion: '2010-09-09';
   Description: string;
-  Resources: Record<string, { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] }>;
+  Resources: Record<string, CloudFormationResource>;
   Outputs: Record<string, { Description: string; Value: unknown }>;
 }
+
+/** The Control Tower guard rules (cfn-guard rule names) the lab template suppresses somewhere. */
+const GUARD_RULE = {
+  lambdaInVpc: 'lambda_inside_vpc_check',
+  lambdaPublicAccess: 'lambda_function_public_access_prohibited_check',
+  logGroupEncrypted: 'cloudwatch_log_group_encrypted_check',
+  apiExecutionLogging: 'api_gw_v1_execution_logging_enabled_check',
+} as const;
+
+/** `Metadata` suppressing each guard rule on a resource, with its reason. */
+function guardSuppressions(reasons: Partial<Record<keyof typeof GUARD_RULE, string>>): Record<string, unknown> {
+  const entries = Object.entries(reasons) as [keyof typeof GUARD_RULE, string][];
+  return {
+    guard: { SuppressedRules: entries.map(([rule]) => GUARD_RULE[rule]) },
+    [GUARD_REASONS_KEY]: Object.fromEntries(entries.map(([rule, reason]) => [GUARD_RULE[rule], reason])),
+  };
+}
+
+const FUNCTION_SUPPRESSIONS = guardSuppressions({
+  lambdaInVpc:
+    'CT.LAMBDA.PR.3: the lab functions are measured as the public FaaS offering is used; a VPC would add network interfaces to their cold starts and need a NAT gateway to reach their siblings through the internet.',
+});
+const PERMISSION_SUPPRESSIONS = guardSuppressions({
+  lambdaPublicAccess:
+    'CT.LAMBDA.PR.2: the permission is limited by SourceArn to this run\'s API method; SourceArn is an Fn::Sub, which the rule cannot read in a template (a Control Tower hook sees it resolved).',
+});
+const LOG_GROUP_SUPPRESSIONS = guardSuppressions({
+  logGroupEncrypted:
+    'CT.CLOUDWATCH.PR.3: the groups hold the lab functions\' own output and Lambda\'s platform lines (no user data); CloudWatch Logs encrypts them at rest with its own key.',
+});
+const STAGE_SUPPRESSIONS = guardSuppressions({
+  apiExecutionLogging:
+    'CT.APIGATEWAY.PR.1: execution logging needs the account-wide API Gateway CloudWatch Logs role (apigateway UpdateAccount), which a per-run stack must not set; the functions log every request themselves.',
+});
 
 const ref = (logicalId: string) => ({ Ref: logicalId });
 const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
@@ -95,11 +149,6 @@ export function labStackTemplate(options: LabStackOptions): CloudFormationTempla
             PolicyDocument: {
               Version: '2012-10-17',
               Statement: [
-                {
-                  Effect: 'Allow',
-                  Action: 'logs:CreateLogGroup',
-                  Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${prefix}*` },
-                },
                 {
                   Effect: 'Allow',
                   Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -134,8 +183,17 @@ export function labStackTemplate(options: LabStackOptions): CloudFormationTempla
   for (const fn of LAB_FUNCTION_NAMES) {
     const id = logicalIdOf(fn);
     const name = `${prefix}${fn}`;
+    resources[`${id}LogGroup`] = {
+      Type: 'AWS::Logs::LogGroup',
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+      Metadata: LOG_GROUP_SUPPRESSIONS,
+      Properties: { LogGroupName: `/aws/lambda/${name}`, RetentionInDays: LAB_LOG_RETENTION_DAYS, Tags: tags },
+    };
     resources[id] = {
       Type: 'AWS::Lambda::Function',
+      DependsOn: [`${id}LogGroup`],
+      Metadata: FUNCTION_SUPPRESSIONS,
       Properties: {
         FunctionName: name,
         Runtime: LAB_RUNTIME,
@@ -172,6 +230,7 @@ export function labStackTemplate(options: LabStackOptions): CloudFormationTempla
     methods.push(`${id}Method`);
     resources[`${id}ApiPermission`] = {
       Type: 'AWS::Lambda::Permission',
+      Metadata: PERMISSION_SUPPRESSIONS,
       Properties: {
         Action: 'lambda:InvokeFunction',
         FunctionName: arnOf(id),
@@ -188,10 +247,12 @@ export function labStackTemplate(options: LabStackOptions): CloudFormationTempla
   };
   resources.Stage = {
     Type: 'AWS::ApiGateway::Stage',
+    Metadata: STAGE_SUPPRESSIONS,
     Properties: {
       RestApiId: ref('Api'),
       DeploymentId: ref('Deployment'),
       StageName: STAGE_NAME,
+      TracingEnabled: true,
       MethodSettings: [{ ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit }],
       Tags: tags,
     },

@@ -86,6 +86,8 @@ describe('provision', () => {
       const id = IDS[index] ?? '';
       expect(template.Resources[id]).toEqual({
         Type: 'AWS::Lambda::Function',
+        DependsOn: [`${id}LogGroup`],
+        Metadata: expect.objectContaining({ guard: { SuppressedRules: ['lambda_inside_vpc_check'] } }),
         Properties: {
           FunctionName: `${PREFIX}${fn}`,
           Runtime: 'nodejs22.x',
