@@ -1,6 +1,6 @@
 /**
  * AzureRunCommandDriver against the fake ARM of test-support/fake-arm.ts, through the real
- * `@azure/arm-compute` client over https: the RunShellScript it sends (quoted plan URL, umask, nohup, agent command, never the secret), the Run Command LRO
+ * `@azure/arm-compute` client over https: the RunShellScript it sends (quoted plan URL, umask, systemd-run unit, agent command, never the secret), the Run Command LRO
  * followed to its final result, the "agent started" check, and the idempotent teardown; and once
  * end to end, with the fake VM running the scripts in /bin/sh and the plan fetched by real curl.
  */
