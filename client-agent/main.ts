@@ -15,6 +15,7 @@ import { ResultsFileWriter } from '../lib/agent/results-file';
 import { runExperimentOnTarget } from './run/run-on-target';
 import { CallbackClient, CallbackRefusedError } from './callback-client';
 import { ForceColdUnsupportedError } from './invoker/invoker';
+import { startClientUsage } from './client-usage';
 
 
 /** Where the agent writes rows: the plan's path, or a local file it uploads when the results go to S3. */
@@ -55,6 +56,7 @@ export async function runAgentPlan(plan: AgentPlan, signal?: AbortSignal): Promi
   const callback = new CallbackClient(plan.callback);
   let latest = '';
   const started = Date.now();
+  const usage = startClientUsage();
   const progress = setInterval(() => {
     if (latest) console.log(`progress after ${Math.round((Date.now() - started) / 1000)}s: ${latest}`);
   }, 10_000);
@@ -89,7 +91,7 @@ export async function runAgentPlan(plan: AgentPlan, signal?: AbortSignal): Promi
     clearInterval(heartbeat);
     clearInterval(progress);
     if (plan.resultsUploadUrl) await uploadResults(localResultsPath(plan), await freshUploadUrl(callback, plan.resultsUploadUrl));
-    const outcome: AgentOutcome = { resultsLocation: plan.resultsLocation, invocations: written.invocations, experimentRows: written.experimentRows, ...(written.result ? { result: written.result } : {}), ...(written.clock ? { clock: written.clock } : {}), ...(written.forcedCold ? { forcedCold: written.forcedCold } : {}) };
+    const outcome: AgentOutcome = { resultsLocation: plan.resultsLocation, invocations: written.invocations, experimentRows: written.experimentRows, ...(written.result ? { result: written.result } : {}), ...(written.clock ? { clock: written.clock } : {}), ...(written.forcedCold ? { forcedCold: written.forcedCold } : {}), client: usage() };
     await callback.success(outcome);
   } catch (error) {
     clearInterval(heartbeat);

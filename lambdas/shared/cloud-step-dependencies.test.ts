@@ -9,11 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CloudPlatformsConfig } from '../../lib/config/cloud-config';
-import { MACHINE_AGENT_COMMAND } from '../../lib/platforms/client/boot-script';
+import { MACHINE_AGENT_COMMAND, MACHINE_BOOT_WAIT } from '../../lib/platforms/client/boot-script';
 import { createSteps, type StepDependencies } from '../../lib/control-plane/steps';
 import { fakeCredential } from '../../test-support/fake-arm';
 import { cloudConfigFromEnvironment, cloudPlatforms, InvalidCloudConfigError } from './cloud-step-dependencies';
@@ -104,6 +104,7 @@ describe('cloudPlatforms', () => {
 
     s3.on(PutObjectCommand).resolves({});
     ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1' } });
+    ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Success', StandardOutputContent: `faas-benchmarker agent started: run ${RUN_ID} pid 4242\n` });
     const plan = { runId: RUN_ID, callback: { url: 'https://cb.example.org/callback', runId: RUN_ID, secret: 'secret-0123456789' } } as never;
     await client?.startAgent(plan, branch('azure-functions', { client: { kind: 'ec2', instanceId: 'i-0123456789abcdef0', ready: true } }) as never);
     const put = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
@@ -112,6 +113,10 @@ describe('cloudPlatforms', () => {
     expect(command?.InstanceIds).toEqual(['i-0123456789abcdef0']);
     expect(command?.CloudWatchOutputConfig).toEqual({ CloudWatchOutputEnabled: true, CloudWatchLogGroupName: '/faas-benchmarker/dev/agent' });
     expect(command?.Parameters?.commands?.join('\n')).toContain(MACHINE_AGENT_COMMAND);
+    // The start command waits for the boot script's markers, then starts the agent as its own unit.
+    expect(command?.Parameters?.commands?.join('\n')).toContain(MACHINE_BOOT_WAIT.failedFile);
+    expect(command?.Parameters?.commands?.join('\n')).toContain(`systemd-run --unit='fb-agent-${RUN_ID}' --collect`);
+    expect(ssm.commandCalls(GetCommandInvocationCommand)[0]?.args[0].input).toEqual({ CommandId: 'cmd-1', InstanceId: 'i-0123456789abcdef0' });
     expect(JSON.stringify(command)).not.toContain('secret-0123456789');
   });
 

@@ -34,7 +34,7 @@ import { SecretsManagerAzureCredential } from '../../lib/platforms/azure/credent
 import { AzureRunCommandDriver } from '../../lib/platforms/azure/run-command-driver';
 import { AzureVmClientMachine } from '../../lib/platforms/azure/vm-client-machine';
 import { AzureFunctionsProvisioner, type AzureFunctionsProvisionerOptions } from '../../lib/platforms/azure-functions/provisioner';
-import { MACHINE_AGENT_COMMAND } from '../../lib/platforms/client/boot-script';
+import { MACHINE_AGENT_COMMAND, MACHINE_BOOT_WAIT } from '../../lib/platforms/client/boot-script';
 import { MachineClientDriver } from '../../lib/platforms/client/machine-client-driver';
 import { OpenFaasProvisioner } from '../../lib/platforms/openfaas/provisioner';
 import type { AgentBundleUrl, ClientDriver, FunctionProvisioner } from '../../lib/platforms/platform';
@@ -103,6 +103,7 @@ export function cloudPlatforms(config: CloudPlatformsConfig | undefined, region:
           compute,
           planUrlFor: (plan) => plans.urlFor(plan),
           agentCommand: MACHINE_AGENT_COMMAND,
+          bootWait: MACHINE_BOOT_WAIT,
           // The agent's log (the teardown Run Command's output) goes to the results bucket, which also holds the plans.
           saveAgentLog: (runId, output) => saveAzureAgentLog(s3, { bucket: config.plans.bucket, ...(config.plans.kmsKeyArn ? { kmsKeyId: config.plans.kmsKeyArn } : {}) }, runId, output),
         }),
@@ -147,6 +148,7 @@ export function cloudPlatforms(config: CloudPlatformsConfig | undefined, region:
         planPrefix: config.plans.prefix,
         ...(config.plans.kmsKeyArn ? { planKmsKeyId: config.plans.kmsKeyArn } : {}),
         agentCommand: MACHINE_AGENT_COMMAND,
+          bootWait: MACHINE_BOOT_WAIT,
         ...(config.agentLogGroupName ? { logGroupName: config.agentLogGroupName } : {}),
       }),
     );

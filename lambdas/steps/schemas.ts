@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clientUsageSchema } from '../../lib/agent/client-usage';
 import { experimentResultSchema } from '../../lib/experiment/result';
 
 /** What each step Lambda accepts: the state's input after its Parameters/ItemSelector. */
@@ -44,6 +45,7 @@ export const collectResultsSchema = z.object({
     result: experimentResultSchema.optional(),
     clock: z.object({ offsetMs: z.number(), errorMs: z.number().min(0), samples: z.number().int().min(0) }).optional(),
     forcedCold: z.object({ forced: z.number().int().min(0), mismatches: z.number().int().min(0) }).optional(),
+    client: clientUsageSchema.optional(),
   }).optional(),
 });
 

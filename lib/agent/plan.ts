@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ClockOffset } from '../experiment/clock';
 import type { ExperimentResult } from '../experiment/result';
+import type { ClientUsage } from './client-usage';
 import { providerConfigSchema } from './provider-config';
 
 /**
@@ -38,4 +39,6 @@ export interface AgentOutcome {
   clock?: ClockOffset;
   /** Cold starts the experiment forced, and how many the next call's `cold` flag contradicted. */
   forcedCold?: { forced: number; mismatches: number };
+  /** The client machine (CPU model, cores) and the agent's own CPU use over the run. */
+  client?: ClientUsage;
 }

@@ -226,10 +226,12 @@ describe('CloudPlatforms — EC2 clients', () => {
     const start = statementsOf(logicalId(cloud().policies.StartAgent));
     const instances = start.filter((statement) => actions([statement]).includes('ssm:SendCommand') && text(statement.Resource).includes(':instance/'));
     expect(instances.map((statement) => statement.Condition)).toEqual([{ StringLike: { 'ssm:resourceTag/faas-benchmarker:run': '*' } }]);
+    // StartAgent reads the start command's output (the agent started, or the boot script's reason).
+    expect(actions(start)).toContain('ssm:GetCommandInvocation');
   });
 
   it('uses Resource "*" only for the read-only and command-listing actions that support nothing narrower', () => {
-    const allowed = new Set(['ec2:DescribeInstances', 'ssm:DescribeInstanceInformation', 'ssm:ListCommands', 'ssm:CancelCommand']);
+    const allowed = new Set(['ec2:DescribeInstances', 'ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation', 'ssm:ListCommands', 'ssm:CancelCommand']);
     for (const step of Object.keys(cloud().policies) as CloudStepName[]) {
       for (const statement of statementsOf(logicalId(cloud().policies[step]))) {
         if (statement.Resource === '*') for (const action of actions([statement])) expect(allowed.has(action), `${step}: ${action} on *`).toBe(true);

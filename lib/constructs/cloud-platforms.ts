@@ -327,6 +327,8 @@ export class CloudPlatforms extends Construct {
         ...keyUse(['kms:GenerateDataKey', 'kms:Encrypt', 'kms:Decrypt']),
         new iam.PolicyStatement({ actions: ['ssm:SendCommand'], resources: [stack.formatArn({ service: 'ssm', account: '', resource: 'document', resourceName: 'AWS-RunShellScript' })] }),
         new iam.PolicyStatement({ actions: ['ssm:SendCommand'], resources: [ec2Arn('instance')], conditions: { StringLike: { [`ssm:resourceTag/${RUN_TAG_KEY}`]: '*' } } }),
+        // The start command's output: the agent started, or why not (the boot script's reason).
+        new iam.PolicyStatement({ actions: ['ssm:GetCommandInvocation'], resources: ['*'] }),
         readAzureSecret,
       ],
       Teardown: [
@@ -362,7 +364,7 @@ export class CloudPlatforms extends Construct {
       launchedInstance: [ec2Arn('instance'), 'RunInstances creates one client instance per run, whose id EC2 assigns at launch (instance/*), only with the run tag (aws:RequestTag condition).'],
       launchedVolume: [ec2Arn('volume'), "RunInstances creates the client's root volume, whose id EC2 assigns at launch (volume/*), only with the run tag (aws:RequestTag condition)."],
       taggedInstance: [ec2Arn('instance'), 'Client instances get their ids at launch (instance/*); the statement reaches only instances with the run tag (resource-tag condition).'],
-      describeOnly: ['*', 'ec2:DescribeInstances, ssm:DescribeInstanceInformation, ssm:ListCommands and ssm:CancelCommand support no resource-level permissions: AWS requires Resource "*" for them.'],
+      describeOnly: ['*', 'ec2:DescribeInstances, ssm:DescribeInstanceInformation, ssm:GetCommandInvocation, ssm:ListCommands and ssm:CancelCommand support no resource-level permissions: AWS requires Resource "*" for them.'],
       apiKeys: [apiGateway('/apikeys/*'), "GetApiKey reads the key of a per-run lab API, whose id API Gateway assigns (/apikeys/*)."],
       plans: [plans, "Agent plans are one object per run (plans/<runId>.json), whose run id is made when the run starts."],
       agentLogs: [agentLogObjects, "An Azure VM's Run Command output is saved per run (agent-logs/<runId>/…)."],
@@ -372,7 +374,7 @@ export class CloudPlatforms extends Construct {
       CheckFunctionsReady: [wildcard.labStacks],
       ProvisionClient: [wildcard.image, wildcard.amiParameters, wildcard.networkInterface, wildcard.launchedInstance, wildcard.launchedVolume, wildcard.describeOnly],
       CheckClientReady: [wildcard.describeOnly],
-      StartAgent: [wildcard.apiKeys, wildcard.plans, wildcard.taggedInstance],
+      StartAgent: [wildcard.apiKeys, wildcard.plans, wildcard.taggedInstance, wildcard.describeOnly],
       Teardown: [wildcard.labStacks, wildcard.taggedInstance, wildcard.describeOnly, wildcard.plans, wildcard.agentLogs],
       CheckTeardown: [wildcard.labStacks, wildcard.describeOnly],
     };

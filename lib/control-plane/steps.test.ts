@@ -41,6 +41,15 @@ describe('Step: CollectResults', () => {
     expect(deps.store.importRunResults).toHaveBeenCalledWith('r1', rows.invocations, rows.experimentRows);
   });
 
+  it('records the client machine\'s CPU and the agent\'s own CPU use in the manifest', async () => {
+    const deps = dependencies({ importResults: vi.fn(async () => ({ invocations: 2, experimentRows: 1 })) });
+    const client = { cpuModel: 'AMD EPYC 7R13 Processor', cpuCores: 2, agentCpuMs: 30_000, wallMs: 60_000 };
+    await createSteps(deps).CollectResults({ ...collect, agent: { ...collect.agent, client } });
+    expect(deps.store.mergeRunManifest).toHaveBeenCalledWith('r1', {
+      client_cpu: { cpu_model: 'AMD EPYC 7R13 Processor', cpu_cores: 2, agent_cpu_ms: 30_000, wall_ms: 60_000, agent_cpu_of_one_core: 0.5 },
+    });
+  });
+
   it('stores what a short, torn or missing file holds, then fails the run naming both counts', async () => {
     const torn = { invocations: [{ run_id: 'r1', seq: 0 }], experimentRows: [{ run_id: 'r1', table_name: 't', seq: 0, data: {} }], tornLastLine: 3 };
     const deps = dependencies({ readResults: vi.fn(async () => torn as never) });

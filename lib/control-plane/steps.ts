@@ -3,6 +3,7 @@ import { chooseColdTime } from './cold-time';
 import { FB_VERSION, sourceCommit } from '../version';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
+import { clientManifest } from '../agent/client-usage';
 import type { AgentOutcome } from '../agent/plan';
 import { readResultsFile, type ResultsFileContents } from '../agent/results-file';
 import type { ResultsStore } from '../results/store';
@@ -259,6 +260,7 @@ export function createSteps(deps: StepDependencies) {
         await deps.store.mergeRunManifest(input.run.runId, { clock: { offset_ms: offsetMs, error_ms: errorMs, samples } });
       }
       if (agent.forcedCold) await deps.store.mergeRunManifest(input.run.runId, { forced_cold: agent.forcedCold });
+      if (agent.client) await deps.store.mergeRunManifest(input.run.runId, clientManifest(agent.client));
       return counts;
     },
 

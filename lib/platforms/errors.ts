@@ -29,3 +29,11 @@ export class AgentStartError extends Error {
 export class ClientTeardownError extends Error {
   override name = 'ClientTeardownError';
 }
+
+/**
+ * The client machine's boot script failed (a download, a checksum, the agent bundle that would not
+ * start), so the agent was never started; the message carries the boot script's own reason.
+ */
+export class ClientBootError extends Error {
+  override name = 'ClientBootError';
+}

@@ -16,7 +16,7 @@ import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway'
 import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DescribeInstanceInformationCommand, ListCommandsCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeInstanceInformationCommand, GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { WebSiteManagementClient } from '@azure/arm-appservice';
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { ResourceManagementClient } from '@azure/arm-resources';
@@ -259,10 +259,13 @@ describe('RunExperiment with the deployed composition', () => {
     ec2.on(TerminateInstancesCommand).resolves({});
     ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ InstanceId: INSTANCE_ID, PingStatus: 'Online' }] });
     ssm.on(ListCommandsCommand).resolves({ Commands: [] });
+    let startedRunId = '';
     ssm.on(SendCommandCommand).callsFake((input: { Comment?: string }) => {
-      if (input.Comment?.startsWith('faas-benchmarker run ')) startAgentFromStoredPlan();
+      if (input.Comment?.startsWith('faas-benchmarker run ')) startedRunId = startAgentFromStoredPlan().runId;
       return { Command: { CommandId: `command-${ssm.commandCalls(SendCommandCommand).length}` } };
     });
+    // The start command's output, which StartAgent reads until the agent reports that it started.
+    ssm.on(GetCommandInvocationCommand).callsFake(() => ({ Status: 'Success', StandardOutputContent: `faas-benchmarker agent started: run ${startedRunId} pid 4242\n` }));
 
     const { execution, run } = await execute('azure-functions');
 

@@ -5,7 +5,9 @@
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CancelCommandCommand,
+  GetCommandInvocationCommand,
   InvalidInstanceId,
+  InvocationDoesNotExist,
   ListCommandsCommand,
   SendCommandCommand,
   SSMClient,
@@ -15,7 +17,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentPlan } from '../../agent/plan';
 import { DEFAULT_REMOTE_DIR, startCommands, teardownCommands } from '../client/agent-commands';
-import { AgentStartError, ClientTeardownError } from '../errors';
+import { AgentStartError, ClientBootError, ClientTeardownError } from '../errors';
 import type { BranchInput } from '../platform';
 import { SsmAgentDriver, type SsmAgentDriverOptions } from './ssm-agent-driver';
 
@@ -56,12 +58,16 @@ const branch = (client?: Record<string, unknown>): BranchInput => ({
 /** The branch once the run's instance is up: its client names the instance (what Ec2ClientMachine.check answers). */
 const onInstance = () => branch({ kind: 'ec2', instanceId: INSTANCE, ready: true });
 
-const driver = (options: Partial<SsmAgentDriverOptions> = {}) => new SsmAgentDriver({ ssm, s3, planBucket: 'fb-plans', ...options });
+const driver = (options: Partial<SsmAgentDriverOptions> = {}) => new SsmAgentDriver({ ssm, s3, planBucket: 'fb-plans', pollIntervalMs: 1, ...options });
+
+/** What GetCommandInvocation answers once the start command has started the agent. */
+const startedInvocation = { Status: 'Success' as const, StandardOutputContent: `faas-benchmarker agent started: run ${RUN_ID} pid 4242\n`, StandardErrorContent: '' };
 
 describe('SsmAgentDriver.startAgent', () => {
   it('uploads the plan encrypted, and sends a command carrying only a quoted presigned URL', async () => {
     s3Mock.on(PutObjectCommand).resolves({});
     ssmMock.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1' } });
+    ssmMock.on(GetCommandInvocationCommand).resolves(startedInvocation);
     await driver({ commandTimeoutSeconds: 120 }).startAgent(plan, onInstance());
 
     const put = s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input;
@@ -91,9 +97,13 @@ describe('SsmAgentDriver.startAgent', () => {
       `curl -fsS --retry 3 --max-time 60 -o '${plan0600}.part' '${url}'`,
       `chmod 600 '${plan0600}.part'`,
       `mv -f '${plan0600}.part' '${plan0600}'`,
-      `nohup sh -c 'cd /opt/faas-benchmarker && node bin/agent.js '\\''${plan0600}'\\''' > '${DEFAULT_REMOTE_DIR}/fb-agent-${RUN_ID}.log' 2>&1 < /dev/null &`,
-      `echo 'faas-benchmarker agent started: run ${RUN_ID} pid' "$!"`,
+      `systemd-run --unit='fb-agent-${RUN_ID}' --collect --quiet --property=UMask=0077 /bin/sh -c '{ cd /opt/faas-benchmarker && node bin/agent.js '\\''${plan0600}'\\''; } > '\\''${DEFAULT_REMOTE_DIR}/fb-agent-${RUN_ID}.log'\\'' 2>&1 < /dev/null'`,
+      'sleep 2',
+      `if ! systemctl is-active --quiet 'fb-agent-${RUN_ID}'; then echo 'faas-benchmarker agent exited at start: run ${RUN_ID}; its log:'; tail -c 2000 '${DEFAULT_REMOTE_DIR}/fb-agent-${RUN_ID}.log' 2>/dev/null || true; exit 4; fi`,
+      `echo 'faas-benchmarker agent started: run ${RUN_ID} pid' "$(systemctl show --property=MainPID --value 'fb-agent-${RUN_ID}')"`,
     ]);
+    // The start command's output was read until it ended.
+    expect(ssmMock.commandCalls(GetCommandInvocationCommand)[0]?.args[0].input).toEqual({ CommandId: 'cmd-1', InstanceId: INSTANCE });
     expect(JSON.stringify(send)).not.toContain(SECRET);
     expect(JSON.stringify(send)).not.toContain('cb.example.com');
   });
@@ -101,6 +111,7 @@ describe('SsmAgentDriver.startAgent', () => {
   it('sends the output to CloudWatch Logs when a log group is given, and honours the prefix and KMS key', async () => {
     s3Mock.on(PutObjectCommand).resolves({});
     ssmMock.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-2' } });
+    ssmMock.on(GetCommandInvocationCommand).resolves(startedInvocation);
     await driver({ logGroupName: '/fb/agents', planPrefix: 'p/', planKmsKeyId: 'alias/fb', presignExpiresSeconds: 120 }).startAgent(plan, onInstance());
     const put = s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input;
     expect(put).toMatchObject({ Key: `p/${RUN_ID}.json`, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/fb' });
@@ -109,6 +120,77 @@ describe('SsmAgentDriver.startAgent', () => {
     expect(send?.TimeoutSeconds).toBe(300);
     expect(send?.Parameters?.executionTimeout).toEqual(['300']);
     expect(JSON.stringify(send)).toContain('X-Amz-Expires=120');
+  });
+
+  it('reads the start command\'s output until it ends, waiting out an invocation SSM does not know yet', async () => {
+    s3Mock.on(PutObjectCommand).resolves({});
+    ssmMock.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-3' } });
+    ssmMock
+      .on(GetCommandInvocationCommand)
+      .rejectsOnce(new InvocationDoesNotExist({ message: 'not yet', $metadata: {} }))
+      .resolvesOnce({ Status: 'InProgress' })
+      .resolvesOnce({ Status: 'InProgress', StandardOutputContent: '' })
+      .resolves(startedInvocation);
+    await driver().startAgent(plan, onInstance());
+    expect(ssmMock.commandCalls(GetCommandInvocationCommand)).toHaveLength(4);
+  });
+
+  it('ends the run with ClientBootError carrying the boot script\'s reason when the machine did not boot', async () => {
+    s3Mock.on(PutObjectCommand).resolves({});
+    ssmMock.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-4' } });
+    ssmMock
+      .on(GetCommandInvocationCommand)
+      .resolvesOnce({ Status: 'InProgress' })
+      .resolves({
+        Status: 'Failed',
+        StatusDetails: 'Failed',
+        ResponseCode: 3,
+        StandardOutputContent: 'faas-benchmarker client boot failed: node-v22.22.0-linux-x64.tar.gz does not match its checksum in https://nodejs.org/dist/v22.22.0/SHASUMS256.txt\n',
+        StandardErrorContent: 'failed to run commands: exit status 3',
+      });
+    const error = await driver()
+      .startAgent(plan, onInstance())
+      .catch((caught: Error) => caught);
+    expect(error).toBeInstanceOf(ClientBootError);
+    expect((error as Error).name).toBe('ClientBootError');
+    expect((error as Error).message).toBe(
+      `run ${RUN_ID}: the client ${INSTANCE} did not boot: node-v22.22.0-linux-x64.tar.gz does not match its checksum in https://nodejs.org/dist/v22.22.0/SHASUMS256.txt`,
+    );
+  });
+
+  it('fails with AgentStartError and the agent\'s log when the agent stopped at once, or with the output when the command failed otherwise', async () => {
+    s3Mock.on(PutObjectCommand).resolves({});
+    ssmMock.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-5' } });
+    ssmMock.on(GetCommandInvocationCommand).resolvesOnce({
+      Status: 'Failed',
+      StandardOutputContent: `faas-benchmarker agent exited at start: run ${RUN_ID}; its log:\nagent: invalid plan /var/tmp/p.json: target: Required\n`,
+    });
+    const exited = await driver().startAgent(plan, onInstance()).catch((caught: Error) => caught);
+    expect(exited).toBeInstanceOf(AgentStartError);
+    expect((exited as Error).message).toContain('the agent stopped as soon as it started on i-0123456789abcdef0; its log: agent: invalid plan /var/tmp/p.json: target: Required');
+
+    ssmMock.on(GetCommandInvocationCommand).resolves({
+      Status: 'Failed',
+      StatusDetails: 'Failed',
+      StandardErrorContent: `curl: (22) The requested URL returned error: 403 for https://fb-plans.s3.amazonaws.com/p.json?X-Amz-Signature=abc ${SECRET}`,
+    });
+    const failed = await driver().startAgent(plan, onInstance()).catch((caught: Error) => caught);
+    expect(failed).toBeInstanceOf(AgentStartError);
+    expect((failed as Error).message).toMatch(/the start command on i-0123456789abcdef0 ended Failed \(Failed\); its output: curl: \(22\)/);
+    expect((failed as Error).message).not.toContain(SECRET);
+    expect((failed as Error).message).not.toContain('X-Amz-Signature=abc');
+  });
+
+  it('gives up with AgentStartError when the start command has not ended by its deadline', async () => {
+    s3Mock.on(PutObjectCommand).resolves({});
+    ssmMock.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-6' } });
+    ssmMock.on(GetCommandInvocationCommand).resolves({ Status: 'InProgress' });
+    const error = await driver({ startWaitMs: 50, pollIntervalMs: 10 })
+      .startAgent(plan, onInstance())
+      .catch((caught: Error) => caught);
+    expect(error).toBeInstanceOf(AgentStartError);
+    expect((error as Error).message).toContain('the start command on i-0123456789abcdef0 had not ended after 0 s');
+    expect(ssmMock.commandCalls(GetCommandInvocationCommand).length).toBeGreaterThan(1);
   });
 
   it('reports a failed send as AgentStartError without the secret or the signature', async () => {
@@ -156,6 +238,7 @@ describe('SsmAgentDriver.teardown', () => {
     ssmMock.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1' } });
     ssmMock.on(ListCommandsCommand).resolves({ Commands: [{ CommandId: 'cmd-1', Status: 'InProgress', Comment: `faas-benchmarker run ${RUN_ID}` }] });
     ssmMock.on(CancelCommandCommand).resolves({});
+    ssmMock.on(GetCommandInvocationCommand).resolves(startedInvocation);
     const d = driver();
     await d.startAgent(plan, onInstance());
     await d.teardown(onInstance());
@@ -171,6 +254,7 @@ describe('SsmAgentDriver.teardown', () => {
       Comment: `faas-benchmarker teardown ${RUN_ID}`,
     });
     expect(kill?.Parameters?.commands).toEqual([
+      `systemctl stop 'fb-agent-${RUN_ID}' 2>/dev/null || true`,
       `pkill -TERM -f 'fb-plan-1a2b3c4d-0000-4000-8000-00000000abcd\\.json'\\''?$' || true`,
       `echo 'faas-benchmarker agent log: run ${RUN_ID}'`,
       `tail -c 1000000 '${DEFAULT_REMOTE_DIR}/fb-agent-${RUN_ID}.log' 2>/dev/null || true`,

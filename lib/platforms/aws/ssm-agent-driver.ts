@@ -8,9 +8,11 @@
  * its history, so the plan never goes in the command text: it is uploaded to S3 (server-side
  * encrypted), and the command only carries a short-lived presigned GET URL. On the instance the
  * command (client/agent-commands.ts) downloads the plan into a private directory (`umask 077`,
- * file mode 0600), starts the agent detached under `nohup` with the plan file as its argument, and
- * prints its pid; the agent then reports to the control plane through its callback, so the SSM
- * command ends at once.
+ * file mode 0600), waits for the machine's boot script (`bootWait`), starts the agent as its own
+ * systemd unit with the plan file as its argument, and prints its pid; the driver reads the
+ * command's output (GetCommandInvocation) until it ends: the agent started, or the run fails at
+ * once with the reason the output gives ({@link ClientBootError} when the boot script failed,
+ * AgentStartError otherwise) instead of waiting out the RunAgent task's heartbeat.
  *
  * Teardown cancels the run's command if it is still pending, sends a second small command that
  * kills the run's agent (`pkill -f` on the plan file name) and removes the plan, and deletes the
@@ -23,6 +25,8 @@
 import {
   CancelCommandCommand,
   type Command,
+  GetCommandInvocationCommand,
+  type GetCommandInvocationCommandOutput,
   ListCommandsCommand,
   SendCommandCommand,
   type SendCommandCommandInput,
@@ -33,8 +37,9 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { AgentPlan } from '../../agent/plan';
 import { describe } from '../../errors/describe';
 import { redactCredentials } from '../../errors/redact';
-import { DEFAULT_AGENT_COMMAND, DEFAULT_REMOTE_DIR, SAFE_RUN_ID, startCommands, teardownCommands } from '../client/agent-commands';
-import { AgentStartError, ClientTeardownError } from '../errors';
+import { type BootWait, DEFAULT_AGENT_COMMAND, DEFAULT_REMOTE_DIR, SAFE_RUN_ID, startCommands, teardownCommands } from '../client/agent-commands';
+import { oneLine, readStartOutput } from '../client/start-output';
+import { AgentStartError, ClientBootError, ClientTeardownError } from '../errors';
 import type { AgentDriver, BranchInput } from '../platform';
 
 export interface SsmAgentDriverOptions {
@@ -56,11 +61,27 @@ export interface SsmAgentDriverOptions {
   planKmsKeyId?: string;
   /** Private directory on the instance holding plans and agent logs. */
   remoteDir?: string;
+  /** The boot script's markers the start command waits for before it starts the agent. @default no wait */
+  bootWait?: BootWait;
+  /** Interval between reads of the start command's output (GetCommandInvocation). @default 3000 */
+  pollIntervalMs?: number;
+  /** How long to read the start command's output before giving up. @default the command's timeout + 60 s */
+  startWaitMs?: number;
 }
 
 const DEFAULT_COMMAND_TIMEOUT_SECONDS = 300;
 const DEFAULT_PRESIGN_EXPIRES_SECONDS = 900;
 const TEARDOWN_TIMEOUT_SECONDS = 60;
+const DEFAULT_POLL_INTERVAL_MS = 3000;
+/**
+ * How long after the command's own timeout the driver still waits for SSM to report its end: with
+ * the default 300 s timeout, 360 s in all, inside the StartAgent Lambda's 600 s.
+ */
+const RESULT_GRACE_MS = 60_000;
+/** Errors of GetCommandInvocation worth another read: the invocation not known yet, throttling. */
+const RETRIED_READ_ERRORS = new Set(['InvocationDoesNotExist', 'ThrottlingException']);
+/** The statuses after which an SSM command invocation changes no more. */
+const FINAL_STATUSES = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut', 'Cancelling', 'Undeliverable', 'Terminated', 'InvalidPlatform', 'AccessDenied', 'DeliveryTimedOut', 'ExecutionTimedOut']);
 
 export class SsmAgentDriver implements AgentDriver {
   /** CommandId of each run's start command, when this process sent it. */
@@ -107,6 +128,7 @@ export class SsmAgentDriver implements AgentDriver {
       planUrl,
       agentCommand: this.options.agentCommand ?? DEFAULT_AGENT_COMMAND,
       remoteDir: this.options.remoteDir ?? DEFAULT_REMOTE_DIR,
+      ...(this.options.bootWait ? { bootWait: this.options.bootWait } : {}),
     });
     const timeout = this.options.commandTimeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS;
     let commandId: string | undefined;
@@ -118,6 +140,41 @@ export class SsmAgentDriver implements AgentDriver {
     }
     if (!commandId) throw fail(`SSM accepted the start command for ${instanceId} but returned no CommandId`);
     this.commands.set(plan.runId, commandId);
+
+    const invocation = await this.waitForEnd(commandId, instanceId, this.options.startWaitMs ?? timeout * 1000 + RESULT_GRACE_MS, fail);
+    const output = `${invocation.StandardOutputContent ?? ''}\n${invocation.StandardErrorContent ?? ''}`;
+    const outcome = readStartOutput(plan.runId, output);
+    if (outcome.kind === 'started' && invocation.Status === 'Success') return;
+    if (outcome.kind === 'boot-failed') {
+      throw new ClientBootError(redactCredentials(`run ${plan.runId}: the client ${instanceId} did not boot: ${outcome.reason}`, secrets));
+    }
+    if (outcome.kind === 'agent-exited') throw fail(`the agent stopped as soon as it started on ${instanceId}; its log: ${outcome.log}`);
+    throw fail(`the start command on ${instanceId} ended ${invocation.Status ?? 'without a status'} (${invocation.StatusDetails ?? 'no details'}); its output: ${oneLine(output)}`);
+  }
+
+  /**
+   * Reads the start command's invocation until it ends (or `deadlineMs` passes); SSM may not know
+   * the invocation for a moment after SendCommand (InvocationDoesNotExist), which is waited out
+   * too, as is throttling.
+   */
+  private async waitForEnd(
+    commandId: string,
+    instanceId: string,
+    deadlineMs: number,
+    fail: (what: string, error?: unknown) => Error,
+  ): Promise<GetCommandInvocationCommandOutput> {
+    const interval = this.options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    const startedAt = Date.now();
+    for (;;) {
+      try {
+        const invocation = await this.options.ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
+        if (FINAL_STATUSES.has(invocation.Status ?? '')) return invocation;
+      } catch (error) {
+        if (!RETRIED_READ_ERRORS.has((error as Error).name)) throw fail(`could not read the start command's output on ${instanceId}`, error);
+      }
+      if (Date.now() - startedAt >= deadlineMs) throw fail(`the start command on ${instanceId} had not ended after ${Math.round(deadlineMs / 1000)} s`);
+      await new Promise((resolve) => setTimeout(resolve, interval));
+    }
   }
 
   async teardown(input: BranchInput): Promise<void> {

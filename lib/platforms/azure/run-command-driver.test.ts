@@ -1,6 +1,6 @@
 /**
  * AzureRunCommandDriver against the fake ARM of test-support/fake-arm.ts, through the real
- * `@azure/arm-compute` client over https: the RunShellScript it sends (quoted plan URL, umask, nohup, agent command, never the secret), the Run Command LRO
+ * `@azure/arm-compute` client over https: the RunShellScript it sends (quoted plan URL, umask, systemd-run unit, agent command, never the secret), the Run Command LRO
  * followed to its final result, the "agent started" check, and the idempotent teardown; and once
  * end to end, with the fake VM running the scripts in /bin/sh and the plan fetched by real curl.
  */
@@ -14,7 +14,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFakeArmClient, type FakeArm, type FakeRunCommand, runShellScriptOutput, startFakeArm } from '../../../test-support/fake-arm';
 import type { AgentPlan } from '../../agent/plan';
 import { shellQuote } from '../client/agent-commands';
-import { AgentStartError, ClientTeardownError } from '../errors';
+import { AgentStartError, ClientBootError, ClientTeardownError } from '../errors';
+import { installFakeSystemd } from '../../../test-support/fake-systemd';
+import { MACHINE_BOOT_WAIT } from '../client/boot-script';
 import type { BranchInput } from '../platform';
 import { AzureRunCommandDriver, type AzureRunCommandDriverOptions } from './run-command-driver';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -99,9 +101,10 @@ describe('startAgent', () => {
     expect(script).toContain('umask 077');
     expect(text).toContain(`curl -fsS --retry 3 --max-time 60 -o '/var/tmp/faas-benchmarker/fb-plan-${RUN_ID}.json.part' ${shellQuote(PLAN_URL)}`);
     expect(text).toContain(`chmod 600 '/var/tmp/faas-benchmarker/fb-plan-${RUN_ID}.json.part'`);
-    expect(text).toMatch(/^nohup sh -c .*node bin\/agent\.js .*fb-plan-.*\.json.* < \/dev\/null &$/m);
+    // Its own transient unit: out of the VM agent's extension cgroup.
+    expect(text).toMatch(new RegExp(`^systemd-run --unit='fb-agent-${RUN_ID}' --collect --quiet .*node bin/agent\\.js .*fb-plan-.*\\.json.*< /dev/null'$`, 'm'));
     expect(text).toContain('cd /opt/faas-benchmarker && node bin/agent.js');
-    expect(text).toContain('"$!"');
+    expect(text).toContain('systemctl show --property=MainPID --value');
     // the secret, and nothing else of the plan, is in what Azure receives
     const wire = JSON.stringify(fake.requests);
     expect(wire).not.toContain(SECRET);
@@ -133,6 +136,25 @@ describe('startAgent', () => {
     expect(message).not.toContain('sig=');
     expect(message).not.toContain('c2FzLXNpZ25hdHVyZQ');
     expect(message).not.toContain(SECRET);
+  });
+
+  it('ends the run with ClientBootError and the boot script\'s reason when the VM did not boot', async () => {
+    fake.options.runCommandOutput = () =>
+      runShellScriptOutput('faas-benchmarker client boot failed: could not download https://nodejs.org/dist/v22.22.0/SHASUMS256.txt\n', '');
+    const error = await driver({ bootWait: MACHINE_BOOT_WAIT }).startAgent(plan, onVm()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ClientBootError);
+    expect((error as Error).message).toBe(`run ${RUN_ID}: the client VM ${VM} did not boot: could not download https://nodejs.org/dist/v22.22.0/SHASUMS256.txt`);
+    // The script waited for the boot script's markers before anything else.
+    const text = fake.runCommands[0]?.input.script?.join('\n') ?? '';
+    expect(text.indexOf('/opt/faas-benchmarker/.failed')).toBeGreaterThan(-1);
+    expect(text.indexOf('/opt/faas-benchmarker/.failed')).toBeLessThan(text.indexOf('curl '));
+  });
+
+  it('fails with AgentStartError and the agent\'s log when the agent stopped as soon as it started', async () => {
+    fake.options.runCommandOutput = () => runShellScriptOutput(`faas-benchmarker agent exited at start: run ${RUN_ID}; its log:\nagent: invalid plan\n`, '');
+    const error = await driver().startAgent(plan, onVm()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AgentStartError);
+    expect((error as Error).message).toContain(`the agent stopped as soon as it started on VM ${VM}; its log: agent: invalid plan`);
   });
 
   it('does not accept another run\'s "agent started" line', async () => {
@@ -193,6 +215,7 @@ describe('teardown', () => {
     for (const command of fake.runCommands) {
       expect(command).toMatchObject({ resourceGroup: RG, vmName: VM, input: { commandId: 'RunShellScript' } });
       expect(command.input.script).toEqual([
+        `systemctl stop 'fb-agent-${RUN_ID}' 2>/dev/null || true`,
         `pkill -TERM -f 'fb-plan-${RUN_ID}\\.json'\\''?$' || true`,
         `echo 'faas-benchmarker agent log: run ${RUN_ID}'`,
         `tail -c 1000000 '/var/tmp/faas-benchmarker/fb-agent-${RUN_ID}.log' 2>/dev/null || true`,
@@ -221,6 +244,9 @@ describe('teardown', () => {
 
 describe('end to end, the fake VM running the scripts with /bin/sh', () => {
   const work = mkdtempSync(join(tmpdir(), 'fb-azure-driver-'));
+  // No systemd on the test machine: stand-ins that run the unit's command in the background.
+  installFakeSystemd(join(work, 'bin'), join(work, 'systemd'));
+  const env = { ...process.env, PATH: `${join(work, 'bin')}:${process.env.PATH ?? ''}` };
   afterAll(() => {
     fake.options.runCommandOutput = undefined;
     rmSync(work, { recursive: true, force: true });
@@ -242,7 +268,7 @@ describe('end to end, the fake VM running the scripts with /bin/sh', () => {
     writeFileSync(join(work, 'agent.js'), `require('node:fs').writeFileSync(${JSON.stringify(join(work, 'agent-arg.txt'))}, process.argv[2]); setTimeout(() => process.exit(0), 30_000);`);
     fake.options.runCommandOutput = (command: FakeRunCommand) =>
       new Promise((resolve) => {
-        execFile('/bin/sh', ['-c', (command.input.script ?? []).join('\n')], { timeout: 20_000 }, (_error, stdout, stderr) => resolve(runShellScriptOutput(stdout, stderr)));
+        execFile('/bin/sh', ['-c', (command.input.script ?? []).join('\n')], { timeout: 20_000, env }, (_error, stdout, stderr) => resolve(runShellScriptOutput(stdout, stderr)));
       });
     const d = driver({ planUrlFor: async () => planUrl, remoteDir, agentCommand: `cd '${work}' && '${process.execPath}' agent.js` });
     const running = () => spawnSync('pgrep', ['-f', `fb-plan-${runId}\\.json`], { encoding: 'utf8' }).stdout.trim();

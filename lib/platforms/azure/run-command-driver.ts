@@ -9,10 +9,14 @@
  * VM's extension state and activity history, so the plan never goes in the script: the caller
  * stores it somewhere private and hands back, through `planUrlFor`, a short-lived URL (a SAS or a
  * presigned URL) that the VM downloads it from. The script is the one `SsmAgentDriver` sends
- * (client/agent-commands.ts): `umask 077`, curl into a 0600 plan file, the agent started detached under
- * `nohup` with the plan file as its argument, and a "faas-benchmarker agent started: run … pid N"
- * line, which this driver looks for in the Run Command's output (Run Command reports success even
- * when the script fails, so the line is the only proof the agent was started).
+ * (client/agent-commands.ts): the wait for the VM's boot script (`bootWait`), `umask 077`, curl
+ * into a 0600 plan file, the agent started as its own systemd unit (`systemd-run --unit
+ * fb-agent-<run> --collect`: out of the VM agent's extension cgroup, which is reported capped at
+ * about half a CPU) with the plan file as its argument, and a "faas-benchmarker agent started: run
+ * … pid N" line. This driver reads the Run Command's output (its instance view: Run Command
+ * reports success even when the script fails, so the output is the only proof the agent was
+ * started): a failed boot ends the run with {@link ClientBootError} and the boot script's reason,
+ * anything else but the started line with AgentStartError and what the output says.
  *
  * Teardown sends a second script (`teardownCommands`) that kills the run's agent (`pkill -f` on the
  * anchored plan file name), prints the agent's log and removes the plan; it is safe to run again,
@@ -25,8 +29,9 @@
 import type { ComputeManagementClient } from '@azure/arm-compute';
 import type { AgentPlan } from '../../agent/plan';
 import { redactCredentials } from '../../errors/redact';
-import { agentStartedPattern, DEFAULT_AGENT_COMMAND, DEFAULT_REMOTE_DIR, SAFE_RUN_ID, startCommands, teardownCommands } from '../client/agent-commands';
-import { AgentStartError, ClientTeardownError } from '../errors';
+import { type BootWait, DEFAULT_AGENT_COMMAND, DEFAULT_REMOTE_DIR, SAFE_RUN_ID, startCommands, teardownCommands } from '../client/agent-commands';
+import { oneLine, readStartOutput } from '../client/start-output';
+import { AgentStartError, ClientBootError, ClientTeardownError } from '../errors';
 import type { AgentDriver, BranchInput } from '../platform';
 import { azureStatusCode, describeAzureError } from './transient';
 
@@ -38,6 +43,8 @@ export interface AzureRunCommandDriverOptions {
   agentCommand?: string;
   /** Private directory on the VM holding plans and agent logs. */
   remoteDir?: string;
+  /** The boot script's markers the start command waits for before it starts the agent. @default no wait */
+  bootWait?: BootWait;
   /** Interval between polls of the Run Command operation. @default 2000 */
   pollIntervalMs?: number;
   /** Keeps the teardown Run Command's output (the agent's log), e.g. in the results bucket. @default not kept */
@@ -74,6 +81,7 @@ export class AzureRunCommandDriver implements AgentDriver {
       planUrl,
       agentCommand: this.options.agentCommand ?? DEFAULT_AGENT_COMMAND,
       remoteDir: this.options.remoteDir ?? DEFAULT_REMOTE_DIR,
+      ...(this.options.bootWait ? { bootWait: this.options.bootWait } : {}),
     });
     let output: string;
     try {
@@ -81,9 +89,13 @@ export class AzureRunCommandDriver implements AgentDriver {
     } catch (error) {
       throw fail(`the start Run Command on VM ${target.vmName} failed`, error);
     }
-    if (!agentStartedPattern(plan.runId).test(output)) {
-      throw fail(`the agent did not start on VM ${target.vmName}; Run Command output: ${excerpt(output)}`);
+    const outcome = readStartOutput(plan.runId, output);
+    if (outcome.kind === 'started') return;
+    if (outcome.kind === 'boot-failed') {
+      throw new ClientBootError(redactCredentials(`run ${plan.runId}: the client VM ${target.vmName} did not boot: ${outcome.reason}`, secrets));
     }
+    if (outcome.kind === 'agent-exited') throw fail(`the agent stopped as soon as it started on VM ${target.vmName}; its log: ${outcome.log}`);
+    throw fail(`the agent did not start on VM ${target.vmName}; Run Command output: ${oneLine(output)}`);
   }
 
   async teardown(input: BranchInput): Promise<void> {
@@ -137,10 +149,4 @@ function vmOf(input: BranchInput): AzureVm | undefined {
     return { resourceGroup: client.resourceGroup, vmName: client.vmName };
   }
   return undefined;
-}
-
-/** The last 500 characters of a Run Command output, on one line. */
-function excerpt(output: string): string {
-  const flat = output.replace(/\s+/g, ' ').trim();
-  return flat ? (flat.length > 500 ? `…${flat.slice(-500)}` : flat) : '(empty)';
 }

@@ -36,6 +36,7 @@ const FIELDS: readonly Field[] = [
   ['platform options', manifestValue('platform_options')],
   ['platform settings', manifestValue('platform_settings')],
   ['client machine', manifestValue('client')],
+  ['client CPU', manifestValue('client_cpu')],
   ['cold time', manifestValue('cold_time')],
   ['forced cold starts', manifestValue('forced_cold')],
   ['partial results', manifestValue('partial_results')],
