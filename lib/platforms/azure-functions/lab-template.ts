@@ -87,9 +87,12 @@ export interface StorageTemplateOptions {
   names: AzureLabNames;
 }
 
+/** Node.js major versions the lab function apps may run: maintained LTS lines Azure Functions v4 supports. */
+export type AzureFunctionsNodeVersion = '22' | '24';
+
 export interface AppsTemplateOptions extends StorageTemplateOptions {
   /** Node.js major version of the apps (`linuxFxVersion: Node|<version>`). */
-  nodeVersion: string;
+  nodeVersion: AzureFunctionsNodeVersion;
   /** The functions' `functionTimeout` (host.json, overridden through an app setting). */
   timeoutSeconds: number;
 }

@@ -62,6 +62,7 @@ import { azureFunctionsConfigSchema } from './config';
 import { pollFunctionKeys, readDefaultFunctionKey } from './function-keys';
 import {
   type ArmTemplate,
+  type AzureFunctionsNodeVersion,
   type AzureLabNames,
   CONSUMPTION_MAX_TIMEOUT_SECONDS,
   CONSUMPTION_MEMORY_MB,
@@ -108,9 +109,9 @@ export interface AzureFunctionsProvisionerOptions {
   timeoutSeconds?: number;
   /**
    * Node.js major version of the function apps. @default '22' (Azure Functions ended Node 20 support
-   * in April 2026; the bundles target Node 20 and run unchanged on 22)
+   * in April 2026; the bundles target Node 20 and run unchanged on 22 and 24)
    */
-  nodeVersion?: string;
+  nodeVersion?: AzureFunctionsNodeVersion;
   /**
    * How long one ARM call about one function (its keys, its trigger sync) may take in the `apps`
    * phase before that function counts as not answering yet, in ms. Two such calls per function, the

@@ -1,7 +1,7 @@
 /**
  * The client machines' boot script, run for real by sh in a scratch directory with `curl` faked
  * (it serves files from a folder standing in for nodejs.org and S3): it checks the Node tarball
- * against SHASUMS256.txt, installs it, downloads the agent bundle, checks that the bundle starts,
+ * against its pinned SHA-256, installs it, downloads the agent bundle, checks that the bundle starts,
  * and only then writes the ready marker the agent command waits for.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -12,8 +12,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AGENT_BUNDLE_FILE } from '../../agent/bundle';
 import { clientBootScript, MACHINE_AGENT_COMMAND } from './boot-script';
+import { CLIENT_NODE_RELEASE, type NodeRelease } from './node-release';
 
-const VERSION = '20.20.2';
+const VERSION = '22.99.0';
 const TARBALL = `node-v${VERSION}-linux-x64.tar.gz`;
 let scratch: string;
 afterEach(() => rmSync(scratch, { recursive: true, force: true }));
@@ -28,7 +29,7 @@ function world(options: { tamper?: boolean } = {}) {
   mkdirSync(served, { recursive: true });
   execFileSync('tar', ['-czf', join(served, TARBALL), '-C', join(scratch, 'release'), `node-v${VERSION}-linux-x64`]);
   const sha = createHash('sha256').update(readFileSync(join(served, TARBALL))).digest('hex');
-  writeFileSync(join(served, 'SHASUMS256.txt'), `${'0'.repeat(64)}  node-v${VERSION}-linux-arm64.tar.gz\n${sha}  ${TARBALL}\n`);
+  const nodeRelease: NodeRelease = { version: VERSION, tarballSha256: { x64: sha, arm64: '0'.repeat(64) } };
   if (options.tamper) writeFileSync(join(served, TARBALL), 'not the release');
   copyFileSync(AGENT_BUNDLE_FILE, join(served, 'agent.js'));
   const bin = join(scratch, 'bin');
@@ -41,7 +42,7 @@ function world(options: { tamper?: boolean } = {}) {
   chmodSync(join(bin, 'curl'), 0o755);
   const prefix = join(scratch, 'usr-local');
   const installDir = join(scratch, 'opt-fb');
-  const script = clientBootScript({ agentBundleUrl: 'https://bucket.s3.amazonaws.com/assets/agent.js?X-Amz-Signature=abc', prefix, installDir });
+  const script = clientBootScript({ agentBundleUrl: 'https://bucket.s3.amazonaws.com/assets/agent.js?X-Amz-Signature=abc', nodeRelease, prefix, installDir });
   const run = () => spawnSync('sh', ['-c', script], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: 'utf8' });
   return { run, prefix, installDir, fetched: () => readFileSync(join(scratch, 'fetched'), 'utf8').trim().split('\n') };
 }
@@ -57,7 +58,6 @@ describe('clientBootScript', () => {
     expect(existsSync(join(installDir, '.ready'))).toBe(true);
     expect(existsSync(join(installDir, '.download'))).toBe(false);
     expect(fetched()).toEqual([
-      `https://nodejs.org/dist/v${VERSION}/SHASUMS256.txt`,
       `https://nodejs.org/dist/v${VERSION}/${TARBALL}`,
       'https://bucket.s3.amazonaws.com/assets/agent.js?X-Amz-Signature=abc',
     ]);
@@ -70,6 +70,19 @@ describe('clientBootScript', () => {
     expect(`${result.stdout}${result.stderr}`).toMatch(/FAILED/);
     expect(existsSync(join(prefix, 'bin', 'node'))).toBe(false);
     expect(existsSync(join(installDir, '.ready'))).toBe(false);
+  });
+
+  it('installs the pinned Node 22 LTS release, checked against the SHA-256 of the tarball for the machine architecture', () => {
+    expect(Number(CLIENT_NODE_RELEASE.version.split('.')[0])).toBeGreaterThanOrEqual(22);
+    for (const arch of ['x64', 'arm64'] as const) {
+      const tarball = `node-v${CLIENT_NODE_RELEASE.version}-linux-${arch}.tar.gz`;
+      const script = clientBootScript({ agentBundleUrl: 'https://x/agent.js', nodeArch: arch });
+      expect(CLIENT_NODE_RELEASE.tarballSha256[arch]).toMatch(/^[0-9a-f]{64}$/);
+      expect(script).toContain(`'https://nodejs.org/dist/v${CLIENT_NODE_RELEASE.version}/${tarball}'`);
+      expect(script).toContain(`echo '${CLIENT_NODE_RELEASE.tarballSha256[arch]}  ${tarball}' | sha256sum -c -`);
+      expect(script).not.toContain('SHASUMS256.txt');
+    }
+    expect(CLIENT_NODE_RELEASE.tarballSha256.x64).not.toBe(CLIENT_NODE_RELEASE.tarballSha256.arm64);
   });
 
   it('is what the agent command waits for before it starts the agent', () => {

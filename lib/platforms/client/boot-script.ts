@@ -4,6 +4,7 @@
  * Node.js and the agent bundle, and the agent command the drivers run waits for it to finish.
  */
 import { shellQuote } from './agent-commands';
+import { CLIENT_NODE_RELEASE, type NodeRelease, nodeTarballName } from './node-release';
 
 /** Where the agent is installed on a client machine, and the command that starts it (plan file appended). */
 export const AGENT_INSTALL_DIR = '/opt/faas-benchmarker';
@@ -13,22 +14,22 @@ export const MACHINE_AGENT_COMMAND = `i=0; while [ ! -f ${AGENT_READY_MARKER} ] 
 
 /**
  * The boot script of a client machine (cloud-init user data / custom data, a shell script run as
- * root): installs Node.js from the official tarball after checking it against the release's
- * SHASUMS256.txt, downloads the agent bundle, checks that it starts, and writes the ready marker
+ * root): installs Node.js from the official tarball after checking it against the SHA-256 pinned
+ * in {@link CLIENT_NODE_RELEASE} (or `nodeRelease`, for tests), downloads the agent bundle, checks that it starts, and writes the ready marker
  * the agent command waits for. `nodeArch` is `x64` or `arm64`. `prefix` and `installDir` are for
  * tests (a scratch directory instead of `/usr/local` and {@link AGENT_INSTALL_DIR}).
  */
 export function clientBootScript(options: {
   agentBundleUrl: string;
-  nodeVersion?: string;
+  nodeRelease?: NodeRelease;
   nodeArch?: 'x64' | 'arm64';
   prefix?: string;
   installDir?: string;
 }): string {
-  const version = options.nodeVersion ?? '20.20.2';
+  const node = options.nodeRelease ?? CLIENT_NODE_RELEASE;
   const arch = options.nodeArch ?? 'x64';
-  const tarball = `node-v${version}-linux-${arch}.tar.gz`;
-  const release = `https://nodejs.org/dist/v${version}`;
+  const tarball = nodeTarballName(node, arch);
+  const release = `https://nodejs.org/dist/v${node.version}`;
   const prefix = options.prefix ?? '/usr/local';
   const dir = options.installDir ?? AGENT_INSTALL_DIR;
   const download = (url: string, file: string) => `curl -fsS --retry 5 --max-time 300 -o ${shellQuote(file)} ${shellQuote(url)}`;
@@ -37,9 +38,8 @@ export function clientBootScript(options: {
     '#!/bin/sh',
     'set -eu',
     `mkdir -p ${shellQuote(work)}`,
-    download(`${release}/SHASUMS256.txt`, `${work}/SHASUMS256.txt`),
     download(`${release}/${tarball}`, `${work}/${tarball}`),
-    `(cd ${shellQuote(work)} && grep " ${tarball}$" SHASUMS256.txt | sha256sum -c -)`,
+    `(cd ${shellQuote(work)} && echo ${shellQuote(`${node.tarballSha256[arch]}  ${tarball}`)} | sha256sum -c -)`,
     `mkdir -p ${shellQuote(prefix)}`,
     `tar -xzf ${shellQuote(`${work}/${tarball}`)} -C ${shellQuote(prefix)} --strip-components=1`,
     `rm -rf ${shellQuote(work)}`,
