@@ -39,12 +39,30 @@ describe.concurrent('Function: validateRunInput, function memory', () => {
     await expect(run(['aws-lambda'], { memoryMb })).resolves.toMatchObject({ platformOptions: { memoryMb } });
   });
 
-  it('refuses any memoryMb with azure-functions, citing its fixed 1536 MB, even beside aws-lambda', async () => {
-    const error = await refusalOf(run(['aws-lambda', 'azure-functions'], { memoryMb: 512 }));
+  it('refuses any memoryMb with azure-functions on Consumption, citing its fixed 1536 MB, even beside aws-lambda', async () => {
+    const error = await refusalOf(run(['aws-lambda', 'azure-functions'], { memoryMb: 2048, azureFunctionsPlan: 'consumption' }));
     expect(error).toBeInstanceOf(FunctionMemoryLimitError);
     expect(error.message).toContain('azure-functions');
     expect(error.message).toContain('1536 MB');
     expect(error.message).toContain(AZURE_LIMITS_URL);
+  });
+
+  it.each([2048, 4096])('accepts memoryMb %i on azure-functions on Flex Consumption, its default plan', async (memoryMb) => {
+    await expect(run(['azure-functions'], { memoryMb })).resolves.toMatchObject({ platformOptions: { memoryMb } });
+    await expect(run(['azure-functions'], { memoryMb, azureFunctionsPlan: 'flex-consumption' })).resolves.toMatchObject({ platformOptions: { memoryMb } });
+  });
+
+  it.each([1536, 3072, 512])('refuses memoryMb %i on Flex Consumption, naming the sizes it offers and their source', async (memoryMb) => {
+    const error = await refusalOf(run(['azure-functions'], { memoryMb }));
+    expect(error).toBeInstanceOf(FunctionMemoryLimitError);
+    expect(error.message).toContain(`${memoryMb} MB is not offered on azure-functions: one of 2048, 4096 MB`);
+    expect(error.message).toContain('https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan');
+  });
+
+  it('refuses a plan azure-functions does not know as bad input', async () => {
+    const error = await refusalOf(run(['azure-functions'], { azureFunctionsPlan: 'premium' }));
+    expect(error.name).toBe('InvalidRunInputError');
+    expect(error.message).toContain('azureFunctionsPlan must be one of flex-consumption, consumption');
   });
 
   it('refuses a memoryMb that is no whole number as bad input, not as a limit', async () => {
@@ -64,8 +82,8 @@ describe.concurrent('Function: validateRunInput, function timeout', () => {
     expect(error.message).toContain(API_GATEWAY_QUOTAS_URL);
   });
 
-  it('refuses timeoutSeconds 231 on azure-functions: an HTTP trigger answers within 230 s', async () => {
-    const error = await refusalOf(run(['azure-functions'], { timeoutSeconds: 231 }));
+  it.each(['flex-consumption', 'consumption'])('refuses timeoutSeconds 231 on azure-functions (%s): an HTTP trigger answers within 230 s', async (azureFunctionsPlan) => {
+    const error = await refusalOf(run(['azure-functions'], { timeoutSeconds: 231, azureFunctionsPlan }));
     expect(error).toBeInstanceOf(FunctionTimeoutLimitError);
     expect(error.message).toContain('230 s');
     expect(error.message).toContain(AZURE_TIMEOUT_URL);

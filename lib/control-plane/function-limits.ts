@@ -12,9 +12,13 @@
  */
 import { API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS, DEFAULT_LAMBDA_TIMEOUT_SECONDS, LAMBDA_MEMORY_MB, LAMBDA_TIMEOUT_SECONDS } from '../platforms/aws-lambda/lab-template';
 import {
+  AZURE_FUNCTIONS_PLANS,
+  type AzureFunctionsPlan,
   CONSUMPTION_MAX_TIMEOUT_SECONDS,
   CONSUMPTION_MEMORY_MB,
+  DEFAULT_AZURE_FUNCTIONS_PLAN,
   DEFAULT_AZURE_TIMEOUT_SECONDS,
+  FLEX_MEMORY_MB,
   HTTP_TRIGGER_MAX_RESPONSE_SECONDS,
 } from '../platforms/azure-functions/lab-template';
 import { InvalidRunInputError } from './run-input-error';
@@ -47,14 +51,45 @@ export interface CloudFunctionLimits {
   functionTimeoutSeconds: SourcedLimit;
   /** The longest the HTTP front in front of the functions waits for an answer, s. */
   httpFrontSeconds: SourcedLimit;
-  /** The memory a run may choose (`range`), or the platform's fixed memory that a run may not choose (`fixed`), MB. */
-  memoryMb: { kind: 'range'; min: SourcedLimit; max: SourcedLimit } | { kind: 'fixed'; fixed: SourcedLimit };
+  /**
+   * The memory a run may choose (`range`, or one of `choices`), or the platform's fixed memory that
+   * a run may not choose (`fixed`), MB.
+   */
+  memoryMb:
+    | { kind: 'range'; min: SourcedLimit; max: SourcedLimit }
+    | { kind: 'choices'; choices: readonly number[]; what: string; source: string }
+    | { kind: 'fixed'; fixed: SourcedLimit };
 }
 
 const LAMBDA_QUOTAS = 'AWS Lambda quotas, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html';
 const API_GATEWAY_QUOTAS = 'Amazon API Gateway quotas, https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html';
 const AZURE_FUNCTIONS_TIMEOUT = 'Azure Functions hosting options, function app timeout duration, https://learn.microsoft.com/azure/azure-functions/functions-scale#timeout';
 const AZURE_FUNCTIONS_LIMITS = 'Azure Functions hosting options, service limits, https://learn.microsoft.com/azure/azure-functions/functions-scale#service-limits';
+const FLEX_CONSUMPTION_MEMORY = 'Azure Functions Flex Consumption plan hosting, instance memory, https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#instance-memory';
+
+const AZURE_HTTP_FRONT: SourcedLimit = {
+  value: HTTP_TRIGGER_MAX_RESPONSE_SECONDS,
+  unit: 's',
+  what: 'the longest an HTTP-triggered function may take to answer, whatever its functionTimeout (the load balancer idle timeout)',
+  source: AZURE_FUNCTIONS_TIMEOUT,
+};
+
+/** Azure Functions' limits per hosting plan (platformOptions.azureFunctionsPlan). */
+export const AZURE_FUNCTIONS_LIMITS_BY_PLAN = {
+  'flex-consumption': {
+    defaultTimeoutSeconds: DEFAULT_AZURE_TIMEOUT_SECONDS,
+    // Unbounded on Flex Consumption; the HTTP front (230 s) is what bounds the lab's functions.
+    functionTimeoutSeconds: { value: Number.POSITIVE_INFINITY, unit: 's', what: "the Flex Consumption plan's functionTimeout (unbounded)", source: AZURE_FUNCTIONS_TIMEOUT },
+    httpFrontSeconds: AZURE_HTTP_FRONT,
+    memoryMb: { kind: 'choices', choices: FLEX_MEMORY_MB, what: 'the instance memory sizes the lab offers on the Flex Consumption plan', source: FLEX_CONSUMPTION_MEMORY },
+  },
+  consumption: {
+    defaultTimeoutSeconds: DEFAULT_AZURE_TIMEOUT_SECONDS,
+    functionTimeoutSeconds: { value: CONSUMPTION_MAX_TIMEOUT_SECONDS, unit: 's', what: "the Consumption plan's longest functionTimeout", source: AZURE_FUNCTIONS_TIMEOUT },
+    httpFrontSeconds: AZURE_HTTP_FRONT,
+    memoryMb: { kind: 'fixed', fixed: { value: CONSUMPTION_MEMORY_MB, unit: 'MB', what: 'the fixed memory of a Linux Consumption instance', source: AZURE_FUNCTIONS_LIMITS } },
+  },
+} as const satisfies Record<AzureFunctionsPlan, CloudFunctionLimits>;
 
 /** The cloud platforms whose function limits ValidateInput knows, and those limits. */
 export const CLOUD_FUNCTION_LIMITS = {
@@ -73,18 +108,23 @@ export const CLOUD_FUNCTION_LIMITS = {
       max: { value: LAMBDA_MEMORY_MB.max, unit: 'MB', what: 'the most memory AWS Lambda gives a function', source: LAMBDA_QUOTAS },
     },
   },
-  'azure-functions': {
-    defaultTimeoutSeconds: DEFAULT_AZURE_TIMEOUT_SECONDS,
-    functionTimeoutSeconds: { value: CONSUMPTION_MAX_TIMEOUT_SECONDS, unit: 's', what: "the Consumption plan's longest functionTimeout", source: AZURE_FUNCTIONS_TIMEOUT },
-    httpFrontSeconds: {
-      value: HTTP_TRIGGER_MAX_RESPONSE_SECONDS,
-      unit: 's',
-      what: 'the longest an HTTP-triggered function may take to answer, whatever its functionTimeout (the load balancer idle timeout)',
-      source: AZURE_FUNCTIONS_TIMEOUT,
-    },
-    memoryMb: { kind: 'fixed', fixed: { value: CONSUMPTION_MEMORY_MB, unit: 'MB', what: 'the fixed memory of a Linux Consumption instance', source: AZURE_FUNCTIONS_LIMITS } },
-  },
+  /** On its default plan; {@link limitsFor} picks the run's plan. */
+  'azure-functions': AZURE_FUNCTIONS_LIMITS_BY_PLAN[DEFAULT_AZURE_FUNCTIONS_PLAN],
 } as const satisfies Record<string, CloudFunctionLimits>;
+
+/**
+ * The limits a run's functions must fit on a platform: azure-functions' depend on the run's
+ * platformOptions.azureFunctionsPlan (refused unless it names a plan). Undefined for platforms
+ * without known limits.
+ */
+export function limitsFor(platform: string, platformOptions: Record<string, unknown>): CloudFunctionLimits | undefined {
+  if (platform !== 'azure-functions') return (CLOUD_FUNCTION_LIMITS as Record<string, CloudFunctionLimits>)[platform];
+  const plan = platformOptions.azureFunctionsPlan ?? DEFAULT_AZURE_FUNCTIONS_PLAN;
+  if (!(AZURE_FUNCTIONS_PLANS as readonly unknown[]).includes(plan)) {
+    throw new InvalidRunInputError(`platformOptions.azureFunctionsPlan must be one of ${AZURE_FUNCTIONS_PLANS.join(', ')}, got ${JSON.stringify(plan)}`);
+  }
+  return AZURE_FUNCTIONS_LIMITS_BY_PLAN[plan as AzureFunctionsPlan];
+}
 
 /** The longest a call may take on a platform, s: the shorter of its function timeout and its HTTP front. */
 export function longestAnswerOf(limits: CloudFunctionLimits): SourcedLimit {
@@ -111,7 +151,7 @@ export interface ExperimentCallNeed {
  */
 export function checkFunctionLimits(platforms: readonly string[], platformOptions: Record<string, unknown>, need: ExperimentCallNeed): void {
   for (const platform of platforms) {
-    const limits: CloudFunctionLimits | undefined = (CLOUD_FUNCTION_LIMITS as Record<string, CloudFunctionLimits>)[platform];
+    const limits = limitsFor(platform, platformOptions);
     if (!limits) continue;
     checkMemory(platform, limits, platformOptions.memoryMb);
     const timeoutSeconds = checkTimeout(platform, limits, platformOptions.timeoutSeconds);
@@ -125,6 +165,11 @@ function checkMemory(platform: string, limits: CloudFunctionLimits, memoryMb: un
     throw new FunctionMemoryLimitError(`platformOptions.memoryMb cannot apply on ${platform}: ${cite(limits.memoryMb.fixed)}; leave memoryMb out to run ${platform}`);
   }
   if (typeof memoryMb !== 'number' || !Number.isInteger(memoryMb)) throw new InvalidRunInputError(`platformOptions.memoryMb must be a whole number of MB, got ${JSON.stringify(memoryMb)}`);
+  if (limits.memoryMb.kind === 'choices') {
+    const { choices, what, source } = limits.memoryMb;
+    if (!choices.includes(memoryMb)) throw new FunctionMemoryLimitError(`platformOptions.memoryMb ${memoryMb} MB is not offered on ${platform}: one of ${choices.join(', ')} MB, ${what} (${source})`);
+    return;
+  }
   const { min, max } = limits.memoryMb;
   if (memoryMb > max.value) throw new FunctionMemoryLimitError(`platformOptions.memoryMb ${memoryMb} MB is above what ${platform} offers: ${cite(max)}`);
   if (memoryMb < min.value) throw new FunctionMemoryLimitError(`platformOptions.memoryMb ${memoryMb} MB is below what ${platform} offers: ${cite(min)}`);

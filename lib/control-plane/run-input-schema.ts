@@ -14,7 +14,14 @@ import { z } from 'zod';
 import { DEFAULT_CLIENT_INSTANCE_TYPE } from '../platforms/aws/ec2-client-machine';
 import { DEFAULT_LAMBDA_MEMORY_MB, DEFAULT_LAMBDA_TIMEOUT_SECONDS, LAMBDA_MEMORY_MB, LAMBDA_TIMEOUT_SECONDS } from '../platforms/aws-lambda/lab-template';
 import { DEFAULT_CLIENT_VM_SIZE } from '../platforms/azure/vm-client-machine';
-import { CONSUMPTION_MEMORY_MB, DEFAULT_AZURE_TIMEOUT_SECONDS } from '../platforms/azure-functions/lab-template';
+import {
+  AZURE_FUNCTIONS_PLANS,
+  CONSUMPTION_MEMORY_MB,
+  DEFAULT_AZURE_FUNCTIONS_PLAN,
+  DEFAULT_AZURE_TIMEOUT_SECONDS,
+  FLEX_DEFAULT_MEMORY_MB,
+  FLEX_MEMORY_MB,
+} from '../platforms/azure-functions/lab-template';
 import { CLIENT_SIZE_OPTIONS, clientSizeOptionsSchema } from '../platforms/client/machine-size';
 import { localPlatformSettingsSchema, PLATFORM_PROCESS_SETTINGS } from '../platforms/local/settings-schema';
 import { PLATFORMS } from '../platforms/names';
@@ -53,7 +60,13 @@ const cloudFunctionSettings = {
     .max(LAMBDA_MEMORY_MB.max)
     .optional()
     .describe(
-      `aws-lambda: memory of each lab function, in MB (AWS Lambda's range; a new account may be capped lower). Default: the deployment's (${DEFAULT_LAMBDA_MEMORY_MB} unless configured). azure-functions refuses it: a Consumption instance has a fixed ${CONSUMPTION_MEMORY_MB} MB. ValidateInput refuses a value outside the range, or with azure-functions, with FunctionMemoryLimitError.`,
+      `aws-lambda: memory of each lab function, in MB (AWS Lambda's range; a new account may be capped lower). Default: the deployment's (${DEFAULT_LAMBDA_MEMORY_MB} unless configured). azure-functions on the Flex Consumption plan: instance memory, one of ${FLEX_MEMORY_MB.join(', ')} (default ${FLEX_DEFAULT_MEMORY_MB}); on the Consumption plan refused: an instance has a fixed ${CONSUMPTION_MEMORY_MB} MB. ValidateInput refuses a value the platform does not offer with FunctionMemoryLimitError.`,
+    ),
+  azureFunctionsPlan: z
+    .enum(AZURE_FUNCTIONS_PLANS)
+    .optional()
+    .describe(
+      `azure-functions: hosting plan of the lab's function apps: flex-consumption (Flex Consumption, FC1) or consumption (Linux Consumption, Y1). Default: ${DEFAULT_AZURE_FUNCTIONS_PLAN}.`,
     ),
   timeoutSeconds: z
     .number()

@@ -45,7 +45,7 @@ export const runInputSchema = z
 export type RunInput = z.input<typeof runInputSchema>;
 
 /** The cloud functions' settings a run may carry in `platformOptions`. */
-export const CLOUD_FUNCTION_OPTIONS = ['memoryMb', 'timeoutSeconds'] as const;
+export const CLOUD_FUNCTION_OPTIONS = ['memoryMb', 'timeoutSeconds', 'azureFunctionsPlan'] as const;
 
 /**
  * Every key `platformOptions` may hold: the local platform's run settings (not its process settings:

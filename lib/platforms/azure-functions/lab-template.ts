@@ -4,9 +4,17 @@
  * into the run's resource group, in this order, by `AzureFunctionsProvisioner`:
  *
  * 1. `storage` ({@link storageTemplate}): the run's storage account (StorageV2, Standard_LRS,
- *    https only, TLS 1.2, no public blob access) and its private blob container `packages`.
+ *    https only, TLS 1.2, no public blob access) and its private blob containers `packages` and
+ *    `deployments` (Flex Consumption's deployment storage).
  *    Output `blobEndpoint` (the account's primary blob endpoint, no secret in it).
- * 2. `apps` ({@link appsTemplate}): one Linux Consumption plan (Y1, Dynamic) and one function app
+ * 2. `apps` ({@link appsTemplate}), on the Flex Consumption plan (the default, {@link AzureFunctionsPlan}):
+ *    one Flex Consumption plan (FC1) and one function app per lab function whose `functionAppConfig`
+ *    names the runtime (`node`, version), the instance memory (2048 or 4096 MB) and its deployment
+ *    storage (the private container `deployments`, reached with the connection string in
+ *    `DEPLOYMENT_STORAGE_CONNECTION_STRING`); each app's package is deployed by a `onedeploy`
+ *    extension resource from the same read-only SAS URL as below (Flex has no
+ *    `WEBSITE_RUN_FROM_PACKAGE`, `FUNCTIONS_WORKER_RUNTIME` or `linuxFxVersion`).
+ *    On the Consumption plan: one Linux Consumption plan (Y1, Dynamic) and one function app
  *    per lab function (`functionapp,linux`, `Node|<version>`, Functions v4, `httpsOnly`, TLS 1.2,
  *    FTPS off). Each app runs its code from `WEBSITE_RUN_FROM_PACKAGE` = a read-only SAS URL of its
  *    zip in `packages`, passed as a securestring parameter (ARM neither logs nor returns those).
@@ -37,6 +45,23 @@ export const STORAGE_API_VERSION = '2023-05-01';
 export const WEB_API_VERSION = '2023-12-01';
 /** The private blob container holding each function's zip. */
 export const PACKAGES_CONTAINER = 'packages';
+/** The private blob container Flex Consumption apps keep their deployed package in. */
+export const DEPLOYMENTS_CONTAINER = 'deployments';
+/**
+ * The hosting plans a run's function apps may use: `flex-consumption` (FC1, the default; Microsoft
+ * recommends it for new serverless apps) or `consumption` (Linux Consumption, Y1).
+ */
+export const AZURE_FUNCTIONS_PLANS = ['flex-consumption', 'consumption'] as const;
+export type AzureFunctionsPlan = (typeof AZURE_FUNCTIONS_PLANS)[number];
+export const DEFAULT_AZURE_FUNCTIONS_PLAN: AzureFunctionsPlan = 'flex-consumption';
+/** Instance memory sizes a Flex Consumption app may choose (`instanceMemoryMB`), MB. */
+export const FLEX_MEMORY_MB = [2048, 4096] as const;
+/** Flex Consumption's instance memory when the run names none, MB. */
+export const FLEX_DEFAULT_MEMORY_MB = 2048;
+/** Instances one Flex Consumption app may scale out to (`maximumInstanceCount`; Azure's default). */
+export const FLEX_MAX_INSTANCE_COUNT = 100;
+/** App setting holding the connection string of a Flex app's deployment storage. */
+export const DEPLOYMENT_STORAGE_SETTING = 'DEPLOYMENT_STORAGE_CONNECTION_STRING';
 /** Memory of a Linux Consumption instance: fixed by the plan, not configurable. */
 export const CONSUMPTION_MEMORY_MB = 1536;
 /** The functions' `functionTimeout` unless the run's platformOptions.timeoutSeconds says otherwise (s). */
@@ -87,9 +112,16 @@ export interface StorageTemplateOptions {
   names: AzureLabNames;
 }
 
+/** Node.js major versions the lab function apps may run: maintained LTS lines Azure Functions v4 supports. */
+export type AzureFunctionsNodeVersion = '22' | '24';
+
 export interface AppsTemplateOptions extends StorageTemplateOptions {
+  /** The apps' hosting plan. */
+  plan: AzureFunctionsPlan;
+  /** Flex Consumption's instance memory, one of {@link FLEX_MEMORY_MB}; unused on Consumption. */
+  flexMemoryMb?: number;
   /** Node.js major version of the apps (`linuxFxVersion: Node|<version>`). */
-  nodeVersion: string;
+  nodeVersion: AzureFunctionsNodeVersion;
   /** The functions' `functionTimeout` (host.json, overridden through an app setting). */
   timeoutSeconds: number;
 }
@@ -142,6 +174,13 @@ export function storageTemplate(options: StorageTemplateOptions): ArmTemplate {
         dependsOn: [`[${storageAccountId(names)}]`],
         properties: { publicAccess: 'None' },
       },
+      {
+        type: 'Microsoft.Storage/storageAccounts/blobServices/containers',
+        apiVersion: STORAGE_API_VERSION,
+        name: `${names.storageAccount}/default/${DEPLOYMENTS_CONTAINER}`,
+        dependsOn: [`[${storageAccountId(names)}]`],
+        properties: { publicAccess: 'None' },
+      },
     ],
     outputs: {
       blobEndpoint: { type: 'string', value: `[reference(${storageAccountId(names)}, '${STORAGE_API_VERSION}').primaryEndpoints.blob]` },
@@ -151,6 +190,73 @@ export function storageTemplate(options: StorageTemplateOptions): ArmTemplate {
 
 /** The apps deployment (see the file comment). */
 export function appsTemplate(options: AppsTemplateOptions): ArmTemplate {
+  return options.plan === 'flex-consumption' ? flexAppsTemplate(options) : consumptionAppsTemplate(options);
+}
+
+/** The apps deployment on Flex Consumption: FC1 plan, `functionAppConfig`, one-deploy of each package. */
+function flexAppsTemplate(options: AppsTemplateOptions): ArmTemplate {
+  const { runId, location, names, nodeVersion } = options;
+  const tags = { [RUN_TAG_KEY]: runId };
+  const planId = `[resourceId('Microsoft.Web/serverfarms', '${names.plan}')]`;
+  const deploymentContainer = `[concat(reference(${storageAccountId(names)}, '${STORAGE_API_VERSION}').primaryEndpoints.blob, '${DEPLOYMENTS_CONTAINER}')]`;
+  const resources: ArmResource[] = [
+    {
+      type: 'Microsoft.Web/serverfarms',
+      apiVersion: WEB_API_VERSION,
+      name: names.plan,
+      location,
+      kind: 'functionapp',
+      sku: { name: 'FC1', tier: 'FlexConsumption' },
+      tags,
+      properties: { reserved: true },
+    },
+  ];
+  const outputs: ArmTemplate['outputs'] = {};
+  for (const fn of LAB_FUNCTION_NAMES) {
+    const siteId = `[resourceId('Microsoft.Web/sites', '${names.apps[fn]}')]`;
+    resources.push(
+      {
+        type: 'Microsoft.Web/sites',
+        apiVersion: WEB_API_VERSION,
+        name: names.apps[fn],
+        location,
+        kind: 'functionapp,linux',
+        tags,
+        dependsOn: [planId],
+        properties: {
+          serverFarmId: planId,
+          httpsOnly: true,
+          clientAffinityEnabled: false,
+          siteConfig: {
+            minTlsVersion: '1.2',
+            scmMinTlsVersion: '1.2',
+            ftpsState: 'Disabled',
+            appSettings: Object.entries(labAppSettings(fn, options)).map(([name, value]) => ({ name, value })),
+          },
+          functionAppConfig: {
+            deployment: {
+              storage: { type: 'blobContainer', value: deploymentContainer, authentication: { type: 'StorageAccountConnectionString', storageAccountConnectionStringName: DEPLOYMENT_STORAGE_SETTING } },
+            },
+            scaleAndConcurrency: { maximumInstanceCount: FLEX_MAX_INSTANCE_COUNT, instanceMemoryMB: flexMemoryOf(options) },
+            runtime: { name: 'node', version: nodeVersion },
+          },
+        },
+      },
+      {
+        type: 'Microsoft.Web/sites/extensions',
+        apiVersion: WEB_API_VERSION,
+        name: `${names.apps[fn]}/onedeploy`,
+        dependsOn: [siteId],
+        properties: { packageUri: `[parameters('${packageUrlParameterOf(fn)}')]`, remoteBuild: false },
+      },
+    );
+    outputs[hostNameOutputOf(fn)] = { type: 'string', value: `[reference(resourceId('Microsoft.Web/sites', '${names.apps[fn]}'), '${WEB_API_VERSION}').defaultHostName]` };
+  }
+  return { $schema: ARM_TEMPLATE_SCHEMA, contentVersion: '1.0.0.0', parameters: packageUrlParameters(), resources, outputs };
+}
+
+/** The apps deployment on Linux Consumption: Y1 plan, each app running from its package URL. */
+function consumptionAppsTemplate(options: AppsTemplateOptions): ArmTemplate {
   const { runId, location, names, nodeVersion } = options;
   const tags = { [RUN_TAG_KEY]: runId };
   const planId = `[resourceId('Microsoft.Web/serverfarms', '${names.plan}')]`;
@@ -223,11 +329,22 @@ export function wiringTemplate(options: AppsTemplateOptions): ArmTemplate {
  * runs from a package URL has no content share), Application Insights (its telemetry would add
  * work to every measured invocation).
  */
-export function labAppSettings(fn: LabFunctionName, options: Pick<AppsTemplateOptions, 'names' | 'timeoutSeconds'>): Record<string, string> {
+export function labAppSettings(fn: LabFunctionName, options: Pick<AppsTemplateOptions, 'names' | 'timeoutSeconds' | 'plan' | 'flexMemoryMb'>): Record<string, string> {
   const { names, timeoutSeconds } = options;
   const key = `listKeys(${storageAccountId(names)}, '${STORAGE_API_VERSION}').keys[0].value`;
+  const connectionString = `[format('DefaultEndpointsProtocol=https;AccountName={0};EndpointSuffix={1};AccountKey={2}', '${names.storageAccount}', environment().suffixes.storage, ${key})]`;
+  if (options.plan === 'flex-consumption') {
+    // Flex takes the runtime from functionAppConfig and refuses FUNCTIONS_WORKER_RUNTIME,
+    // FUNCTIONS_EXTENSION_VERSION and WEBSITE_RUN_FROM_PACKAGE as app settings.
+    return {
+      AzureWebJobsStorage: connectionString,
+      [DEPLOYMENT_STORAGE_SETTING]: connectionString,
+      AzureFunctionsJobHost__functionTimeout: formatTimeSpan(timeoutSeconds),
+      FB_MEMORY_MB: String(flexMemoryOf(options)),
+    };
+  }
   return {
-    AzureWebJobsStorage: `[format('DefaultEndpointsProtocol=https;AccountName={0};EndpointSuffix={1};AccountKey={2}', '${names.storageAccount}', environment().suffixes.storage, ${key})]`,
+    AzureWebJobsStorage: connectionString,
     FUNCTIONS_EXTENSION_VERSION: '~4',
     FUNCTIONS_WORKER_RUNTIME: 'node',
     WEBSITE_RUN_FROM_PACKAGE: `[parameters('${packageUrlParameterOf(fn)}')]`,
@@ -238,9 +355,14 @@ export function labAppSettings(fn: LabFunctionName, options: Pick<AppsTemplateOp
   };
 }
 
+/** The Flex instance memory of the options, MB: the chosen one, else {@link FLEX_DEFAULT_MEMORY_MB}. */
+function flexMemoryOf(options: Pick<AppsTemplateOptions, 'flexMemoryMb'>): number {
+  return options.flexMemoryMb ?? FLEX_DEFAULT_MEMORY_MB;
+}
+
 function packageUrlParameters(): ArmTemplate['parameters'] {
   return Object.fromEntries(
-    LAB_FUNCTION_NAMES.map((fn) => [packageUrlParameterOf(fn), { type: 'securestring', metadata: { description: `WEBSITE_RUN_FROM_PACKAGE of ${fn}: read-only SAS URL of its zip` } }]),
+    LAB_FUNCTION_NAMES.map((fn) => [packageUrlParameterOf(fn), { type: 'securestring', metadata: { description: `package of ${fn} (WEBSITE_RUN_FROM_PACKAGE, or onedeploy's packageUri on Flex): read-only SAS URL of its zip` } }]),
   );
 }
 

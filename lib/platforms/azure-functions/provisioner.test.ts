@@ -82,6 +82,9 @@ function provisioner(overrides: Partial<AzureFunctionsProvisionerOptions> = {}):
   });
 }
 
+/** platformOptions choosing the Linux Consumption plan (Flex Consumption is the default). */
+const CONSUMPTION = { azureFunctionsPlan: 'consumption' };
+
 function branch(runId: string, functions?: Record<string, unknown>, platformOptions: Record<string, unknown> = {}): BranchInput {
   return { run: { runId, platform: 'azure-functions' }, experiment: 'cold-start', params: {}, quick: true, platformOptions, ...(functions ? { functions } : {}) };
 }
@@ -143,7 +146,7 @@ describe('Class: AzureFunctionsProvisioner', () => {
     const requestsBefore = arm.requests.length;
 
     // Act
-    const provisioned = await subject.provision(branch(runId));
+    const provisioned = await subject.provision(branch(runId, undefined, CONSUMPTION));
 
     // Assess: the group, then the storage deployment.
     expect(provisioned).toEqual({ kind: 'azure-functions', resourceGroup: names.resourceGroup, phase: 'storage', createdAt: '2026-11-27T10:00:00.000Z', ready: false });
@@ -156,7 +159,7 @@ describe('Class: AzureFunctionsProvisioner', () => {
     expect(JSON.stringify(storage.properties.template)).toContain(`"${names.storageAccount}/default/packages"`);
 
     // Act: storage Succeeded → upload, start apps.
-    const afterStorage = await subject.check(branch(runId, provisioned));
+    const afterStorage = await subject.check(branch(runId, provisioned, CONSUMPTION));
 
     // Assess
     expect(afterStorage).toEqual({ ...provisioned, blobEndpoint: blob.endpointOf(names.storageAccount), phase: 'apps', ready: false });
@@ -168,7 +171,7 @@ describe('Class: AzureFunctionsProvisioner', () => {
       expect(upload.headers['x-ms-blob-content-type']).toBe('application/zip');
     }
     const apps = deploymentOf(runId, 'apps');
-    expect(apps.properties.template).toEqual(appsTemplate({ runId, location: 'westeurope', names, nodeVersion: '22', timeoutSeconds: 30 }));
+    expect(apps.properties.template).toEqual(appsTemplate({ runId, location: 'westeurope', names, nodeVersion: '22', plan: 'consumption', timeoutSeconds: 30 }));
     const appResources = (apps.properties.template as { resources: { type: string; name: string; kind?: string; sku?: unknown; properties: Record<string, unknown> }[] }).resources;
     expect(appResources.find((resource) => resource.type === 'Microsoft.Web/serverfarms')).toMatchObject({ name: names.plan, sku: { name: 'Y1', tier: 'Dynamic' }, properties: { reserved: true } });
     const sites = appResources.filter((resource) => resource.type === 'Microsoft.Web/sites');
@@ -201,7 +204,7 @@ describe('Class: AzureFunctionsProvisioner', () => {
 
     // Act: apps Succeeded, functions not indexed yet → sync; then the keys → start wiring.
     const syncsBefore = web.syncs.length;
-    const waiting = await subject.check(branch(runId, afterStorage));
+    const waiting = await subject.check(branch(runId, afterStorage, CONSUMPTION));
     expect(waiting).toMatchObject({
       phase: 'apps',
       ready: false,
@@ -210,13 +213,13 @@ describe('Class: AzureFunctionsProvisioner', () => {
     });
     expect(waiting.failed).toBeUndefined();
     expect(web.syncs.slice(syncsBefore).sort()).toEqual(Object.values(names.apps).sort());
-    const afterApps = await subject.check(branch(runId, waiting));
+    const afterApps = await subject.check(branch(runId, waiting, CONSUMPTION));
 
     // Assess
     const urls = Object.fromEntries(LAB_FUNCTION_NAMES.map((fn) => [fn, `https://${names.apps[fn]}.azurewebsites.net/api/${fn}`]));
     expect(afterApps).toEqual({ ...afterStorage, apps: urls, phase: 'wiring', ready: false });
     const wiring = deploymentOf(runId, 'wiring');
-    expect(wiring.properties.template).toEqual(wiringTemplate({ runId, location: 'westeurope', names, nodeVersion: '22', timeoutSeconds: 30 }));
+    expect(wiring.properties.template).toEqual(wiringTemplate({ runId, location: 'westeurope', names, nodeVersion: '22', plan: 'consumption', timeoutSeconds: 30 }));
     expect(wiring.properties.parameters?.[packageUrlParameterOf('function1')]).toEqual(apps.properties.parameters?.[packageUrlParameterOf('function1')]);
     const nested = String(wiring.properties.parameters?.[NESTED_FUNCTIONS_PARAMETER]?.value);
     expect(JSON.parse(nested)).toEqual(Object.fromEntries(LAB_FUNCTION_NAMES.map((fn) => [fn, { url: urls[fn], key: web.functionKeys.get(`${names.apps[fn]}/${fn}`) }])));
@@ -234,11 +237,71 @@ describe('Class: AzureFunctionsProvisioner', () => {
     expectNoSecret(afterApps, runId);
 
     // Act: wiring Succeeded → ready.
-    const ready = await subject.check(branch(runId, afterApps));
+    const ready = await subject.check(branch(runId, afterApps, CONSUMPTION));
     expect(ready).toEqual({ ...afterApps, phase: 'ready', ready: true });
     expectNoSecret(ready, runId);
     // A check after ready stays ready.
-    expect(await subject.check(branch(runId, ready))).toEqual(ready);
+    expect(await subject.check(branch(runId, ready, CONSUMPTION))).toEqual(ready);
+  });
+
+  it('deploys a Flex Consumption lab by default: FC1 plan, functionAppConfig with deployment storage and runtime, one-deploy of each package', async () => {
+    // Prepare
+    const runId = randomUUID();
+    const names = AzureFunctionsProvisioner.namesOf(runId);
+    const subject = provisioner();
+    const options = { memoryMb: 4096 };
+
+    // Act
+    let answer: Record<string, unknown> = await subject.provision(branch(runId, undefined, options));
+    for (let i = 0; i < 10 && !answer.ready && !answer.failed; i++) answer = await subject.check(branch(runId, answer, options));
+
+    // Assess
+    expect(answer).toMatchObject({ ready: true, phase: 'ready' });
+    const storage = deploymentOf(runId, 'storage');
+    expect(JSON.stringify(storage.properties.template)).toContain(`"${names.storageAccount}/default/deployments"`);
+    const apps = deploymentOf(runId, 'apps');
+    expect(apps.properties.template).toEqual(appsTemplate({ runId, location: 'westeurope', names, nodeVersion: '22', plan: 'flex-consumption', flexMemoryMb: 4096, timeoutSeconds: 30 }));
+    const appResources = (apps.properties.template as { resources: { type: string; name: string; kind?: string; sku?: unknown; dependsOn?: string[]; properties: Record<string, unknown> }[] }).resources;
+    expect(appResources.find((resource) => resource.type === 'Microsoft.Web/serverfarms')).toMatchObject({ name: names.plan, sku: { name: 'FC1', tier: 'FlexConsumption' }, properties: { reserved: true } });
+    const sites = appResources.filter((resource) => resource.type === 'Microsoft.Web/sites');
+    expect(sites.map((site) => site.name)).toEqual(LAB_FUNCTION_NAMES.map((fn) => names.apps[fn]));
+    for (const site of sites) {
+      expect(site.properties.functionAppConfig).toEqual({
+        deployment: {
+          storage: {
+            type: 'blobContainer',
+            value: `[concat(reference(resourceId('Microsoft.Storage/storageAccounts', '${names.storageAccount}'), '2023-05-01').primaryEndpoints.blob, 'deployments')]`,
+            authentication: { type: 'StorageAccountConnectionString', storageAccountConnectionStringName: 'DEPLOYMENT_STORAGE_CONNECTION_STRING' },
+          },
+        },
+        scaleAndConcurrency: { maximumInstanceCount: 100, instanceMemoryMB: 4096 },
+        runtime: { name: 'node', version: '22' },
+      });
+      const siteConfig = site.properties.siteConfig as { linuxFxVersion?: string; appSettings: { name: string; value: string }[] };
+      expect(siteConfig.linuxFxVersion).toBeUndefined();
+      const settings = Object.fromEntries(siteConfig.appSettings.map((setting) => [setting.name, setting.value]));
+      expect(Object.keys(settings).sort()).toEqual(['AzureFunctionsJobHost__functionTimeout', 'AzureWebJobsStorage', 'DEPLOYMENT_STORAGE_CONNECTION_STRING', 'FB_MEMORY_MB']);
+      expect(settings.DEPLOYMENT_STORAGE_CONNECTION_STRING).toBe(settings.AzureWebJobsStorage);
+      expect(settings.FB_MEMORY_MB).toBe('4096');
+    }
+    // One onedeploy per app, from the same read-only SAS parameter the Consumption apps run from.
+    const oneDeploys = appResources.filter((resource) => resource.type === 'Microsoft.Web/sites/extensions');
+    expect(oneDeploys.map((resource) => resource.name)).toEqual(LAB_FUNCTION_NAMES.map((fn) => `${names.apps[fn]}/onedeploy`));
+    for (const [index, resource] of oneDeploys.entries()) {
+      const fn = LAB_FUNCTION_NAMES[index] as LabFunctionName;
+      expect(resource.properties).toEqual({ packageUri: `[parameters('${packageUrlParameterOf(fn)}')]`, remoteBuild: false });
+      expect(resource.dependsOn).toEqual([`[resourceId('Microsoft.Web/sites', '${names.apps[fn]}')]`]);
+      expect(new URL(String(apps.properties.parameters?.[packageUrlParameterOf(fn)]?.value)).searchParams.get('sp')).toBe('r');
+    }
+    // The wiring keeps the Flex settings (an appsettings PUT replaces the whole set).
+    const wiring = deploymentOf(runId, 'wiring');
+    const wired = (wiring.properties.template as { resources: { properties: Record<string, string> }[] }).resources;
+    for (const resource of wired) {
+      expect(resource.properties).toMatchObject({ DEPLOYMENT_STORAGE_CONNECTION_STRING: expect.any(String), FB_MEMORY_MB: '4096' });
+      expect(resource.properties.WEBSITE_RUN_FROM_PACKAGE).toBeUndefined();
+    }
+    expectNoSecret({ ...apps.properties, parameters: Object.keys(apps.properties.parameters ?? {}) }, runId);
+    expectNoSecret(answer, runId);
   });
 
   it('gives the agent URLs and function keys that createProvider accepts', async () => {
@@ -289,12 +352,15 @@ describe('Class: AzureFunctionsProvisioner', () => {
     for (const name of ['storage', 'apps', 'wiring']) deploymentOf(runId, name);
   });
 
-  it('applies platformOptions.timeoutSeconds as the functionTimeout and refuses memoryMb', async () => {
+  it('applies platformOptions.timeoutSeconds as the functionTimeout and refuses memoryMb on Consumption', async () => {
     const runId = randomUUID();
     const subject = provisioner();
-    await expect(subject.provision(branch(runId, undefined, { memoryMb: 2048 }))).rejects.toThrow(ProvisionFailedError);
-    await expect(subject.provision(branch(runId, undefined, { memoryMb: 2048 }))).rejects.toThrow(/memoryMb cannot be applied on azure-functions: the Consumption plan gives every instance a fixed 1536 MB/);
-    await expect(subject.provision(branch(runId, undefined, { timeoutSeconds: 601 }))).rejects.toThrow(/timeoutSeconds must be an integer from 1 to 600/);
+    await expect(subject.provision(branch(runId, undefined, { ...CONSUMPTION, memoryMb: 2048 }))).rejects.toThrow(ProvisionFailedError);
+    await expect(subject.provision(branch(runId, undefined, { ...CONSUMPTION, memoryMb: 2048 }))).rejects.toThrow(/memoryMb cannot be applied on azure-functions: the Consumption plan gives every instance a fixed 1536 MB/);
+    await expect(subject.provision(branch(runId, undefined, { ...CONSUMPTION, timeoutSeconds: 601 }))).rejects.toThrow(/timeoutSeconds must be an integer from 1 to 600/);
+    await expect(subject.provision(branch(runId, undefined, { memoryMb: 3072 }))).rejects.toThrow(/memoryMb must be one of 2048, 4096 on the Flex Consumption plan/);
+    await expect(subject.provision(branch(runId, undefined, { timeoutSeconds: 231 }))).rejects.toThrow(/timeoutSeconds must be an integer from 1 to 230 on the flex-consumption plan/);
+    await expect(subject.provision(branch(runId, undefined, { azureFunctionsPlan: 'premium' }))).rejects.toThrow(/azureFunctionsPlan must be one of flex-consumption, consumption/);
     expect(resources.groups.has(AzureFunctionsProvisioner.namesOf(runId).resourceGroup)).toBe(false);
 
     const provisioned = await subject.provision(branch(runId, undefined, { timeoutSeconds: 125 }));

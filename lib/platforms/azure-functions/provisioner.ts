@@ -1,7 +1,8 @@
 /**
  * ProvisionFunctions for Azure Functions: one resource group per run (`fb-<run8>-lab`, tagged
- * `faas-benchmarker:run=<runId>`) holding a storage account, a Linux Consumption plan and one
- * function app per lab function, deployed with three ARM deployments (templates and the reasons
+ * `faas-benchmarker:run=<runId>`) holding a storage account, a Flex Consumption plan (or, with
+ * platformOptions.azureFunctionsPlan `consumption`, a Linux Consumption plan) and one function app
+ * per lab function, deployed with three ARM deployments (templates and the reasons
  * for three in `lab-template.ts`): `storage`, then `apps`, then `wiring`.
  *
  * The state machine polls `check` in a Wait + Choice loop, and each call may be a fresh Lambda, so
@@ -62,10 +63,16 @@ import { azureFunctionsConfigSchema } from './config';
 import { pollFunctionKeys, readDefaultFunctionKey } from './function-keys';
 import {
   type ArmTemplate,
+  AZURE_FUNCTIONS_PLANS,
+  type AzureFunctionsNodeVersion,
+  type AzureFunctionsPlan,
   type AzureLabNames,
   CONSUMPTION_MAX_TIMEOUT_SECONDS,
   CONSUMPTION_MEMORY_MB,
+  DEFAULT_AZURE_FUNCTIONS_PLAN,
   DEFAULT_AZURE_TIMEOUT_SECONDS,
+  FLEX_MEMORY_MB,
+  HTTP_TRIGGER_MAX_RESPONSE_SECONDS,
   NESTED_FUNCTIONS_PARAMETER,
   PACKAGES_CONTAINER,
   appsTemplate,
@@ -108,9 +115,9 @@ export interface AzureFunctionsProvisionerOptions {
   timeoutSeconds?: number;
   /**
    * Node.js major version of the function apps. @default '22' (Azure Functions ended Node 20 support
-   * in April 2026; the bundles target Node 20 and run unchanged on 22)
+   * in April 2026; the bundles target Node 20 and run unchanged on 22 and 24)
    */
-  nodeVersion?: string;
+  nodeVersion?: AzureFunctionsNodeVersion;
   /**
    * How long one ARM call about one function (its keys, its trigger sync) may take in the `apps`
    * phase before that function counts as not answering yet, in ms. Two such calls per function, the
@@ -186,7 +193,7 @@ export class AzureFunctionsProvisioner implements FunctionProvisioner {
   async provision(input: BranchInput): Promise<Record<string, unknown>> {
     const { runId } = input.run;
     const names = AzureFunctionsProvisioner.namesOf(runId);
-    this.timeoutSecondsOf(input);
+    this.planSettingsOf(input);
     const group = names.resourceGroup;
     await this.call(`create resource group ${group}`, () =>
       this.resources.resourceGroups.createOrUpdate(group, { location: this.options.location, tags: runTagsOf(runId, this.now()) }),
@@ -320,22 +327,36 @@ export class AzureFunctionsProvisioner implements FunctionProvisioner {
     return resourceGroupRemoval(this.resources, AzureFunctionsProvisioner.namesOf(input.run.runId).resourceGroup);
   }
 
-  /** The run's timeout; platformOptions.memoryMb is refused (Consumption memory is fixed). */
-  private timeoutSecondsOf(input: BranchInput): number {
-    if (input.platformOptions.memoryMb !== undefined) {
+  /**
+   * The run's plan (platformOptions.azureFunctionsPlan, default Flex Consumption), timeout and Flex
+   * memory: platformOptions.memoryMb is one of {@link FLEX_MEMORY_MB} on Flex and refused on
+   * Consumption (its memory is fixed).
+   */
+  private planSettingsOf(input: BranchInput): { plan: AzureFunctionsPlan; timeoutSeconds: number; flexMemoryMb?: number } {
+    const plan = input.platformOptions.azureFunctionsPlan ?? DEFAULT_AZURE_FUNCTIONS_PLAN;
+    if (!(AZURE_FUNCTIONS_PLANS as readonly unknown[]).includes(plan)) {
+      throw new ProvisionFailedError(`platformOptions.azureFunctionsPlan must be one of ${AZURE_FUNCTIONS_PLANS.join(', ')}, got ${JSON.stringify(plan)}`);
+    }
+    const chosen = plan as AzureFunctionsPlan;
+    const { memoryMb } = input.platformOptions;
+    if (chosen === 'consumption' && memoryMb !== undefined) {
       throw new ProvisionFailedError(
         `platformOptions.memoryMb cannot be applied on azure-functions: the Consumption plan gives every instance a fixed ${CONSUMPTION_MEMORY_MB} MB; run azure-functions without memoryMb`,
       );
     }
-    const value = input.platformOptions.timeoutSeconds ?? this.options.timeoutSeconds ?? DEFAULT_AZURE_TIMEOUT_SECONDS;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > CONSUMPTION_MAX_TIMEOUT_SECONDS) {
-      throw new ProvisionFailedError(`platformOptions.timeoutSeconds must be an integer from 1 to ${CONSUMPTION_MAX_TIMEOUT_SECONDS} on the Consumption plan, got ${JSON.stringify(value)}`);
+    if (chosen === 'flex-consumption' && memoryMb !== undefined && !(FLEX_MEMORY_MB as readonly unknown[]).includes(memoryMb)) {
+      throw new ProvisionFailedError(`platformOptions.memoryMb must be one of ${FLEX_MEMORY_MB.join(', ')} on the Flex Consumption plan, got ${JSON.stringify(memoryMb)}`);
     }
-    return value;
+    const maxTimeoutSeconds = chosen === 'consumption' ? CONSUMPTION_MAX_TIMEOUT_SECONDS : HTTP_TRIGGER_MAX_RESPONSE_SECONDS;
+    const value = input.platformOptions.timeoutSeconds ?? this.options.timeoutSeconds ?? DEFAULT_AZURE_TIMEOUT_SECONDS;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > maxTimeoutSeconds) {
+      throw new ProvisionFailedError(`platformOptions.timeoutSeconds must be an integer from 1 to ${maxTimeoutSeconds} on the ${chosen} plan, got ${JSON.stringify(value)}`);
+    }
+    return { plan: chosen, timeoutSeconds: value, ...(chosen === 'flex-consumption' && typeof memoryMb === 'number' ? { flexMemoryMb: memoryMb } : {}) };
   }
 
   private templateOptions(input: BranchInput, names: AzureLabNames) {
-    return { runId: input.run.runId, location: this.options.location, names, nodeVersion: this.options.nodeVersion ?? '22', timeoutSeconds: this.timeoutSecondsOf(input) };
+    return { runId: input.run.runId, location: this.options.location, names, nodeVersion: this.options.nodeVersion ?? '22', ...this.planSettingsOf(input) };
   }
 
   /** Start a deployment unless it already exists (a retried step must not start it twice). */

@@ -1,7 +1,7 @@
 /**
  * The client machines' boot script, run for real by sh in a scratch directory with `curl` faked
  * (it serves files from a folder standing in for nodejs.org and S3): it checks the Node tarball
- * against SHASUMS256.txt, installs it, downloads the agent bundle, checks that the bundle starts,
+ * against its pinned SHA-256, installs it, downloads the agent bundle, checks that the bundle starts,
  * and only then writes the ready marker the start command waits for; a failed step leaves its
  * reason in the failed marker, which the start command prints as it stops.
  */
@@ -14,9 +14,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AGENT_BUNDLE_FILE } from '../../agent/bundle';
 import { startCommands } from './agent-commands';
 import { clientBootScript, MACHINE_AGENT_COMMAND, MACHINE_BOOT_WAIT } from './boot-script';
+import { CLIENT_NODE_RELEASE, type NodeRelease } from './node-release';
 import { readStartOutput } from './start-output';
 
-const VERSION = '20.20.2';
+/** The release the fake world serves: a test version, its checksum computed from the tarball the test makes. */
+const VERSION = '22.0.0-test';
 const TARBALL = `node-v${VERSION}-linux-x64.tar.gz`;
 let scratch: string;
 afterEach(() => rmSync(scratch, { recursive: true, force: true }));
@@ -31,7 +33,7 @@ function world(options: { tamper?: boolean; unreachable?: string } = {}) {
   mkdirSync(served, { recursive: true });
   execFileSync('tar', ['-czf', join(served, TARBALL), '-C', join(scratch, 'release'), `node-v${VERSION}-linux-x64`]);
   const sha = createHash('sha256').update(readFileSync(join(served, TARBALL))).digest('hex');
-  writeFileSync(join(served, 'SHASUMS256.txt'), `${'0'.repeat(64)}  node-v${VERSION}-linux-arm64.tar.gz\n${sha}  ${TARBALL}\n`);
+  const nodeRelease: NodeRelease = { version: VERSION, tarballSha256: { x64: sha, arm64: '0'.repeat(64) } };
   if (options.tamper) writeFileSync(join(served, TARBALL), 'not the release');
   copyFileSync(AGENT_BUNDLE_FILE, join(served, 'agent.js'));
   // A file that cannot be fetched (nodejs.org unreachable): the fake curl's copy fails.
@@ -46,7 +48,7 @@ function world(options: { tamper?: boolean; unreachable?: string } = {}) {
   chmodSync(join(bin, 'curl'), 0o755);
   const prefix = join(scratch, 'usr-local');
   const installDir = join(scratch, 'opt-fb');
-  const script = clientBootScript({ agentBundleUrl: 'https://bucket.s3.amazonaws.com/assets/agent.js?X-Amz-Signature=abc', prefix, installDir });
+  const script = clientBootScript({ agentBundleUrl: 'https://bucket.s3.amazonaws.com/assets/agent.js?X-Amz-Signature=abc', nodeRelease, prefix, installDir });
   const run = () => spawnSync('sh', ['-c', script], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: 'utf8' });
   return { run, prefix, installDir, script, fetched: () => readFileSync(join(scratch, 'fetched'), 'utf8').trim().split('\n') };
 }
@@ -62,7 +64,6 @@ describe('clientBootScript', () => {
     expect(existsSync(join(installDir, '.ready'))).toBe(true);
     expect(existsSync(join(installDir, '.download'))).toBe(false);
     expect(fetched()).toEqual([
-      `https://nodejs.org/dist/v${VERSION}/SHASUMS256.txt`,
       `https://nodejs.org/dist/v${VERSION}/${TARBALL}`,
       'https://bucket.s3.amazonaws.com/assets/agent.js?X-Amz-Signature=abc',
     ]);
@@ -75,14 +76,14 @@ describe('clientBootScript', () => {
     expect(`${result.stdout}${result.stderr}`).toMatch(/FAILED/);
     expect(existsSync(join(prefix, 'bin', 'node'))).toBe(false);
     expect(existsSync(join(installDir, '.ready'))).toBe(false);
-    expect(readFileSync(join(installDir, '.failed'), 'utf8')).toBe(`${TARBALL} does not match its checksum in https://nodejs.org/dist/v${VERSION}/SHASUMS256.txt\n`);
+    expect(readFileSync(join(installDir, '.failed'), 'utf8')).toBe(`${TARBALL} does not match its pinned SHA-256\n`);
   });
 
   it('leaves the failed download as its reason, which the start command then prints as it exits non-zero', () => {
-    const { run, installDir } = world({ unreachable: 'SHASUMS256.txt' });
+    const { run, installDir } = world({ unreachable: TARBALL });
     const result = run();
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain(`faas-benchmarker boot failed: could not download https://nodejs.org/dist/v${VERSION}/SHASUMS256.txt`);
+    expect(result.stderr).toContain(`faas-benchmarker boot failed: could not download https://nodejs.org/dist/v${VERSION}/${TARBALL}`);
     expect(existsSync(join(installDir, '.ready'))).toBe(false);
 
     const start = startCommands({
@@ -94,7 +95,7 @@ describe('clientBootScript', () => {
     });
     const started = spawnSync('sh', ['-c', start.join('\n')], { env: { PATH: '/usr/bin:/bin' }, encoding: 'utf8', timeout: 20_000 });
     expect(started.status).toBe(3);
-    expect(readStartOutput('run-1', started.stdout)).toEqual({ kind: 'boot-failed', reason: `could not download https://nodejs.org/dist/v${VERSION}/SHASUMS256.txt` });
+    expect(readStartOutput('run-1', started.stdout)).toEqual({ kind: 'boot-failed', reason: `could not download https://nodejs.org/dist/v${VERSION}/${TARBALL}` });
   });
 
   it('never puts the bundle URL\'s signature in its reason', () => {
@@ -110,6 +111,19 @@ describe('clientBootScript', () => {
     const result = spawnSync('sh', ['-c', script], { env: { PATH: `${join(scratch, 'bin')}:/usr/bin:/bin` }, encoding: 'utf8' });
     expect(result.status).not.toBe(0);
     expect(readFileSync(join(installDir, '.failed'), 'utf8')).toMatch(/^the boot script stopped \(exit \d+\)\n$/);
+  });
+
+  it('installs the pinned Node 22 LTS release, checked against the SHA-256 of the tarball for the machine architecture', () => {
+    expect(Number(CLIENT_NODE_RELEASE.version.split('.')[0])).toBeGreaterThanOrEqual(22);
+    for (const arch of ['x64', 'arm64'] as const) {
+      const tarball = `node-v${CLIENT_NODE_RELEASE.version}-linux-${arch}.tar.gz`;
+      const script = clientBootScript({ agentBundleUrl: 'https://x/agent.js', nodeArch: arch });
+      expect(CLIENT_NODE_RELEASE.tarballSha256[arch]).toMatch(/^[0-9a-f]{64}$/);
+      expect(script).toContain(`'https://nodejs.org/dist/v${CLIENT_NODE_RELEASE.version}/${tarball}'`);
+      expect(script).toContain(`echo '${CLIENT_NODE_RELEASE.tarballSha256[arch]}  ${tarball}' | sha256sum -c -`);
+      expect(script).not.toContain('SHASUMS256.txt');
+    }
+    expect(CLIENT_NODE_RELEASE.tarballSha256.x64).not.toBe(CLIENT_NODE_RELEASE.tarballSha256.arm64);
   });
 
   it('writes the markers the start command waits for, a wait that fits well inside the 600 s heartbeat budget', () => {

@@ -4,6 +4,7 @@
  * Node.js and the agent bundle, and the start command the drivers run waits for it to finish, or fails at once with its reason.
  */
 import { type BootWait, shellQuote } from './agent-commands';
+import { CLIENT_NODE_RELEASE, type NodeRelease, nodeTarballName } from './node-release';
 
 /** Where the agent is installed on a client machine, and the command that starts it (plan file appended). */
 export const AGENT_INSTALL_DIR = '/opt/faas-benchmarker';
@@ -22,8 +23,8 @@ export const MACHINE_BOOT_WAIT: BootWait = { readyFile: AGENT_READY_MARKER, fail
 
 /**
  * The boot script of a client machine (cloud-init user data / custom data, a shell script run as
- * root): installs Node.js from the official tarball after checking it against the release's
- * SHASUMS256.txt, downloads the agent bundle, checks that it starts, and writes the ready marker
+ * root): installs Node.js from the official tarball after checking it against the SHA-256 pinned
+ * in {@link CLIENT_NODE_RELEASE} (or `nodeRelease`, for tests), downloads the agent bundle, checks that it starts, and writes the ready marker
  * the start command waits for. Any step that fails writes the failed marker with its reason (a
  * URL without its query string, never a signature) and stops, so the start command can fail at
  * once with that reason instead of the run waiting out its heartbeat. `nodeArch` is `x64` or
@@ -32,15 +33,15 @@ export const MACHINE_BOOT_WAIT: BootWait = { readyFile: AGENT_READY_MARKER, fail
  */
 export function clientBootScript(options: {
   agentBundleUrl: string;
-  nodeVersion?: string;
+  nodeRelease?: NodeRelease;
   nodeArch?: 'x64' | 'arm64';
   prefix?: string;
   installDir?: string;
 }): string {
-  const version = options.nodeVersion ?? '20.20.2';
+  const node = options.nodeRelease ?? CLIENT_NODE_RELEASE;
   const arch = options.nodeArch ?? 'x64';
-  const tarball = `node-v${version}-linux-${arch}.tar.gz`;
-  const release = `https://nodejs.org/dist/v${version}`;
+  const tarball = nodeTarballName(node, arch);
+  const release = `https://nodejs.org/dist/v${node.version}`;
   const prefix = options.prefix ?? '/usr/local';
   const dir = options.installDir ?? AGENT_INSTALL_DIR;
   const failed = shellQuote(`${dir}/.failed`);
@@ -57,9 +58,8 @@ export function clientBootScript(options: {
     // A step that fails without its own reason (set -e) still leaves one.
     `trap ${shellQuote(`code=$?; if [ $code -ne 0 ] && [ ! -f ${failed} ]; then echo "the boot script stopped (exit $code)" > ${failed}; fi`)} EXIT`,
     `mkdir -p ${shellQuote(work)}`,
-    download(`${release}/SHASUMS256.txt`, `${work}/SHASUMS256.txt`),
     download(`${release}/${tarball}`, `${work}/${tarball}`),
-    `(cd ${shellQuote(work)} && grep " ${tarball}$" SHASUMS256.txt | sha256sum -c -) ${orFail(`${tarball} does not match its checksum in ${release}/SHASUMS256.txt`)}`,
+    `(cd ${shellQuote(work)} && echo ${shellQuote(`${node.tarballSha256[arch]}  ${tarball}`)} | sha256sum -c -) ${orFail(`${tarball} does not match its pinned SHA-256`)}`,
     `mkdir -p ${shellQuote(prefix)}`,
     `tar -xzf ${shellQuote(`${work}/${tarball}`)} -C ${shellQuote(prefix)} --strip-components=1 ${orFail(`could not unpack ${tarball}`)}`,
     `rm -rf ${shellQuote(work)}`,
