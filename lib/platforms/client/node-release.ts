@@ -4,7 +4,7 @@
  * download is refused before anything is unpacked.
  *
  * Source of the checksums: nodejs.org's SHASUMS256.txt for v22.20.0, as published (PGP-signed) in
- * the release announcement, nodejs/nodejs.org apps/site/pages/en/blog/release/v22.20.0.md
+ * the release announcement, the nodejs/nodejs.org repository (the blog post of release v22.20.0)
  * (https://nodejs.org/en/blog/release/v22.20.0); the same file is https://nodejs.org/dist/v22.20.0/SHASUMS256.txt.
  * To move to a newer release, copy both `linux-*.tar.gz` lines from that release's SHASUMS256.txt.
  */
