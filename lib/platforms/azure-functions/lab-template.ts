@@ -215,33 +215,15 @@ function flexAppsTemplate(options: AppsTemplateOptions): ArmTemplate {
   for (const fn of LAB_FUNCTION_NAMES) {
     const siteId = `[resourceId('Microsoft.Web/sites', '${names.apps[fn]}')]`;
     resources.push(
-      {
-        type: 'Microsoft.Web/sites',
-        apiVersion: WEB_API_VERSION,
-        name: names.apps[fn],
-        location,
-        kind: 'functionapp,linux',
-        tags,
-        dependsOn: [planId],
-        properties: {
-          serverFarmId: planId,
-          httpsOnly: true,
-          clientAffinityEnabled: false,
-          siteConfig: {
-            minTlsVersion: '1.2',
-            scmMinTlsVersion: '1.2',
-            ftpsState: 'Disabled',
-            appSettings: Object.entries(labAppSettings(fn, options)).map(([name, value]) => ({ name, value })),
+      labSite(fn, options, planId, {
+        functionAppConfig: {
+          deployment: {
+            storage: { type: 'blobContainer', value: deploymentContainer, authentication: { type: 'StorageAccountConnectionString', storageAccountConnectionStringName: DEPLOYMENT_STORAGE_SETTING } },
           },
-          functionAppConfig: {
-            deployment: {
-              storage: { type: 'blobContainer', value: deploymentContainer, authentication: { type: 'StorageAccountConnectionString', storageAccountConnectionStringName: DEPLOYMENT_STORAGE_SETTING } },
-            },
-            scaleAndConcurrency: { maximumInstanceCount: FLEX_MAX_INSTANCE_COUNT, instanceMemoryMB: flexMemoryOf(options) },
-            runtime: { name: 'node', version: nodeVersion },
-          },
+          scaleAndConcurrency: { maximumInstanceCount: FLEX_MAX_INSTANCE_COUNT, instanceMemoryMB: flexMemoryOf(options) },
+          runtime: { name: 'node', version: nodeVersion },
         },
-      },
+      }),
       {
         type: 'Microsoft.Web/sites/extensions',
         apiVersion: WEB_API_VERSION,
@@ -250,9 +232,44 @@ function flexAppsTemplate(options: AppsTemplateOptions): ArmTemplate {
         properties: { packageUri: `[parameters('${packageUrlParameterOf(fn)}')]`, remoteBuild: false },
       },
     );
-    outputs[hostNameOutputOf(fn)] = { type: 'string', value: `[reference(resourceId('Microsoft.Web/sites', '${names.apps[fn]}'), '${WEB_API_VERSION}').defaultHostName]` };
+    outputs[hostNameOutputOf(fn)] = hostNameOutput(names, fn);
   }
   return { $schema: ARM_TEMPLATE_SCHEMA, contentVersion: '1.0.0.0', parameters: packageUrlParameters(), resources, outputs };
+}
+
+/**
+ * A lab function's app on the plan `planId`: what both plans share (HTTPS and TLS 1.2 only, no FTP,
+ * its app settings), with the plan's own properties (`siteConfig` entries merged first).
+ */
+function labSite(fn: LabFunctionName, options: AppsTemplateOptions, planId: string, plan: { siteConfig?: Record<string, unknown>; [property: string]: unknown }): ArmResource {
+  const { siteConfig, ...properties } = plan;
+  return {
+    type: 'Microsoft.Web/sites',
+    apiVersion: WEB_API_VERSION,
+    name: options.names.apps[fn],
+    location: options.location,
+    kind: 'functionapp,linux',
+    tags: { [RUN_TAG_KEY]: options.runId },
+    dependsOn: [planId],
+    properties: {
+      serverFarmId: planId,
+      ...properties,
+      httpsOnly: true,
+      clientAffinityEnabled: false,
+      siteConfig: {
+        ...siteConfig,
+        minTlsVersion: '1.2',
+        scmMinTlsVersion: '1.2',
+        ftpsState: 'Disabled',
+        appSettings: Object.entries(labAppSettings(fn, options)).map(([name, value]) => ({ name, value })),
+      },
+    },
+  };
+}
+
+/** The template output naming a lab function's app host. */
+function hostNameOutput(names: AzureLabNames, fn: LabFunctionName): { type: 'string'; value: string } {
+  return { type: 'string', value: `[reference(resourceId('Microsoft.Web/sites', '${names.apps[fn]}'), '${WEB_API_VERSION}').defaultHostName]` };
 }
 
 /** The apps deployment on Linux Consumption: Y1 plan, each app running from its package URL. */
@@ -274,30 +291,8 @@ function consumptionAppsTemplate(options: AppsTemplateOptions): ArmTemplate {
   ];
   const outputs: ArmTemplate['outputs'] = {};
   for (const fn of LAB_FUNCTION_NAMES) {
-    const settings = labAppSettings(fn, options);
-    resources.push({
-      type: 'Microsoft.Web/sites',
-      apiVersion: WEB_API_VERSION,
-      name: names.apps[fn],
-      location,
-      kind: 'functionapp,linux',
-      tags,
-      dependsOn: [planId],
-      properties: {
-        serverFarmId: planId,
-        reserved: true,
-        httpsOnly: true,
-        clientAffinityEnabled: false,
-        siteConfig: {
-          linuxFxVersion: `Node|${nodeVersion}`,
-          minTlsVersion: '1.2',
-          scmMinTlsVersion: '1.2',
-          ftpsState: 'Disabled',
-          appSettings: Object.entries(settings).map(([name, value]) => ({ name, value })),
-        },
-      },
-    });
-    outputs[hostNameOutputOf(fn)] = { type: 'string', value: `[reference(resourceId('Microsoft.Web/sites', '${names.apps[fn]}'), '${WEB_API_VERSION}').defaultHostName]` };
+    resources.push(labSite(fn, options, planId, { reserved: true, siteConfig: { linuxFxVersion: `Node|${nodeVersion}` } }));
+    outputs[hostNameOutputOf(fn)] = hostNameOutput(names, fn);
   }
   return { $schema: ARM_TEMPLATE_SCHEMA, contentVersion: '1.0.0.0', parameters: packageUrlParameters(), resources, outputs };
 }
