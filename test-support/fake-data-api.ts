@@ -33,8 +33,17 @@
  *   (4 MiB, headers included, as documented) is refused. `failNext` makes the next calls answer a
  *   chosen Data API exception (e.g. `DatabaseResumingException`, Aurora resuming from zero ACUs).
  *
- * Not emulated: the 1 MiB response and 64 KB row limits (opt in with `maxResponseBytes`), statement
- * timeouts, `continueAfterTimeout`, `schema`, Secrets Manager.
+ * - Statement time limit: a statement that takes `statementTimeoutMs` or longer (45 s, as in the
+ *   service) is answered with `StatementTimeoutException` when the limit passes. Without
+ *   `continueAfterTimeout` it is cancelled: it never runs, and a transaction it was part of is left
+ *   aborted (57014), as PostgreSQL leaves it. With `continueAfterTimeout` it runs on and commits by
+ *   itself (`continued`, whose outcomes no caller sees). PGlite runs everything in microseconds, so
+ *   how long a statement takes is what `statementDurationMs` says (e.g. a slow S3 import), spent
+ *   waiting before it runs.
+ *
+ * Not emulated: the 1 MiB response and 64 KB row limits (opt in with `maxResponseBytes`), `schema`,
+ * Secrets Manager, the lock a running statement holds (a continued statement takes the connection
+ * only when its emulated time is up).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -56,6 +65,15 @@ export interface FakeDataApiRequest {
   parameterSetCount?: number;
   /** The exception name when the fake answered with an error. */
   error?: string;
+  /** Whether the call asked the statement to run on after a timeout (`continueAfterTimeout`). */
+  continueAfterTimeout?: boolean;
+}
+
+/** A statement that timed out with `continueAfterTimeout` and ran on in the background. */
+export interface FakeDataApiContinuedStatement {
+  sql: string;
+  /** Settles when the statement has run: `ok`, or the error it failed with (which no caller sees). */
+  readonly outcome: Promise<{ ok: true } | { ok: false; error: string }>;
 }
 
 /** A Data API exception the next calls should answer with. */
@@ -80,6 +98,10 @@ export interface FakeDataApiOptions {
   transactionIdleTimeoutMs?: number;
   /** How long a call outside a transaction waits for the connection. Default 10 s. */
   lockTimeoutMs?: number;
+  /** A statement taking this long or longer times out. Default 45 s, the service's limit. */
+  statementTimeoutMs?: number;
+  /** How long a statement takes on the emulated server, ms (default 0 for every statement). */
+  statementDurationMs?: (sql: string) => number;
 }
 
 export interface FakeDataApi {
@@ -93,6 +115,8 @@ export interface FakeDataApi {
   failNext(failure: FakeDataApiFailure | string, count?: number): void;
   /** Transactions currently open. */
   openTransactions(): number;
+  /** Statements that timed out with `continueAfterTimeout`, in order. */
+  readonly continued: readonly FakeDataApiContinuedStatement[];
   /** Stop the server; rolls back open transactions and closes PGlite if the fake created it. */
   close(): Promise<void>;
 }
@@ -175,6 +199,8 @@ export async function startFakeDataApi(options: FakeDataApiOptions = {}): Promis
   const maxRequestBytes = options.maxRequestBytes ?? DATA_API_MAX_REQUEST_BYTES;
   const idleTimeoutMs = options.transactionIdleTimeoutMs ?? 180_000;
   const lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+  const statementTimeoutMs = options.statementTimeoutMs ?? 45_000;
+  const continued: FakeDataApiContinuedStatement[] = [];
 
   // The service's sessions run in UTC; every value comes back as text and is typed from its OID.
   await db.exec(`set timezone to 'UTC'`);
@@ -243,7 +269,28 @@ export async function startFakeDataApi(options: FakeDataApiOptions = {}): Promis
     async Execute(body) {
       const sql = requireString(body, 'sql');
       const transactionId = optionalString(body, 'transactionId');
-      const result = await withConnection(transactionId, () => run(sql, body.parameters as SqlParameter[] | undefined));
+      const execute = () => withConnection(transactionId, () => run(sql, body.parameters as SqlParameter[] | undefined));
+      const durationMs = options.statementDurationMs?.(sql) ?? 0;
+      if (durationMs >= statementTimeoutMs) {
+        await sleep(statementTimeoutMs);
+        if (body.continueAfterTimeout === true) {
+          const outcome = sleep(durationMs - statementTimeoutMs)
+            .then(execute)
+            .then(
+              () => ({ ok: true as const }),
+              (error: unknown) => ({ ok: false as const, error: (error as Error)?.message ?? String(error) }),
+            );
+          continued.push({ sql, outcome });
+        } else if (transactionId !== undefined) {
+          // Cancelled inside a transaction: PostgreSQL leaves the transaction aborted.
+          await withConnection(transactionId, () =>
+            db.exec(`do $$ begin raise exception 'canceling statement due to statement timeout' using errcode = '57014'; end $$`),
+          ).catch(() => {});
+        }
+        throw new ApiError('StatementTimeoutException', defaultFailureMessage('StatementTimeoutException'));
+      }
+      if (durationMs > 0) await sleep(durationMs);
+      const result = await execute();
       const fields = result.fields;
       const isDml = ['INSERT', 'UPDATE', 'DELETE', 'MERGE'].includes(result.command ?? '');
       const response: Record<string, unknown> = { numberOfRecordsUpdated: isDml ? (result.rowCount ?? result.affectedRows ?? 0) : 0 };
@@ -417,6 +464,7 @@ export async function startFakeDataApi(options: FakeDataApiOptions = {}): Promis
       const body = JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown>;
       record.sql = typeof body.sql === 'string' ? body.sql : undefined;
       record.transactionId = typeof body.transactionId === 'string' ? body.transactionId : undefined;
+      if (body.continueAfterTimeout === true) record.continueAfterTimeout = true;
       if (Array.isArray(body.parameters)) record.parameterCount = body.parameters.length;
       if (Array.isArray(body.parameterSets)) record.parameterSetCount = body.parameterSets.length;
       requireString(body, 'resourceArn');
@@ -470,13 +518,19 @@ export async function startFakeDataApi(options: FakeDataApiOptions = {}): Promis
       failures.push({ failure: typeof failure === 'string' ? { name: failure } : failure, remaining: count });
     },
     openTransactions: () => transactions.size,
+    continued,
     async close() {
+      await Promise.all(continued.map((statement) => statement.outcome));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       for (const id of [...transactions.keys()]) await endTransaction(id, 'ROLLBACK').catch(() => {});
       if (ownsDb && !db.closed) await db.close();
     },
   };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function defaultFailureMessage(name: string): string {

@@ -102,7 +102,7 @@ export function stepDependenciesFromEnvironment(environment: ControlPlaneEnviron
     resultsLocation: (runId) => rawResultsLocation(environment.resultsBucket, runId),
     resultsUploadUrl: (location) => presignResultsUpload(s3, location, environment.agentTimeoutSeconds),
     readResults: (location) => readResultsFrom(location, s3),
-    // Aurora loads the rows itself from S3 (aws_s3.table_import_from_s3), in one transaction.
+    // Aurora loads the rows itself from S3 (aws_s3.table_import_from_s3), then swaps them in in one transaction.
     importResults: async (runId, location) => {
       const rows = await readResultsFrom(location, s3);
       const staged = await stageRunResultsForImport(s3, { bucket: environment.resultsBucket, runId, ...rows });

@@ -13,6 +13,7 @@ import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { PutObjectCommand, type PutObjectCommandInput, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AURORA_STAND_INS } from '../../test-support/aurora-stand-ins';
 import { type FakeDataApi, startFakeDataApi } from '../../test-support/fake-data-api';
 import { DataApiExecutor } from '../results/data-api-executor';
 import { RunNotFoundError } from '../results/errors';
@@ -21,6 +22,7 @@ import type { SqlExecutor, SqlQueryable } from '../results/sql-executor';
 import { EXPERIMENT_ROW_COPY_COLUMNS, INVOCATION_COPY_COLUMNS, SqlResultsStore } from '../results/sql-store';
 import { invocationRow, newRun, newRunId } from '../results/store.contract';
 import type { ExperimentRow, InvocationRow } from '../results/types';
+import { stagingTableName } from '../results/s3-import';
 import { importStagedRunResults, type StagedRunResults, stageRunResultsForImport, TSV_CONTENT_TYPE } from './aurora-import';
 import { ImportTransientError } from './results-transfer';
 
@@ -132,36 +134,6 @@ describe('stageRunResultsForImport', () => {
   });
 });
 
-/** Stand-ins for Aurora's aws_commons/aws_s3 objects, reading objects from fake_s3_objects. */
-const AURORA_STAND_INS = [
-  `create table fake_s3_objects (bucket text, key text, region text, body text, primary key (bucket, key))`,
-  `create schema if not exists aws_commons`,
-  `create type aws_commons._s3_uri_1 as (bucket text, file_path text, region text)`,
-  `create function aws_commons.create_s3_uri(s3_bucket text, s3_key text, aws_region text) returns aws_commons._s3_uri_1
-  language sql immutable as $$ select row(s3_bucket, s3_key, aws_region)::aws_commons._s3_uri_1 $$`,
-  `create schema if not exists aws_s3`,
-  `create function aws_s3.table_import_from_s3(table_name text, column_list text, options text, s3_info aws_commons._s3_uri_1)
-  returns text language plpgsql as $fn$
-declare
-  object_body text;
-  line text;
-  n int := 0;
-begin
-  if options <> '(format text)' then raise exception 'stand-in only reads (format text), got %', options; end if;
-  select o.body into object_body from fake_s3_objects o
-    where o.bucket = (s3_info).bucket and o.key = (s3_info).file_path and o.region = (s3_info).region;
-  if not found then raise exception 'no object s3://%/% in %', (s3_info).bucket, (s3_info).file_path, (s3_info).region; end if;
-  for line in select l from string_to_table(object_body, E'\\n') as l where l <> '' loop
-    execute format('insert into %I (%s) values (%s)', table_name, column_list, (
-      select string_agg(case when f = '\\N' then 'NULL' else 'E''' || replace(f, '''', '''''') || '''' end, ', ' order by i)
-      from unnest(string_to_array(line, E'\\t')) with ordinality as t(f, i)));
-    n := n + 1;
-  end loop;
-  return format('%s rows imported into relation "%s" from file %s', n, table_name, (s3_info).file_path);
-end
-$fn$`,
-];
-
 /** The executor with every statement text recorded, inside transactions too. */
 function recording(executor: SqlExecutor, statements: string[]): SqlExecutor {
   const wrap = (target: SqlQueryable): SqlQueryable => ({
@@ -227,10 +199,16 @@ describe('importStagedRunResults on PGlite with stand-ins for aws_s3', () => {
     expect(imports).toHaveLength(4);
     const columns = INVOCATION_COPY_COLUMNS.map((column) => column.name).join(',');
     expect(columns.split(',')).toHaveLength(37);
+    // Each file is loaded into the run's staging table of its table, then swapped in.
     expect(imports[0]).toBe(
-      `select aws_s3.table_import_from_s3('invocations', '${columns}', '(format text)', aws_commons.create_s3_uri($1, $2, $3))`,
+      `select aws_s3.table_import_from_s3('${stagingTableName('invocations', runId)}', '${columns}', '(format text)', aws_commons.create_s3_uri($1, $2, $3))`,
     );
-    expect(imports[1]).toContain(`aws_s3.table_import_from_s3('experiment_rows', 'run_id,table_name,seq,data', '(format text)'`);
+    expect(imports[1]).toContain(`aws_s3.table_import_from_s3('${stagingTableName('experiment_rows', runId)}', 'run_id,table_name,seq,data', '(format text)'`);
+    expect(stagingTableName('invocations', runId)).toMatch(/^fb_import_invocations_[0-9a-f]{16}$/);
+    expect(statements).toContain(`insert into invocations (${columns.split(',').join(', ')}) select ${columns.split(',').join(', ')} from ${stagingTableName('invocations', runId)} where run_id = $1`);
+    // The staging tables are gone once the rows are in.
+    const { rows: left } = await base.executor.query(`select tablename from pg_tables where tablename like 'fb_import_%'`);
+    expect(left).toEqual([]);
     // The stand-in function exists, so the extension is not created (PGlite has none to create).
     expect(statements.some((sql) => /create extension/i.test(sql))).toBe(false);
     expect(statements.some((sql) => /for update/.test(sql))).toBe(true);
@@ -288,7 +266,7 @@ describe('importStagedRunResults through the RDS Data API (fake on PGlite)', () 
     await fake?.close();
   });
 
-  it('sends the import as one Data API transaction with :p1..:p3 and imports the rows', async () => {
+  it('loads each file by an autocommitted statement allowed to outlive its call, with :p1..:p3, and imports the rows', async () => {
     fake = await startFakeDataApi();
     client = new RDSDataClient({ endpoint: fake.url, region: REGION, credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
     const store = new SqlResultsStore(
@@ -318,12 +296,15 @@ describe('importStagedRunResults through the RDS Data API (fake on PGlite)', () 
     const imports = fake.requests.slice(from).filter((request) => request.sql?.includes('select aws_s3.table_import_from_s3('));
     expect(imports).toHaveLength(4);
     for (const request of imports) {
+      // Autocommitted, and allowed to run on past the 45 s call limit.
       expect(request.operation).toBe('Execute');
-      expect(request.transactionId).toBeTruthy();
+      expect(request.transactionId).toBeUndefined();
+      expect(request.continueAfterTimeout).toBe(true);
       expect(request.parameterCount).toBe(3);
       expect(request.sql).toMatch(/'\(format text\)', aws_commons\.create_s3_uri\(:p1, :p2, :p3\)\)$/);
     }
     await expect(importStagedRunResults(store, { ...staged, runId: 'no-such-run', region: REGION })).rejects.toThrow(RunNotFoundError);
     expect(fake.openTransactions()).toBe(0);
+    expect(fake.requests.slice(from).some((request) => request.error === 'StatementTimeoutException')).toBe(false);
   });
 });

@@ -10,9 +10,12 @@
  *   uploads them as `raw/<runId>/invocations.tsv` and `raw/<runId>/experiment_rows.tsv` next to
  *   the agent's `raw/<runId>.ndjson`. Rows are checked here (types, run id), so a bad row fails
  *   with its index before anything reaches the database.
- * - {@link importStagedRunResults} has the store replace the run's rows with those files in one
- *   transaction (SqlResultsStore.importRunResultsFromS3), so CollectResults can be retried:
- *   staging overwrites the same keys and the import replaces, never appends.
+ * - {@link importStagedRunResults} has the store replace the run's rows with those files
+ *   (SqlResultsStore.importRunResultsFromS3, lib/results/s3-import.ts): Aurora loads each file into
+ *   a staging table by a statement that may outlive the Data API's 45 s call, the import waits for
+ *   it up to {@link IMPORT_WAIT_MS}, then one transaction swaps the rows in. CollectResults can be
+ *   retried: staging overwrites the same keys, a retry resumes waiting for a load still running
+ *   (ImportStillRunningError is retried by name), and the import replaces, never appends.
  *
  * The cluster must have an IAM role for the `s3Import` feature that can read the bucket's
  * `raw/` prefix; the Lambda that stages needs PutObject there.
@@ -20,6 +23,7 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { encodeCopyChunks } from '../results/copy-encoder';
 import { EXPERIMENT_ROW_COPY_COLUMNS, INVOCATION_COPY_COLUMNS, type SqlResultsStore } from '../results/sql-store';
+import type { S3ImportOptions } from '../results/s3-import';
 import type { ExperimentRow, InvocationRow } from '../results/types';
 import { describe } from '../errors/describe';
 import { isTransientAwsError } from '../platforms/aws/transient';
@@ -73,11 +77,20 @@ export async function stageRunResultsForImport(
 }
 
 /**
+ * How long CollectResults waits for a load that outlived its Data API call. Its Lambda may run 900 s;
+ * reading and staging the agent's file takes well under a minute even for the largest experiment,
+ * so ten minutes of waiting leaves a wide margin, and a load longer still is waited for again by the
+ * Task's retry.
+ */
+export const IMPORT_WAIT_MS = 10 * 60_000;
+
+/**
  * Replace the run's rows in the store with the staged files (idempotent: importing twice leaves
  * the rows once). `region` is the bucket's region.
- * @throws RunNotFoundError when the run does not exist.
+ * @throws RunNotFoundError when the run does not exist; ImportStillRunningError when a load is
+ * still running after `options.waitMs` (default {@link IMPORT_WAIT_MS}).
  */
-export function importStagedRunResults(store: SqlResultsStore, staged: StagedRunResults & { region: string }): Promise<void> {
+export function importStagedRunResults(store: SqlResultsStore, staged: StagedRunResults & { region: string }, options: S3ImportOptions = {}): Promise<void> {
   const { runId, ...files } = staged;
-  return store.importRunResultsFromS3(runId, files);
+  return store.importRunResultsFromS3(runId, files, { waitMs: IMPORT_WAIT_MS, ...options });
 }

@@ -38,7 +38,8 @@
  * says whether trying again later can help. `resumeTimeoutMs` makes the executor itself retry
  * while the database resumes (Aurora takes about 15 s); by default it fails at once and leaves
  * the retry to the caller (Step Functions Retry, the CLI). A statement over the service's time
- * limit raises DataApiStatementTimeoutError.
+ * limit raises DataApiStatementTimeoutError (cancelled), or, sent by queryOutlivingCall with
+ * `continueAfterTimeout`, StatementStillRunningError (it runs on: the bulk import from S3).
  */
 import {
   BeginTransactionCommand,
@@ -51,7 +52,7 @@ import {
   RollbackTransactionCommand,
   type SqlParameter,
 } from '@aws-sdk/client-rds-data';
-import { isConnectionError, ResultsStoreError, ResultsStoreUnavailableError } from './errors';
+import { isConnectionError, ResultsStoreError, ResultsStoreUnavailableError, StatementStillRunningError } from './errors';
 import type { CopyText, SqlExecutor, SqlQueryable } from './sql-executor';
 import { nonCodeEnd } from './sql-lexer';
 
@@ -198,6 +199,20 @@ export class DataApiExecutor implements SqlExecutor {
     return this.execute<T>(sql, params, undefined);
   }
 
+  /**
+   * One autocommitted statement sent with `continueAfterTimeout`: when it takes longer than the
+   * service's 45 s, the call still fails, but the statement is not cancelled. That failure is
+   * StatementStillRunningError, so the caller knows to look at the data rather than retry.
+   */
+  async queryOutlivingCall<T = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<{ rows: T[] }> {
+    try {
+      return await this.execute<T>(sql, params, undefined, true);
+    } catch (error) {
+      if (error instanceof DataApiStatementTimeoutError) throw new StatementStillRunningError(this.location, error.cause);
+      throw error;
+    }
+  }
+
   /** Refused: see DataApiBulkLoadUnsupportedError. Sends nothing. */
   copyFrom(table: string, _columns: readonly string[], _text: CopyText): Promise<void> {
     return Promise.reject(new DataApiBulkLoadUnsupportedError(this.location, table));
@@ -230,12 +245,13 @@ export class DataApiExecutor implements SqlExecutor {
     if (this.ownsClient) this.client.destroy();
   }
 
-  private async execute<T>(sql: string, params: readonly unknown[], transactionId: string | undefined): Promise<{ rows: T[] }> {
+  private async execute<T>(sql: string, params: readonly unknown[], transactionId: string | undefined, continueAfterTimeout = false): Promise<{ rows: T[] }> {
     const input: ExecuteStatementCommandInput = {
       ...this.target,
       sql: toNamedParameters(sql, params.length),
       includeResultMetadata: true,
     };
+    if (continueAfterTimeout) input.continueAfterTimeout = true;
     const parameters = toSqlParameters(params);
     if (parameters.length) input.parameters = parameters;
     if (transactionId) input.transactionId = transactionId;

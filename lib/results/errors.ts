@@ -22,6 +22,37 @@ export class ResultsStoreUnavailableError extends ResultsStoreError {
   }
 }
 
+/**
+ * A statement outlived the driver's per-call time limit (the Data API's 45 s) and, as asked, runs
+ * on in the database: the call cannot say how it ended, the data must. Raised only by
+ * SqlExecutor.queryOutlivingCall.
+ */
+export class StatementStillRunningError extends ResultsStoreError {
+  override name = 'StatementStillRunningError';
+  constructor(
+    readonly location: string,
+    cause: unknown,
+  ) {
+    super(`statement at ${location} outlived its call and runs on in the database: ${causeMessage(cause)}`, { cause });
+  }
+}
+
+/**
+ * A bulk import from S3 that outlived its call had not finished when the wait for it ended. The
+ * name is the one CollectResults' Retry matches: the next attempt resumes waiting for the same
+ * import (or starts it again if it ended without loading anything).
+ */
+export class ImportStillRunningError extends ResultsStoreError {
+  override name = 'ImportStillRunningError';
+  constructor(
+    readonly runId: string,
+    readonly table: string,
+    readonly waitedMs: number,
+  ) {
+    super(`the import of run ${runId}'s ${table} from S3 had not finished after ${Math.round(waitedMs / 1000)} s of waiting; it runs on in the database`);
+  }
+}
+
 /** No run has this id (or the rows refer to a run that does not exist). */
 export class RunNotFoundError extends ResultsStoreError {
   override name = 'RunNotFoundError';

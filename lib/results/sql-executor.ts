@@ -33,6 +33,13 @@ export interface SqlExecutor extends SqlQueryable {
   readonly kind: 'pglite' | 'pg' | 'data-api';
   /** Where the database is, safe to print (no password). */
   readonly location: string;
+  /**
+   * Run one statement on its own (autocommitted) that may take longer than one call of the driver
+   * may wait. Only the Data API has such a limit (45 s): there the statement runs on in the
+   * database after the call gives up, which throws StatementStillRunningError, and the caller
+   * learns from the data when it finished. Drivers without the method run the statement as `query`.
+   */
+  queryOutlivingCall?<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<{ rows: T[] }>;
   /** Run `fn` in a transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T>;
   /** Release the connection(s). Safe to call twice. */

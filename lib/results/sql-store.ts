@@ -24,10 +24,10 @@ import {
   AmbiguousRunPrefixError,
   InvalidRunStatusError,
   mapDatabaseError,
-  ResultsStoreError,
   RunNotFoundError,
 } from './errors';
 import { type AppliedMigration, appliedMigrations, runMigrations } from './migrate';
+import { importRunFilesFromS3, type S3ImportOptions } from './s3-import';
 import type { SqlExecutor, SqlQueryable } from './sql-executor';
 import type { ExperimentResult } from '../experiment/result';
 import type { ResultsStore } from './store';
@@ -284,18 +284,12 @@ export class SqlResultsStore implements ResultsStore {
 
   /**
    * Replace a run's rows with COPY TEXT files in S3 (aurora-import.ts stages them), loaded by
-   * Aurora PostgreSQL's `aws_s3.table_import_from_s3`: the same one-transaction replacement as
-   * importRunResults (lock the run, delete its rows, load, set invocation_count), so importing
-   * the same files again leaves the rows once. A file whose count is zero is not imported. The
-   * number of invocation rows the run has afterwards must equal `invocationCount` (a file with
-   * rows of another run, or a truncated one, rolls the whole import back).
-   *
-   * Before the transaction, `create extension if not exists aws_s3 cascade` runs unless the
-   * import function already exists (Aurora's master user may create it; databases without the
-   * extension, such as the test's PGlite with a stand-in function, skip it). The cluster needs an
-   * IAM role for S3 import attached (feature `s3Import`), or the call fails on the server.
+   * Aurora PostgreSQL's `aws_s3.table_import_from_s3` into staging tables with loads that may
+   * outlive a Data API call, then swapped in with the same one-transaction replacement as
+   * importRunResults (s3-import.ts says how). Importing the same files again leaves the rows once;
+   * a file whose count is zero is not loaded; the run must end with exactly the counted rows.
    */
-  async importRunResultsFromS3(
+  importRunResultsFromS3(
     runId: string,
     files: {
       bucket: string;
@@ -305,48 +299,10 @@ export class SqlResultsStore implements ResultsStore {
       experimentRowsKey: string;
       experimentRowCount: number;
     },
+    options: S3ImportOptions = {},
   ): Promise<void> {
-    for (const [name, count] of [
-      ['invocationCount', files.invocationCount],
-      ['experimentRowCount', files.experimentRowCount],
-    ] as const) {
-      if (!(Number.isInteger(count) && count >= 0)) throw new RangeError(`${name} must be a non-negative integer, got ${count}`);
-    }
-    const imports = [
-      { table: 'invocations', columns: INVOCATION_COPY_COLUMNS, key: files.invocationsKey, count: files.invocationCount },
-      { table: 'experiment_rows', columns: EXPERIMENT_ROW_COPY_COLUMNS, key: files.experimentRowsKey, count: files.experimentRowCount },
-    ].filter((file) => file.count > 0);
-    try {
-      const { rows: present } = await this.executor.query<{ present: boolean }>(
-        `select exists (
-           select 1 from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-           where n.nspname = 'aws_s3' and p.proname = 'table_import_from_s3'
-         ) as present`,
-      );
-      if (!present[0]?.present) await this.executor.query('create extension if not exists aws_s3 cascade');
-      await this.executor.transaction(async (tx) => {
-        const { rows } = await tx.query<{ id: string }>('select id from runs where id = $1 for update', [runId]);
-        if (rows.length === 0) throw new RunNotFoundError(runId);
-        await tx.query('delete from invocations where run_id = $1', [runId]);
-        await tx.query('delete from experiment_rows where run_id = $1', [runId]);
-        for (const { table, columns, key } of imports) {
-          await tx.query(
-            `select aws_s3.table_import_from_s3('${table}', '${columns.map((column) => column.name).join(',')}', '(format text)', aws_commons.create_s3_uri($1, $2, $3))`,
-            [files.bucket, key, files.region],
-          );
-        }
-        const { rows: counted } = await tx.query<{ n: number }>('select count(*)::int as n from invocations where run_id = $1', [runId]);
-        const imported = counted[0]?.n ?? 0;
-        if (imported !== files.invocationCount) {
-          throw new ResultsStoreError(
-            `importRunResultsFromS3(${runId}): s3://${files.bucket}/${files.invocationsKey} gave ${imported} invocation rows of the run, expected ${files.invocationCount}`,
-          );
-        }
-        await tx.query('update runs set invocation_count = $2 where id = $1', [runId, files.invocationCount]);
-      });
-    } catch (error) {
-      throw mapDatabaseError(error, { table: 'invocations', runIds: [runId] });
-    }
+    const tables = { invocations: INVOCATION_COPY_COLUMNS.map((column) => column.name), experiment_rows: EXPERIMENT_ROW_COPY_COLUMNS.map((column) => column.name) };
+    return importRunFilesFromS3(this.executor, tables, runId, files, options);
   }
 
   async listRuns(options: ListRunsOptions = {}): Promise<RunRow[]> {

@@ -20,6 +20,7 @@ import { loadStageSchedules } from '../config/schedules-source';
 import { stagePlatforms } from '../config/stage-platforms';
 import { loadStageConfig } from '../config/stage';
 import { MIGRATIONS } from '../results/migrations';
+import { IMPORT_WAIT_MS } from '../control-plane/aurora-import';
 import { aslPlaceholders, aslStates, RUN_EXPERIMENT_ASL_FILE } from '../constructs/run-experiment-definition';
 import { STEP_FUNCTIONS, type StepFunctionName } from '../constructs/run-experiment-steps';
 import { CallbackEndpoint } from '../constructs/callback-endpoint';
@@ -245,6 +246,17 @@ describe('Stack: ControlPlaneStack — step functions', () => {
     expect(timeoutRetry?.MaxAttempts).toBeGreaterThanOrEqual(1);
     // The transient errors keep their own retrier (a timeout does not use up their attempts).
     expect(task?.Retry?.find((retrier) => retrier.ErrorEquals.includes('ProvisionTransientError'))).not.toBe(timeoutRetry);
+  });
+
+  it('lets CollectResults outlast an S3 import it waits for: its Lambda waits less than it may run, and ImportStillRunningError is retried', () => {
+    const fn = template.findResources('AWS::Lambda::Function')[stepFunctionId('CollectResults')];
+    // Reading and staging the agent's file gets what is left after the wait.
+    expect(fn?.Properties.Timeout * 1000 - IMPORT_WAIT_MS).toBeGreaterThanOrEqual(120_000);
+    for (const name of ['CollectResults', 'CollectPartialResults']) {
+      const task = aslStates(JSON.parse(ASL_TEXT)).get(name) as { Retry?: { ErrorEquals: string[]; MaxAttempts?: number }[] } | undefined;
+      const retrier = task?.Retry?.find((entry) => entry.ErrorEquals.includes('ImportStillRunningError'));
+      expect(retrier?.MaxAttempts, name).toBeGreaterThanOrEqual(1);
+    }
   });
 
   it('gives every step the environment lambdas/shared/environment.ts reads, CALLBACK_URL being the API route', () => {
