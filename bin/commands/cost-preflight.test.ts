@@ -15,7 +15,7 @@ describe('Function: plannedRunCosts, printPlannedCosts and enforceBudget', () =>
     expect(planned.every((run) => run.estimate.kind === 'prior' && run.estimate.usd > 0 && run.estimate.complete)).toBe(true);
     // Overrides reach the dry run: fewer calls, fewer requests.
     const [fewer] = await plannedRunCosts([findExperiment('linear-invocation')], { platforms: ['azure-functions'], quick: false, paramOverrides: { callsPerFunction: 10 }, controlPlane: 'deployed' });
-    const executions = (run: typeof fewer) => run?.estimate.items.find((item) => item.what === 'Azure Functions executions')?.quantity;
+    const executions = (run: typeof fewer) => run?.estimate.items.find((item) => item.what === 'Azure Functions executions (Flex Consumption, on demand)')?.quantity;
     expect(executions(fewer)).toBeLessThan(executions(planned[0]) ?? 0);
 
     const printed: string[] = [];

@@ -47,16 +47,16 @@ describe.concurrent('Function: validateRunInput, function memory', () => {
     expect(error.message).toContain(AZURE_LIMITS_URL);
   });
 
-  it.each([2048, 4096])('accepts memoryMb %i on azure-functions on Flex Consumption, its default plan', async (memoryMb) => {
+  it.each([512, 2048, 4096])('accepts memoryMb %i on azure-functions on Flex Consumption, its default plan', async (memoryMb) => {
     await expect(run(['azure-functions'], { memoryMb })).resolves.toMatchObject({ platformOptions: { memoryMb } });
     await expect(run(['azure-functions'], { memoryMb, azureFunctionsPlan: 'flex-consumption' })).resolves.toMatchObject({ platformOptions: { memoryMb } });
   });
 
-  it.each([1536, 3072, 512])('refuses memoryMb %i on Flex Consumption, naming the sizes it offers and their source', async (memoryMb) => {
+  it.each([1024, 1536, 3072])('refuses memoryMb %i on Flex Consumption, naming the sizes it offers and their source', async (memoryMb) => {
     const error = await refusalOf(run(['azure-functions'], { memoryMb }));
     expect(error).toBeInstanceOf(FunctionMemoryLimitError);
-    expect(error.message).toContain(`${memoryMb} MB is not offered on azure-functions: one of 2048, 4096 MB`);
-    expect(error.message).toContain('https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan');
+    expect(error.message).toContain(`${memoryMb} MB is not offered on azure-functions: one of 512, 2048, 4096 MB`);
+    expect(error.message).toContain('https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#instance-sizes');
   });
 
   it('refuses a plan azure-functions does not know as bad input', async () => {

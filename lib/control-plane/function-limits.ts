@@ -65,7 +65,7 @@ const LAMBDA_QUOTAS = 'AWS Lambda quotas, https://docs.aws.amazon.com/lambda/lat
 const API_GATEWAY_QUOTAS = 'Amazon API Gateway quotas, https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html';
 const AZURE_FUNCTIONS_TIMEOUT = 'Azure Functions hosting options, function app timeout duration, https://learn.microsoft.com/azure/azure-functions/functions-scale#timeout';
 const AZURE_FUNCTIONS_LIMITS = 'Azure Functions hosting options, service limits, https://learn.microsoft.com/azure/azure-functions/functions-scale#service-limits';
-const FLEX_CONSUMPTION_MEMORY = 'Azure Functions Flex Consumption plan hosting, instance memory, https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#instance-memory';
+const FLEX_CONSUMPTION_MEMORY = 'Azure Functions Flex Consumption plan hosting, instance sizes, https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#instance-sizes';
 
 const AZURE_HTTP_FRONT: SourcedLimit = {
   value: HTTP_TRIGGER_MAX_RESPONSE_SECONDS,

@@ -4,30 +4,63 @@
  * control plane makes per run. Counted from this repository's code on the price table's date;
  * each constant says where it comes from, so it can be recounted when that code changes.
  */
-import { CONSUMPTION_MEMORY_MB } from '../platforms/azure-functions/lab-template';
+import { type AzureFunctionsPlan, CONSUMPTION_MEMORY_MB, FLEX_DEFAULT_MEMORY_MB } from '../platforms/azure-functions/lab-template';
 import { DEFAULT_LAMBDA_MEMORY_MB } from '../platforms/aws-lambda/lab-template';
 
-/** How a platform bills one execution's duration and memory. */
+/** How a platform bills time and memory. */
 export interface DurationBilling {
-  /** Durations are rounded up to a multiple of this, ms. */
+  /** Durations (of each execution; on Flex Consumption, of each activity period) are rounded up to a multiple of this, ms. */
   roundUpToMs: number;
   /** …and billed at least this long, ms. */
   minimumMs: number;
   /** Memory is billed in steps of this many MB (rounded up). */
   memoryStepMb: number;
-  /** The memory billed when a row does not say (configured default), MB. */
+  /** The memory billed when a row does not say and the run records none (configured default), MB. */
   defaultMemoryMb: number;
 }
 
+/** The ways of billing function time this estimate knows: per platform, and per plan on Azure Functions. */
+export type BillingModel = 'aws-lambda' | 'azure-functions-consumption' | 'azure-functions-flex-consumption';
+
 /**
- * AWS Lambda: duration rounded up to 1 ms, configured memory. Azure Functions Consumption: at
- * least 100 ms and 128 MB per execution, memory in 128 MB steps; Azure bills the memory the
- * instance used, which the functions do not report, so the 1.5 GB limit is billed: an upper bound.
+ * AWS Lambda: each execution rounded up to 1 ms, at its configured memory.
+ *
+ * Azure Functions, Consumption plan: each execution at least 100 ms, memory in 128 MB steps. Azure
+ * bills the memory the instance used, which the functions do not report, so the 1.5 GB limit is
+ * billed: an upper bound.
+ *
+ * Azure Functions, Flex Consumption plan (on demand; the lab configures no always-ready instances,
+ * only maximumInstanceCount): the instance memory size (512, 2048 or 4096 MB, as provisioned, not
+ * as used) for as long as the instance is executing functions; executions that overlap on one
+ * instance are billed once. Each billable activity period is at least 1,000 ms, rounded up past that
+ * to 100 ms ("Azure Functions Flex Consumption plan hosting", Billing,
+ * https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#billing, and "Estimating
+ * consumption-based costs", https://learn.microsoft.com/azure/azure-functions/functions-consumption-costs,
+ * both read 2026-12-06). From a run's rows the estimate joins each instance's execution intervals
+ * (`instance_identifier`, the function's own start and end) into periods and rounds each
+ * (ResultsStore.instanceActivity): that is the documented rule applied to what the functions measured,
+ * neither a bound nor the bill itself. It can be low: the host's own time around each call (receiving
+ * the request before the handler starts, sending the answer after it ends) is active time the
+ * functions do not see. It can be high: the documents do not say how far apart two executions must
+ * be to make two periods, and the estimate splits at any gap, so two calls a few ms apart each pay
+ * the 1 s minimum. When the periods are not known (a prior estimate's dry run), each
+ * execution is billed as its own period: an upper bound of the same rule.
  */
-export const DURATION_BILLING: Readonly<Record<'aws-lambda' | 'azure-functions', DurationBilling>> = {
+export const DURATION_BILLING: Readonly<Record<BillingModel, DurationBilling>> = {
   'aws-lambda': { roundUpToMs: 1, minimumMs: 1, memoryStepMb: 1, defaultMemoryMb: DEFAULT_LAMBDA_MEMORY_MB },
-  'azure-functions': { roundUpToMs: 1, minimumMs: 100, memoryStepMb: 128, defaultMemoryMb: CONSUMPTION_MEMORY_MB },
+  'azure-functions-consumption': { roundUpToMs: 1, minimumMs: 100, memoryStepMb: 128, defaultMemoryMb: CONSUMPTION_MEMORY_MB },
+  'azure-functions-flex-consumption': { roundUpToMs: 100, minimumMs: 1000, memoryStepMb: 1, defaultMemoryMb: FLEX_DEFAULT_MEMORY_MB },
 };
+
+/**
+ * How a platform's function time is billed: Azure Functions by its plan (none given: Consumption,
+ * the plan of runs that recorded none). Undefined for platforms nobody bills (local, openfaas).
+ */
+export function billingModelOf(platform: string, azurePlan: AzureFunctionsPlan | undefined): BillingModel | undefined {
+  if (platform === 'aws-lambda') return 'aws-lambda';
+  if (platform === 'azure-functions') return azurePlan === 'flex-consumption' ? 'azure-functions-flex-consumption' : 'azure-functions-consumption';
+  return undefined;
+}
 
 /**
  * Lambda bills the INIT phase of a cold start (since 1 August 2025, for every runtime); the lab

@@ -110,6 +110,29 @@ export const PRICES = {
     source: AZURE_FUNCTIONS,
     checkedAgainst: 'https://modal.com/blog/azure-function-pricing-guide',
   },
+  // Flex Consumption, on demand (the lab's apps configure no always-ready instances). The pricing
+  // page's stored copy shows its Flex figures only as placeholders (filled in by script), so these two
+  // are the on-demand rates Microsoft's own Flex cost example uses, read 2026-12-06; the example
+  // names no region, so the West Europe figure is unconfirmed. Not priced because unused: always
+  // ready (a baseline GB-s charge for idle always-ready instances, their own execution-time and
+  // execution charges, no free grant); its figures were not found. The monthly free grant of on-demand
+  // GB-s and executions (subscription-wide) was not found either; free grants are left out anyway.
+  azureFlexExecution: {
+    usd: 0.4 / 1e6,
+    unit: 'execution',
+    listed: '$0.40 per 1M executions (Flex Consumption, on demand)',
+    source: AZURE_FUNCTIONS,
+    checkedAgainst:
+      'https://learn.microsoft.com/azure/azure-functions/functions-consumption-costs (read 2026-12-06: the Flex Consumption example assumes an on-demand rate of $0.40 per million executions)',
+  },
+  azureFlexGbSecond: {
+    usd: 0.000026,
+    unit: 'GB-second',
+    listed: '$0.000026 per GB-s (Flex Consumption, on demand: the instance memory while the instance executes; each activity period at least 1 s, then in 100 ms steps)',
+    source: AZURE_FUNCTIONS,
+    checkedAgainst:
+      'https://learn.microsoft.com/azure/azure-functions/functions-consumption-costs (read 2026-12-06: the Flex Consumption example assumes an on-demand rate of $0.000026 per GB-s); https://modal.com/blog/azure-function-pricing-guide (22 May 2025: Flex Consumption execution time $0.000026 per GB-second)',
+  },
   azureEgressGb: {
     usd: 0.087,
     unit: 'GB',

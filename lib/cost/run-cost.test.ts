@@ -94,3 +94,92 @@ describe('Function: estimateRunCost', () => {
     expect(local.notes[0]).toContain('nothing here is billed');
   });
 });
+
+describe('Function: estimateRunCost, azure-functions by plan', () => {
+  // Execution intervals, ms from t0, per function and instance. Instance a runs two overlapping
+  // calls ([0, 300] and [100, 1500]: one activity period of 1500 ms), then 50 ms alone, then
+  // 1234 ms alone; instance b one call of 500 ms beside a; function2 (nested) one of 1200.5 ms on
+  // instance c. A client-side failure never ran.
+  const t0 = 1_700_000_000_000;
+  const executions: { fn: string; instance: string; from: number; to: number }[] = [
+    { fn: 'function1', instance: 'a', from: 0, to: 300 },
+    { fn: 'function1', instance: 'a', from: 100, to: 1500 },
+    { fn: 'function1', instance: 'a', from: 5000, to: 5050 },
+    { fn: 'function1', instance: 'a', from: 9000, to: 10_234 },
+    { fn: 'function1', instance: 'b', from: 200, to: 700 },
+    { fn: 'function2', instance: 'c', from: 120, to: 1320.5 },
+  ];
+  const rowsAt = (memoryMb: number | null) => [
+    ...executions.map(({ fn, instance, from, to }) => ({
+      function_name: fn,
+      level: fn === 'function1' ? 0 : 1,
+      http_status: fn === 'function1' ? 200 : null,
+      instance_identifier: instance,
+      memory_mb: memoryMb,
+      execution_start: t0 + from,
+      execution_end: t0 + to,
+    })),
+    { function_name: 'function1', status: 'error' as const, http_status: null },
+  ];
+  /** A finished azure-functions run with these rows and this manifest entry. */
+  async function azureRun(manifest: Record<string, unknown>, memoryMb: number | null) {
+    const runId = await storedRun('azure-functions', [['provisioning', 0], ['running', 600], ['collecting', 1200]], rowsAt(memoryMb));
+    if (Object.keys(manifest).length) await store.mergeRunManifest(runId, manifest);
+    return estimateRunCost(store, { runId, platform: 'azure-functions', platformOptions: {}, client: { kind: 'ec2', createdAt: new Date(T0).toISOString() }, agent: undefined, controlPlane: 'deployed', heartbeatIntervalMs: 60_000, now: new Date(T0 + 1_500_000) });
+  }
+  const item = (estimate: Awaited<ReturnType<typeof estimateRunCost>>, what: string) => {
+    const found = estimate.items.find((entry) => entry.what === what);
+    if (!found) throw new Error(`no item "${what}" in ${estimate.items.map((entry) => entry.what).join(', ')}`);
+    return found;
+  };
+  const flexSettings = (memoryMb: number) => ({ platform_options: {}, platform_settings: { azureFunctionsPlan: 'flex-consumption', memoryMb, timeoutSeconds: 30 } });
+  const FLEX_TIME = 'Azure Functions instance time (Flex Consumption, on demand)';
+  const FLEX_EXECUTIONS = 'Azure Functions executions (Flex Consumption, on demand)';
+
+  it('bills Flex Consumption by instance memory for the time each instance executed: overlapping calls once, each period at least 1 s in 100 ms steps', async () => {
+    const estimate = await azureRun(flexSettings(2048), 2048);
+    // The activity periods by hand, and Flex's rule for each: at least 1000 ms, else rounded up to 100 ms.
+    const periodsMs = [1500, 50, 1234, 500, 1200.5];
+    const billedMs = periodsMs.map((ms) => Math.max(1000, Math.ceil(ms / 100) * 100));
+    expect(billedMs).toEqual([1500, 1000, 1300, 1000, 1300]);
+    const gbSeconds = (billedMs.reduce((total, ms) => total + ms, 0) / 1000) * 2;
+    const time = item(estimate, FLEX_TIME);
+    expect(time.quantity).toBeCloseTo(gbSeconds, 12);
+    expect(time.unitPriceUsd).toBe(0.000026);
+    expect(time.usd).toBeCloseTo(gbSeconds * 0.000026, 15);
+    expect(time.note).toContain('6 executions on 3 instances, overlapping ones joined into 5 activity periods');
+    const calls = item(estimate, FLEX_EXECUTIONS);
+    expect(calls).toMatchObject({ quantity: 6, unitPriceUsd: 0.4 / 1e6 });
+    expect(calls.usd).toBeCloseTo(6 * 0.4e-6, 18);
+    // Not the Consumption lines.
+    expect(estimate.items.map((entry) => entry.what)).not.toContain('Azure Functions execution time');
+    expect(estimate.items.map((entry) => entry.what)).not.toContain('Azure Functions executions');
+    expect(estimate.inputs).toMatchObject({ azureHosting: { plan: 'flex-consumption', instanceMemoryMb: 2048 } });
+  });
+
+  it('bills 4096 MB instances twice what 2048 MB ones cost for the same rows', async () => {
+    const small = await azureRun(flexSettings(2048), null);
+    const large = await azureRun(flexSettings(4096), null);
+    expect(item(small, FLEX_TIME).quantity).toBeCloseTo(6.1 * 2, 12);
+    expect(item(large, FLEX_TIME).usd).toBeCloseTo(2 * (item(small, FLEX_TIME).usd ?? Number.NaN), 15);
+    expect(item(large, FLEX_EXECUTIONS).usd).toBe(item(small, FLEX_EXECUTIONS).usd);
+  });
+
+  it('bills Consumption as before: each execution at least 100 ms at the 1.5 GB limit, at the Consumption prices; a run that recorded no plan is Consumption', async () => {
+    const consumption = await azureRun({ platform_settings: { azureFunctionsPlan: 'consumption', memoryMb: 1536, timeoutSeconds: 30 } }, 1536);
+    // Each execution on its own, at least 100 ms, rounded up to 1 ms; no joining of overlaps.
+    const billedMs = executions.map(({ from, to }) => Math.max(100, Math.ceil(to - from)));
+    const gbSeconds = (billedMs.reduce((total, ms) => total + ms, 0) / 1000) * 1.5;
+    const time = item(consumption, 'Azure Functions execution time');
+    expect(time.quantity).toBeCloseTo(gbSeconds, 12);
+    expect(time.unitPriceUsd).toBe(0.000016);
+    expect(item(consumption, 'Azure Functions executions')).toMatchObject({ quantity: 6, unitPriceUsd: 0.2 / 1e6 });
+    expect(consumption.items.some((entry) => entry.what.includes('Flex Consumption'))).toBe(false);
+
+    // Before the Flex Consumption plan, runs recorded no plan: the same rows, the same bill.
+    const old = await azureRun({}, 1536);
+    expect(old.items).toEqual(consumption.items);
+    expect(old.inputs).toMatchObject({ azureHosting: { plan: 'consumption', instanceMemoryMb: 1536 } });
+  });
+});
+

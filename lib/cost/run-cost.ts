@@ -6,8 +6,10 @@
  */
 import type { AgentOutcome } from '../agent/plan';
 import type { ResultsStore } from '../results/store';
+import type { AzureFunctionsPlan } from '../platforms/azure-functions/lab-template';
 import type { DurationRounding, RunRow } from '../results/types';
-import { DURATION_BILLING } from './assumptions';
+import { billingModelOf, DURATION_BILLING } from './assumptions';
+import { recordedAzureHosting } from './azure-hosting';
 import type { ClientMachineNeed } from '../platforms/client/machine-size';
 import { clientKindOf, clientSizeOf, recordedClientSize } from './client-machine';
 import { priceUsage } from './price-lines';
@@ -32,16 +34,28 @@ export interface RunCostInput {
   now: Date;
 }
 
-/** Durations as a platform bills them; platforms nobody bills for keep them as measured. */
-export function durationRoundingOf(platform: string): DurationRounding {
-  const billing = (DURATION_BILLING as Record<string, DurationRounding | undefined>)[platform];
-  return billing ? { roundUpToMs: billing.roundUpToMs, minimumMs: billing.minimumMs } : { roundUpToMs: 1, minimumMs: 0 };
+/**
+ * Durations as a platform (on Azure Functions: its plan, none given meaning Consumption) bills them;
+ * platforms nobody bills for keep them as measured.
+ */
+export function durationRoundingOf(platform: string, azurePlan?: AzureFunctionsPlan): DurationRounding {
+  const model = billingModelOf(platform, azurePlan);
+  if (!model) return { roundUpToMs: 1, minimumMs: 0 };
+  const { roundUpToMs, minimumMs } = DURATION_BILLING[model];
+  return { roundUpToMs, minimumMs };
 }
 
-/** The facts of a stored run. */
-export async function runFactsOf(store: Pick<ResultsStore, 'getRun' | 'invocationUsage'>, input: RunCostInput): Promise<RunFacts> {
+/**
+ * The facts of a stored run. An azure-functions run is billed by the plan its manifest records
+ * (./azure-hosting.ts); on Flex Consumption its executions are also joined per instance into the
+ * activity periods the plan bills.
+ */
+export async function runFactsOf(store: Pick<ResultsStore, 'getRun' | 'invocationUsage' | 'instanceActivity'>, input: RunCostInput): Promise<RunFacts> {
   const run = await store.getRun(input.runId);
-  const invocations = await store.invocationUsage(input.runId, durationRoundingOf(input.platform));
+  const azureHosting = input.platform === 'azure-functions' ? recordedAzureHosting(run?.manifest) : undefined;
+  const rounding = durationRoundingOf(input.platform, azureHosting?.plan);
+  const invocations = await store.invocationUsage(input.runId, rounding);
+  const instanceActivity = azureHosting?.plan === 'flex-consumption' ? await store.instanceActivity(input.runId, rounding) : undefined;
   const nowMs = input.now.getTime();
   const at = (status: string) => statusTime(run, status);
   const startedMs = run ? Date.parse(run.started_at) : nowMs;
@@ -62,6 +76,8 @@ export async function runFactsOf(store: Pick<ResultsStore, 'getRun' | 'invocatio
       seconds: Math.max(0, (nowMs - (kind === 'local' || Number.isNaN(createdMs) ? startedMs : createdMs)) / 1000),
     },
     invocations,
+    ...(azureHosting ? { azureHosting } : {}),
+    ...(instanceActivity ? { instanceActivity } : {}),
     agentSeconds: runningMs === undefined ? 0 : Math.max(0, ((at('collecting') ?? at('destroying') ?? nowMs) - runningMs) / 1000),
     heartbeatIntervalMs: input.heartbeatIntervalMs,
     readinessPolls: { functions: polls(provisioningMs, Number.isNaN(createdMs) ? runningMs : createdMs), client: polls(createdMs, runningMs) },
@@ -69,9 +85,9 @@ export async function runFactsOf(store: Pick<ResultsStore, 'getRun' | 'invocatio
   };
 }
 
-/** The facts an estimate states as its inputs (the invocation groups are in its items already). */
+/** The facts an estimate states as its inputs (the invocation groups and activity periods are in its items already). */
 export function factsSummary(facts: RunFacts): Record<string, unknown> {
-  const { invocations, ...rest } = facts;
+  const { invocations, instanceActivity: _periods, ...rest } = facts;
   return { ...rest, invocations: invocations.reduce((total, group) => total + group.invocations, 0) };
 }
 
@@ -82,7 +98,7 @@ function statusTime(run: RunRow | undefined, status: string): number | undefined
 }
 
 /** The estimate of a run from what it did. */
-export async function estimateRunCost(store: Pick<ResultsStore, 'getRun' | 'invocationUsage'>, input: RunCostInput): Promise<CostEstimate> {
+export async function estimateRunCost(store: Pick<ResultsStore, 'getRun' | 'invocationUsage' | 'instanceActivity'>, input: RunCostInput): Promise<CostEstimate> {
   const facts = await runFactsOf(store, input);
   const { lines, notes } = usageLines(facts);
   return priceUsage('actual', lines, { notes, inputs: factsSummary(facts) });

@@ -3,7 +3,8 @@
  * (./run-cost.ts) or the dry run predicts before it (./prior-estimate.ts). ./usage-lines.ts
  * turns them into usage lines.
  */
-import type { InvocationUsage } from '../results/types';
+import type { InstanceActivityUsage, InvocationUsage } from '../results/types';
+import type { AzureHosting } from './azure-hosting';
 import type { ReadinessPolls } from './state-transitions';
 
 /** The client machine: this machine (`local`), or one made for the run in a cloud. */
@@ -21,8 +22,16 @@ export interface RunFacts {
     /** From its creation to the end of the run, s. */
     seconds: number;
   };
-  /** The invocations, grouped and with durations rounded as the platform bills them. */
+  /** The invocations, grouped and with durations rounded as the platform bills them (each execution on its own). */
   invocations: readonly InvocationUsage[];
+  /** azure-functions only: the plan its apps ran on and their instance memory (./azure-hosting.ts). */
+  azureHosting?: AzureHosting;
+  /**
+   * Flex Consumption only, when known: the executions joined per instance into activity periods,
+   * rounded as the plan bills them. Absent (a prior estimate), each execution is billed as its own
+   * period.
+   */
+  instanceActivity?: readonly InstanceActivityUsage[];
   /** How long the agent ran, s (it sends a heartbeat every `heartbeatIntervalMs` meanwhile). */
   agentSeconds: number;
   heartbeatIntervalMs: number;

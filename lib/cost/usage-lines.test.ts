@@ -76,6 +76,23 @@ describe('Function: usageLines', () => {
     expect(lines.some((entry) => entry.what.startsWith('AWS Lambda'))).toBe(false);
   });
 
+  it('Azure Functions on Flex Consumption: the instance memory over the activity periods when they are known, else each execution as its own period (an upper bound)', () => {
+    // Per execution, rounded as Flex bills a period (at least 1 s, 100 ms steps): 3 s; joined per instance: 2 s.
+    const base = {
+      platform: 'azure-functions',
+      controlPlane: 'deployed' as const,
+      client: { kind: 'ec2' as const, size: 'c5.large', seconds: 1800 },
+      invocations: [group({ memory_mb: null, invocations: 3, executed: 3, answered: 3, billed_ms: 3000 })],
+      azureHosting: { plan: 'flex-consumption' as const, instanceMemoryMb: 4096 },
+    };
+    const known = usageLines(facts({ ...base, instanceActivity: [{ function_name: 'function1', memory_mb: null, instances: 1, periods: 2, billed_ms: 2000 }] })).lines;
+    expect(line(known, 'Azure Functions executions (Flex Consumption, on demand)')).toMatchObject({ quantity: 3, price: { key: 'azureFlexExecution' } });
+    expect(line(known, 'Azure Functions instance time (Flex Consumption, on demand)')).toMatchObject({ quantity: 2 * 4, price: { key: 'azureFlexGbSecond' } });
+    const unknown = line(usageLines(facts(base)).lines, 'Azure Functions instance time (Flex Consumption, on demand)');
+    expect(unknown.quantity).toBe(3 * 4);
+    expect(unknown.note).toContain('an upper bound');
+  });
+
   it('OpenFaaS: the cluster is not priced, the client and the local control plane follow where they run', () => {
     const local = usageLines(facts({ platform: 'openfaas' }));
     expect(local.lines[0]).toMatchObject({ what: 'lab-function invocations (openfaas)', price: { free: 'your OpenFaaS cluster: not priced' } });

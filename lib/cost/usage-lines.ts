@@ -5,7 +5,16 @@
  * What runs on this machine (the embedded default, the local control plane, an OpenFaaS cluster
  * of your own) is listed with no price and says why. Pure; no I/O.
  */
-import { BYTES_PER_GB, DATA_API_REQUESTS_PER_HEARTBEAT, DATA_API_REQUESTS_PER_RUN, DURATION_BILLING, LAMBDA_INIT_MS_ASSUMED, S3_REQUESTS_PER_RUN, TRANSFER_BYTES } from './assumptions';
+import {
+  BYTES_PER_GB,
+  billingModelOf,
+  DATA_API_REQUESTS_PER_HEARTBEAT,
+  DATA_API_REQUESTS_PER_RUN,
+  DURATION_BILLING,
+  LAMBDA_INIT_MS_ASSUMED,
+  S3_REQUESTS_PER_RUN,
+  TRANSFER_BYTES,
+} from './assumptions';
 import type { RunFacts } from './run-facts';
 import { countStateTransitions } from './state-transitions';
 import type { UsageLine } from './types';
@@ -29,15 +38,18 @@ const sum = (values: readonly number[]) => values.reduce((total, value) => total
 function functionLines(facts: RunFacts): UsageLine[] {
   const groups = facts.invocations;
   const invocations = sum(groups.map((group) => group.invocations));
-  if (facts.platform !== 'aws-lambda' && facts.platform !== 'azure-functions') {
+  const model = billingModelOf(facts.platform, facts.azureHosting?.plan);
+  if (!model) {
     const why = facts.platform === 'openfaas' ? YOUR_CLUSTER : THIS_MACHINE;
     return [{ what: `lab-function invocations (${facts.platform})`, quantity: invocations, unit: 'request', price: { free: why } }];
   }
-  const billing = DURATION_BILLING[facts.platform];
-  const memoryGbOf = (memoryMb: number | null) => (Math.ceil((memoryMb ?? billing.defaultMemoryMb) / billing.memoryStepMb) * billing.memoryStepMb) / 1024;
+  const billing = DURATION_BILLING[model];
+  const defaultMemoryMb = facts.azureHosting?.instanceMemoryMb ?? billing.defaultMemoryMb;
+  const memoryGbOf = (memoryMb: number | null) => (Math.ceil((memoryMb ?? defaultMemoryMb) / billing.memoryStepMb) * billing.memoryStepMb) / 1024;
   const executed = sum(groups.map((group) => group.executed));
   const gbSeconds = sum(groups.map((group) => (group.billed_ms / 1000) * memoryGbOf(group.memory_mb)));
-  if (facts.platform === 'azure-functions') {
+  if (model === 'azure-functions-flex-consumption') return flexConsumptionLines(facts, executed, gbSeconds, memoryGbOf);
+  if (model === 'azure-functions-consumption') {
     return [
       { what: 'Azure Functions executions', quantity: executed, unit: 'execution', price: { key: 'azureFunctionsExecution' } },
       {
@@ -63,6 +75,42 @@ function functionLines(facts: RunFacts): UsageLine[] {
       note: `${coldStarts} cold starts × ${LAMBDA_INIT_MS_ASSUMED} ms assumed (not measured)`,
     },
     { what: 'API Gateway REST API calls', quantity: apiCalls, unit: 'request', price: { key: 'apiGatewayRestRequest' } },
+  ];
+}
+
+/**
+ * Flex Consumption on demand: every execution, and the instance memory for as long as each instance
+ * executed (DURATION_BILLING's comment says how far that figure can be trusted). `perExecutionGbSeconds`
+ * bills each execution as its own period, for when the periods are not known.
+ */
+function flexConsumptionLines(facts: RunFacts, executed: number, perExecutionGbSeconds: number, memoryGbOf: (memoryMb: number | null) => number): UsageLine[] {
+  const { minimumMs, roundUpToMs } = DURATION_BILLING['azure-functions-flex-consumption'];
+  const rule = `at least ${minimumMs / 1000} s each, rounded up to ${roundUpToMs} ms`;
+  const activity = facts.instanceActivity;
+  const time: UsageLine = activity
+    ? {
+        what: 'Azure Functions instance time (Flex Consumption, on demand)',
+        quantity: sum(activity.map((group) => (group.billed_ms / 1000) * memoryGbOf(group.memory_mb))),
+        unit: 'GB-second',
+        price: { key: 'azureFlexGbSecond' },
+        note: `instance memory × the time each instance was executing: ${executed} executions on ${sum(activity.map((group) => group.instances))} instances, overlapping ones joined into ${sum(activity.map((group) => group.periods))} activity periods, ${rule} (from the functions' own start and end times)`,
+      }
+    : {
+        what: 'Azure Functions instance time (Flex Consumption, on demand)',
+        quantity: perExecutionGbSeconds,
+        unit: 'GB-second',
+        price: { key: 'azureFlexGbSecond' },
+        note: `instance memory × each execution as its own activity period, ${rule}: an upper bound (overlapping executions on one instance are billed once)`,
+      };
+  return [
+    {
+      what: 'Azure Functions executions (Flex Consumption, on demand)',
+      quantity: executed,
+      unit: 'execution',
+      price: { key: 'azureFlexExecution' },
+      note: 'the lab configures no always-ready instances, so there is no baseline charge',
+    },
+    time,
   ];
 }
 

@@ -36,6 +36,7 @@ import {
   type ExperimentRow,
   FINAL_RUN_STATUSES,
   type FunctionSummary,
+  type InstanceActivityUsage,
   type InvocationRow,
   type InvocationUsage,
   type ListRunsOptions,
@@ -406,6 +407,47 @@ export class SqlResultsStore implements ResultsStore {
       executed: Number(row.executed),
       answered: Number(row.answered),
       cold: Number(row.cold),
+      billed_ms: Number(row.billed_ms),
+    }));
+  }
+
+  async instanceActivity(runId: string, rounding: DurationRounding): Promise<InstanceActivityUsage[]> {
+    const { roundUpToMs, minimumMs } = rounding;
+    if (!(roundUpToMs > 0 && minimumMs >= 0)) throw new RangeError(`rounding must have roundUpToMs > 0 and minimumMs ≥ 0, got ${JSON.stringify(rounding)}`);
+    // Per function and instance, in start order: an execution that starts after every earlier one
+    // has ended opens a new period (a running max of the ends); the running count of openings numbers them.
+    const { rows } = await this.executor.query<Record<keyof InstanceActivityUsage, unknown>>(
+      `with executions as (
+         select function_name, memory_mb, coalesce(instance_identifier, 'row:' || identifier) as instance,
+           execution_start as started, execution_end as ended
+         from invocations
+         where run_id = $1 and execution_start is not null and execution_end is not null
+       ), opened as (
+         select *, case when started <= max(ended) over (partition by function_name, instance order by started, ended
+             rows between unbounded preceding and 1 preceding) then 0 else 1 end as opens
+         from executions
+       ), numbered as (
+         select *, sum(opens) over (partition by function_name, instance order by started, ended rows unbounded preceding) as period
+         from opened
+       ), periods as (
+         select function_name, instance, max(memory_mb) as memory_mb, max(ended) - min(started) as length_ms
+         from numbered
+         group by function_name, instance, period
+       )
+       select function_name, memory_mb,
+         count(distinct instance)::int as instances,
+         count(*)::int as periods,
+         coalesce(sum(greatest(ceil(length_ms / $2::double precision) * $2::double precision, $3::double precision)), 0) as billed_ms
+       from periods
+       group by function_name, memory_mb
+       order by function_name, memory_mb`,
+      [runId, roundUpToMs, minimumMs],
+    );
+    return rows.map((row) => ({
+      function_name: String(row.function_name),
+      memory_mb: numberOrNull(row.memory_mb),
+      instances: Number(row.instances),
+      periods: Number(row.periods),
       billed_ms: Number(row.billed_ms),
     }));
   }

@@ -36,6 +36,7 @@ function memoryStore(closed: { value: boolean }): ResultsStore {
     getRun: async (id: string) => runs.find((run) => run.id === id),
     summarize: async () => [],
     invocationUsage: async () => [],
+    instanceActivity: async () => [],
     experimentRows: async () => ({}),
     invocations: async () => [],
     close: async () => {

@@ -36,6 +36,7 @@ const METHODS = [
   'getRun',
   'summarize',
   'invocationUsage',
+  'instanceActivity',
   'experimentRows',
   'invocations',
 ] as const satisfies readonly (keyof ResultsStore)[];

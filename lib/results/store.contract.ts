@@ -602,6 +602,44 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
       });
     });
 
+    describe('instanceActivity', () => {
+      it('joins the executions of each instance that overlap or touch into periods, rounds each period, and groups per function and memory', async () => {
+        const run = await createRun('activity');
+        const t = 1_700_000_000_000.25;
+        let seq = 0;
+        const executed = (fn: string, instance: string | null, startMs: number, endMs: number, memory: number | null = 2048) =>
+          invocationRow(run.id, seq++, { function_name: fn, level: fn === 'f1' ? 0 : 1, memory_mb: memory, instance_identifier: instance, execution_start: t + startMs, execution_end: t + endMs });
+        await store.insertInvocations([
+          // Instance a: [0, 300] and [100, 1500] overlap, [1500, 1600] touches them: one period of 1600 ms.
+          executed('f1', 'a', 100, 1500),
+          executed('f1', 'a', 0, 300),
+          executed('f1', 'a', 1500, 1600),
+          // …then 50 ms alone, later: a second period.
+          executed('f1', 'a', 5000, 5050),
+          // Instance b, the same function, at the same time as a: its own period.
+          executed('f1', 'b', 200, 700),
+          // A row that names no instance is a period of its own.
+          executed('f1', null, 0, 10),
+          // Another function on its own instance, and a row of f1 at another memory.
+          executed('f2', 'c', 120, 1320.5),
+          executed('f1', 'd', 0, 40, 4096),
+          // Never executed (a client-side failure): no period.
+          invocationRow(run.id, seq++, { function_name: 'f1', status: 'error', http_status: null, instance_identifier: 'a' }),
+        ]);
+        const exact = await store.instanceActivity(run.id, { roundUpToMs: 1, minimumMs: 0 });
+        expect(exact).toEqual([
+          { function_name: 'f1', memory_mb: 2048, instances: 3, periods: 4, billed_ms: 1600 + 50 + 500 + 10 },
+          { function_name: 'f1', memory_mb: 4096, instances: 1, periods: 1, billed_ms: 40 },
+          { function_name: 'f2', memory_mb: 2048, instances: 1, periods: 1, billed_ms: 1201 },
+        ]);
+        // Flex Consumption's rule: each period at least 1 s, rounded up to 100 ms.
+        const flex = await store.instanceActivity(run.id, { roundUpToMs: 100, minimumMs: 1000 });
+        expect(flex.map((group) => group.billed_ms)).toEqual([1600 + 1000 + 1000 + 1000, 1000, 1300]);
+        expect(await store.instanceActivity(newRunId('none'), { roundUpToMs: 1, minimumMs: 0 })).toEqual([]);
+        await expect(store.instanceActivity(run.id, { roundUpToMs: 0, minimumMs: 0 })).rejects.toThrow(RangeError);
+      });
+    });
+
     describe('experiment rows', () => {
       it('come back grouped by table name, each in seq order, jsonb intact', async () => {
         const run = await createRun('experiment');

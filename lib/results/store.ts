@@ -1,5 +1,5 @@
 import type { ExperimentResult } from '../experiment/result';
-import type { DurationRounding, ExperimentRow, FunctionSummary, InvocationRow, InvocationUsage, ListRunsOptions, NewRun, RunRow, RunStatus } from './types';
+import type { DurationRounding, ExperimentRow, FunctionSummary, InstanceActivityUsage, InvocationRow, InvocationUsage, ListRunsOptions, NewRun, RunRow, RunStatus } from './types';
 
 /**
  * The results store: one interface over embedded PGlite (the default), a PostgreSQL server
@@ -49,6 +49,13 @@ export interface ResultsStore {
    * its cost estimate needs, in one statement however many rows the run has.
    */
   invocationUsage(runId: string, rounding: DurationRounding): Promise<InvocationUsage[]>;
+  /**
+   * A run's executions (rows with both execution times) joined per function and instance into
+   * activity periods: executions on one instance that overlap or touch make one period, each period
+   * rounded as asked. Grouped by function and memory, in one statement however many rows the run
+   * has. What a plan that bills an instance while it executes needs (Azure Flex Consumption).
+   */
+  instanceActivity(runId: string, rounding: DurationRounding): Promise<InstanceActivityUsage[]>;
   /** Experiment rows grouped by table name, each list in seq order. */
   experimentRows(runId: string): Promise<Record<string, Record<string, unknown>[]>>;
   /** Every invocation row of a run in seq order (for tests and exports). */

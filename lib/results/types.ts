@@ -176,3 +176,19 @@ export interface InvocationUsage {
   /** Σ over executed rows of the execution time, rounded as asked, ms. */
   billed_ms: number;
 }
+
+/**
+ * A run's executions joined per instance into activity periods, for plans that bill an instance's
+ * time while it executes rather than each execution (Azure Flex Consumption; ResultsStore.instanceActivity).
+ * Grouped per function and memory.
+ */
+export interface InstanceActivityUsage {
+  function_name: string;
+  memory_mb: number | null;
+  /** Instances that executed calls: distinct `instance_identifier` (a row without one counts as its own instance). */
+  instances: number;
+  /** Stretches in which an instance executed at least one call: executions that overlap or touch on one instance form one. */
+  periods: number;
+  /** Σ over periods of their length, each rounded as asked (up to `roundUpToMs`, at least `minimumMs`), ms. */
+  billed_ms: number;
+}

@@ -292,6 +292,14 @@ describe('RunExperiment with the deployed composition', () => {
     expect(JSON.stringify(starts)).not.toContain(plans[0]?.callback.secret);
     expect(ec2.commandCalls(TerminateInstancesCommand).map((call) => call.args[0].input.InstanceIds)).toEqual([[INSTANCE_ID]]);
     expect(resources.deletedGroups).toContain(names.resourceGroup);
-    expectCost(run, ['Azure Functions executions', 'Azure Functions execution time', 'client: EC2 c5.large', 'Step Functions state transitions', 'S3 GET requests']);
+    // ProvisionFunctions recorded the plan the apps got (Flex Consumption by default), and the cost is billed by it.
+    expect(run?.manifest.platform_settings).toEqual({ azureFunctionsPlan: 'flex-consumption', memoryMb: 2048, timeoutSeconds: 30 });
+    expectCost(run, [
+      'Azure Functions executions (Flex Consumption, on demand)',
+      'Azure Functions instance time (Flex Consumption, on demand)',
+      'client: EC2 c5.large',
+      'Step Functions state transitions',
+      'S3 GET requests',
+    ]);
   }, 120_000);
 });

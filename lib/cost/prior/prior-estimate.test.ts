@@ -52,6 +52,23 @@ describe('Function: priorEstimate', () => {
     expect(estimate.notes).toContain('cold time assumed 1200 s (the default; the run may use a measured one)');
   });
 
+  it('prices an azure-functions run on the plan it will get: Flex Consumption at 2048 MB by default, each call its own activity period; Consumption when asked', async () => {
+    const model = MODEL_PLATFORMS['azure-functions'];
+    if (!model) throw new Error('no model');
+    // Each call sleeps 1 s plus the model's overhead; Flex bills a period at least 1 s, in 100 ms steps.
+    const executionMs = 1000 + model.executionOverheadMs;
+    const flex = await priorEstimate({ experiment: tenCallsThenAnHour, params: { calls: 10 }, quick: false, platform: 'azure-functions', controlPlane: 'deployed' });
+    expect(item(flex, 'Azure Functions executions (Flex Consumption, on demand)')?.quantity).toBe(10);
+    const flexTime = item(flex, 'Azure Functions instance time (Flex Consumption, on demand)');
+    expect(flexTime?.quantity).toBeCloseTo(((10 * Math.max(1000, Math.ceil(executionMs / 100) * 100)) / 1000) * 2, 9);
+    expect(flexTime?.note).toContain('an upper bound');
+    const larger = await priorEstimate({ experiment: tenCallsThenAnHour, params: { calls: 10 }, quick: false, platform: 'azure-functions', platformOptions: { memoryMb: 4096 }, controlPlane: 'deployed' });
+    expect(item(larger, 'Azure Functions instance time (Flex Consumption, on demand)')?.quantity).toBeCloseTo(2 * (flexTime?.quantity ?? Number.NaN), 9);
+    const consumption = await priorEstimate({ experiment: tenCallsThenAnHour, params: { calls: 10 }, quick: false, platform: 'azure-functions', platformOptions: { azureFunctionsPlan: 'consumption' }, controlPlane: 'deployed' });
+    expect(item(consumption, 'Azure Functions execution time')?.quantity).toBeCloseTo(((10 * executionMs) / 1000) * 1.5, 9);
+    expect(item(consumption, 'Azure Functions executions (Flex Consumption, on demand)')).toBeUndefined();
+  });
+
   it('scales the run’s sleeps with --quick, and prices a run on this machine at 0', async () => {
     const quick = await priorEstimate({ experiment: tenCallsThenAnHour, params: {}, quick: true, platform: 'aws-lambda', controlPlane: 'deployed' });
     expect((quick.inputs.dryRun as { wallSeconds: number }).wallSeconds).toBeLessThan(1900);

@@ -12,7 +12,8 @@
  * for every experiment, including the ones users add.
  */
 import type { Experiment } from '../../experiment/define';
-import { DEPLOYED_HEARTBEAT_INTERVAL_MS, DURATION_BILLING } from '../assumptions';
+import { billingModelOf, DEPLOYED_HEARTBEAT_INTERVAL_MS, DURATION_BILLING } from '../assumptions';
+import { plannedAzureHosting } from '../azure-hosting';
 import { DEPLOYED_CLIENT_KIND, clientSizeOf } from '../client-machine';
 import { priceUsage } from '../price-lines';
 import { durationRoundingOf, factsSummary } from '../run-cost';
@@ -45,12 +46,16 @@ export async function priorEstimate(input: PriorEstimateInput): Promise<CostEsti
     notes.push(`cold time assumed ${input.experiment.coldTime.defaultSeconds} s (the default; the run may use a measured one)`);
   }
   const timeScale = input.quick ? input.experiment.quick.timeScale : 1;
-  const billing = (DURATION_BILLING as Record<string, { defaultMemoryMb: number } | undefined>)[input.platform];
-  const memoryMb = typeof input.platformOptions?.memoryMb === 'number' ? input.platformOptions.memoryMb : (billing?.defaultMemoryMb ?? 1024);
+  // An azure-functions run about to start gets the plan and memory its options name, else the lab's defaults.
+  const azureHosting = input.platform === 'azure-functions' ? plannedAzureHosting(input.platformOptions ?? {}) : undefined;
+  const billingModel = billingModelOf(input.platform, azureHosting?.plan);
+  const memoryMb =
+    azureHosting?.instanceMemoryMb ??
+    (typeof input.platformOptions?.memoryMb === 'number' ? input.platformOptions.memoryMb : billingModel ? DURATION_BILLING[billingModel].defaultMemoryMb : 1024);
   const dryRun = await dryRunExperiment(input.experiment, params, model, {
     timeScale,
     memoryMb,
-    rounding: durationRoundingOf(input.platform),
+    rounding: durationRoundingOf(input.platform, azureHosting?.plan),
     ...(input.limits ? { limits: input.limits } : {}),
   });
   if (dryRun.stoppedBy && !dryRun.cutShort) notes.push(`the dry run stopped at ${dryRun.stoppedBy}; the run would stop there too`);
@@ -68,6 +73,7 @@ export async function priorEstimate(input: PriorEstimateInput): Promise<CostEsti
       seconds: kind === 'local' ? model.functionsSetupSeconds + wall : model.clientSetupSeconds + wall + model.clientWindDownSeconds,
     },
     invocations: dryRun.invocations,
+    ...(azureHosting ? { azureHosting } : {}),
     agentSeconds: wall,
     heartbeatIntervalMs: DEPLOYED_HEARTBEAT_INTERVAL_MS,
     readinessPolls: { functions: Math.ceil(model.functionsSetupSeconds / waitSeconds), client: Math.ceil(model.clientSetupSeconds / waitSeconds) },

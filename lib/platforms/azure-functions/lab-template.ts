@@ -9,7 +9,7 @@
  *    Output `blobEndpoint` (the account's primary blob endpoint, no secret in it).
  * 2. `apps` ({@link appsTemplate}), on the Flex Consumption plan (the default, {@link AzureFunctionsPlan}):
  *    one Flex Consumption plan (FC1) and one function app per lab function whose `functionAppConfig`
- *    names the runtime (`node`, version), the instance memory (2048 or 4096 MB) and its deployment
+ *    names the runtime (`node`, version), the instance memory (512, 2048 or 4096 MB) and its deployment
  *    storage (the private container `deployments`, reached with the connection string in
  *    `DEPLOYMENT_STORAGE_CONNECTION_STRING`); each app's package is deployed by a `onedeploy`
  *    extension resource from the same read-only SAS URL as below (Flex has no
@@ -54,8 +54,13 @@ export const DEPLOYMENTS_CONTAINER = 'deployments';
 export const AZURE_FUNCTIONS_PLANS = ['flex-consumption', 'consumption'] as const;
 export type AzureFunctionsPlan = (typeof AZURE_FUNCTIONS_PLANS)[number];
 export const DEFAULT_AZURE_FUNCTIONS_PLAN: AzureFunctionsPlan = 'flex-consumption';
-/** Instance memory sizes a Flex Consumption app may choose (`instanceMemoryMB`), MB. */
-export const FLEX_MEMORY_MB = [2048, 4096] as const;
+/**
+ * Instance memory sizes a Flex Consumption app may choose (`instanceMemoryMB`), MB: 512 (0.25 core),
+ * 2048 (1 core) and 4096 (2 cores), per "Azure Functions Flex Consumption plan hosting", Instance
+ * sizes, https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#instance-sizes
+ * (read 2026-12-06; the page added 512 MB after first offering 2048 and 4096).
+ */
+export const FLEX_MEMORY_MB = [512, 2048, 4096] as const;
 /** Flex Consumption's instance memory when the run names none, MB. */
 export const FLEX_DEFAULT_MEMORY_MB = 2048;
 /** Instances one Flex Consumption app may scale out to (`maximumInstanceCount`; Azure's default). */

@@ -149,7 +149,15 @@ describe('Class: AzureFunctionsProvisioner', () => {
     const provisioned = await subject.provision(branch(runId, undefined, CONSUMPTION));
 
     // Assess: the group, then the storage deployment.
-    expect(provisioned).toEqual({ kind: 'azure-functions', resourceGroup: names.resourceGroup, phase: 'storage', createdAt: '2026-11-27T10:00:00.000Z', ready: false });
+    // settings: what ProvisionFunctions records in the manifest, and the cost estimate bills by.
+    expect(provisioned).toEqual({
+      kind: 'azure-functions',
+      resourceGroup: names.resourceGroup,
+      phase: 'storage',
+      createdAt: '2026-11-27T10:00:00.000Z',
+      ready: false,
+      settings: { azureFunctionsPlan: 'consumption', memoryMb: 1536, timeoutSeconds: 30 },
+    });
     const groupPuts = arm.requests.slice(requestsBefore).filter((request) => request.method === 'PUT' && /\/resourcegroups\/[^/]+$/i.test(request.path));
     expect(groupPuts).toHaveLength(1);
     expect(groupPuts[0]?.path).toBe(`/subscriptions/${FAKE_SUBSCRIPTION}/resourcegroups/${names.resourceGroup}`);
@@ -162,7 +170,9 @@ describe('Class: AzureFunctionsProvisioner', () => {
     const afterStorage = await subject.check(branch(runId, provisioned, CONSUMPTION));
 
     // Assess
-    expect(afterStorage).toEqual({ ...provisioned, blobEndpoint: blob.endpointOf(names.storageAccount), phase: 'apps', ready: false });
+    // The settings went into the manifest with provision's answer; the checks' answers do not repeat them.
+    const { settings: _recorded, ...state } = provisioned;
+    expect(afterStorage).toEqual({ ...state, blobEndpoint: blob.endpointOf(names.storageAccount), phase: 'apps', ready: false });
     const uploads = blob.uploads.slice(uploadsBefore);
     expect(uploads.map((upload) => upload.blob).sort()).toEqual(LAB_FUNCTION_NAMES.map((fn) => `${fn}.zip`).sort());
     for (const upload of uploads) {
@@ -252,10 +262,12 @@ describe('Class: AzureFunctionsProvisioner', () => {
     const options = { memoryMb: 4096 };
 
     // Act
-    let answer: Record<string, unknown> = await subject.provision(branch(runId, undefined, options));
+    const provisioned = await subject.provision(branch(runId, undefined, options));
+    let answer: Record<string, unknown> = provisioned;
     for (let i = 0; i < 10 && !answer.ready && !answer.failed; i++) answer = await subject.check(branch(runId, answer, options));
 
     // Assess
+    expect(provisioned.settings).toEqual({ azureFunctionsPlan: 'flex-consumption', memoryMb: 4096, timeoutSeconds: 30 });
     expect(answer).toMatchObject({ ready: true, phase: 'ready' });
     const storage = deploymentOf(runId, 'storage');
     expect(JSON.stringify(storage.properties.template)).toContain(`"${names.storageAccount}/default/deployments"`);
@@ -342,6 +354,8 @@ describe('Class: AzureFunctionsProvisioner', () => {
     const runId = randomUUID();
     const subject = provisioner();
     const provisioned = await subject.provision(branch(runId));
+    // Flex Consumption by default, at its default instance memory.
+    expect(provisioned.settings).toEqual({ azureFunctionsPlan: 'flex-consumption', memoryMb: 2048, timeoutSeconds: 30 });
     const running = await subject.check(branch(runId, provisioned));
     expect(running).toMatchObject({ phase: 'storage', ready: false, status: 'Running' });
     expect(running.failed).toBeUndefined();
@@ -358,7 +372,7 @@ describe('Class: AzureFunctionsProvisioner', () => {
     await expect(subject.provision(branch(runId, undefined, { ...CONSUMPTION, memoryMb: 2048 }))).rejects.toThrow(ProvisionFailedError);
     await expect(subject.provision(branch(runId, undefined, { ...CONSUMPTION, memoryMb: 2048 }))).rejects.toThrow(/memoryMb cannot be applied on azure-functions: the Consumption plan gives every instance a fixed 1536 MB/);
     await expect(subject.provision(branch(runId, undefined, { ...CONSUMPTION, timeoutSeconds: 601 }))).rejects.toThrow(/timeoutSeconds must be an integer from 1 to 600/);
-    await expect(subject.provision(branch(runId, undefined, { memoryMb: 3072 }))).rejects.toThrow(/memoryMb must be one of 2048, 4096 on the Flex Consumption plan/);
+    await expect(subject.provision(branch(runId, undefined, { memoryMb: 3072 }))).rejects.toThrow(/memoryMb must be one of 512, 2048, 4096 on the Flex Consumption plan/);
     await expect(subject.provision(branch(runId, undefined, { timeoutSeconds: 231 }))).rejects.toThrow(/timeoutSeconds must be an integer from 1 to 230 on the flex-consumption plan/);
     await expect(subject.provision(branch(runId, undefined, { azureFunctionsPlan: 'premium' }))).rejects.toThrow(/azureFunctionsPlan must be one of flex-consumption, consumption/);
     expect(resources.groups.has(AzureFunctionsProvisioner.namesOf(runId).resourceGroup)).toBe(false);

@@ -8,7 +8,9 @@
  * The state machine polls `check` in a Wait + Choice loop, and each call may be a fresh Lambda, so
  * the progress lives in the answers (`input.functions` is the previous one):
  * - provision: creates the group (idempotent PUT), starts `storage`, answers
- *   `{ kind: 'azure-functions', resourceGroup, phase: 'storage', createdAt, ready: false }`.
+ *   `{ kind: 'azure-functions', resourceGroup, phase: 'storage', createdAt, ready: false, settings }`,
+ *   `settings` being the plan, instance memory and timeout the apps get (recorded in the run's
+ *   manifest as `platform_settings`; the cost estimate bills by them).
  * - check, phase `storage`: once the deployment Succeeded, uploads each function's zip
  *   (`packageOf`) to the private container `packages` (overwriting: a repeated check is harmless),
  *   with the account key from `storageAccounts.listKeys`, then starts `apps` with a read-only SAS
@@ -71,6 +73,7 @@ import {
   CONSUMPTION_MEMORY_MB,
   DEFAULT_AZURE_FUNCTIONS_PLAN,
   DEFAULT_AZURE_TIMEOUT_SECONDS,
+  FLEX_DEFAULT_MEMORY_MB,
   FLEX_MEMORY_MB,
   HTTP_TRIGGER_MAX_RESPONSE_SECONDS,
   NESTED_FUNCTIONS_PARAMETER,
@@ -193,14 +196,14 @@ export class AzureFunctionsProvisioner implements FunctionProvisioner {
   async provision(input: BranchInput): Promise<Record<string, unknown>> {
     const { runId } = input.run;
     const names = AzureFunctionsProvisioner.namesOf(runId);
-    this.planSettingsOf(input);
+    const settings = this.planSettingsOf(input);
     const group = names.resourceGroup;
     await this.call(`create resource group ${group}`, () =>
       this.resources.resourceGroups.createOrUpdate(group, { location: this.options.location, tags: runTagsOf(runId, this.now()) }),
     );
     await this.startDeployment(group, 'storage', storageTemplate({ runId, location: this.options.location, names }), {}, []);
     const state: AzureFunctionsState = { kind: 'azure-functions', resourceGroup: group, phase: 'storage', createdAt: new Date(this.now()).toISOString() };
-    return { ...state, ready: false };
+    return { ...state, ready: false, settings: recordedSettingsOf(settings) };
   }
 
   async check(input: BranchInput): Promise<ReadinessCheck> {
@@ -525,4 +528,14 @@ function issuesOf(error: z.ZodError): string {
     .slice(0, 5)
     .map((issue) => `${issue.path.length ? issue.path.map(String).join('.') : '(top level)'}: ${issue.message}`)
     .join('; ');
+}
+
+/**
+ * What ProvisionFunctions records in the run's manifest (`platform_settings`): the plan the apps
+ * were deployed on, their instance memory (Flex: the chosen or default size; Consumption: its
+ * fixed one) and their function timeout. The cost estimate bills the run by these (lib/cost/azure-hosting.ts).
+ */
+function recordedSettingsOf(settings: { plan: AzureFunctionsPlan; timeoutSeconds: number; flexMemoryMb?: number }): Record<string, unknown> {
+  const memoryMb = settings.plan === 'flex-consumption' ? (settings.flexMemoryMb ?? FLEX_DEFAULT_MEMORY_MB) : CONSUMPTION_MEMORY_MB;
+  return { azureFunctionsPlan: settings.plan, memoryMb, timeoutSeconds: settings.timeoutSeconds };
 }
