@@ -37,3 +37,13 @@ describe('CDK app: schedules', () => {
     );
   });
 });
+
+describe('CDK app: stage settings', () => {
+  it('fails synth on an apiGatewayCloudWatchRole other than create or existing, naming the setting', async () => {
+    const { code, stderr } = await synth({ apiGatewayCloudWatchRole: 'none', azureSubscriptionId: '00000000-0000-4000-8000-000000000000' });
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe(
+      "StageConfigError: invalid stage config: apiGatewayCloudWatchRole: must be 'create' (the control plane sets API Gateway's CloudWatch Logs role) or 'existing' (the account already has one)",
+    );
+  });
+});

@@ -45,9 +45,16 @@ describe('Function: loadStageConfig', () => {
     [{ rawResultsExpireAfterDays: 30 }, 'rawResultsExpireAfterDays:'],
     [{ availabilityZones: 'us-east-1a,us-east-1b' }, 'availabilityZones: every zone must be in the stage region'],
     [{ availabilityZones: 'eu-west-1a' }, 'availabilityZones: Aurora needs subnets in at least two zones'],
+    [{ apiGatewayCloudWatchRole: 'none' }, "apiGatewayCloudWatchRole: must be 'create'"],
+    [{ apiGatewayCloudWatchRole: 'Existing' }, "apiGatewayCloudWatchRole: must be 'create'"],
   ])('rejects %j naming the setting', (input, message) => {
     expect(() => loadStageConfig(input)).toThrow(StageConfigError);
     expect(() => loadStageConfig(input)).toThrow(message);
+  });
+
+  it("creates API Gateway's CloudWatch Logs role unless the stage says the account has one", () => {
+    expect(loadStageConfig().apiGatewayCloudWatchRole).toBe('create');
+    expect(loadStageConfig({ apiGatewayCloudWatchRole: 'existing' }).apiGatewayCloudWatchRole).toBe('existing');
   });
 
   it('rejects an unknown setting rather than ignoring a typo', () => {

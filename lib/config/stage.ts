@@ -30,6 +30,16 @@ export const PLACEHOLDER_REGION = 'eu-west-1';
  */
 export const LOG_RETENTION_DAYS = [365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
+/**
+ * Who provides the CloudWatch Logs role API Gateway's account settings must name before a REST API
+ * stage may log (the per-run AWS Lambda lab stacks log their stage's errors): `create`, the
+ * control-plane stack creates one and sets it (lib/constructs/api-gateway-cloudwatch-role.ts);
+ * `existing`, the account and region already name one (Control Tower accounts often do), which is
+ * left as it is.
+ */
+export const API_GATEWAY_CLOUDWATCH_ROLE_MODES = ['create', 'existing'] as const;
+export type ApiGatewayCloudWatchRoleMode = (typeof API_GATEWAY_CLOUDWATCH_ROLE_MODES)[number];
+
 /** The defaults of every stage setting, in one place. */
 export const STAGE_DEFAULTS = {
   account: PLACEHOLDER_ACCOUNT,
@@ -64,6 +74,11 @@ export const STAGE_DEFAULTS = {
   azureCredentialsSecretName: 'faas-benchmarker/azure',
   /** An OpenFaaS gateway to deploy per-run functions to. Empty: no OpenFaaS platform. */
   openfaasGatewayUrl: '',
+  /**
+   * Whether the control plane creates API Gateway's account-wide CloudWatch Logs role
+   * ({@link API_GATEWAY_CLOUDWATCH_ROLE_MODES}); only made with a cloud platform (Azure configured).
+   */
+  apiGatewayCloudWatchRole: 'create' as ApiGatewayCloudWatchRoleMode,
 } as const;
 
 const wholeNumber = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -111,6 +126,9 @@ export const stageConfigSchema = z
     azureLocation: z.string().regex(/^[a-z][a-z0-9]{2,30}$/, 'must be an Azure region name such as westeurope'),
     azureCredentialsSecretName: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name'),
     openfaasGatewayUrl: z.union([z.literal(''), z.string().url('must be the gateway URL, e.g. https://gateway.example.org')]),
+    apiGatewayCloudWatchRole: z.enum(API_GATEWAY_CLOUDWATCH_ROLE_MODES, {
+      message: "must be 'create' (the control plane sets API Gateway's CloudWatch Logs role) or 'existing' (the account already has one)",
+    }),
   })
   .strict()
   .refine((config) => config.auroraMaxAcu > config.auroraMinAcu, {

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { addPolicyGates } from '../stacks/policy-gates';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,8 @@ import { stagePlatforms } from '../config/stage-platforms';
 import { ControlPlaneStack, controlPlaneStackProps } from '../stacks/control-plane-stack';
 import { ResultsStack, resultsStackProps } from '../stacks/results-stack';
 import { LAB_ACTIONS_NOT_GRANTED, labDeployerActions, labHandlerActions } from '../platforms/aws-lambda/lab-deployer-actions';
+import { executionLogGroupNameSub, labStackTemplate, STAGE_NAME } from '../platforms/aws-lambda/lab-template';
+import { PUSH_TO_CLOUDWATCH_LOGS_ACTIONS } from './api-gateway-cloudwatch-role';
 import { type CloudStepName, labDeployerStatements, UnscopedLabActionError } from './cloud-platforms';
 import { STEP_FUNCTIONS } from './run-experiment-steps';
 
@@ -53,6 +55,15 @@ interface Statement {
 const statementsOf = (policyId: string) => template.toJSON().Resources[policyId].Properties.PolicyDocument.Statement as Statement[];
 const actions = (statements: Statement[]) => statements.flatMap((statement) => [statement.Action].flat());
 const text = (value: unknown) => JSON.stringify(value);
+/** A resource of the template as IAM would see it in partition `aws`: `Fn::Join` of strings and `AWS::Partition`. */
+const arnIn = (resource: unknown): string => {
+  if (typeof resource === 'string') return resource;
+  const join = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (!join) throw new Error(`not an ARN: ${text(resource)}`);
+  return join[1].map((part) => (typeof part === 'string' ? part : text(part) === '{"Ref":"AWS::Partition"}' ? 'aws' : text(part))).join(join[0]);
+};
+/** Whether IAM's resource pattern (`*` any run of characters, `?` one) matches `arn`. */
+const iamMatches = (pattern: string, arn: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(arn);
 
 describe('CloudPlatforms — code and config', () => {
   it('gives every step Lambda FB_CLOUD_CONFIG naming the assets, the deployer role, the client network and Azure', () => {
@@ -153,9 +164,29 @@ describe('CloudPlatforms — AWS Lambda lab stacks', () => {
       } else if (only.length === 1 && only[0] === 's3:GetObject') {
         expect(resources).toHaveLength(LAB_FUNCTION_NAMES.length);
       } else {
-        for (const resource of resources) expect(resource).toMatch(/(:function:fb-\*|:role\/fb-\*|:log-group:\/aws\/lambda\/fb-\*)/);
+        for (const resource of resources) expect(resource).toMatch(/(:function:fb-\*|:role\/fb-\*|:log-group:\/aws\/lambda\/fb-\*|:log-group:API-Gateway-Execution-Logs_\*\/prod\*)/);
       }
     }
+  });
+
+  it("lets the deployer create and delete the lab API's execution log group, API-Gateway-Execution-Logs_<api id>/prod, and no other stage's", () => {
+    const statements = statementsOf(logicalId(cloud().node.findChild('LabDeployerPolicy')));
+    const logGroups = statements.find((statement) => actions([statement]).includes('logs:CreateLogGroup'));
+    expect(actions(logGroups ? [logGroups] : [])).toEqual(expect.arrayContaining(['logs:CreateLogGroup', 'logs:DeleteLogGroup', 'logs:PutRetentionPolicy', 'logs:TagResource']));
+    const patterns = [logGroups?.Resource].flat().map(arnIn);
+    expect(patterns).toEqual(['arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/fb-*', 'arn:aws:logs:eu-west-1:123456789012:log-group:API-Gateway-Execution-Logs_*/prod*']);
+    // The name the lab template gives the group, with an id API Gateway might assign, in both ARN forms IAM sees.
+    const name = executionLogGroupNameSub('Api', STAGE_NAME)['Fn::Sub'].replace(`\${Api}`, 'a1b2c3d4e5');
+    expect(labStackTemplate({ runId: 'r', prefix: 'fb-1a2b3c4d-', memoryMb: 128, timeoutSeconds: 3, codeBucket: 'b', codeKeys: {} as never }).Resources.ExecutionLogGroup?.Properties.LogGroupName).toEqual(
+      executionLogGroupNameSub('Api', STAGE_NAME),
+    );
+    const arn = `arn:aws:logs:eu-west-1:123456789012:log-group:${name}`;
+    for (const form of [arn, `${arn}:*`]) expect(patterns.some((pattern) => iamMatches(pattern, form)), form).toBe(true);
+    for (const other of ['API-Gateway-Execution-Logs_a1b2c3d4e5/dev', '/aws/lambda/other', 'other']) {
+      expect(patterns.some((pattern) => iamMatches(pattern, `arn:aws:logs:eu-west-1:123456789012:log-group:${other}`)), other).toBe(false);
+    }
+    const acks = acknowledgements(stack).filter((ack) => ack.path === 'ControlPlane/CloudPlatforms/LabDeployerPolicy').map((ack) => ack.id);
+    expect(acks).toContain('AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:eu-west-1:123456789012:log-group:API-Gateway-Execution-Logs_*/prod*]');
   });
 
   it('refuses a handler permission it has no scope for', () => {
@@ -173,6 +204,57 @@ describe('CloudPlatforms — AWS Lambda lab stacks', () => {
     expect(text(statements[1]?.Resource)).toContain(logicalId(cloud().labDeployer));
     expect(statements[1]?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } });
     expect(text(statements[2]?.Resource)).toContain(':secret:faas-benchmarker/azure-??????');
+  });
+});
+
+describe("CloudPlatforms — API Gateway's account-wide CloudWatch Logs role", () => {
+  const made = () => {
+    if (!cloud().apiGatewayCloudWatchRole) throw new Error('no API Gateway CloudWatch role was made');
+    return cloud().apiGatewayCloudWatchRole as NonNullable<ReturnType<typeof cloud>['apiGatewayCloudWatchRole']>;
+  };
+
+  it('sets the account and region to a role only API Gateway can assume, made by default', () => {
+    expect(CONFIG.apiGatewayCloudWatchRole).toBe('create');
+    const accounts = template.findResources('AWS::ApiGateway::Account');
+    expect(Object.keys(accounts)).toEqual([stack.getLogicalId(made().account)]);
+    const [account] = Object.values(accounts);
+    expect(account?.Properties).toEqual({ CloudWatchRoleArn: { 'Fn::GetAtt': [logicalId(made().role), 'Arn'] } });
+    // The role has its permissions before API Gateway is pointed at it.
+    expect(account?.DependsOn).toContain(logicalId(made().policy));
+    const role = template.toJSON().Resources[logicalId(made().role)];
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'apigateway.amazonaws.com' } }]);
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it("grants the AmazonAPIGatewayPushToCloudWatchLogs actions inline, on this account's and region's log groups only", () => {
+    const policy = template.toJSON().Resources[logicalId(made().policy)];
+    expect(policy.Properties.Roles).toEqual([{ Ref: logicalId(made().role) }]);
+    const statements = statementsOf(logicalId(made().policy));
+    expect(statements).toHaveLength(1);
+    expect(actions(statements).sort()).toEqual([...PUSH_TO_CLOUDWATCH_LOGS_ACTIONS].sort());
+    expect(arnIn(statements[0]?.Resource)).toBe('arn:aws:logs:eu-west-1:123456789012:log-group:*');
+    expect(acknowledgements(stack).filter((ack) => ack.path === made().policy.node.path).map((ack) => ack.id)).toEqual([
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:eu-west-1:123456789012:log-group:*]',
+    ]);
+  });
+
+  it('keeps the role and its policy when the stack is deleted, since the account setting outlives the stack', () => {
+    for (const construct of [made().role, made().policy]) {
+      expect(template.toJSON().Resources[logicalId(construct)]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    }
+  });
+
+  it('leaves the account setting alone on a stage that says the account has its role (apiGatewayCloudWatchRole=existing)', () => {
+    const existing = loadStageConfig({ ...CONFIG, stageName: 'existing', apiGatewayCloudWatchRole: 'existing' });
+    const otherApp = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+    const otherResults = new ResultsStack(otherApp, 'Results', resultsStackProps(existing));
+    const other = new ControlPlaneStack(otherApp, 'ControlPlane', controlPlaneStackProps(existing, otherResults, []));
+    expect(other.cloud?.apiGatewayCloudWatchRole).toBeUndefined();
+    const otherTemplate = Template.fromStack(other);
+    otherTemplate.resourceCountIs('AWS::ApiGateway::Account', 0);
+    otherTemplate.resourcePropertiesCountIs('AWS::IAM::Role', { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'apigateway.amazonaws.com' } })] } }, 0);
+    // The lab stacks' deployer is there all the same.
+    otherTemplate.hasResourceProperties('AWS::IAM::Role', { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'cloudformation.amazonaws.com' } })] } });
   });
 });
 

@@ -8,8 +8,10 @@
  *   (`dist/functions/openfaas/<function>`: the bundle and the Dockerfile) into the CDK bootstrap
  *   ECR repository at deploy time (synth only stages the folder; no Docker until `cdk deploy`);
  * - AWS Lambda: a CloudFormation service role (`LabDeployer`) that creates and deletes the per-run
- *   lab stacks (`fb-<run8>-lab`: functions, their role, a REST API with an API key), so the step
- *   Lambdas only call CloudFormation and pass that role;
+ *   lab stacks (`fb-<run8>-lab`: functions, their role and log groups, a REST API with an API key
+ *   and its execution log group), so the step Lambdas only call CloudFormation and pass that role;
+ *   and, unless the stage says the account has one, API Gateway's account-wide CloudWatch Logs role
+ *   (`ApiGatewayCloudWatchRole`), without which the lab stage's execution logging is refused;
  * - the EC2 client of Azure Functions runs: a VPC with one public subnet (no NAT; flow logs), a
  *   security group with no ingress, and the instance role SSM needs (`AmazonSSMManagedInstanceCore`);
  * - Azure: the service principal's credentials are read from an existing Secrets Manager secret
@@ -40,11 +42,15 @@ import { Construct } from 'constructs';
 import { bundlePath } from '../../lab-functions/build';
 import { LAB_FUNCTION_NAMES, type LabFunctionName } from '../../lab-functions/names';
 import type { CloudPlatformsConfig } from '../config/cloud-config';
+import type { ApiGatewayCloudWatchRoleMode } from '../config/stage';
 import { labDeployerActions } from '../platforms/aws-lambda/lab-deployer-actions';
+import { EXECUTION_LOG_GROUP_PREFIX, STAGE_NAME } from '../platforms/aws-lambda/lab-template';
 import { EXPIRES_TAG_KEY, RUN_TAG_KEY } from '../platforms/run-resources';
 import type { ControlPlaneFunction } from './control-plane-function';
 import { PROJECT_ROOT } from './control-plane-function';
+import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
 import { acknowledgeGuard } from './guard-rules';
+import { acknowledgeWildcards } from './wildcard-acknowledgements';
 
 /** Per-run names start with this (`fb-<run8>-…`). */
 const RUN_NAME_PREFIX = 'fb-';
@@ -130,6 +136,15 @@ export interface CloudPlatformsProps {
   readonly agentLogRetention?: logs.RetentionDays;
 
   /**
+   * Who provides API Gateway's account-wide CloudWatch Logs role, which the lab stacks' execution
+   * logging needs: `create` makes an {@link ApiGatewayCloudWatchRole} here; `existing` leaves the
+   * account's setting as it is (it must name a role already).
+   *
+   * @default 'create'
+   */
+  readonly apiGatewayCloudWatchRole?: ApiGatewayCloudWatchRoleMode;
+
+  /**
    * Retention of the client VPC's flow-log group.
    *
    * @default logs.RetentionDays.ONE_YEAR
@@ -152,6 +167,8 @@ export class CloudPlatforms extends Construct {
   readonly config: CloudPlatformsConfig;
   /** The CloudFormation service role of the per-run lab stacks. */
   readonly labDeployer: iam.Role;
+  /** API Gateway's account-wide CloudWatch Logs role and setting, unless the account has its own. */
+  readonly apiGatewayCloudWatchRole: ApiGatewayCloudWatchRole | undefined;
   /** The network of EC2 clients. */
   readonly clientVpc: ec2.Vpc;
   readonly clientSecurityGroup: ec2.SecurityGroup;
@@ -195,6 +212,14 @@ export class CloudPlatforms extends Construct {
       description: 'CloudFormation service role of the per-run lab stacks (fb-<run>-lab): their functions, log groups, role and REST API',
     });
     const labLogGroups = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/lambda/${RUN_NAME_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    // The lab API's execution log group, API-Gateway-Execution-Logs_<api id>/prod; the trailing `*`
+    // also covers the `:*` (streams) form of its ARN, as the one above does.
+    const labExecutionLogGroups = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: `${EXECUTION_LOG_GROUP_PREFIX}*/${STAGE_NAME}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     const anyLogGroup = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     const deployerPolicy = new iam.Policy(this, 'LabDeployerPolicy', {
       roles: [this.labDeployer],
@@ -202,7 +227,7 @@ export class CloudPlatforms extends Construct {
         functions: [labFunctions],
         roles: [labRoles],
         apis: ['/restapis', '/restapis/*', '/apikeys', '/apikeys/*', '/usageplans', '/usageplans/*', '/tags/*'].map(apiGateway),
-        logGroups: [labLogGroups],
+        logGroups: [labLogGroups, labExecutionLogGroups],
         anyLogGroup: [anyLogGroup],
         code: Object.values(lambdaCode).map(objectArn),
       }),
@@ -219,9 +244,15 @@ export class CloudPlatforms extends Construct {
       [apiGateway('/usageplans/*'), apiIds('/usageplans') + labDeployerOnly],
       [apiGateway('/tags/*'), `Tagging the per-run REST API, API key and usage plan addresses them by the ARN API Gateway assigns (/tags/*).${labDeployerOnly}`],
       [labLogGroups, `The per-run lab stacks own their functions' log groups, /aws/lambda/fb-<run8>-<function> (log-group:/aws/lambda/fb-*).${labDeployerOnly}`],
+      [
+        labExecutionLogGroups,
+        `The per-run lab stacks own their REST API's execution log group, named by API Gateway after the API id it assigns at creation (log-group:${EXECUTION_LOG_GROUP_PREFIX}*/${STAGE_NAME}*).${labDeployerOnly}`,
+      ],
       [anyLogGroup, 'CloudFormation\'s log group handlers look a group up with logs:DescribeLogGroups, which IAM authorizes only on log-group:* (a listing, read only).'],
       ['*', 'The Lambda function delete handler calls ec2:DescribeNetworkInterfaces, which supports no resource-level permissions (read only).'],
     ]);
+
+    this.apiGatewayCloudWatchRole = (props.apiGatewayCloudWatchRole ?? 'create') === 'create' ? new ApiGatewayCloudWatchRole(this, 'ApiGatewayCloudWatchRole') : undefined;
 
     // The EC2 client network.
     this.clientVpc = new ec2.Vpc(this, 'ClientVpc', {
@@ -450,22 +481,9 @@ export class CloudPlatforms extends Construct {
     for (const fn of [...Object.values(props.steps), ...(props.cleanup ? [props.cleanup] : []), ...(props.callback ? [props.callback] : []), ...(props.sweeper ? [props.sweeper] : [])]) fn.function.addEnvironment('FB_CLOUD_CONFIG', json);
   }
 
-  /**
-   * Acknowledge cdk-nag's IAM5 finding for each named wildcard resource of `policy`, each with its own
-   * reason. Every named resource must hold a `*` and appear in the policy, so an acknowledgement
-   * cannot outlive its statement; a wildcard the list does not name stays a finding and fails synth.
-   */
+  /** {@link acknowledgeWildcards} on one of this construct's policies, with the names cdk-nag gives this stack's imports. */
   private acknowledgeWildcards(policy: iam.Policy, wildcards: readonly (readonly [resource: string, reason: string])[]): void {
-    const stack = Stack.of(this);
-    const rendered = (resource: unknown) => nagRendering(stack.resolve(resource), this.crossStackNames);
-    const document = stack.resolve((policy.node.defaultChild as iam.CfnPolicy).policyDocument) as { Statement: { Resource: unknown }[] };
-    const inPolicy = new Set(document.Statement.flatMap((statement) => [statement.Resource].flat().map(rendered)));
-    for (const [resource, reason] of wildcards) {
-      const name = rendered(resource);
-      if (!name.includes('*')) throw new WildcardAcknowledgementError(`${policy.node.path}: ${name} has no wildcard to acknowledge`);
-      if (!inPolicy.has(name)) throw new WildcardAcknowledgementError(`${policy.node.path}: ${name} is acknowledged but not in the policy`);
-      Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Resource::${name}]`, reason });
-    }
+    acknowledgeWildcards(policy, wildcards, this.crossStackNames);
   }
 }
 
@@ -477,7 +495,7 @@ interface LabDeployerScopes {
   readonly roles: string[];
   /** The API Gateway paths of the lab APIs, keys and usage plans. */
   readonly apis: string[];
-  /** The lab functions' log groups, `log-group:/aws/lambda/fb-*`. */
+  /** The log groups the lab stacks own: their functions' `log-group:/aws/lambda/fb-*` and their API's `log-group:API-Gateway-Execution-Logs_*` groups. */
   readonly logGroups: string[];
   /** Every log group (`log-group:*`), for the DescribeLogGroups listing. */
   readonly anyLogGroup: string[];
@@ -517,11 +535,6 @@ export class UnscopedLabActionError extends Error {
   override name = 'UnscopedLabActionError';
 }
 
-/** An acknowledged wildcard that is not one: no `*`, or not a resource of the policy it is acknowledged on. */
-export class WildcardAcknowledgementError extends Error {
-  override name = 'WildcardAcknowledgementError';
-}
-
 /**
  * One container asset per lab function, built from its OpenFaaS bundle folder with the Dockerfile
  * `npm run build:functions` copies there: the context is that folder alone (a few files, the
@@ -552,26 +565,4 @@ function openFaasImageAssets(scope: Construct): Record<LabFunctionName, ecrAsset
 
 function mapValues<K extends string, V, W>(record: Readonly<Record<K, V>>, map: (value: V) => W): Record<K, W> {
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value as V)])) as Record<K, W>;
-}
-
-/**
- * How cdk-nag writes a resource in a finding id: `Ref`s as `<Name>`, `Fn::GetAtt`s as `<Id.Attr>`
- * (or, for an attribute of another stack, the name of its export), joins flattened.
- */
-function nagRendering(value: unknown, crossStack: ReadonlyMap<string, string>): string {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object') {
-    const node = value as Record<string, unknown>;
-    if ('Ref' in node) return `<${String(node.Ref)}>`;
-    if ('Fn::GetAtt' in node) {
-      const attribute = (node['Fn::GetAtt'] as string[]).join('.');
-      return crossStack.get(attribute) ?? `<${attribute}>`;
-    }
-    if ('Fn::Join' in node) {
-      const [separator, parts] = node['Fn::Join'] as [string, unknown[]];
-      return parts.map((part) => nagRendering(part, crossStack)).join(separator);
-    }
-    if ('Fn::ImportValue' in node) return String(node['Fn::ImportValue']);
-  }
-  return JSON.stringify(value);
 }

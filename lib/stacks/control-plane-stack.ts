@@ -6,8 +6,9 @@
  * - `CallbackEndpoint` (`Callback`): `POST /callback` on the callback Lambda, where client agents report;
  * - `RunExperimentSteps` (`Steps`): the eleven step Lambdas, one per Task of state-machines/run-experiment.asl.json;
  * - with Azure configured, `CloudPlatforms` (`CloudPlatforms`): code assets, the lab stacks'
- *   CloudFormation role, the EC2 clients' VPC (one public subnet, no NAT) and instance role, each
- *   cloud step's grants;
+ *   CloudFormation role, API Gateway's account-wide CloudWatch Logs role (unless the stage's
+ *   `apiGatewayCloudWatchRole` is `existing`), the EC2 clients' VPC (one public subnet, no NAT)
+ *   and instance role, each cloud step's grants;
  * - `SchemaMigrations` (`Migrations`): the custom resource that migrates the results schema at deploy time;
  * - `RunExperimentStateMachine` (`RunExperiment`): the Standard state machine, created after the
  *   migrations; the callback Lambda may `SendTaskSuccess/Failure/Heartbeat` on it only;
@@ -112,6 +113,7 @@ export function controlPlaneStackProps(config: StageConfig, results: ControlPlan
       ? {
           cloud: {
             agentLogRetention: config.agentLogRetentionDays as logs.RetentionDays,
+            apiGatewayCloudWatchRole: config.apiGatewayCloudWatchRole,
             azure: { subscriptionId: config.azureSubscriptionId, location: config.azureLocation, credentialsSecretName: config.azureCredentialsSecretName },
             ...(config.openfaasGatewayUrl ? { openfaas: { gatewayUrl: config.openfaasGatewayUrl } } : {}),
           },

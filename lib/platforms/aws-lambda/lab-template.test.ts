@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { LAB_FUNCTION_NAMES } from '../../../lab-functions/names';
 import { logicalIdOf } from '../run-resources';
 import { LAB_ACTIONS_NOT_GRANTED, LAB_HANDLER_TYPES, labHandlerActions } from './lab-deployer-actions';
-import { GUARD_REASONS_KEY, LAB_LOG_RETENTION_DAYS, type LabStackOptions, labStackTemplate } from './lab-template';
+import { type CloudFormationTemplate, GUARD_REASONS_KEY, LAB_LOG_RETENTION_DAYS, type LabStackOptions, labStackTemplate } from './lab-template';
 import { codeKeysOf } from './provisioner';
 
 const options: LabStackOptions = {
@@ -19,29 +19,69 @@ const options: LabStackOptions = {
   codeKeys: codeKeysOf('aws-lambda/'),
 };
 
+/** The Control Tower guard rules' findings on `template`, `<logical id> <rule name>` each (cfn-guard honours `Metadata.guard` suppressions). */
+function guardFindings(template: CloudFormationTemplate): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'fb-lab-guard-'));
+  try {
+    const path = join(dir, 'lab.template.json');
+    writeFileSync(path, JSON.stringify(template));
+    const report = new CfnGuardValidator({ controlTowerRulesEnabled: true }).validate({ templatePaths: [path] } as unknown as IPolicyValidationContext);
+    return report.violations.flatMap((violation) => violation.violatingResources.map((resource) => `${resource.resourceLogicalId} ${violation.ruleName}`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const EXECUTION_LOGGING_RULE = 'api_gw_v1_execution_logging_enabled_check';
+
 describe.concurrent('labStackTemplate', () => {
   it('passes the Control Tower guard rules but for findings suppressed, with a reason, on the very resource that has them', () => {
     const template = labStackTemplate(options);
-    const dir = mkdtempSync(join(tmpdir(), 'fb-lab-guard-'));
-    try {
-      const path = join(dir, 'lab.template.json');
-      writeFileSync(path, JSON.stringify(template));
-      const report = new CfnGuardValidator({ controlTowerRulesEnabled: true }).validate({ templatePaths: [path] } as unknown as IPolicyValidationContext);
-      const found = report.violations.flatMap((violation) => violation.violatingResources.map((resource) => `${resource.resourceLogicalId} ${violation.ruleName}`));
-      const suppressed = Object.entries(template.Resources).flatMap(([id, resource]) => {
-        const rules = ((resource.Metadata?.guard as { SuppressedRules?: string[] } | undefined)?.SuppressedRules ?? []).map((rule) => {
-          const reason = (resource.Metadata?.[GUARD_REASONS_KEY] as Record<string, string> | undefined)?.[rule];
-          expect(reason, `${id} suppresses ${rule} without a reason`).toMatch(/^CT\.[A-Z]+\.PR\.\d+: .{40,}/);
-          return `${id} ${rule}`;
-        });
-        return rules;
+    const found = guardFindings(template);
+    const suppressed = Object.entries(template.Resources).flatMap(([id, resource]) => {
+      const rules = ((resource.Metadata?.guard as { SuppressedRules?: string[] } | undefined)?.SuppressedRules ?? []).map((rule) => {
+        const reason = (resource.Metadata?.[GUARD_REASONS_KEY] as Record<string, string> | undefined)?.[rule];
+        expect(reason, `${id} suppresses ${rule} without a reason`).toMatch(/^CT\.[A-Z]+\.PR\.\d+: .{40,}/);
+        return `${id} ${rule}`;
       });
-      // Every finding is suppressed on its resource, and no suppression outlives its finding.
-      expect(found.sort()).toEqual(suppressed.sort());
-      expect(found.length).toBeGreaterThan(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      return rules;
+    });
+    // Every finding is suppressed on its resource, and no suppression outlives its finding.
+    expect(found.sort()).toEqual(suppressed.sort());
+    expect(found.length).toBeGreaterThan(0);
+    // Execution logging (CT.APIGATEWAY.PR.1) is met, not suppressed: a Control Tower hook would refuse the stage otherwise.
+    expect(suppressed.filter((entry) => entry.endsWith(EXECUTION_LOGGING_RULE))).toEqual([]);
+  });
+
+  it("is refused by CT.APIGATEWAY.PR.1's guard rule once the stage's logging level is taken away", () => {
+    const template = labStackTemplate(options);
+    const stage = template.Resources.Stage as unknown as { Properties: { MethodSettings: Record<string, unknown>[] } };
+    for (const setting of stage.Properties.MethodSettings) delete setting.LoggingLevel;
+    expect(guardFindings(template)).toContain(`Stage ${EXECUTION_LOGGING_RULE}`);
+  });
+
+  it("logs the stage's errors for every method, without request or response bodies, keeping its throttle", () => {
+    const template = labStackTemplate({ ...options, throttle: { rateLimit: 50, burstLimit: 100 } });
+    expect(template.Resources.Stage?.Properties.MethodSettings).toEqual([
+      { ResourcePath: '/*', HttpMethod: '*', LoggingLevel: 'ERROR', DataTraceEnabled: false, ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    ]);
+  });
+
+  it("owns the stage's execution log group, kept a year and deleted with the stack, made before the stage", () => {
+    const template = labStackTemplate(options);
+    expect(template.Resources.ExecutionLogGroup).toMatchObject({
+      Type: 'AWS::Logs::LogGroup',
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+      Properties: {
+        // The name API Gateway writes to: API-Gateway-Execution-Logs_{rest-api-id}/{stage_name}.
+        LogGroupName: { 'Fn::Sub': `API-Gateway-Execution-Logs_\${Api}/prod` },
+        RetentionInDays: LAB_LOG_RETENTION_DAYS,
+        Tags: [{ Key: 'faas-benchmarker:run', Value: options.runId }],
+      },
+    });
+    expect(template.Resources.Stage?.DependsOn).toContain('ExecutionLogGroup');
+    expect(template.Resources.Stage?.Properties.StageName).toBe('prod');
   });
 
   it("declares each function's log group, kept a year and deleted with the stack, before the function", () => {

@@ -15,14 +15,24 @@
  *   than `Fn::GetAtt`, since the functions depend on the role (GetAtt would be a cycle);
  * - a REST API: one resource per function whose path part is the deployed name (the client agent
  *   calls `POST <invokeUrl>/<deployed name>`), a POST method each with `ApiKeyRequired` and a Lambda
- *   proxy (AWS_PROXY) integration, a deployment, stage `prod` with method throttling and X-Ray
- *   tracing (Control Tower's CT.APIGATEWAY.PR.2), an API key, a
- *   usage plan (throttle) on the stage and the plan's key; an `AWS::Lambda::Permission` per
+ *   proxy (AWS_PROXY) integration, a deployment, stage `prod` with method throttling, X-Ray
+ *   tracing (Control Tower's CT.APIGATEWAY.PR.2) and execution logging at ERROR level for every
+ *   method (CT.APIGATEWAY.PR.1; no request or response bodies: DataTraceEnabled is false), an API
+ *   key, a usage plan (throttle) on the stage and the plan's key; an `AWS::Lambda::Permission` per
  *   function for API Gateway, limited to that method;
+ * - the stage's execution log group, `API-Gateway-Execution-Logs_<api id>/prod` (the name API
+ *   Gateway writes to, which it would otherwise create itself and no stack would own), kept
+ *   {@link LAB_LOG_RETENTION_DAYS} days and deleted with the stack; the stage depends on it, so it
+ *   exists before the stage logs anything and goes only after the stage. Execution logging needs
+ *   the account and region to name a CloudWatch Logs role in API Gateway's settings: the control
+ *   plane sets it (lib/constructs/api-gateway-cloudwatch-role.ts) unless the stage says the
+ *   account has one (`-c apiGatewayCloudWatchRole=existing`);
  * - Outputs `InvokeUrl` (`https://<api>.execute-api.<region>.<suffix>/prod`), `ApiKeyId` and
  *   `FunctionPrefix`.
  * Control Tower guard rules that do not apply are suppressed on their resource
- * (`Metadata.guard.SuppressedRules`, the reason beside it under {@link GUARD_REASONS_KEY}).
+ * (`Metadata.guard.SuppressedRules`, the reason beside it under {@link GUARD_REASONS_KEY}); the
+ * controls the template satisfies rather than suppresses: CT.APIGATEWAY.PR.1 (execution logging),
+ * CT.APIGATEWAY.PR.2 (X-Ray tracing) and CT.CLOUDWATCH.PR.2 (log retention of at least a year).
  * Every resource that takes tags carries `faas-benchmarker:run=<runId>` (the stack's own tags,
  * set by the provisioner, propagate too).
  *
@@ -52,7 +62,24 @@ export const LAMBDA_TIMEOUT_SECONDS = { min: 1, max: 900 } as const;
  */
 export const API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29;
 export const STAGE_NAME = 'prod';
-/** Days the lab functions' log groups keep their events: a year, Control Tower's minimum (CT.CLOUDWATCH.PR.2). */
+/**
+ * What the lab stage's execution logs record: errors only (API Gateway's `ERROR` level), which
+ * Control Tower's CT.APIGATEWAY.PR.1 accepts beside `INFO` (its guard rule asks for `ERROR` or
+ * `INFO` on `HttpMethod` `*` and `ResourcePath` `/*`, and no method setting `OFF`).
+ */
+export const LAB_EXECUTION_LOGGING_LEVEL = 'ERROR';
+/** The start of every REST API execution log group's name ({@link executionLogGroupNameSub}). */
+export const EXECUTION_LOG_GROUP_PREFIX = 'API-Gateway-Execution-Logs_';
+/**
+ * The log group API Gateway writes a REST API stage's execution logs to,
+ * `API-Gateway-Execution-Logs_{rest-api-id}/{stage_name}`, as an `Fn::Sub` on the API's logical id.
+ * Source: "Set up CloudWatch logging for REST APIs in API Gateway",
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html (read 2026-12-06).
+ */
+export function executionLogGroupNameSub(apiLogicalId: string, stageName: string): { 'Fn::Sub': string } {
+  return { 'Fn::Sub': `${EXECUTION_LOG_GROUP_PREFIX}\${${apiLogicalId}}/${stageName}` };
+}
+/** Days the lab stack's log groups (functions' and API execution logs) keep their events: a year, Control Tower's minimum (CT.CLOUDWATCH.PR.2). */
 export const LAB_LOG_RETENTION_DAYS = 365;
 /** Metadata key, beside `guard`, holding the reason of each suppressed guard rule. */
 export const GUARD_REASONS_KEY = 'faas-benchmarker:guard-suppression-reasons';
@@ -96,7 +123,6 @@ const GUARD_RULE = {
   lambdaInVpc: 'lambda_inside_vpc_check',
   lambdaPublicAccess: 'lambda_function_public_access_prohibited_check',
   logGroupEncrypted: 'cloudwatch_log_group_encrypted_check',
-  apiExecutionLogging: 'api_gw_v1_execution_logging_enabled_check',
 } as const;
 
 /** `Metadata` suppressing each guard rule on a resource, with its reason. */
@@ -120,9 +146,9 @@ const LOG_GROUP_SUPPRESSIONS = guardSuppressions({
   logGroupEncrypted:
     'CT.CLOUDWATCH.PR.3: the groups hold the lab functions\' own output and Lambda\'s platform lines (no user data); CloudWatch Logs encrypts them at rest with its own key.',
 });
-const STAGE_SUPPRESSIONS = guardSuppressions({
-  apiExecutionLogging:
-    'CT.APIGATEWAY.PR.1: execution logging needs the account-wide API Gateway CloudWatch Logs role (apigateway UpdateAccount), which a per-run stack must not set; the functions log every request themselves.',
+const EXECUTION_LOG_GROUP_SUPPRESSIONS = guardSuppressions({
+  logGroupEncrypted:
+    "CT.CLOUDWATCH.PR.3: the group holds API Gateway's ERROR-level execution lines of the lab API (no request or response bodies: data tracing is off, and API Gateway redacts API keys); CloudWatch Logs encrypts them at rest with its own key.",
 });
 
 const ref = (logicalId: string) => ({ Ref: logicalId });
@@ -245,15 +271,31 @@ export function labStackTemplate(options: LabStackOptions): CloudFormationTempla
     DependsOn: methods,
     Properties: { RestApiId: ref('Api'), Description: `run ${runId}` },
   };
+  resources.ExecutionLogGroup = {
+    Type: 'AWS::Logs::LogGroup',
+    DeletionPolicy: 'Delete',
+    UpdateReplacePolicy: 'Delete',
+    Metadata: EXECUTION_LOG_GROUP_SUPPRESSIONS,
+    Properties: { LogGroupName: executionLogGroupNameSub('Api', STAGE_NAME), RetentionInDays: LAB_LOG_RETENTION_DAYS, Tags: tags },
+  };
   resources.Stage = {
     Type: 'AWS::ApiGateway::Stage',
-    Metadata: STAGE_SUPPRESSIONS,
+    DependsOn: ['ExecutionLogGroup'],
     Properties: {
       RestApiId: ref('Api'),
       DeploymentId: ref('Deployment'),
       StageName: STAGE_NAME,
       TracingEnabled: true,
-      MethodSettings: [{ ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit }],
+      MethodSettings: [
+        {
+          ResourcePath: '/*',
+          HttpMethod: '*',
+          LoggingLevel: LAB_EXECUTION_LOGGING_LEVEL,
+          DataTraceEnabled: false,
+          ThrottlingRateLimit: throttle.rateLimit,
+          ThrottlingBurstLimit: throttle.burstLimit,
+        },
+      ],
       Tags: tags,
     },
   };
