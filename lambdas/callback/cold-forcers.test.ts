@@ -35,7 +35,7 @@ const CONFIG: CloudPlatformsConfig = {
   labCode: { bucket: 'cdk-assets', awsLambda: KEYS, azureFunctions: KEYS },
   agentBundle: { bucket: 'cdk-assets', key: 'agent.js' },
   plans: { bucket: 'fb-results', prefix: 'plans/' },
-  awsLambda: { cloudFormationRoleArn: 'arn:aws:iam::123456789012:role/LabDeployer' },
+  awsLambda: { cloudFormationRoleArn: 'arn:aws:iam::123456789012:role/LabDeployer', logsKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-4000-8000-000000000000' },
   azure: { subscriptionId: FAKE_SUBSCRIPTION, location: 'westeurope', credentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:azure-AbCdEf' },
   ec2Client: { subnetId: 'subnet-0abc', securityGroupId: 'sg-0abc', instanceProfileArn: 'arn:aws:iam::123456789012:instance-profile/fb-client' },
   openfaas: { gatewayUrl: 'https://gateway.example.org', images: IMAGES },

@@ -24,7 +24,7 @@ const CONFIG: CloudPlatformsConfig = {
   labCode: { bucket: 'cdk-assets', awsLambda: KEYS('lambda'), azureFunctions: KEYS('azure') },
   agentBundle: { bucket: 'cdk-assets', key: 'agent-0123.js' },
   plans: { bucket: 'fb-results', prefix: 'plans/', kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/abc' },
-  awsLambda: { cloudFormationRoleArn: 'arn:aws:iam::123456789012:role/LabDeployer' },
+  awsLambda: { cloudFormationRoleArn: 'arn:aws:iam::123456789012:role/LabDeployer', logsKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-4000-8000-000000000000' },
   azure: { subscriptionId: '00000000-0000-4000-8000-000000000000', location: 'westeurope', credentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:faas-benchmarker/azure-AbCdEf' },
   ec2Client: { subnetId: 'subnet-0abc', securityGroupId: 'sg-0abc', instanceProfileArn: 'arn:aws:iam::123456789012:instance-profile/fb-client' },
   openfaas: { gatewayUrl: 'https://gateway.example.org', images: IMAGES },
@@ -88,6 +88,12 @@ describe('cloudPlatforms', () => {
     const template = JSON.stringify(JSON.parse(input?.TemplateBody ?? '{}'));
     for (const key of Object.values(CONFIG.labCode.awsLambda)) expect(template).toContain(`"S3Key":"${key}"`);
     expect(template).toContain('"S3Bucket":"cdk-assets"');
+    // Its log groups are encrypted with the stage's data key (Control Tower's CT.CLOUDWATCH.PR.3).
+    const logGroups = Object.values(JSON.parse(input?.TemplateBody ?? '{}').Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>).filter(
+      (resource) => resource.Type === 'AWS::Logs::LogGroup',
+    );
+    expect(logGroups.length).toBeGreaterThan(0);
+    for (const logGroup of logGroups) expect(logGroup.Properties.KmsKeyId).toBe(CONFIG.awsLambda?.logsKmsKeyArn);
   });
 
   it('azure-functions: the EC2 client boots in the configured network with the agent bundle, and SSM starts the agent on that instance, its output to the agent log group', async () => {

@@ -116,6 +116,7 @@ export function cloudPlatforms(config: CloudPlatformsConfig | undefined, region:
       codeBucket: config.labCode.bucket,
       codeKeys: config.labCode.awsLambda,
       cloudFormationRoleArn: config.awsLambda.cloudFormationRoleArn,
+      logsKmsKeyArn: config.awsLambda.logsKmsKeyArn,
     });
     clients['aws-lambda'] = azureVmClient();
   }

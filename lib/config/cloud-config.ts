@@ -25,7 +25,13 @@ export const cloudPlatformsConfigSchema = z.strictObject({
   agentBundle: z.strictObject({ bucket: name, key: name }),
   /** Where agent plans are put for machines that fetch them (they hold the run's callback secret). */
   plans: z.strictObject({ bucket: name, prefix: name, kmsKeyArn: z.string().startsWith('arn:').optional() }),
-  awsLambda: z.strictObject({ cloudFormationRoleArn: z.string().startsWith('arn:') }).optional(),
+  awsLambda: z
+    .strictObject({
+      cloudFormationRoleArn: z.string().startsWith('arn:'),
+      /** The stage's data key: the lab stack's log groups are encrypted with it (Control Tower's CT.CLOUDWATCH.PR.3). */
+      logsKmsKeyArn: z.string().startsWith('arn:'),
+    })
+    .optional(),
   azure: z
     .strictObject({
       subscriptionId: z.string().uuid(),

@@ -98,6 +98,11 @@ export interface CloudPlatformsProps {
    * @default - none: the bucket is not SSE-KMS encrypted, so no key grant
    */
   readonly plansKey?: kms.IKey;
+  /**
+   * The stage's data key, whose policy lets CloudWatch Logs of this account and region use it: the
+   * per-run lab stacks encrypt their log groups with it (Control Tower's CT.CLOUDWATCH.PR.3).
+   */
+  readonly logsKey: kms.IKey;
 
   /** The Azure subscription runs deploy to, and its service principal. */
   readonly azure: {
@@ -463,7 +468,7 @@ export class CloudPlatforms extends Construct {
       },
       agentBundle: { bucket: agentBundle.s3BucketName, key: agentBundle.s3ObjectKey },
       plans: { bucket: props.plansBucket.bucketName, prefix: PLANS_PREFIX, ...(props.plansKey ? { kmsKeyArn: props.plansKey.keyArn } : {}) },
-      awsLambda: { cloudFormationRoleArn: this.labDeployer.roleArn },
+      awsLambda: { cloudFormationRoleArn: this.labDeployer.roleArn, logsKmsKeyArn: props.logsKey.keyArn },
       azure: { subscriptionId: props.azure.subscriptionId, location: props.azure.location, credentialsSecretArn: azureSecret.secretArn },
       agentLogGroupName: this.agentLogGroup.logGroupName,
       ec2Client: { subnetId: subnet.subnetId, securityGroupId: this.clientSecurityGroup.securityGroupId, instanceProfileArn: clientProfile.instanceProfileArn },

@@ -97,7 +97,7 @@ export interface ControlPlaneStackProps extends StackProps {
    *
    * @default - none: the control plane refuses cloud platforms with PlatformNotAvailableError
    */
-  readonly cloud?: Omit<CloudPlatformsProps, 'steps' | 'plansBucket' | 'plansKey' | 'logRetention' | 'agentLogGroupName'>;
+  readonly cloud?: Omit<CloudPlatformsProps, 'steps' | 'plansBucket' | 'plansKey' | 'logsKey' | 'logRetention' | 'agentLogGroupName'>;
 }
 
 /** The props of the control-plane stack of a validated stage. */
@@ -170,7 +170,7 @@ export class ControlPlaneStack extends Stack {
     const sweeper = props.cloud ? new RunSweeper(this, 'Sweeper', { scheduleName: `${namePrefix}-sweep`, logRetention }) : undefined;
     this.sweeper = sweeper;
     this.cloud = props.cloud
-      ? new CloudPlatforms(this, 'CloudPlatforms', { ...props.cloud, steps: steps.functions, cleanup: steps.cleanup, callback: callback.function, ...(sweeper ? { sweeper: sweeper.function } : {}), plansBucket: results.bucket, plansKey: results.bucket.encryptionKey, logRetention, agentLogGroupName: agentLogGroupName(stageName) })
+      ? new CloudPlatforms(this, 'CloudPlatforms', { ...props.cloud, steps: steps.functions, cleanup: steps.cleanup, callback: callback.function, ...(sweeper ? { sweeper: sweeper.function } : {}), plansBucket: results.bucket, plansKey: results.bucket.encryptionKey, logsKey: props.logsKey, logRetention, agentLogGroupName: agentLogGroupName(stageName) })
       : undefined;
     const migrations = new SchemaMigrations(this, 'Migrations', { results, logRetention });
     const runExperiment = new RunExperimentStateMachine(this, 'RunExperiment', {

@@ -17,6 +17,7 @@ const options: LabStackOptions = {
   timeoutSeconds: 30,
   codeBucket: 'fb-code',
   codeKeys: codeKeysOf('aws-lambda/'),
+  logsKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-4000-8000-000000000000',
 };
 
 /** The Control Tower guard rules' findings on `template`, `<logical id> <rule name>` each (cfn-guard honours `Metadata.guard` suppressions). */
@@ -33,10 +34,14 @@ function guardFindings(template: CloudFormationTemplate): string[] {
 }
 
 const EXECUTION_LOGGING_RULE = 'api_gw_v1_execution_logging_enabled_check';
+const LOG_GROUP_ENCRYPTED_RULE = 'cloudwatch_log_group_encrypted_check';
 
 describe.concurrent('labStackTemplate', () => {
-  it('passes the Control Tower guard rules but for findings suppressed, with a reason, on the very resource that has them', () => {
-    const template = labStackTemplate(options);
+  it.each([
+    ['as deployed (log groups encrypted with the stage key)', options],
+    ['without a stage key', { ...options, logsKmsKeyArn: undefined }],
+  ])('passes the Control Tower guard rules but for findings suppressed, with a reason, on the very resource that has them: %s', (_, stackOptions) => {
+    const template = labStackTemplate(stackOptions);
     const found = guardFindings(template);
     const suppressed = Object.entries(template.Resources).flatMap(([id, resource]) => {
       const rules = ((resource.Metadata?.guard as { SuppressedRules?: string[] } | undefined)?.SuppressedRules ?? []).map((rule) => {
@@ -51,6 +56,18 @@ describe.concurrent('labStackTemplate', () => {
     expect(found.length).toBeGreaterThan(0);
     // Execution logging (CT.APIGATEWAY.PR.1) is met, not suppressed: a Control Tower hook would refuse the stage otherwise.
     expect(suppressed.filter((entry) => entry.endsWith(EXECUTION_LOGGING_RULE))).toEqual([]);
+    // With the stage key, so is log group encryption (CT.CLOUDWATCH.PR.3).
+    const encryptionSuppressed = suppressed.filter((entry) => entry.endsWith(LOG_GROUP_ENCRYPTED_RULE));
+    expect(encryptionSuppressed).toHaveLength(stackOptions.logsKmsKeyArn ? 0 : LAB_FUNCTION_NAMES.length + 1);
+  });
+
+  it('encrypts every log group with the stage key it is given, and CT.CLOUDWATCH.PR.3 flags them without key or suppression', () => {
+    const template = labStackTemplate(options);
+    const logGroups = Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::Logs::LogGroup');
+    expect(logGroups).toHaveLength(LAB_FUNCTION_NAMES.length + 1);
+    for (const [, resource] of logGroups) expect(resource.Properties.KmsKeyId).toBe(options.logsKmsKeyArn);
+    for (const [, resource] of logGroups) delete resource.Properties.KmsKeyId;
+    expect(guardFindings(template).filter((finding) => finding.endsWith(LOG_GROUP_ENCRYPTED_RULE))).toHaveLength(logGroups.length);
   });
 
   it("is refused by CT.APIGATEWAY.PR.1's guard rule once the stage's logging level is taken away", () => {

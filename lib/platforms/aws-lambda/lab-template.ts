@@ -32,7 +32,12 @@
  * Control Tower guard rules that do not apply are suppressed on their resource
  * (`Metadata.guard.SuppressedRules`, the reason beside it under {@link GUARD_REASONS_KEY}); the
  * controls the template satisfies rather than suppresses: CT.APIGATEWAY.PR.1 (execution logging),
- * CT.APIGATEWAY.PR.2 (X-Ray tracing) and CT.CLOUDWATCH.PR.2 (log retention of at least a year).
+ * CT.APIGATEWAY.PR.2 (X-Ray tracing), CT.CLOUDWATCH.PR.2 (log retention of at least a year) and,
+ * given the stage's data key (`logsKmsKeyArn`, always in a deployment), CT.CLOUDWATCH.PR.3 (log
+ * groups encrypted with a KMS key). Two remain suppressed: CT.LAMBDA.PR.3 (functions in a VPC: the
+ * lab measures the public offering as users call it) and CT.LAMBDA.PR.2, whose rule cannot read the
+ * permission's `Fn::Sub` SourceArn that a hook sees resolved; an account enforcing CT.LAMBDA.PR.3
+ * as a hook refuses the lab stack (README, deploy section).
  * Every resource that takes tags carries `faas-benchmarker:run=<runId>` (the stack's own tags,
  * set by the provisioner, propagate too).
  *
@@ -98,6 +103,12 @@ export interface LabStackOptions {
   roleArn?: string;
   /** Stage and usage-plan throttle. @default { rateLimit: 1000, burstLimit: 2000 } */
   throttle?: { rateLimit: number; burstLimit: number };
+  /**
+   * The KMS key the stack's log groups are encrypted with (the stage's data key, whose policy lets
+   * CloudWatch Logs of the account and region use it): Control Tower's CT.CLOUDWATCH.PR.3. Without
+   * it the groups use CloudWatch Logs' own encryption and the rule is suppressed with a reason.
+   */
+  logsKmsKeyArn?: string;
 }
 
 /** One resource of a {@link CloudFormationTemplate}. */
@@ -144,11 +155,11 @@ const PERMISSION_SUPPRESSIONS = guardSuppressions({
 });
 const LOG_GROUP_SUPPRESSIONS = guardSuppressions({
   logGroupEncrypted:
-    'CT.CLOUDWATCH.PR.3: the groups hold the lab functions\' own output and Lambda\'s platform lines (no user data); CloudWatch Logs encrypts them at rest with its own key.',
+    'CT.CLOUDWATCH.PR.3: the groups hold the lab functions\' own output and Lambda\'s platform lines (no user data); CloudWatch Logs encrypts them at rest with its own key, as no stage key was given.',
 });
 const EXECUTION_LOG_GROUP_SUPPRESSIONS = guardSuppressions({
   logGroupEncrypted:
-    "CT.CLOUDWATCH.PR.3: the group holds API Gateway's ERROR-level execution lines of the lab API (no request or response bodies: data tracing is off, and API Gateway redacts API keys); CloudWatch Logs encrypts them at rest with its own key.",
+    "CT.CLOUDWATCH.PR.3: the group holds API Gateway's ERROR-level execution lines of the lab API (no request or response bodies: data tracing is off, and API Gateway redacts API keys); CloudWatch Logs encrypts them at rest with its own key, as no stage key was given.",
 });
 
 const ref = (logicalId: string) => ({ Ref: logicalId });
@@ -156,7 +167,10 @@ const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
 
 /** The run's lab stack (see the file comment). */
 export function labStackTemplate(options: LabStackOptions): CloudFormationTemplate {
-  const { runId, prefix, memoryMb, timeoutSeconds, codeBucket, codeKeys, roleArn } = options;
+  const { runId, prefix, memoryMb, timeoutSeconds, codeBucket, codeKeys, roleArn, logsKmsKeyArn } = options;
+  // Log groups are encrypted with the stage's key (CT.CLOUDWATCH.PR.3 met), or the rule is suppressed with why.
+  const logGroupKey = logsKmsKeyArn ? { KmsKeyId: logsKmsKeyArn } : {};
+  const unlessKeyed = (suppressions: Record<string, unknown>) => (logsKmsKeyArn ? {} : { Metadata: suppressions });
   const throttle = options.throttle ?? { rateLimit: 1000, burstLimit: 2000 };
   const tags = [{ Key: RUN_TAG_KEY, Value: runId }];
   const resources: CloudFormationTemplate['Resources'] = {};
@@ -213,8 +227,8 @@ export function labStackTemplate(options: LabStackOptions): CloudFormationTempla
       Type: 'AWS::Logs::LogGroup',
       DeletionPolicy: 'Delete',
       UpdateReplacePolicy: 'Delete',
-      Metadata: LOG_GROUP_SUPPRESSIONS,
-      Properties: { LogGroupName: `/aws/lambda/${name}`, RetentionInDays: LAB_LOG_RETENTION_DAYS, Tags: tags },
+      ...unlessKeyed(LOG_GROUP_SUPPRESSIONS),
+      Properties: { LogGroupName: `/aws/lambda/${name}`, RetentionInDays: LAB_LOG_RETENTION_DAYS, ...logGroupKey, Tags: tags },
     };
     resources[id] = {
       Type: 'AWS::Lambda::Function',
@@ -275,8 +289,8 @@ export function labStackTemplate(options: LabStackOptions): CloudFormationTempla
     Type: 'AWS::Logs::LogGroup',
     DeletionPolicy: 'Delete',
     UpdateReplacePolicy: 'Delete',
-    Metadata: EXECUTION_LOG_GROUP_SUPPRESSIONS,
-    Properties: { LogGroupName: executionLogGroupNameSub('Api', STAGE_NAME), RetentionInDays: LAB_LOG_RETENTION_DAYS, Tags: tags },
+    ...unlessKeyed(EXECUTION_LOG_GROUP_SUPPRESSIONS),
+    Properties: { LogGroupName: executionLogGroupNameSub('Api', STAGE_NAME), RetentionInDays: LAB_LOG_RETENTION_DAYS, ...logGroupKey, Tags: tags },
   };
   resources.Stage = {
     Type: 'AWS::ApiGateway::Stage',

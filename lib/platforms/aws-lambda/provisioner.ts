@@ -67,6 +67,8 @@ export interface AwsLambdaProvisionerOptions {
   roleArn?: string;
   /** Stage and usage-plan throttle. @default the template's */
   throttle?: { rateLimit: number; burstLimit: number };
+  /** The KMS key the lab stack's log groups are encrypted with (LabStackOptions.logsKmsKeyArn). */
+  logsKmsKeyArn?: string;
   /** Clock in epoch milliseconds (the stack's expiry tag counts from it). @default Date.now */
   now?: () => number;
 }
@@ -100,6 +102,7 @@ export class AwsLambdaProvisioner implements FunctionProvisioner {
       codeKeys: this.options.codeKeys ?? codeKeysOf('aws-lambda/'),
       ...(this.options.roleArn ? { roleArn: this.options.roleArn } : {}),
       ...(this.options.throttle ? { throttle: this.options.throttle } : {}),
+      ...(this.options.logsKmsKeyArn ? { logsKmsKeyArn: this.options.logsKmsKeyArn } : {}),
     });
     let stackId: string | undefined;
     try {
