@@ -312,8 +312,15 @@ describe('CloudPlatforms — EC2 clients', () => {
     expect(actions(start)).toContain('ssm:GetCommandInvocation');
   });
 
+  it('lets ValidateInput ask which instance types the region offers and read the Azure secret (for the region\'s VM sizes), nothing else', () => {
+    const statements = statementsOf(logicalId(cloud().policies.ValidateInput));
+    expect(actions(statements).sort()).toEqual(['ec2:DescribeInstanceTypeOfferings', 'secretsmanager:GetSecretValue']);
+    expect(statements.find((statement) => actions([statement]).includes('ec2:DescribeInstanceTypeOfferings'))?.Resource).toBe('*');
+    expect(text(statements.find((statement) => actions([statement]).includes('secretsmanager:GetSecretValue'))?.Resource)).toContain('-??????');
+  });
+
   it('uses Resource "*" only for the read-only and command-listing actions that support nothing narrower', () => {
-    const allowed = new Set(['ec2:DescribeInstances', 'ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation', 'ssm:ListCommands', 'ssm:CancelCommand']);
+    const allowed = new Set(['ec2:DescribeInstances', 'ec2:DescribeInstanceTypeOfferings', 'ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation', 'ssm:ListCommands', 'ssm:CancelCommand']);
     for (const step of Object.keys(cloud().policies) as CloudStepName[]) {
       for (const statement of statementsOf(logicalId(cloud().policies[step]))) {
         if (statement.Resource === '*') for (const action of actions([statement])) expect(allowed.has(action), `${step}: ${action} on *`).toBe(true);
@@ -402,7 +409,7 @@ describe('cdk-nag AwsSolutions with the cloud platforms', () => {
       expect(ack.id).toMatch(/^AwsSolutions-IAM[45]\[.+\]$/);
     }
     const paths = new Set(acks.map((ack) => ack.path));
-    for (const step of ['ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'StartAgent', 'Teardown', 'Callback', 'CleanupExecution', 'Sweep']) expect(paths).toContain(`ControlPlane/CloudPlatforms/${step}CloudPolicy`);
+    for (const step of ['ValidateInput', 'ProvisionFunctions', 'CheckFunctionsReady', 'ProvisionClient', 'CheckClientReady', 'StartAgent', 'Teardown', 'Callback', 'CleanupExecution', 'Sweep']) expect(paths).toContain(`ControlPlane/CloudPlatforms/${step}CloudPolicy`);
     expect(Stack.of(cloud()).stackName).toBe('ControlPlane');
   });
 });

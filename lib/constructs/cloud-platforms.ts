@@ -56,7 +56,7 @@ import { acknowledgeWildcards } from './wildcard-acknowledgements';
 const RUN_NAME_PREFIX = 'fb-';
 
 /** The step Lambdas this construct grants to, by their state name. */
-export type CloudStepName = 'ProvisionFunctions' | 'CheckFunctionsReady' | 'ProvisionClient' | 'CheckClientReady' | 'StartAgent' | 'Teardown' | 'CheckTeardown';
+export type CloudStepName = 'ValidateInput' | 'ProvisionFunctions' | 'CheckFunctionsReady' | 'ProvisionClient' | 'CheckClientReady' | 'StartAgent' | 'Teardown' | 'CheckTeardown';
 
 /** Properties of {@link CloudPlatforms}. */
 export interface CloudPlatformsProps {
@@ -327,6 +327,8 @@ export class CloudPlatforms extends Construct {
     const readAzureSecret = new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [`${azureSecret.secretArn}-??????`] });
     const keyUse = (actions: string[]) => (props.plansKey ? [new iam.PolicyStatement({ actions, resources: [props.plansKey.keyArn] })] : []);
     const statements: Record<CloudStepName, iam.PolicyStatement[]> = {
+      // Whether the client's region offers the run's client size: EC2's offerings, Azure's Compute Resource SKUs (with the service principal).
+      ValidateInput: [new iam.PolicyStatement({ actions: ['ec2:DescribeInstanceTypeOfferings'], resources: ['*'] }), readAzureSecret],
       ProvisionFunctions: [
         new iam.PolicyStatement({ actions: ['cloudformation:CreateStack'], resources: [labStacks] }),
         new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.labDeployer.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } } }),
@@ -401,11 +403,13 @@ export class CloudPlatforms extends Construct {
       launchedVolume: [ec2Arn('volume'), "RunInstances creates the client's root volume, whose id EC2 assigns at launch (volume/*), only with the run tag (aws:RequestTag condition)."],
       taggedInstance: [ec2Arn('instance'), 'Client instances get their ids at launch (instance/*); the statement reaches only instances with the run tag (resource-tag condition).'],
       describeOnly: ['*', 'ec2:DescribeInstances, ssm:DescribeInstanceInformation, ssm:GetCommandInvocation, ssm:ListCommands and ssm:CancelCommand support no resource-level permissions: AWS requires Resource "*" for them.'],
+      describeOfferings: ['*', 'ec2:DescribeInstanceTypeOfferings (which instance types the region offers) supports no resource-level permissions: AWS requires Resource "*" for it; it only reads.'],
       apiKeys: [apiGateway('/apikeys/*'), "GetApiKey reads the key of a per-run lab API, whose id API Gateway assigns (/apikeys/*)."],
       plans: [plans, "Agent plans are one object per run (plans/<runId>.json), whose run id is made when the run starts."],
       agentLogs: [agentLogObjects, "An Azure VM's Run Command output is saved per run (agent-logs/<runId>/…)."],
     } satisfies Record<string, [string, string]>;
     const wildcards: Record<CloudStepName, [string, string][]> = {
+      ValidateInput: [wildcard.describeOfferings],
       ProvisionFunctions: [wildcard.labStacks],
       CheckFunctionsReady: [wildcard.labStacks],
       ProvisionClient: [wildcard.image, wildcard.amiParameters, wildcard.networkInterface, wildcard.launchedInstance, wildcard.launchedVolume, wildcard.describeOnly],

@@ -37,7 +37,9 @@ export interface StepFunctionSpec {
 /**
  * The eleven step Lambdas of RunExperiment, by the name of the `${<name>FunctionArn}` placeholder
  * they fill, with the grants their step code (lib/control-plane/steps.ts) needs today:
- * - ValidateInput: pure schema and registry check — no database, no bucket.
+ * - ValidateInput: schema and registry check — no database, no bucket; with the cloud platforms it
+ *   also asks whether the client's region offers the run's client size (EC2 instance type
+ *   offerings, Azure Compute Resource SKUs), granted by `CloudPlatforms`.
  * - CheckFunctionsReady, ProvisionClient, CheckClientReady: only the platform's provisioner / client
  *   driver. The cloud platforms' grants (CloudFormation, EC2, SSM, the Azure secret, plans, code
  *   assets) are each cloud step's own policy, made by the `CloudPlatforms` construct when Azure is

@@ -123,7 +123,12 @@ export function createSteps(deps: StepDependencies) {
   };
 
   return {
-    /** Schema, experiment and parameters; then that this control plane can provision every platform named. */
+    /**
+     * Schema, experiment and parameters; then that this control plane can provision every platform
+     * named; then that each platform's client region offers the client size the run would get (the
+     * same choice ProvisionClient makes: the run's option, the experiment's, else the deployment's),
+     * where the client can ask its cloud (ClientSizeNotOfferedError).
+     */
     async ValidateInput(input: unknown): Promise<ValidatedRunInput> {
       const validated = await validateRunInput(input);
       const unavailable = validated.platforms.filter((platform) => !deps.provisioners[platform] || !deps.clients[platform]);
@@ -132,6 +137,8 @@ export function createSteps(deps: StepDependencies) {
         const why = unavailable.map((platform) => (deps.unavailable?.[platform] ? `${platform} (needs ${deps.unavailable[platform]})` : platform));
         throw new PlatformNotAvailableError(`this control plane cannot provision ${why.join(', ')}; it can: ${available.join(', ') || 'none'}`);
       }
+      const sizing = chooseClientSize(findExperiment(validated.experiment).client, validated.platformOptions);
+      await Promise.all(validated.platforms.map((platform) => client(platform).checkSizeOffered?.(sizing)));
       return validated;
     },
 

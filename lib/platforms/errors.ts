@@ -37,3 +37,13 @@ export class ClientTeardownError extends Error {
 export class ClientBootError extends Error {
   override name = 'ClientBootError';
 }
+
+/**
+ * The region of a run's client machine does not offer the size the run would make it with (EC2
+ * lists no offering of the instance type there; Azure lists no such VM size there, or restricts it
+ * for the subscription). Raised by ValidateInput, before anything is made; the message names the
+ * size, who chose it, the region and how to choose another.
+ */
+export class ClientSizeNotOfferedError extends Error {
+  override name = 'ClientSizeNotOfferedError';
+}

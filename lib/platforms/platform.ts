@@ -19,6 +19,7 @@
 import type { AgentOutcome, AgentPlan } from '../agent/plan';
 import type { ProviderConfig } from '../agent/provider-config';
 import type { ClassifiedAnswer } from '../experiment/bench';
+import type { ClientSizing } from './client/machine-size';
 
 /** One platform's run inside the Map: its row id and platform. */
 export interface BranchRun {
@@ -90,6 +91,12 @@ export interface ClientDriver {
   teardown(input: BranchInput): Promise<void>;
   /** How far the client's deletion has got (polled until `gone` or `failed`). */
   removal(input: BranchInput): Promise<RemovalCheck>;
+  /**
+   * Asked by ValidateInput, before anything is made: refuse with ClientSizeNotOfferedError
+   * (errors.ts) a client size its region does not offer. Absent where the client has no size
+   * (the local platform's child process). See {@link ClientMachine.checkSizeOffered}.
+   */
+  checkSizeOffered?(sizing: ClientSizing): Promise<void>;
 }
 
 /**
@@ -114,6 +121,16 @@ export interface ClientMachine {
   destroy(input: BranchInput): Promise<void>;
   /** How far that deletion has got. */
   removal(input: BranchInput): Promise<RemovalCheck>;
+  /**
+   * Refuse with ClientSizeNotOfferedError (errors.ts) a size the machine's region does not offer,
+   * where the cloud can tell. The size is the one create would use: `sizing.platformOptions` (the
+   * run's option, else the experiment's declaration, lib/platforms/client/machine-size.ts), else
+   * the machine's own default; `sizing.chosenBy` says who chose it, for the message. Resolves when
+   * the size is offered, and also when the cloud could not be asked (throttled, denied): that is
+   * reported, and create remains where the size is finally accepted. Optional: a machine without
+   * it is not checked.
+   */
+  checkSizeOffered?(sizing: ClientSizing): Promise<void>;
 }
 
 /** Starts the agent on the machine `input.client` names (SSM Run Command, Azure Run Command), and stops it. */

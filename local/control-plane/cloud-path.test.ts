@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, DescribeInstanceTypeOfferingsCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeInstanceInformationCommand, GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { WebSiteManagementClient } from '@azure/arm-appservice';
@@ -42,8 +42,9 @@ import { invocationRow } from '../../lib/results/store.contract';
 import type { RunRow } from '../../lib/results/types';
 import { FAKE_SUBSCRIPTION, type FakeArm, type FakeRunCommand, fakeCredential, runShellScriptOutput, startFakeArm } from '../../test-support/fake-arm';
 import { createFakeArmResources, type FakeArmResources, type FakeDeployment } from '../../test-support/fake-arm-resources';
+import { createFakeArmSkus, type FakeArmSkus, virtualMachineSku } from '../../test-support/fake-arm-skus';
 import { createFakeAzureWeb, type FakeAzureWeb, type FakeBlobService, fakeBlobServiceFor, startFakeBlobService } from '../../test-support/fake-azure-web';
-import type { LocalExecutionResult } from './local-sfn';
+import type { LocalExecutionEvent, LocalExecutionResult } from './local-sfn';
 import { executeRunExperimentLocally } from './run-local';
 import { TokenBroker } from '../../lib/callback/local-token-broker';
 
@@ -70,9 +71,11 @@ let workDir: string;
 let store: ResultsStore;
 let arm: FakeArm;
 let resources: FakeArmResources;
+let skus: FakeArmSkus;
 let web: FakeAzureWeb;
 let blob: FakeBlobService;
 let plans: AgentPlan[] = [];
+let executions = 0;
 let callbacks: Promise<Response>[] = [];
 
 /** The "agent": takes the plan the driver last stored in S3, has its results "uploaded" (two rows), and reports success. */
@@ -118,8 +121,9 @@ beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'fb-cloud-path-'));
   store = await openResultsStore({ dataDir: join(workDir, 'pglite') });
   resources = createFakeArmResources({ outputsFor });
+  skus = createFakeArmSkus();
   web = createFakeAzureWeb();
-  [arm, blob] = await Promise.all([startFakeArm({ routes: [resources.route, web.route], runCommandOutput: runCommand, inProgressPolls: 0 }), startFakeBlobService()]);
+  [arm, blob] = await Promise.all([startFakeArm({ routes: [resources.route, skus.route, web.route], runCommandOutput: runCommand, inProgressPolls: 0 }), startFakeBlobService()]);
 });
 
 afterAll(async () => {
@@ -132,6 +136,12 @@ beforeEach(() => {
   for (const mock of [cfn, apiGateway, ec2, ssm, s3]) mock.reset();
   s3.on(PutObjectCommand).resolves({});
   s3.on(DeleteObjectCommand).resolves({});
+  // The region offers the deployment's default client sizes (ValidateInput asks).
+  ec2.on(DescribeInstanceTypeOfferingsCommand).callsFake((input: { Filters?: { Values?: string[] }[] }) => ({
+    InstanceTypeOfferings: (input.Filters?.[0]?.Values ?? []).filter((type) => type === 'c5.large').map((type) => ({ InstanceType: type, LocationType: 'region', Location: 'eu-west-1' })),
+  }));
+  skus.options.skus = [virtualMachineSku('Standard_D2s_v5', 'westeurope')];
+  skus.filters.length = 0;
   plans = [];
   callbacks = [];
 });
@@ -154,7 +164,10 @@ function deployedPlatforms(): CloudPlatforms {
 }
 
 /** One execution on `platform`, each Task through its step handler; answers the outcome and the run's row. */
-async function execute(platform: string): Promise<{ execution: LocalExecutionResult; run: RunRow | undefined }> {
+async function execute(
+  platform: string,
+  options: { platformOptions?: Record<string, unknown>; onEvent?: (event: LocalExecutionEvent) => void } = {},
+): Promise<{ execution: LocalExecutionResult; run: RunRow | undefined }> {
   const cloud = deployedPlatforms();
   const s3Client = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'example' } });
   const broker = new TokenBroker();
@@ -177,14 +190,17 @@ async function execute(platform: string): Promise<{ execution: LocalExecutionRes
       },
       { logger: new Logger({ serviceName: 'cloud-path-test', logLevel: 'SILENT' }), metrics: false },
     );
-    const executionId = `arn:aws:states:local:000000000000:execution:RunExperiment:cloud-path-${platform}`;
+    executions += 1;
+    // One id per execution: the runs of each are found by it.
+    const executionId = `arn:aws:states:local:000000000000:execution:RunExperiment:cloud-path-${platform}-${executions}`;
     const execution = await executeRunExperimentLocally({
       lambdas: handlers,
       broker,
-      input: { experiment: 'linear-invocation', platforms: [platform], quick: true },
+      input: { experiment: 'linear-invocation', platforms: [platform], quick: true, ...(options.platformOptions ? { platformOptions: options.platformOptions } : {}) },
       executionId,
       readinessPollMs: 10,
       heartbeatMs: 60_000,
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     });
     await Promise.all(callbacks);
     const [run] = (await store.listRuns({ limit: 100 })).filter((row) => row.execution_id === executionId);
@@ -243,6 +259,8 @@ describe('RunExperiment with the deployed composition', () => {
     expect(arm.runCommands.filter((command) => command.resourceGroup === group).map((command) => command.vmName)).toEqual([`${group}-vm`, `${group}-vm`]);
     expect(resources.deletedGroups).toContain(group);
     expect(s3.commandCalls(DeleteObjectCommand).map((call) => call.args[0].input.Key)).toEqual([`plans/${run?.id}.json`]);
+    // ValidateInput asked Azure whether the location offers the VM size before anything was made.
+    expect(skus.filters).toEqual(["location eq 'westeurope'"]);
     // FinishRun stored what the run cost: the VM, the Lambda calls, the deployed control plane.
     expectCost(run, ['AWS Lambda requests', 'API Gateway REST API calls', 'client: Azure VM Standard_D2s_v5', 'Step Functions state transitions', 'RDS Data API requests']);
   }, 120_000);
@@ -284,6 +302,8 @@ describe('RunExperiment with the deployed composition', () => {
     }
     // The EC2 client: launched in the configured network, the agent started there through SSM, terminated.
     expect(ec2.commandCalls(RunInstancesCommand)[0]?.args[0].input.NetworkInterfaces?.[0]).toMatchObject({ SubnetId: 'subnet-0abc', Groups: ['sg-0abc'] });
+    // ValidateInput asked EC2 whether the region offers the instance type it launched.
+    expect(ec2.commandCalls(DescribeInstanceTypeOfferingsCommand).map((call) => call.args[0].input.Filters?.[0]?.Values)).toEqual([['c5.large']]);
     const starts = ssm.commandCalls(SendCommandCommand).map((call) => call.args[0].input);
     expect(starts.map((input) => [input.InstanceIds, input.Comment])).toEqual([
       [[INSTANCE_ID], `faas-benchmarker run ${run?.id}`],
@@ -302,4 +322,25 @@ describe('RunExperiment with the deployed composition', () => {
       'S3 GET requests',
     ]);
   }, 120_000);
+
+  it('a client size the region does not offer fails the execution at ValidateInput with ClientSizeNotOfferedError, before AcquireLock: no run, nothing made', async () => {
+    skus.options.skus = [virtualMachineSku('Standard_D2s_v5', 'westeurope'), virtualMachineSku('Standard_F8s_v2', 'westeurope', 'NotAvailableForSubscription')];
+    const deploymentsBefore = resources.deployments.length;
+    for (const [platform, platformOptions, expected] of [
+      ['azure-functions', { clientInstanceType: 'm5.xlarge' }, /m5\.xlarge \(named by platformOptions\.clientInstanceType\) cannot be used in eu-west-1/],
+      ['aws-lambda', { clientVmSize: 'Standard_F8s_v2' }, /Standard_F8s_v2 \(named by platformOptions\.clientVmSize\) cannot be used in westeurope: .*NotAvailableForSubscription/],
+    ] as const) {
+      const events: LocalExecutionEvent[] = [];
+      const { execution, run } = await execute(platform, { platformOptions, onEvent: (event) => void events.push(event) });
+      expect(execution).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
+      const thrown = events.flatMap((event) => (event.type === 'TaskThrew' ? [event] : []));
+      expect(thrown.map((event) => [event.state, event.error])).toEqual([['ValidateInput', 'ClientSizeNotOfferedError']]);
+      expect(thrown[0]?.cause).toMatch(expected);
+      expect(events.filter((event) => event.type === 'TaskInvoked').map((event) => event.state)).toEqual(['ValidateInput']);
+      expect(run).toBeUndefined();
+    }
+    expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(0);
+    expect(cfn.commandCalls(CreateStackCommand)).toHaveLength(0);
+    expect(resources.deployments).toHaveLength(deploymentsBefore);
+  }, 60_000);
 });

@@ -1,11 +1,13 @@
 /**
  * Ec2ClientMachine against mocked EC2 and SSM clients: the exact RunInstances parameters (user
  * data decoded), idempotent retries, the check's walk from pending to Online and its failures,
- * termination by id and by the run tag, and the mapping of errors to the named classes, without
- * the presigned bundle URL in any answer or message.
+ * termination by id and by the run tag, the check of the instance type against the region's
+ * offerings, and the mapping of errors to the named classes, without the presigned bundle URL in
+ * any answer or message.
  */
 import {
   DescribeInstancesCommand,
+  DescribeInstanceTypeOfferingsCommand,
   EC2Client,
   EC2ServiceException,
   type Instance,
@@ -16,6 +18,7 @@ import { AccessDeniedException, DescribeInstanceInformationCommand, SSMClient, T
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AGENT_READY_MARKER, clientBootScript } from '../client/boot-script';
+import { chooseClientSize } from '../client/machine-size';
 import type { BranchInput } from '../platform';
 import {
   DEFAULT_BOOT_TIMEOUT_MS,
@@ -24,7 +27,7 @@ import {
   type Ec2ClientMachineOptions,
   NOT_FOUND_GRACE_MS,
 } from './ec2-client-machine';
-import { ClientTeardownError, ClientUnavailableError, ProvisionTransientError } from '../errors';
+import { ClientSizeNotOfferedError, ClientTeardownError, ClientUnavailableError, ProvisionTransientError } from '../errors';
 
 const ec2Mock = mockClient(EC2Client);
 const ssmMock = mockClient(SSMClient);
@@ -427,5 +430,81 @@ describe('Ec2ClientMachine.destroy', () => {
     ec2Mock.on(DescribeInstancesCommand).rejects(ec2Error('UnauthorizedOperation', 'no DescribeInstances', 403));
     await expect(machine().destroy(branch())).rejects.toThrow(ClientTeardownError);
     await expect(machine().destroy(branch())).rejects.toThrow(/could not look up the run's instances by the faas-benchmarker:run tag/);
+  });
+});
+
+describe('Ec2ClientMachine.checkSizeOffered', () => {
+  const offering = (instanceType: string) => ({ InstanceTypeOfferings: [{ InstanceType: instanceType as never, LocationType: 'region' as const, Location: 'eu-west-1' }] });
+  const offeringsAsked = () => ec2Mock.commandCalls(DescribeInstanceTypeOfferingsCommand).map((call) => call.args[0].input);
+  const warned: string[] = [];
+  const checking = (options: Partial<Ec2ClientMachineOptions> = {}) => machine({ onWarning: (message) => void warned.push(message), ...options });
+  beforeEach(() => {
+    warned.length = 0;
+  });
+
+  it('asks EC2 for the offerings of exactly the type the run would launch, in the client’s region, and passes an offered one', async () => {
+    ec2Mock.on(DescribeInstanceTypeOfferingsCommand).resolves(offering('c5.large'));
+    await expect(checking().checkSizeOffered(chooseClientSize(undefined, {}))).resolves.toBeUndefined();
+    // The deployment's default when neither the run nor the experiment names one.
+    expect(offeringsAsked()).toEqual([{ LocationType: 'region', Filters: [{ Name: 'instance-type', Values: ['c5.large'] }] }]);
+
+    ec2Mock.reset();
+    ec2Mock.on(DescribeInstanceTypeOfferingsCommand).resolves(offering('m7g.2xlarge'));
+    await checking({ instanceType: 'c6i.large' }).checkSizeOffered(chooseClientSize({ ec2InstanceType: 'm5.xlarge' }, { clientInstanceType: 'm7g.2xlarge' }));
+    expect(offeringsAsked()).toEqual([{ LocationType: 'region', Filters: [{ Name: 'instance-type', Values: ['m7g.2xlarge'] }] }]);
+    expect(warned).toEqual([]);
+    expect(ec2Mock.commandCalls(RunInstancesCommand)).toHaveLength(0);
+  });
+
+  it('refuses a type the region does not offer, naming the type, who chose it, the region and the option to change', async () => {
+    ec2Mock.on(DescribeInstanceTypeOfferingsCommand).resolves({ InstanceTypeOfferings: [] });
+    const refusal = await checking().checkSizeOffered(chooseClientSize({ ec2InstanceType: 'm5.xlarge' }, {})).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(ClientSizeNotOfferedError);
+    expect((refusal as Error).name).toBe('ClientSizeNotOfferedError');
+    expect((refusal as Error).message).toBe(
+      "the client's EC2 instance type m5.xlarge (the experiment's declared client size) cannot be used in eu-west-1: EC2 lists no offering of this instance type in the region " +
+        '(DescribeInstanceTypeOfferings); name a size that eu-west-1 offers with platformOptions.clientInstanceType (fb run --platform-option client-instance-type=…)',
+    );
+    await expect(checking().checkSizeOffered(chooseClientSize(undefined, { clientInstanceType: 'x9z.mega' }))).rejects.toThrow(/x9z\.mega \(named by platformOptions\.clientInstanceType\) cannot be used in eu-west-1/);
+    await expect(checking().checkSizeOffered(chooseClientSize(undefined, {}))).rejects.toThrow(/c5\.large \(the deployment's default\)/);
+  });
+
+  it('reads every page before refusing, and takes an offering on a later page', async () => {
+    ec2Mock.on(DescribeInstanceTypeOfferingsCommand).resolvesOnce({ InstanceTypeOfferings: [], NextToken: 'page-2' }).resolvesOnce(offering('c5.large'));
+    await expect(checking().checkSizeOffered(chooseClientSize(undefined, {}))).resolves.toBeUndefined();
+    expect(offeringsAsked()).toEqual([
+      { LocationType: 'region', Filters: [{ Name: 'instance-type', Values: ['c5.large'] }] },
+      { LocationType: 'region', Filters: [{ Name: 'instance-type', Values: ['c5.large'] }], NextToken: 'page-2' },
+    ]);
+  });
+
+  it('refuses a type EC2 calls invalid the same way', async () => {
+    ec2Mock.on(DescribeInstanceTypeOfferingsCommand).rejects(ec2Error('InvalidInstanceType', "The instance type 'q9.huge' does not exist"));
+    await expect(checking().checkSizeOffered(chooseClientSize(undefined, { clientInstanceType: 'q9.huge' }))).rejects.toThrow(
+      expect.objectContaining({ name: 'ClientSizeNotOfferedError', message: expect.stringMatching(/q9\.huge .* cannot be used in eu-west-1: EC2 does not know this instance type \(InvalidInstanceType/) }),
+    );
+  });
+
+  it('does not refuse the run when EC2 cannot answer (throttled, 5xx, denied, too slow): it says so and lets ProvisionClient find out', async () => {
+    ec2Mock
+      .on(DescribeInstanceTypeOfferingsCommand)
+      .rejectsOnce(ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503))
+      .rejectsOnce(ec2Error('InternalError', 'An internal error has occurred', 500))
+      .rejectsOnce(ec2Error('UnauthorizedOperation', 'You are not authorized to perform ec2:DescribeInstanceTypeOfferings', 403));
+    const m = checking();
+    for (let attempt = 0; attempt < 3; attempt += 1) await expect(m.checkSizeOffered(chooseClientSize(undefined, {}))).resolves.toBeUndefined();
+    expect(warned).toHaveLength(3);
+    expect(warned[0]).toMatch(/could not check whether eu-west-1 offers the client's EC2 instance type c5\.large \(a transient failure: RequestLimitExceeded.*\); ProvisionClient will find out/);
+    expect(warned[1]).toMatch(/a transient failure: InternalError/);
+    expect(warned[2]).toMatch(/\(a failure: UnauthorizedOperation/);
+
+    // A check that takes too long is given up the same way: the request carries a signal that aborts after the check's timeout.
+    ec2Mock.reset();
+    ec2Mock.on(DescribeInstanceTypeOfferingsCommand).resolves(offering('c5.large'));
+    await checking({ sizeCheckTimeoutMs: 20 }).checkSizeOffered(chooseClientSize(undefined, {}));
+    const signal = ((ec2Mock.commandCalls(DescribeInstanceTypeOfferingsCommand)[0]?.args as unknown[] | undefined)?.[1] as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
+    expect(signal?.aborted).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(signal?.aborted).toBe(true);
   });
 });

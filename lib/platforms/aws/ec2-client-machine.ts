@@ -19,6 +19,17 @@
  *   machine replaces `$.client` with each answer.
  * - destroy: TerminateInstances of the known instance, or of every live instance carrying the run
  *   tag when create's answer was lost; an instance already gone is fine. It does not wait.
+ * - checkSizeOffered (ValidateInput, before anything is made): DescribeInstanceTypeOfferings of the
+ *   run's instance type in the client's region (LocationType region, filter instance-type); no
+ *   offering there, or EC2 calling the type invalid, refuses the run with ClientSizeNotOfferedError.
+ *   A check EC2 could not answer (throttled, 5xx, denied, too slow) is reported through `onWarning`
+ *   and refuses nothing: ValidateInput's Retry covers only Lambda's own errors, and its Catch fails
+ *   the run as invalid input, so a transient error thrown from here would fail a run whose size may
+ *   well be offered. RunInstances at ProvisionClient remains the final word.
+ *   The API: Amazon EC2 DescribeInstanceTypeOfferings, "Lists the instance types that are offered
+ *   for the specified location"; with LocationType region, the client's Region; paginated
+ *   (AWS CLI reference, describe-instance-type-offerings,
+ *   https://docs.aws.amazon.com/cli/latest/reference/ec2/describe-instance-type-offerings.html, read 2026-12-06).
  *
  * Throttling, 5xx answers, network failures and a lack of capacity become ProvisionTransientError
  * (the state machine retries it). Answers and error messages never hold the presigned bundle URL.
@@ -27,6 +38,8 @@ import { createHash } from 'node:crypto';
 import {
   DescribeInstancesCommand,
   type DescribeInstancesCommandInput,
+  DescribeInstanceTypeOfferingsCommand,
+  type DescribeInstanceTypeOfferingsCommandInput,
   type EC2Client,
   type Instance,
   RunInstancesCommand,
@@ -37,7 +50,8 @@ import { DescribeInstanceInformationCommand, type InstanceInformation, type SSMC
 import { describe, errorNameOf } from '../../errors/describe';
 import { redactCredentials } from '../../errors/redact';
 import { clientBootScript } from '../client/boot-script';
-import { EC2_INSTANCE_TYPE } from '../client/machine-size';
+import { type ClientSizing, EC2_INSTANCE_TYPE } from '../client/machine-size';
+import { clientSizeNotOffered, SIZE_CHECK_TIMEOUT_MS, type SizeCheckWarning, warnOnConsole } from '../client/size-offered';
 import { ClientTeardownError, ClientUnavailableError, ProvisionTransientError } from '../errors';
 import type { AgentBundleUrl, BranchInput, ClientMachine, ReadinessCheck, RemovalCheck } from '../platform';
 import { awsRunTagsOf, RUN_TAG_KEY, runPrefixOf } from '../run-resources';
@@ -62,6 +76,10 @@ export interface Ec2ClientMachineOptions {
   bootTimeoutMs?: number;
   /** Clock in epoch milliseconds. @default Date.now */
   now?: () => number;
+  /** Told when checkSizeOffered could not ask EC2 (the run goes on). @default console.warn */
+  onWarning?: SizeCheckWarning;
+  /** How long checkSizeOffered may take, ms. @default SIZE_CHECK_TIMEOUT_MS (15 s) */
+  sizeCheckTimeoutMs?: number;
 }
 
 export const DEFAULT_CLIENT_INSTANCE_TYPE = 'c5.large';
@@ -77,6 +95,11 @@ const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
 /** EC2 answers these when the AZ has no capacity left right now; retrying later may succeed. */
 const CAPACITY_ERRORS = new Set(['InsufficientInstanceCapacity', 'InsufficientCapacity', 'InsufficientAddressCapacity', 'InsufficientFreeAddressesInSubnet']);
 const NOT_FOUND_ERRORS = new Set(['InvalidInstanceID.NotFound']);
+/**
+ * EC2's answer to an instance type it does not know. A filter value it does not know normally just
+ * matches nothing (an empty list, refused the same way); this covers EC2 refusing the value instead.
+ */
+const UNKNOWN_INSTANCE_TYPE_ERRORS = new Set(['InvalidInstanceType']);
 
 export class Ec2ClientMachine implements ClientMachine {
   private readonly now: () => number;
@@ -219,6 +242,37 @@ export class Ec2ClientMachine implements ClientMachine {
     }
   }
 
+  /**
+   * Refuse (ClientSizeNotOfferedError) an instance type the client's region does not offer: the
+   * type the run would launch, `sizing.platformOptions.clientInstanceType` (the run's option or the
+   * experiment's declaration), else this machine's default. Resolves when EC2 lists an offering, and
+   * when EC2 could not be asked (reported through `onWarning`).
+   */
+  async checkSizeOffered(sizing: ClientSizing): Promise<void> {
+    const instanceType = this.instanceTypeOf(sizing.platformOptions, '');
+    const { ec2 } = this.options;
+    const region = await ec2.config.region();
+    const refuse = (why: string) => clientSizeNotOffered('ec2InstanceType', { size: instanceType, sizing, region, why });
+    const input: DescribeInstanceTypeOfferingsCommandInput = { LocationType: 'region', Filters: [{ Name: 'instance-type', Values: [instanceType] }] };
+    const abortSignal = AbortSignal.timeout(this.options.sizeCheckTimeoutMs ?? SIZE_CHECK_TIMEOUT_MS);
+    try {
+      let nextToken: string | undefined;
+      do {
+        const page = await ec2.send(new DescribeInstanceTypeOfferingsCommand({ ...input, ...(nextToken ? { NextToken: nextToken } : {}) }), { abortSignal });
+        if (page.InstanceTypeOfferings?.some((offering) => offering.InstanceType === instanceType)) return;
+        nextToken = page.NextToken;
+      } while (nextToken);
+    } catch (error) {
+      if (UNKNOWN_INSTANCE_TYPE_ERRORS.has(errorNameOf(error) ?? '')) throw refuse(`EC2 does not know this instance type (${describe(error)})`);
+      const kind = isTransientAwsError(error) ? 'a transient failure' : 'a failure';
+      (this.options.onWarning ?? warnOnConsole)(
+        redactCredentials(`could not check whether ${region} offers the client's EC2 instance type ${instanceType} (${kind}: ${describe(error)}); ProvisionClient will find out`),
+      );
+      return;
+    }
+    throw refuse('EC2 lists no offering of this instance type in the region (DescribeInstanceTypeOfferings)');
+  }
+
   private runInstancesInput(runId: string, instanceType: string, clientToken: string, userData: string): RunInstancesCommandInput {
     const tags = [...awsRunTagsOf(runId, this.now()), { Key: 'Name', Value: Ec2ClientMachine.nameOf(runId) }];
     return {
@@ -242,9 +296,13 @@ export class Ec2ClientMachine implements ClientMachine {
 
   /** The run's instance type: `platformOptions.clientInstanceType`, else the option, else c5.large. */
   private instanceType(input: BranchInput): string {
-    const value = input.platformOptions.clientInstanceType ?? this.options.instanceType ?? DEFAULT_CLIENT_INSTANCE_TYPE;
+    return this.instanceTypeOf(input.platformOptions, `run ${input.run.runId}: `);
+  }
+
+  private instanceTypeOf(platformOptions: Record<string, unknown>, prefix: string): string {
+    const value = platformOptions.clientInstanceType ?? this.options.instanceType ?? DEFAULT_CLIENT_INSTANCE_TYPE;
     if (typeof value !== 'string' || !EC2_INSTANCE_TYPE.test(value)) {
-      throw new ClientUnavailableError(`run ${input.run.runId}: platformOptions.clientInstanceType must be an EC2 instance type such as c5.large, got ${JSON.stringify(value)}`);
+      throw new ClientUnavailableError(`${prefix}platformOptions.clientInstanceType must be an EC2 instance type such as c5.large, got ${JSON.stringify(value)}`);
     }
     return value;
   }

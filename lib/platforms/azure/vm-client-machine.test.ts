@@ -3,7 +3,8 @@
  * instance views) through the real `@azure/arm-resources` and `@azure/arm-compute` clients over
  * https: the group and deployment it sends (template resources, the secureString custom data, the
  * throwaway SSH key), readiness from deployment to VM agent, failures and the boot timeout, the
- * idempotent destroy, and the mapping of ARM errors, never leaking the bundle URL.
+ * idempotent destroy, the check of the VM size against the location's Compute Resource SKUs, and
+ * the mapping of ARM errors, never leaking the bundle URL.
  */
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -14,8 +15,10 @@ import { ResourceManagementClient } from '@azure/arm-resources';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFakeArmClient, FAKE_SUBSCRIPTION, type FakeArm, type FakeArmRoute, fakeCredential, startFakeArm } from '../../../test-support/fake-arm';
 import { createFakeArmResources, type FakeArmResources } from '../../../test-support/fake-arm-resources';
+import { createFakeArmSkus, type FakeArmSkus, virtualMachineSku } from '../../../test-support/fake-arm-skus';
 import { clientBootScript } from '../client/boot-script';
-import { ClientTeardownError, ClientUnavailableError, ProvisionTransientError } from '../errors';
+import { chooseClientSize } from '../client/machine-size';
+import { ClientSizeNotOfferedError, ClientTeardownError, ClientUnavailableError, ProvisionTransientError } from '../errors';
 import type { BranchInput } from '../platform';
 import { AzureVmClientMachine, type AzureVmClientMachineOptions, isArm64VmSize, openSshPublicKey } from './vm-client-machine';
 import type { ArmResource, ArmTemplate } from './vm-template';
@@ -39,6 +42,7 @@ const branch = (client?: Record<string, unknown>, platformOptions: Record<string
 
 let arm: FakeArm;
 let fake: FakeArmResources;
+let skus: FakeArmSkus;
 let clock: number;
 let bundleUrls: number;
 /** When set, the instance view of VM answers running with this VM agent status (the fake's own always says Ready). */
@@ -65,7 +69,8 @@ afterAll(async () => {
 });
 beforeEach(() => {
   fake = createFakeArmResources();
-  arm.options.routes = [vmAgentRoute, fake.route];
+  skus = createFakeArmSkus();
+  arm.options.routes = [vmAgentRoute, fake.route, skus.route];
   arm.requests.length = 0;
   arm.setVm(RG, VM, undefined);
   vmAgent = undefined;
@@ -527,6 +532,81 @@ describe('Class: AzureVmClientMachine', () => {
       await expect(refused).rejects.toBeInstanceOf(ClientTeardownError);
       await expect(refused).rejects.toThrow(`run ${RUN_ID}: could not delete resource group ${RG}: RestError (403 AuthorizationFailed): fake ARM: injected 403`);
       expect(fake.groups.has(RG)).toBe(true);
+    });
+  });
+
+  describe('Method: checkSizeOffered', () => {
+    const warned: string[] = [];
+    const checking = (options: Partial<AzureVmClientMachineOptions> = {}) => machine({ onWarning: (message) => void warned.push(message), ...options });
+    const skuRequests = () => arm.requests.filter((request) => request.path === `/subscriptions/${FAKE_SUBSCRIPTION}/providers/Microsoft.Compute/skus`);
+    beforeEach(() => {
+      warned.length = 0;
+    });
+
+    it('lists the location’s SKUs and passes the size the run would deploy when it is offered there without restriction', async () => {
+      skus.options.skus = [
+        { resourceType: 'disks', name: 'Standard_D2s_v5', locations: ['westeurope'] },
+        virtualMachineSku('Standard_D2s_v5', 'westeurope'),
+        virtualMachineSku('standard_d4_v3', 'WestEurope'),
+      ];
+      // The deployment's default when neither the run nor the experiment names one.
+      await expect(checking().checkSizeOffered(chooseClientSize(undefined, {}))).resolves.toBeUndefined();
+      expect(skuRequests().map((request) => request.query)).toEqual([{ 'api-version': '2021-07-01', $filter: "location eq 'westeurope'" }]);
+      // The experiment's size over the machine's default; names and locations matched case-insensitively, as ARM does.
+      await expect(checking({ vmSize: 'Standard_B1s' }).checkSizeOffered(chooseClientSize({ azureVmSize: 'Standard_D4_v3' }, {}))).resolves.toBeUndefined();
+      expect(warned).toEqual([]);
+      expect(fake.groups.size).toBe(0);
+      expect(fake.deployments).toEqual([]);
+    });
+
+    it('refuses a size the location does not list, naming the size, who chose it, the location and the option to change', async () => {
+      skus.options.skus = [virtualMachineSku('Standard_D2s_v5', 'westeurope'), virtualMachineSku('Standard_HB176rs_v4', 'eastus')];
+      const refusal = await checking().checkSizeOffered(chooseClientSize(undefined, { clientVmSize: 'Standard_HB176rs_v4' })).catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(ClientSizeNotOfferedError);
+      expect((refusal as Error).name).toBe('ClientSizeNotOfferedError');
+      expect((refusal as Error).message).toBe(
+        "the client's Azure VM size Standard_HB176rs_v4 (named by platformOptions.clientVmSize) cannot be used in westeurope: Azure's Compute Resource SKUs list no virtualMachines size " +
+          'of that name in the location; name a size that westeurope offers with platformOptions.clientVmSize (fb run --platform-option client-vm-size=…)',
+      );
+    });
+
+    it('refuses a size restricted in the location for the subscription, naming the reason code; a zone restriction is no refusal', async () => {
+      skus.options.skus = [virtualMachineSku('Standard_D4_v3', 'westeurope', 'NotAvailableForSubscription'), virtualMachineSku('Standard_M416ms_v2', 'westeurope', 'QuotaId')];
+      await expect(checking().checkSizeOffered(chooseClientSize({ azureVmSize: 'Standard_D4_v3' }, {}))).rejects.toThrow(
+        expect.objectContaining({
+          name: 'ClientSizeNotOfferedError',
+          message: expect.stringContaining(
+            "Standard_D4_v3 (the experiment's declared client size) cannot be used in westeurope: Azure restricts this size there for the subscription (reason code NotAvailableForSubscription: not available to this subscription in the location)",
+          ),
+        }),
+      );
+      await expect(checking().checkSizeOffered(chooseClientSize(undefined, { clientVmSize: 'Standard_M416ms_v2' }))).rejects.toThrow(/reason code QuotaId: the subscription's offer does not include this size/);
+
+      skus.options.skus = [{ ...virtualMachineSku('Standard_D4_v3', 'westeurope'), restrictions: [{ type: 'Zone', values: ['westeurope'], restrictionInfo: { locations: ['westeurope'], zones: ['1'] }, reasonCode: 'NotAvailableForSubscription' }] }];
+      await expect(checking().checkSizeOffered(chooseClientSize({ azureVmSize: 'Standard_D4_v3' }, {}))).resolves.toBeUndefined();
+    });
+
+    it('follows the list’s nextLink pages before refusing', async () => {
+      skus.options.pageSize = 1;
+      skus.options.skus = [virtualMachineSku('Standard_B1s', 'westeurope'), virtualMachineSku('Standard_B2s', 'westeurope'), virtualMachineSku('Standard_D2s_v5', 'westeurope')];
+      await expect(checking().checkSizeOffered(chooseClientSize(undefined, {}))).resolves.toBeUndefined();
+      expect(skuRequests()).toHaveLength(3);
+      await expect(checking().checkSizeOffered(chooseClientSize(undefined, { clientVmSize: 'Standard_E2s_v5' }))).rejects.toBeInstanceOf(ClientSizeNotOfferedError);
+      expect(skuRequests()).toHaveLength(6);
+    });
+
+    it('does not refuse the run when ARM cannot list the SKUs (throttled, 5xx, no permission): it says so and lets ProvisionClient find out', async () => {
+      skus.options.skus = [];
+      for (const failure of [
+        { status: 429, expected: /a transient failure: RestError \(429 TooManyRequests\)/ },
+        { status: 503, expected: /a transient failure: RestError \(503 InternalServerError\)/ },
+        { status: 403, code: 'AuthorizationFailed', expected: /a failure: RestError \(403 AuthorizationFailed\)/ },
+      ]) {
+        arm.failNext({ status: failure.status, method: 'GET', pathIncludes: '/providers/Microsoft.Compute/skus', ...(failure.code ? { code: failure.code } : {}) });
+        await expect(checking().checkSizeOffered(chooseClientSize(undefined, {}))).resolves.toBeUndefined();
+        expect(warned.at(-1)).toMatch(failure.expected);
+      }
+      expect(warned[0]).toMatch(/^could not check whether westeurope offers the client's Azure VM size Standard_D2s_v5 \(.*\); ProvisionClient will find out$/);
     });
   });
 

@@ -21,20 +21,34 @@
  *   and `createdAt`, because the state machine replaces `$.client` with each answer.
  * - destroy: starts deleting the run's resource group (VMs force-deleted) and returns; a group
  *   already gone is fine.
+ * - checkSizeOffered (ValidateInput, before anything is made): the Compute Resource SKUs of the
+ *   location (`resourceSkus.list` with `$filter=location eq '<location>'`, every page). The run's
+ *   VM size must be listed there as a `virtualMachines` SKU without a `Location` restriction that
+ *   names the location; otherwise ClientSizeNotOfferedError, naming the restriction's reason code.
+ *   ARM documents the list as the Microsoft.Compute SKUs available to the subscription, filtered by
+ *   location only (Resource Skus - List, https://learn.microsoft.com/rest/api/compute/resource-skus/list,
+ *   read 2026-12-06); a restriction's reasonCode is `QuotaId` (the subscription's offer does not
+ *   include the SKU) or `NotAvailableForSubscription` (related to capacity in the datacenter), and
+ *   for type `Location` its values are the locations where the SKU is restricted (the Azure SDK's
+ *   Restriction model, the same fields as arm-compute's ResourceSkuRestrictions,
+ *   https://learn.microsoft.com/javascript/api/@azure/arm-storage/restriction, read 2026-12-06). `Zone` restrictions are ignored: the VM is not pinned to a zone. A list ARM could
+ *   not give (throttled, 5xx, no `Microsoft.Compute/skus/read`, too slow) is reported through
+ *   `onWarning` and refuses nothing, as on EC2 (lib/platforms/aws/ec2-client-machine.ts says why).
  *
  * Throttling, 5xx answers and network failures become ProvisionTransientError (the state machine
  * retries it). Answers and error messages never hold the presigned bundle URL, the custom data or
  * any URL's query string.
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import type { ComputeManagementClient, VirtualMachineInstanceView } from '@azure/arm-compute';
+import type { ComputeManagementClient, ResourceSku, VirtualMachineInstanceView } from '@azure/arm-compute';
 import type { DeploymentExtended, ErrorResponse, ResourceManagementClient } from '@azure/arm-resources';
 import { errorCodeOf } from '../../errors/describe';
 import { redactCredentials } from '../../errors/redact';
 // The agent bundle URL is an S3 presign: its failures are AWS ones.
 import { isTransientAwsError } from '../aws/transient';
 import { clientBootScript } from '../client/boot-script';
-import { AZURE_VM_SIZE } from '../client/machine-size';
+import { AZURE_VM_SIZE, type ClientSizing } from '../client/machine-size';
+import { clientSizeNotOffered, SIZE_CHECK_TIMEOUT_MS, type SizeCheckWarning, warnOnConsole } from '../client/size-offered';
 import { ClientTeardownError, ClientUnavailableError, ProvisionTransientError } from '../errors';
 import type { AgentBundleUrl, BranchInput, ClientMachine, ReadinessCheck, RemovalCheck } from '../platform';
 import { resourceGroupRemoval } from './resource-group-removal';
@@ -45,7 +59,7 @@ import { azureVmTemplate, CUSTOM_DATA_PARAMETER } from './vm-template';
 export interface AzureVmClientMachineOptions {
   /** ARM client of the subscription the client VMs go in. */
   resources: ResourceManagementClient;
-  /** Compute client of the same subscription (instance views). */
+  /** Compute client of the same subscription (instance views, the region's VM sizes). */
   compute: ComputeManagementClient;
   /** Where a new VM downloads the agent bundle from (a fresh presigned URL per call). */
   agentBundleUrl: AgentBundleUrl;
@@ -57,6 +71,10 @@ export interface AzureVmClientMachineOptions {
   bootTimeoutMs?: number;
   /** Clock in epoch milliseconds. @default Date.now */
   now?: () => number;
+  /** Told when checkSizeOffered could not list the location's VM sizes (the run goes on). @default console.warn */
+  onWarning?: SizeCheckWarning;
+  /** How long checkSizeOffered may take, ms. @default SIZE_CHECK_TIMEOUT_MS (15 s) */
+  sizeCheckTimeoutMs?: number;
 }
 
 export const DEFAULT_CLIENT_VM_SIZE = 'Standard_D2s_v5';
@@ -71,6 +89,11 @@ const ARM64_VM_SIZE = /^Standard_[A-Z]+\d+(?:-\d+)?[a-z]*p[a-z]*(?:_|$)/;
 const IN_PROGRESS = new Set(['Accepted', 'Running', 'Created', 'Creating', 'Ready', 'Updating', 'Waiting', 'Validating', 'NotSpecified']);
 const STOPPED_POWER_STATES = new Set(['PowerState/stopping', 'PowerState/stopped', 'PowerState/deallocating', 'PowerState/deallocated']);
 const REASON_MAX = 1000;
+/** What a SKU restriction's reason code means (see the file comment for the source). */
+const RESTRICTION_MEANINGS: Readonly<Record<string, string>> = {
+  QuotaId: "the subscription's offer does not include this size",
+  NotAvailableForSubscription: 'not available to this subscription in the location',
+};
 
 export class AzureVmClientMachine implements ClientMachine {
   private readonly now: () => number;
@@ -230,11 +253,54 @@ export class AzureVmClientMachine implements ClientMachine {
     return resourceGroupRemoval(this.options.resources, AzureVmClientMachine.resourceGroupOf(input.run.runId));
   }
 
+  /**
+   * Refuse (ClientSizeNotOfferedError) a VM size the location does not offer this subscription: the
+   * size the run would deploy, `sizing.platformOptions.clientVmSize` (the run's option or the
+   * experiment's declaration), else this machine's default. Resolves when the size is listed without
+   * a restriction there, and when the list could not be read (reported through `onWarning`).
+   */
+  async checkSizeOffered(sizing: ClientSizing): Promise<void> {
+    const vmSize = this.vmSizeOf(sizing.platformOptions, '');
+    const { location } = this.options;
+    const wanted = vmSize.toLowerCase();
+    const here = (name: string) => name.toLowerCase() === location.toLowerCase();
+    let sku: ResourceSku | undefined;
+    try {
+      const listed = this.options.compute.resourceSkus.list({ filter: `location eq '${location}'`, abortSignal: AbortSignal.timeout(this.options.sizeCheckTimeoutMs ?? SIZE_CHECK_TIMEOUT_MS) });
+      for await (const entry of listed) {
+        if (entry.resourceType === 'virtualMachines' && entry.name?.toLowerCase() === wanted) {
+          sku = entry;
+          break;
+        }
+      }
+    } catch (error) {
+      const kind = isTransientAzureError(error) ? 'a transient failure' : 'a failure';
+      (this.options.onWarning ?? warnOnConsole)(
+        redactCredentials(`could not check whether ${location} offers the client's Azure VM size ${vmSize} (${kind}: ${describeAzureError(error)}); ProvisionClient will find out`),
+      );
+      return;
+    }
+    const refuse = (why: string) => clientSizeNotOffered('azureVmSize', { size: vmSize, sizing, region: location, why });
+    if (!sku) throw refuse("Azure's Compute Resource SKUs list no virtualMachines size of that name in the location");
+    const restriction = sku.restrictions?.find(
+      (entry) => entry.type === 'Location' && [...(entry.values ?? []), ...(entry.restrictionInfo?.locations ?? [])].some(here),
+    );
+    if (restriction) {
+      const code = restriction.reasonCode ?? 'not given';
+      const meaning = RESTRICTION_MEANINGS[code] ? `: ${RESTRICTION_MEANINGS[code]}` : '';
+      throw refuse(`Azure restricts this size there for the subscription (reason code ${code}${meaning})`);
+    }
+  }
+
   /** The run's VM size: `platformOptions.clientVmSize`, else the option, else Standard_D2s_v5. */
   private vmSize(input: BranchInput): string {
-    const value = input.platformOptions.clientVmSize ?? this.options.vmSize ?? DEFAULT_CLIENT_VM_SIZE;
+    return this.vmSizeOf(input.platformOptions, `run ${input.run.runId}: `);
+  }
+
+  private vmSizeOf(platformOptions: Record<string, unknown>, prefix: string): string {
+    const value = platformOptions.clientVmSize ?? this.options.vmSize ?? DEFAULT_CLIENT_VM_SIZE;
     if (typeof value !== 'string' || value.length > 64 || !AZURE_VM_SIZE.test(value)) {
-      throw new ClientUnavailableError(`run ${input.run.runId}: platformOptions.clientVmSize must be an Azure VM size such as ${DEFAULT_CLIENT_VM_SIZE}, got ${JSON.stringify(value)}`);
+      throw new ClientUnavailableError(`${prefix}platformOptions.clientVmSize must be an Azure VM size such as ${DEFAULT_CLIENT_VM_SIZE}, got ${JSON.stringify(value)}`);
     }
     return value;
   }

@@ -3,9 +3,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AgentPlan } from '../../agent/plan';
 import { S3PlanStore } from '../aws/s3-plan-store';
-import { ClientTeardownError } from '../errors';
+import { ClientSizeNotOfferedError, ClientTeardownError } from '../errors';
 import type { BranchInput, ClientMachine } from '../platform';
 import { MachineClientDriver } from './machine-client-driver';
+import { chooseClientSize } from './machine-size';
 
 const RUN = { runId: '1a2b3c4d-0000-4000-8000-000000000001', platform: 'aws-lambda' };
 const branch = (client?: Record<string, unknown>): BranchInput => ({ run: RUN, experiment: 'e', params: {}, quick: true, platformOptions: {}, ...(client ? { client } : {}) });
@@ -48,6 +49,26 @@ describe('MachineClientDriver', () => {
     expect(await client.check(branch({ kind: 'vm', ready: false }))).toEqual({ kind: 'vm', ready: true });
     await client.startAgent(plan, branch({ kind: 'vm', ready: true }));
     expect(calls).toEqual(['create', 'check:vm', 'start:vm']);
+  });
+
+  it('hands the size check to the machine, and checks nothing for a machine without one', async () => {
+    const { calls, client } = parts();
+    const sizing = chooseClientSize({ azureVmSize: 'Standard_D4_v3' }, {});
+    await expect(client.checkSizeOffered(sizing)).resolves.toBeUndefined();
+    const checked: unknown[] = [];
+    const machine: ClientMachine = {
+      create: async () => ({}),
+      check: async () => ({ ready: true }),
+      destroy: async () => undefined,
+      removal: async () => ({ gone: true, state: 'deleted' }),
+      checkSizeOffered: async (asked) => {
+        checked.push(asked);
+        throw new ClientSizeNotOfferedError('not here');
+      },
+    };
+    await expect(new MachineClientDriver(machine, { startAgent: async () => undefined, teardown: async () => undefined }).checkSizeOffered(sizing)).rejects.toThrow(ClientSizeNotOfferedError);
+    expect(checked).toEqual([sizing]);
+    expect(calls).toEqual([]);
   });
 
   it('tears down agent, plan and machine; an agent it cannot reach does not matter once the machine is deleted', async () => {

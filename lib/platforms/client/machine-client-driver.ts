@@ -1,13 +1,14 @@
 /**
  * The ClientDriver of a cloud run: a machine made for the run (`ClientMachine`: an EC2 instance or
  * an Azure VM) plus the AgentDriver that starts the agent on it (SSM Run Command or Azure Run Command).
- * ProvisionClient starts the machine, CheckClientReady polls it until it takes commands, RunAgent
+ * ValidateInput asks the machine whether its region offers the run's size, ProvisionClient starts the machine, CheckClientReady polls it until it takes commands, RunAgent
  * hands the agent its plan through the driver, and Teardown stops the agent and deletes the machine.
  */
 import type { AgentPlan } from '../../agent/plan';
 import { describe } from '../../errors/describe';
 import { ClientTeardownError, ProvisionTransientError } from '../errors';
 import type { AgentDriver, BranchInput, ClientDriver, ClientMachine, ReadinessCheck, RemovalCheck } from '../platform';
+import type { ClientSizing } from './machine-size';
 
 export class MachineClientDriver implements ClientDriver {
   constructor(
@@ -23,6 +24,11 @@ export class MachineClientDriver implements ClientDriver {
 
   check(input: BranchInput): Promise<ReadinessCheck> {
     return this.machine.check(input);
+  }
+
+  /** The machine's own check of its size, when it has one. */
+  async checkSizeOffered(sizing: ClientSizing): Promise<void> {
+    await this.machine.checkSizeOffered?.(sizing);
   }
 
   startAgent(plan: AgentPlan, input: BranchInput): Promise<void> {
