@@ -135,7 +135,7 @@ describe.concurrent('ExecutionHistory', () => {
     const { status, events } = await historyOf({ experiment: 'e' }, { ValidateInput: () => Promise.reject(new TaskError('InvalidRunInputError', 'platforms: required')) });
     expect(status).toBe('FAILED');
     expect(typesOf(events)).toEqual(['ExecutionStarted', 'TaskStateEntered', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionFailed', 'TaskStateExited', 'FailStateEntered', 'ExecutionFailed']);
-    expect(detailsOf(events.at(-1), 'executionFailed')).toEqual({ error: 'InvalidInput', cause: 'The input named an unknown experiment, platform or parameter; nothing was provisioned.' });
+    expect(detailsOf(events.at(-1), 'executionFailed')).toEqual({ error: 'InvalidInput', cause: 'ValidateInput refused the input (an unknown experiment, platform or parameter, a platform this deployment cannot run, a function timeout or memory over the platform limit, or a client size the region does not offer); its failed task names which. Nothing was provisioned.' });
   });
 
   it('records StopExecution where the interpreter reports the abort, with its error and cause, and nothing after it', () => {
