@@ -27,7 +27,7 @@ import {
   RunNotFoundError,
 } from './errors';
 import { type AppliedMigration, appliedMigrations, runMigrations } from './migrate';
-import { importRunFilesFromS3, type S3ImportOptions } from './s3-import';
+import { importRunFilesFromS3, type S3ImportFiles, type S3ImportOptions } from './s3-import';
 import type { SqlExecutor, SqlQueryable } from './sql-executor';
 import type { ExperimentResult } from '../experiment/result';
 import type { ResultsStore } from './store';
@@ -290,18 +290,7 @@ export class SqlResultsStore implements ResultsStore {
    * importRunResults (s3-import.ts says how). Importing the same files again leaves the rows once;
    * a file whose count is zero is not loaded; the run must end with exactly the counted rows.
    */
-  importRunResultsFromS3(
-    runId: string,
-    files: {
-      bucket: string;
-      region: string;
-      invocationsKey: string;
-      invocationCount: number;
-      experimentRowsKey: string;
-      experimentRowCount: number;
-    },
-    options: S3ImportOptions = {},
-  ): Promise<void> {
+  importRunResultsFromS3(runId: string, files: S3ImportFiles, options: S3ImportOptions = {}): Promise<void> {
     const tables = { invocations: INVOCATION_COPY_COLUMNS.map((column) => column.name), experiment_rows: EXPERIMENT_ROW_COPY_COLUMNS.map((column) => column.name) };
     return importRunFilesFromS3(this.executor, tables, runId, files, options);
   }
