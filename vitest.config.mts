@@ -6,6 +6,7 @@ const GROUND_TRUTH = 'local/control-plane/ground-truth*.test.ts';
 export default defineConfig({
   test: {
     globalSetup: ['test-support/global-setup.ts'],
+    setupFiles: ['test-support/worker-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Local-platform tests start real processes; two cores are shared with them.

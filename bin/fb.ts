@@ -10,6 +10,7 @@
 import type { Command as CommandType } from 'commander';
 import { Command, CommanderError } from 'commander';
 import { FB_VERSION } from '../lib/version';
+import { usePgliteSeed } from '../lib/results/pglite-executor';
 
 type Register = (program: CommandType) => void;
 
@@ -54,8 +55,13 @@ export function buildProgram(argv: readonly string[] = []): Command {
   return program;
 }
 
-/** Run the CLI: a one-line error and a non-zero exit on failure. */
+/**
+ * Run the CLI: a one-line error and a non-zero exit on failure. FB_PGLITE_SEED names a data
+ * directory tarball new embedded databases start from instead of running initdb
+ * (lib/results/pglite-executor.ts; the test suite sets it for the `fb` processes it starts).
+ */
 export function main(argv: string[]): void {
+  usePgliteSeed(process.env.FB_PGLITE_SEED || undefined);
   buildProgram(argv)
     .parseAsync(argv)
     .catch((error: unknown) => {

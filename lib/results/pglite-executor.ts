@@ -5,12 +5,35 @@
  * PGlite has one connection per instance and queues calls, so there is nothing to pool. COPY
  * reads from the virtual file `/dev/blob`, fed with `query(sql, [], { blob })`. Always close: an
  * open instance keeps the process alive. Only one process may open a data directory at a time.
+ *
+ * A new database (in memory, or a data directory that holds none yet) runs PostgreSQL's initdb,
+ * about 3 s of CPU in WASM. {@link usePgliteSeed} names a seed instead: a tarball of a data
+ * directory (`PGlite.dumpDataDir`) new databases start from, about 1 s. The test suite makes one
+ * before the tests (test-support/pglite-seed.ts) and passes it to `fb` children as FB_PGLITE_SEED,
+ * which bin/fb.ts reads; a seed of another schema version is brought up to date by the migrations
+ * as any older database is.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { ResultsStoreUnavailableError } from './errors';
 import { type CopyText, copyChunks, copyStatement, type SqlExecutor, type SqlQueryable } from './sql-executor';
+
+/** The tarball new databases start from, when one is set (see the file comment). */
+let seed: { file: string; bytes?: Buffer } | undefined;
+
+/** New databases of this process start from the data directory tarball `file` (undefined: run initdb). */
+export function usePgliteSeed(file: string | undefined): void {
+  seed = file ? { file } : undefined;
+}
+
+/** The seed as PGlite's `loadDataDir` when a new database is about to be made, read once per process. */
+function seedFor(location: string): { loadDataDir: Blob } | Record<string, never> {
+  if (!seed || (location !== 'memory://' && existsSync(path.join(location, 'PG_VERSION')))) return {};
+  seed.bytes ??= readFileSync(seed.file);
+  return { loadDataDir: new Blob([seed.bytes]) };
+}
 
 export class PgliteExecutor implements SqlExecutor {
   readonly kind = 'pglite';
@@ -25,11 +48,17 @@ export class PgliteExecutor implements SqlExecutor {
     const location = dataDir ? path.resolve(dataDir) : 'memory://';
     try {
       if (dataDir) await mkdir(location, { recursive: true });
-      const db = await PGlite.create(dataDir ? { dataDir: location } : {});
+      const db = await PGlite.create({ ...(dataDir ? { dataDir: location } : {}), ...seedFor(location) });
       return new PgliteExecutor(db, location);
     } catch (error) {
       throw new ResultsStoreUnavailableError(`PGlite ${location}`, error);
     }
+  }
+
+  /** The whole database as a data directory tarball (uncompressed), e.g. to serve as a seed. */
+  async dumpDataDir(): Promise<Buffer> {
+    const dump = await this.db.dumpDataDir('none');
+    return Buffer.from(await dump.arrayBuffer());
   }
 
   query<T = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<{ rows: T[] }> {
