@@ -23,9 +23,9 @@ vi.hoisted(() => {
 
 const quiet = new Logger({ serviceName: 'migrate-test', logLevel: 'SILENT' });
 
-/** One in-memory database shared by the events; `close` of the per-event store is counted, not done. */
+/** One empty in-memory database (not from the suite's seed) shared by the events; `close` of the per-event store is counted, not done. */
 async function sharedDatabase() {
-  const db = await PgliteExecutor.open();
+  const db = await PgliteExecutor.open(undefined, { fromSeed: false });
   const state = { opened: 0, closed: 0 };
   const executor: SqlExecutor = {
     kind: db.kind,

@@ -43,12 +43,15 @@ export class PgliteExecutor implements SqlExecutor {
     readonly location: string,
   ) {}
 
-  /** Open (creating it if needed) the database in `dataDir`, or an in-memory one without it. */
-  static async open(dataDir?: string): Promise<PgliteExecutor> {
+  /**
+   * Open (creating it if needed) the database in `dataDir`, or an in-memory one without it. A new
+   * one starts from the seed when one is set, unless `fromSeed` is false (a truly empty database).
+   */
+  static async open(dataDir?: string, options: { fromSeed?: boolean } = {}): Promise<PgliteExecutor> {
     const location = dataDir ? path.resolve(dataDir) : 'memory://';
     try {
       if (dataDir) await mkdir(location, { recursive: true });
-      const db = await PGlite.create({ ...(dataDir ? { dataDir: location } : {}), ...seedFor(location) });
+      const db = await PGlite.create({ ...(dataDir ? { dataDir: location } : {}), ...(options.fromSeed === false ? {} : seedFor(location)) });
       return new PgliteExecutor(db, location);
     } catch (error) {
       throw new ResultsStoreUnavailableError(`PGlite ${location}`, error);
