@@ -1,3 +1,8 @@
+import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import { DataApiExecutor } from '../lib/results/data-api-executor';
+import { SqlResultsStore } from '../lib/results/sql-store';
+import type { FakeDataApi } from './fake-data-api';
+
 /**
  * Stand-ins for the objects of Aurora PostgreSQL's `aws_s3` extension, for PGlite: the tests of
  * the S3 import (lib/control-plane/aurora-import.test.ts, lib/results/s3-import.test.ts) run the
@@ -34,3 +39,22 @@ begin
 end
 $fn$`,
 ];
+
+/**
+ * A results store reaching `fake` through the real RDS Data API client and DataApiExecutor, as the
+ * deployed Lambdas reach Aurora: migrated, with the stand-ins installed. Destroy `client` when done.
+ */
+export async function auroraStoreOnFake(fake: FakeDataApi, region: string): Promise<{ client: RDSDataClient; store: SqlResultsStore }> {
+  const client = new RDSDataClient({ endpoint: fake.url, region, credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
+  const store = new SqlResultsStore(
+    new DataApiExecutor({
+      client,
+      resourceArn: `arn:aws:rds:${region}:123456789012:cluster:fb-results`,
+      secretArn: `arn:aws:secretsmanager:${region}:123456789012:secret:fb-results-AbCdEf`,
+      database: 'postgres',
+    }),
+  );
+  await store.migrate();
+  for (const statement of AURORA_STAND_INS) await fake.db.query(statement);
+  return { client, store };
+}

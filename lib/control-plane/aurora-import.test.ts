@@ -9,13 +9,12 @@
  * end to end: rows → TSV → import → the same rows read back. The same import also runs through
  * the Data API executor against the fake Data API (test-support/fake-data-api.ts), as in AWS.
  */
-import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import type { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { PutObjectCommand, type PutObjectCommandInput, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AURORA_STAND_INS } from '../../test-support/aurora-stand-ins';
+import { AURORA_STAND_INS, auroraStoreOnFake } from '../../test-support/aurora-stand-ins';
 import { type FakeDataApi, startFakeDataApi } from '../../test-support/fake-data-api';
-import { DataApiExecutor } from '../results/data-api-executor';
 import { RunNotFoundError } from '../results/errors';
 import { openResultsStore } from '../results/open-store';
 import type { SqlExecutor, SqlQueryable } from '../results/sql-executor';
@@ -268,17 +267,9 @@ describe('importStagedRunResults through the RDS Data API (fake on PGlite)', () 
 
   it('loads each file by an autocommitted statement allowed to outlive its call, with :p1..:p3, and imports the rows', async () => {
     fake = await startFakeDataApi();
-    client = new RDSDataClient({ endpoint: fake.url, region: REGION, credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
-    const store = new SqlResultsStore(
-      new DataApiExecutor({
-        client,
-        resourceArn: 'arn:aws:rds:eu-west-1:123456789012:cluster:fb-results',
-        secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:fb-results-AbCdEf',
-        database: 'postgres',
-      }),
-    );
-    await store.migrate();
-    for (const statement of AURORA_STAND_INS) await fake.db.query(statement);
+    const opened = await auroraStoreOnFake(fake, REGION);
+    client = opened.client;
+    const store = opened.store;
     const runId = newRunId('aurora-import-data-api');
     await store.createRun(newRun(runId));
     const rows = rowsOf(runId);

@@ -9,10 +9,10 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
+import { clientSizeTestExperiments } from '../../test-support/client-size-experiments';
 import { createFakeArmClient, FAKE_SUBSCRIPTION, type FakeArm, fakeCredential, startFakeArm } from '../../test-support/fake-arm';
 import { createFakeArmResources, type FakeArmResources } from '../../test-support/fake-arm-resources';
-import { defineExperiment, type Experiment } from '../experiment/define';
+import type { Experiment } from '../experiment/define';
 import { Ec2ClientMachine } from '../platforms/aws/ec2-client-machine';
 import { AzureVmClientMachine } from '../platforms/azure/vm-client-machine';
 import { MachineClientDriver } from '../platforms/client/machine-client-driver';
@@ -22,16 +22,13 @@ import { openResultsStore } from '../results/open-store';
 import type { ResultsStore } from '../results/store';
 import { createSteps } from './steps';
 
-/** Test experiments: one needing a big client (as scenario-pyramid does), one declaring nothing. */
+/** Test experiments (test-support/client-size-experiments.ts): one needing a big client, one declaring nothing. */
 const TEST_EXPERIMENTS = vi.hoisted(() => new Map<string, unknown>());
 vi.mock('../experiment/registry', async (importOriginal) => {
   const original = await importOriginal<typeof import('../experiment/registry')>();
   return { ...original, findExperiment: (name: string) => (TEST_EXPERIMENTS.get(name) as Experiment | undefined) ?? original.findExperiment(name) };
 });
-const declare = (name: string, client?: Experiment['client']) =>
-  defineExperiment({ name, description: 'A test experiment.', functions: ['function1'], params: z.object({}), quick: { timeScale: 0.01, expectedDuration: '1s' }, ...(client ? { client } : {}), run: async () => undefined });
-TEST_EXPERIMENTS.set('zz-big-client', declare('zz-big-client', { ec2InstanceType: 'm5.xlarge', azureVmSize: 'Standard_D4_v3' }));
-TEST_EXPERIMENTS.set('zz-small-client', declare('zz-small-client'));
+for (const [name, experiment] of clientSizeTestExperiments()) TEST_EXPERIMENTS.set(name, experiment);
 
 const ec2Mock = mockClient(EC2Client);
 const credentials = { accessKeyId: 'AKIAEXAMPLEEXAMPLE00', secretAccessKey: 'example-secret-access-key' };

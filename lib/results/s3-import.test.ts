@@ -5,12 +5,12 @@
  * would on Aurora after 45 s. The import SQL runs on PGlite behind the fake, with stand-ins for
  * Aurora's aws_s3 objects (test-support/aurora-stand-ins.ts) reading objects from a table.
  */
-import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import type { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AURORA_STAND_INS } from '../../test-support/aurora-stand-ins';
+import { AURORA_STAND_INS, auroraStoreOnFake } from '../../test-support/aurora-stand-ins';
 import { type FakeDataApi, startFakeDataApi } from '../../test-support/fake-data-api';
 import { encodeCopyChunks } from './copy-encoder';
-import { DataApiExecutor, DataApiStatementTimeoutError } from './data-api-executor';
+import { type DataApiExecutor, DataApiStatementTimeoutError } from './data-api-executor';
 import { ImportStillRunningError, StatementStillRunningError } from './errors';
 import { openResultsStore } from './open-store';
 import { stagingTableName } from './s3-import';
@@ -50,17 +50,7 @@ async function startSetup(loadMs: number): Promise<Setup> {
     statementTimeoutMs: STATEMENT_LIMIT_MS,
     statementDurationMs: (sql) => (sql.includes(IMPORT_SQL) ? load.value : 0),
   });
-  const client = new RDSDataClient({ endpoint: fake.url, region: REGION, credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
-  const store = new SqlResultsStore(
-    new DataApiExecutor({
-      client,
-      resourceArn: 'arn:aws:rds:eu-west-1:123456789012:cluster:fb-results',
-      secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:fb-results-AbCdEf',
-      database: 'postgres',
-    }),
-  );
-  await store.migrate();
-  for (const statement of AURORA_STAND_INS) await fake.db.query(statement);
+  const { client, store } = await auroraStoreOnFake(fake, REGION);
   setup = { fake, client, store, loadMs: load };
   return setup;
 }
